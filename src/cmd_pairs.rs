@@ -1,0 +1,16 @@
+//! `albumen pairs` (being written).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `albumen pairs`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Files or folders.
+    pub paths: Vec<PathBuf>,
+}
+
+/// Runs the command.
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`albumen pairs` is not implemented yet")
+}
