@@ -14,6 +14,7 @@ mod cmd_map;
 mod cmd_pairs;
 mod cmd_scan;
 mod cmd_timeline;
+mod enrich;
 
 /// In-place photo library tools.
 #[derive(Parser, Debug)]

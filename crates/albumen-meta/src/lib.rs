@@ -5,16 +5,39 @@
 //!   "local with offset", "local only" and "UTC instant" apart, a validated [`GpsPosition`],
 //!   [`Rating`], [`Orientation`], ...), each main value with its [`Source`], plus every tag read,
 //!   raw, in [`Metadata::tags`].
-//! - [`read_path`] reads one file (format detected from magic bytes, not the extension);
-//!   [`Reader`] does the same with [`Limits`] and options, on anything `Read + Seek`.
+//! - [`read_path`] reads one file (format detected from magic bytes by [`detect_format`], not
+//!   the extension) and merges its XMP sidecars; [`Reader`] does the same with [`Limits`].
 //! - [`Error`] is the one error type of the crate.
+//!
+//! Reading touches only metadata: JPEG segments up to the scan, PNG chunks except `IDAT`, box
+//! headers and the `meta`/`moov` boxes of ISO-BMFF files, IFDs and their values in TIFF-based
+//! raw files. [`Metadata::bytes_read`] counts it.
+//!
+//! ```
+//! // A JPEG with no metadata at all still gives its size.
+//! let jpeg = [0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 48, 0, 64, 1, 1, 0x11, 0, 0xFF, 0xDA];
+//! let md = albumen_meta::Reader::new().read_bytes(&jpeg)?;
+//! assert_eq!(md.format, Some(albumen_meta::Format::Jpeg));
+//! assert_eq!((md.width, md.height), (Some(64), Some(48)));
+//! # Ok::<(), albumen_meta::Error>(())
+//! ```
 
 #![forbid(unsafe_code)]
 
+mod detect;
 mod error;
+mod exif;
+mod io;
+mod isobmff;
+mod jpeg;
 mod model;
+mod png;
 mod reader;
+mod tiff;
+mod webp;
+mod xmp;
 
+pub use detect::detect_format;
 pub use error::Error;
 pub use model::*;
-pub use reader::{read_path, Limits, Reader};
+pub use reader::{read_path, sidecar_paths, Limits, Reader};

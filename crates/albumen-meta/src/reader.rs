@@ -1,8 +1,14 @@
-//! Reading a file: format detection and dispatch.
+//! Reading a file: format detection, dispatch, and the final choice of values.
 
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 
-use crate::{Error, Metadata};
+use crate::detect::detect_format;
+use crate::exif::{read_tiff, Root, TiffDims};
+use crate::io::{be_u32, le_u32, Src};
+use crate::tiff::FileTiff;
+use crate::xmp::{read_xmp, MotionHint};
+use crate::{Error, Format, Metadata, MotionPhoto, MotionPhotoKind, Source, Sourced, TimeKind};
 
 /// Bounds on what a read may allocate.
 #[derive(Debug, Clone, Copy)]
@@ -13,20 +19,25 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_block: 64 << 20,
-        }
+        Limits { max_block: 64 << 20 }
     }
 }
 
 /// A configurable reader.
+///
+/// ```no_run
+/// let md = albumen_meta::Reader::new().sidecars(true).read_path("IMG_1234.HEIC".as_ref())?;
+/// println!("{:?} {:?}", md.capture, md.gps);
+/// # Ok::<(), albumen_meta::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Reader {
     limits: Limits,
+    no_sidecars: bool,
 }
 
 impl Reader {
-    /// A reader with default limits.
+    /// A reader with default limits that also reads XMP sidecars.
     pub fn new() -> Self {
         Self::default()
     }
@@ -35,14 +46,292 @@ impl Reader {
         self.limits = limits;
         self
     }
+    /// Whether to merge `NAME.EXT.xmp` / `NAME.xmp` sidecars over the file's own metadata
+    /// (default: yes).
+    pub fn sidecars(mut self, yes: bool) -> Self {
+        self.no_sidecars = !yes;
+        self
+    }
+
     /// Reads the metadata of a file.
     pub fn read_path(&self, path: &Path) -> Result<Metadata, Error> {
-        let _ = (path, self.limits);
-        Err(Error::UnknownFormat)
+        let io = |source| Error::Io { path: path.to_path_buf(), source };
+        let file = File::open(path).map_err(io)?;
+        let meta = file.metadata().map_err(io)?;
+        if !meta.is_file() {
+            return Err(Error::NotAFile(path.to_path_buf()));
+        }
+        let src = Src::file(file, meta.len(), self.limits);
+        let mut md = self.read_src(&src)?;
+        if md.format != Some(Format::Xmp) && !self.no_sidecars {
+            for sc in sidecar_paths(path) {
+                if let Ok(bytes) = std::fs::read(&sc) {
+                    md.bytes_read += bytes.len() as u64;
+                    read_xmp(&bytes, Source::XmpSidecar, &mut md);
+                    choose_capture(&mut md);
+                }
+            }
+        }
+        Ok(md)
+    }
+
+    /// Reads metadata from bytes in memory (the whole file).
+    pub fn read_bytes(&self, bytes: &[u8]) -> Result<Metadata, Error> {
+        self.read_src(&Src::mem(bytes, self.limits))
+    }
+
+    fn read_src(&self, src: &Src<'_>) -> Result<Metadata, Error> {
+        if src.len() == 0 {
+            return Err(Error::Empty);
+        }
+        let head = src.read_upto(0, 64, "header")?;
+        let format = detect_format(&head);
+        let mut md = Metadata { format: Some(format), ..Default::default() };
+        let hint = match format {
+            Format::Jpeg => {
+                let info = crate::jpeg::read(src, 0, &mut md)?;
+                samsung_trailer(src, &mut md);
+                info.motion
+            }
+            Format::Png => {
+                crate::png::read(src, &mut md)?;
+                None
+            }
+            Format::Webp => {
+                crate::webp::read(src, &mut md)?;
+                None
+            }
+            Format::Heic | Format::Heif | Format::Avif | Format::Cr3 | Format::Mov | Format::Mp4 | Format::ThreeGp => {
+                crate::isobmff::read(src, format, &mut md)?
+            }
+            Format::Tiff | Format::Cr2 | Format::Orf | Format::Rw2 => {
+                read_tiff_file(src, format, &mut md)?;
+                None
+            }
+            Format::Raf => {
+                read_raf(src, &mut md)?;
+                None
+            }
+            Format::Xmp => {
+                let b = src.read_at(0, src.len(), "XMP sidecar")?;
+                read_xmp(&b, Source::XmpSidecar, &mut md);
+                None
+            }
+            Format::Gif | Format::Bmp => {
+                read_simple_dims(&head, format, &mut md);
+                None
+            }
+            _ => return Err(Error::UnknownFormat),
+        };
+        if let Some(h) = hint {
+            motion_from_hint(src, h, &mut md);
+        }
+        choose_capture(&mut md);
+        md.bytes_read = src.bytes_read();
+        Ok(md)
     }
 }
 
-/// Reads the metadata of a file with default settings.
+/// Reads the metadata of a file with default settings (sidecars merged).
+///
+/// ```no_run
+/// let md = albumen_meta::read_path("photo.jpg")?;
+/// if let Some(t) = md.capture_local() {
+///     println!("taken {t}");
+/// }
+/// # Ok::<(), albumen_meta::Error>(())
+/// ```
 pub fn read_path(path: impl AsRef<Path>) -> Result<Metadata, Error> {
     Reader::new().read_path(path.as_ref())
+}
+
+/// The sidecar names read for a file, in the order applied: `NAME.xmp` (darktable/Lightroom
+/// style for raw) then `NAME.EXT.xmp` (digiKam, darktable, Immich), so the most specific wins.
+pub fn sidecar_paths(path: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Some(stem) = path.file_stem() {
+        for ext in ["xmp", "XMP"] {
+            let p = path.with_file_name(format!("{}.{ext}", stem.to_string_lossy()));
+            if p != path && p.is_file() && !out.contains(&p) {
+                out.push(p);
+                break;
+            }
+        }
+    }
+    if let Some(name) = path.file_name() {
+        for ext in ["xmp", "XMP"] {
+            let p = path.with_file_name(format!("{}.{ext}", name.to_string_lossy()));
+            if p.is_file() {
+                out.push(p);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Picks the capture time. Priority (as exiftool-based tools do): EXIF `DateTimeOriginal` >
+/// XMP `exif:DateTimeOriginal` > QuickTime `creationdate` > EXIF `CreateDate` > XMP
+/// `xmp:CreateDate` > `photoshop:DateCreated` > QuickTime `mvhd` (UTC). A sidecar's value wins
+/// over the file's of the same rank (it is the user's correction).
+fn choose_capture(md: &mut Metadata) {
+    let rank = |c: &crate::TimeCandidate| -> Option<u8> {
+        Some(match (c.kind, c.source) {
+            (TimeKind::Original, Source::XmpSidecar) => 0,
+            (TimeKind::Original, Source::ExifIfd) => 1,
+            (TimeKind::Original, Source::Xmp) => 2,
+            (TimeKind::QuickTimeCreation, _) => 3,
+            (TimeKind::Digitized, Source::XmpSidecar) => 4,
+            (TimeKind::Digitized, Source::ExifIfd) => 5,
+            (TimeKind::Digitized, _) => 6,
+            (TimeKind::MovieHeader, _) => 8,
+            _ => return None,
+        })
+    };
+    // photoshop:DateCreated is read as Original from XMP; it ranks after the EXIF and XMP
+    // exif:DateTimeOriginal because of reading order (min_by_key keeps the first of equals).
+    md.capture = md
+        .times
+        .iter()
+        .filter_map(|c| rank(c).map(|r| (r, c)))
+        .min_by_key(|(r, _)| *r)
+        .map(|(_, c)| Sourced::new(c.time, c.source));
+}
+
+fn motion_from_hint(src: &Src<'_>, h: MotionHint, md: &mut Metadata) {
+    if md.motion_photo.is_some() {
+        return;
+    }
+    let Some(from_end) = h.from_end.filter(|&n| n > 0 && n < src.len()) else {
+        if h.flagged {
+            md.warnings.push("motion photo flag without a video location".into());
+        }
+        return;
+    };
+    let offset = src.len() - from_end;
+    let length = h.length.unwrap_or(from_end).min(from_end);
+    // The embedded video must start with an ISO-BMFF box ("....ftyp").
+    let ok = src.read_at(offset, 8, "motion video").is_ok_and(|b| &b[4..8] == b"ftyp");
+    if ok {
+        md.motion_photo = Some(MotionPhoto { video_offset: offset, video_length: length, kind: MotionPhotoKind::Google });
+    } else {
+        md.warnings.push("motion photo XMP points to no video".into());
+    }
+}
+
+/// Samsung's trailer: `... [SEFH directory] [u32 length] "SEFT"` at the end of the file.
+fn samsung_trailer(src: &Src<'_>, md: &mut Metadata) {
+    let n = src.len();
+    let Ok(tail) = src.read_at(n.saturating_sub(8), 8.min(n), "SEFT") else { return };
+    if tail.get(4..8) != Some(b"SEFT") {
+        return;
+    }
+    let dir_len = u64::from(le_u32(&tail, 0).unwrap_or(0));
+    let Some(dir_at) = n.checked_sub(8 + dir_len) else { return };
+    let Ok(dir) = src.read_at(dir_at, dir_len, "SEFH") else { return };
+    if !dir.starts_with(b"SEFH") {
+        return;
+    }
+    let count = le_u32(&dir, 8).unwrap_or(0).min(1000) as usize;
+    for i in 0..count {
+        let e = 12 + i * 12;
+        let (Some(back), Some(len)) = (le_u32(&dir, e + 4), le_u32(&dir, e + 8)) else { break };
+        let Some(at) = dir_at.checked_sub(u64::from(back)) else { continue };
+        let Ok(rec) = src.read_upto(at, 64, "SEF record") else { continue };
+        let name_len = le_u32(&rec, 4).unwrap_or(0) as usize;
+        let name = rec.get(8..8 + name_len).unwrap_or(&[]);
+        if name == b"MotionPhoto_Data" {
+            let start = at + 8 + name_len as u64;
+            let length = u64::from(len).saturating_sub(8 + name_len as u64);
+            md.motion_photo = Some(MotionPhoto { video_offset: start, video_length: length, kind: MotionPhotoKind::Samsung });
+        }
+    }
+}
+
+fn read_tiff_file(src: &Src<'_>, mut format: Format, md: &mut Metadata) -> Result<(), Error> {
+    let data = FileTiff { src, base: 0 };
+    let Some(dims) = read_tiff(&data, Root::Ifd0, md) else {
+        return Err(Error::Malformed { what: "TIFF header", offset: 0 });
+    };
+    if format == Format::Tiff {
+        let make = md.make.as_deref().unwrap_or("").to_ascii_uppercase();
+        format = if dims.dng {
+            Format::Dng
+        } else if make.starts_with("NIKON") {
+            Format::Nef
+        } else if make.starts_with("SONY") {
+            Format::Arw
+        } else if make.starts_with("PENTAX") || make.starts_with("RICOH") && md.tags.contains_key("IFD0:0xc612") {
+            Format::Pef
+        } else if make.starts_with("SAMSUNG") {
+            Format::Srw
+        } else {
+            Format::Tiff
+        };
+        // Plain TIFFs from cameras are still TIFF unless a raw sub-image exists.
+        if matches!(format, Format::Nef | Format::Arw | Format::Pef | Format::Srw) && dims.ifds.len() < 2 && md.tags.contains_key("IFD0:StripOffsets") && !md.tags.contains_key("IFD0:0x014a") {
+            format = Format::Tiff;
+        }
+        md.format = Some(format);
+    }
+    let (w, h) = tiff_size(format, &dims).unzip();
+    md.width = md.width.or(w);
+    md.height = md.height.or(h);
+    Ok(())
+}
+
+/// The main image size of a TIFF-based file, as exiftool's Composite:ImageSize gives it.
+fn tiff_size(format: Format, d: &TiffDims) -> Option<(u32, u32)> {
+    if format == Format::Cr2 {
+        if let Some(e) = d.exif.filter(|e| e.0 > 0 && e.1 > 0) {
+            return Some(e);
+        }
+    }
+    if format == Format::Rw2 {
+        if let [Some(t), Some(l), Some(b), Some(r)] = d.rw2_borders {
+            if r > l && b > t {
+                return Some((r - l, b - t));
+            }
+        }
+    }
+    // The full-resolution image: IFD0 if it is one, else the largest SubIFD marked full-size.
+    let first = d.ifds.first().copied();
+    match first {
+        Some((0, w, h)) => Some((w, h)),
+        _ => d
+            .ifds
+            .iter()
+            .filter(|x| x.0 == 0)
+            .max_by_key(|x| u64::from(x.1) * u64::from(x.2))
+            .or(first.as_ref())
+            .map(|x| (x.1, x.2)),
+    }
+}
+
+/// Fujifilm RAF: a big-endian header pointing at an embedded JPEG that holds the EXIF.
+fn read_raf(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
+    let h = src.read_at(0, 100.min(src.len()), "RAF header")?;
+    let jpeg_at = u64::from(be_u32(&h, 84).unwrap_or(0));
+    if jpeg_at == 0 || jpeg_at >= src.len() {
+        return Err(Error::Malformed { what: "RAF header", offset: 84 });
+    }
+    crate::jpeg::read(src, jpeg_at, md)?;
+    // The JPEG's size is the preview's, not the raw image's.
+    md.width = None;
+    md.height = None;
+    Ok(())
+}
+
+fn read_simple_dims(head: &[u8], format: Format, md: &mut Metadata) {
+    match format {
+        Format::Gif => {
+            md.width = crate::io::le_u16(head, 6).map(u32::from);
+            md.height = crate::io::le_u16(head, 8).map(u32::from);
+        }
+        Format::Bmp => {
+            md.width = le_u32(head, 18);
+            md.height = le_u32(head, 22).map(|h| (h as i32).unsigned_abs());
+        }
+        _ => {}
+    }
 }

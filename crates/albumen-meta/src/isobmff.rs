@@ -1,0 +1,615 @@
+//! ISO base media files: HEIF/HEIC/AVIF items, QuickTime/MP4 movies, Canon CR3.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::exif::{read_tiff, Root};
+use crate::io::{be_u16, be_u32, be_u64, Src};
+use crate::xmp::{read_xmp, MotionHint};
+use crate::{
+    CaptureTime, Error, Format, GpsPosition, Metadata, MotionPhoto, MotionPhotoKind, Source, Sourced, TagValue,
+    TimeCandidate, TimeKind,
+};
+
+const XMP_UUID: [u8; 16] = [0xBE, 0x7A, 0xCF, 0xCB, 0x97, 0xA9, 0x42, 0xE8, 0x9C, 0x71, 0x99, 0x94, 0x91, 0xE3, 0xAF, 0xAC];
+const CANON_UUID: [u8; 16] = [0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48];
+/// Seconds from 1904-01-01 (QuickTime epoch) to 1970-01-01.
+const QT_EPOCH: i64 = 2_082_844_800;
+const MAX_BOXES: usize = 100_000;
+
+/// A box inside an in-memory buffer: type, payload range.
+struct Box_ {
+    typ: [u8; 4],
+    start: usize,
+    end: usize,
+}
+
+/// Iterates the boxes of `b`, stopping at the first malformed header.
+fn boxes(b: &[u8]) -> impl Iterator<Item = Box_> + '_ {
+    let mut pos = 0usize;
+    let mut n = 0usize;
+    std::iter::from_fn(move || {
+        n += 1;
+        if n > MAX_BOXES {
+            return None;
+        }
+        let size = be_u32(b, pos)? as usize;
+        let typ: [u8; 4] = b.get(pos + 4..pos + 8)?.try_into().ok()?;
+        let (hdr, size) = match size {
+            1 => (16usize, usize::try_from(be_u64(b, pos + 8)?).ok()?),
+            0 => (8, b.len() - pos),
+            s => (8, s),
+        };
+        if size < hdr {
+            return None;
+        }
+        let end = pos.checked_add(size)?;
+        if end > b.len() {
+            return None;
+        }
+        let bx = Box_ { typ, start: pos + hdr, end };
+        pos = end;
+        Some(bx)
+    })
+}
+
+fn child<'a>(b: &'a [u8], typ: &[u8; 4]) -> Option<&'a [u8]> {
+    boxes(b).find(|x| &x.typ == typ).map(|x| &b[x.start..x.end])
+}
+
+/// Top-level boxes of the file, read by header only.
+struct Top {
+    typ: [u8; 4],
+    payload: u64,
+    end: u64,
+}
+
+fn top_boxes(src: &Src<'_>, md: &mut Metadata) -> Vec<Top> {
+    let mut out = Vec::new();
+    let mut pos = 0u64;
+    while pos + 8 <= src.len() && out.len() < 10_000 {
+        let Ok(h) = src.read_at(pos, 16.min(src.len() - pos), "box header") else { break };
+        let size = u64::from(be_u32(&h, 0).unwrap_or(0));
+        let Ok(typ) = <[u8; 4]>::try_from(&h[4..8]) else { break };
+        let (hdr, size) = match size {
+            1 => match be_u64(&h, 8) {
+                Some(s) => (16, s),
+                None => break,
+            },
+            0 => (8, src.len() - pos),
+            s => (8, s),
+        };
+        if size < hdr || pos.saturating_add(size) > src.len() {
+            if size >= hdr {
+                md.warnings.push(format!("box {} at {pos} runs past the end of the file", String::from_utf8_lossy(&typ)));
+            }
+            // A truncated last box: keep what fits so a cut-off mdat does not hide the moov.
+            if size >= hdr && typ != *b"mdat" {
+                out.push(Top { typ, payload: pos + hdr, end: src.len() });
+            }
+            break;
+        }
+        out.push(Top { typ, payload: pos + hdr, end: pos + size });
+        pos += size;
+    }
+    out
+}
+
+pub(crate) fn read(src: &Src<'_>, format: Format, md: &mut Metadata) -> Result<Option<MotionHint>, Error> {
+    let tops = top_boxes(src, md);
+    let mut hint = None;
+    for t in &tops {
+        match &t.typ {
+            b"meta" if !format.is_video() => {
+                let b = src.read_at(t.payload, t.end - t.payload, "meta box")?;
+                hint = read_heif_meta(src, b.get(4..).unwrap_or(&[]), md).or(hint);
+            }
+            b"moov" => {
+                let b = src.read_at(t.payload, t.end - t.payload, "moov box")?;
+                read_moov(&b, format, md);
+            }
+            b"uuid" => {
+                let u = src.read_upto(t.payload, 16, "uuid")?;
+                if u.as_slice() == XMP_UUID {
+                    let b = src.read_at(t.payload + 16, t.end - t.payload - 16, "XMP uuid")?;
+                    hint = read_xmp(&b, Source::Xmp, md).or(hint);
+                }
+            }
+            b"mpvd" => {
+                // Samsung/Google HEIC motion photo: the MP4 is the payload of a top-level box.
+                md.motion_photo = Some(MotionPhoto {
+                    video_offset: t.payload,
+                    video_length: t.end - t.payload,
+                    kind: MotionPhotoKind::Samsung,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(hint)
+}
+
+// ---------------------------------------------------------------------------------------------
+// HEIF
+
+struct Loc {
+    id: u32,
+    method: u16,
+    extents: Vec<(u64, u64)>,
+}
+
+fn parse_iloc(b: &[u8]) -> Vec<Loc> {
+    let mut out = Vec::new();
+    let Some(&version) = b.first() else { return out };
+    let (Some(&s1), Some(&s2)) = (b.get(4), b.get(5)) else { return out };
+    let (off_size, len_size, base_size) = (s1 >> 4, s1 & 15, s2 >> 4);
+    let index_size = if version >= 1 { s2 & 15 } else { 0 };
+    let mut p = 6usize;
+    let rd = |p: &mut usize, n: u8| -> Option<u64> {
+        let v = match n {
+            0 => 0,
+            4 => u64::from(be_u32(b, *p)?),
+            8 => be_u64(b, *p)?,
+            _ => return None,
+        };
+        *p += n as usize;
+        Some(v)
+    };
+    let count = if version < 2 {
+        let c = be_u16(b, p).map(u32::from);
+        p += 2;
+        c
+    } else {
+        let c = be_u32(b, p);
+        p += 4;
+        c
+    };
+    let Some(count) = count else { return out };
+    for _ in 0..count.min(100_000) {
+        let item = (|| {
+            let id = if version < 2 {
+                let v = u32::from(be_u16(b, p)?);
+                p += 2;
+                v
+            } else {
+                let v = be_u32(b, p)?;
+                p += 4;
+                v
+            };
+            let method = if version >= 1 {
+                let m = be_u16(b, p)? & 15;
+                p += 2;
+                m
+            } else {
+                0
+            };
+            p += 2; // data reference index
+            let base = rd(&mut p, base_size)?;
+            let n = be_u16(b, p)?;
+            p += 2;
+            let mut extents = Vec::with_capacity(usize::from(n.min(1024)));
+            for _ in 0..n {
+                if index_size > 0 {
+                    rd(&mut p, index_size)?;
+                }
+                let off = rd(&mut p, off_size)?;
+                let len = rd(&mut p, len_size)?;
+                extents.push((base.checked_add(off)?, len));
+            }
+            Some(Loc { id, method, extents })
+        })();
+        match item {
+            Some(l) => out.push(l),
+            None => break,
+        }
+    }
+    out
+}
+
+/// Reads an item's bytes (file offsets, or `idat` for construction method 1).
+fn item_bytes(src: &Src<'_>, loc: &Loc, idat: Option<&[u8]>) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for &(off, len) in &loc.extents {
+        match loc.method {
+            0 => {
+                let len = if len == 0 { src.len().checked_sub(off)? } else { len };
+                out.extend(src.read_at(off, len, "HEIF item").ok()?);
+            }
+            1 => {
+                let d = idat?;
+                out.extend_from_slice(d.get(usize::try_from(off).ok()?..usize::try_from(off.checked_add(len)?).ok()?)?);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+fn read_heif_meta(src: &Src<'_>, meta: &[u8], md: &mut Metadata) -> Option<MotionHint> {
+    let mut primary = None;
+    let mut infos: Vec<(u32, [u8; 4], String)> = Vec::new();
+    let mut locs = Vec::new();
+    let mut idat = None;
+    let mut props: Vec<(usize, [u8; 4], usize, usize)> = Vec::new(); // (index, type, start, end)
+    let mut ipco: &[u8] = &[];
+    let mut assoc: Vec<(u32, Vec<usize>)> = Vec::new();
+    for bx in boxes(meta) {
+        let b = &meta[bx.start..bx.end];
+        match &bx.typ {
+            b"pitm" => {
+                primary = if b.first() == Some(&0) { be_u16(b, 4).map(u32::from) } else { be_u32(b, 4) };
+            }
+            b"iinf" => {
+                let skip = if b.first() == Some(&0) { 6 } else { 8 };
+                for infe in boxes(b.get(skip..).unwrap_or(&[])).filter(|x| &x.typ == b"infe") {
+                    let e = &b[skip..][infe.start..infe.end];
+                    let v = e.first().copied().unwrap_or(0);
+                    let (id, at) = match v {
+                        2 => (be_u16(e, 4).map(u32::from), 8),
+                        3 => (be_u32(e, 4), 10),
+                        _ => (None, 0),
+                    };
+                    let Some(id) = id else { continue };
+                    let Some(typ) = e.get(at..at + 4).and_then(|t| <[u8; 4]>::try_from(t).ok()) else { continue };
+                    let rest = e.get(at + 4..).unwrap_or(&[]);
+                    let mut strs = rest.split(|&c| c == 0);
+                    let _name = strs.next();
+                    let content_type = strs.next().map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default();
+                    infos.push((id, typ, content_type));
+                }
+            }
+            b"iloc" => locs = parse_iloc(b),
+            b"idat" => idat = Some(b),
+            b"iprp" => {
+                for x in boxes(b) {
+                    let c = &b[x.start..x.end];
+                    match &x.typ {
+                        b"ipco" => {
+                            ipco = c;
+                            props = boxes(c).enumerate().map(|(i, p)| (i + 1, p.typ, p.start, p.end)).collect();
+                        }
+                        b"ipma" => assoc = parse_ipma(c),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Primary item size from its ispe property.
+    if let Some(pid) = primary {
+        if let Some((_, idx)) = assoc.iter().find(|(id, _)| *id == pid) {
+            for &i in idx {
+                if let Some((_, typ, s, e)) = props.iter().find(|p| p.0 == i) {
+                    let p = &ipco[*s..*e];
+                    if typ == b"ispe" {
+                        if let (Some(w), Some(h)) = (be_u32(p, 4), be_u32(p, 8)) {
+                            md.width = Some(w);
+                            md.height = Some(h);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (_, typ, s, e) in &props {
+        if typ == b"auxC" {
+            let urn = String::from_utf8_lossy(ipco.get(*s + 4..*e).unwrap_or(&[])).into_owned();
+            if urn.contains("hdrgainmap") || urn.contains("gainmap") {
+                md.has_gain_map = true;
+            }
+        }
+    }
+    if infos.iter().any(|i| &i.1 == b"tmap") {
+        md.has_gain_map = true;
+    }
+    let mut hint = None;
+    for (id, typ, ct) in &infos {
+        let Some(loc) = locs.iter().find(|l| l.id == *id) else { continue };
+        match typ {
+            b"Exif" => {
+                let Some(data) = item_bytes(src, loc, idat) else {
+                    md.warnings.push("unreadable Exif item".into());
+                    continue;
+                };
+                let skip = be_u32(&data, 0).map_or(0, |v| v as usize);
+                let tiff = data.get(4usize.saturating_add(skip)..).unwrap_or(&[]);
+                let tiff = tiff.strip_prefix(b"Exif\0\0").unwrap_or(tiff);
+                if read_tiff(tiff, Root::Ifd0, md).is_none() {
+                    md.warnings.push("unreadable EXIF in Exif item".into());
+                }
+            }
+            b"mime" if ct.contains("rdf+xml") || ct.contains("xmp") => {
+                if let Some(data) = item_bytes(src, loc, idat) {
+                    hint = read_xmp(&data, Source::Xmp, md).or(hint);
+                }
+            }
+            _ => {}
+        }
+    }
+    hint
+}
+
+fn parse_ipma(b: &[u8]) -> Vec<(u32, Vec<usize>)> {
+    let mut out = Vec::new();
+    let version = b.first().copied().unwrap_or(0);
+    let flags = b.get(3).copied().unwrap_or(0);
+    let Some(n) = be_u32(b, 4) else { return out };
+    let mut p = 8usize;
+    for _ in 0..n.min(100_000) {
+        let id = if version < 1 {
+            let v = be_u16(b, p).map(u32::from);
+            p += 2;
+            v
+        } else {
+            let v = be_u32(b, p);
+            p += 4;
+            v
+        };
+        let (Some(id), Some(&cnt)) = (id, b.get(p)) else { break };
+        p += 1;
+        let mut v = Vec::new();
+        for _ in 0..cnt {
+            if flags & 1 == 1 {
+                let Some(x) = be_u16(b, p) else { return out };
+                v.push(usize::from(x & 0x7fff));
+                p += 2;
+            } else {
+                let Some(&x) = b.get(p) else { return out };
+                v.push(usize::from(x & 0x7f));
+                p += 1;
+            }
+        }
+        out.push((id, v));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// QuickTime / MP4 / CR3
+
+fn qt_time(secs: u64) -> Option<DateTime<Utc>> {
+    if secs == 0 {
+        return None;
+    }
+    let unix = i64::try_from(secs).ok()?.checked_sub(QT_EPOCH)?;
+    Utc.timestamp_opt(unix, 0).single()
+}
+
+fn read_moov(moov: &[u8], format: Format, md: &mut Metadata) {
+    let mut video_dims = None;
+    for bx in boxes(moov) {
+        let b = &moov[bx.start..bx.end];
+        match &bx.typ {
+            b"mvhd" => {
+                let v = b.first().copied().unwrap_or(0);
+                let (created, scale, dur) = if v == 1 {
+                    (be_u64(b, 4), be_u32(b, 20), be_u64(b, 24))
+                } else {
+                    (be_u32(b, 4).map(u64::from), be_u32(b, 12), be_u32(b, 16).map(u64::from))
+                };
+                if let Some(t) = created.and_then(qt_time) {
+                    md.times.push(TimeCandidate {
+                        kind: TimeKind::MovieHeader,
+                        time: CaptureTime::Utc { time: t },
+                        source: Source::QuickTimeMvhd,
+                    });
+                    md.tags.insert("QuickTime:CreateDate".into(), TagValue::Text(t.format("%Y:%m:%d %H:%M:%S").to_string()));
+                }
+                if let (Some(s), Some(d)) = (scale.filter(|s| *s > 0), dur) {
+                    if d != u64::MAX && d != u64::from(u32::MAX) {
+                        md.duration_s = Some(d as f64 / f64::from(s));
+                    }
+                }
+            }
+            b"trak" => {
+                if let Some((w, h, codec, fps)) = read_trak(b) {
+                    if video_dims.is_none() && w > 0 && h > 0 {
+                        video_dims = Some((w, h));
+                        md.video_codec = codec;
+                        md.frame_rate = fps;
+                    }
+                }
+            }
+            b"meta" => read_qt_meta(b, md),
+            b"udta" => read_udta(b, md),
+            b"uuid" => {
+                if b.get(..16) == Some(&CANON_UUID) {
+                    read_canon_uuid(b.get(16..).unwrap_or(&[]), md);
+                } else if b.get(..16) == Some(&XMP_UUID) {
+                    read_xmp(b.get(16..).unwrap_or(&[]), Source::Xmp, md);
+                }
+            }
+            _ => {}
+        }
+    }
+    if format.is_video() || format == Format::Cr3 {
+        if let Some((w, h)) = video_dims {
+            if md.width.is_none() {
+                md.width = Some(w);
+                md.height = Some(h);
+            }
+        }
+    }
+}
+
+/// (width, height, codec, frame rate) of a video track.
+fn read_trak(trak: &[u8]) -> Option<(u32, u32, Option<String>, Option<f64>)> {
+    let tkhd = child(trak, b"tkhd")?;
+    let v = tkhd.first().copied()?;
+    let wh_at = if v == 1 { 4 + 8 + 8 + 4 + 4 + 8 + 8 + 2 + 2 + 2 + 2 + 36 } else { 4 + 4 + 4 + 4 + 4 + 4 + 8 + 2 + 2 + 2 + 2 + 36 };
+    let w = be_u32(tkhd, wh_at)? >> 16;
+    let h = be_u32(tkhd, wh_at + 4)? >> 16;
+    let mdia = child(trak, b"mdia")?;
+    let hdlr = child(mdia, b"hdlr")?;
+    if hdlr.get(8..12) != Some(b"vide") {
+        return Some((0, 0, None, None));
+    }
+    let mut codec = None;
+    let mut fps = None;
+    if let Some(stbl) = child(mdia, b"minf").and_then(|m| child(m, b"stbl")) {
+        if let Some(stsd) = child(stbl, b"stsd") {
+            codec = stsd.get(12..16).map(|c| String::from_utf8_lossy(c).trim().to_string());
+        }
+        let scale = child(mdia, b"mdhd").and_then(|m| if m.first() == Some(&1) { be_u32(m, 20) } else { be_u32(m, 12) });
+        if let (Some(stts), Some(scale)) = (child(stbl, b"stts"), scale) {
+            // Frame rate from the dominant sample delta.
+            let n = be_u32(stts, 4).unwrap_or(0).min(10_000) as usize;
+            let best = (0..n)
+                .filter_map(|i| Some((be_u32(stts, 8 + i * 8)?, be_u32(stts, 12 + i * 8)?)))
+                .max_by_key(|(count, _)| *count);
+            if let Some((_, delta)) = best.filter(|(_, d)| *d > 0) {
+                fps = Some(f64::from(scale) / f64::from(delta));
+            }
+        }
+    }
+    Some((w, h, codec, fps))
+}
+
+/// `meta` with `keys` + `ilst` (Apple `mdta` metadata), or `mdir` `ilst` (iTunes style).
+fn read_qt_meta(meta: &[u8], md: &mut Metadata) {
+    // QuickTime meta is a plain box; ISO meta is a full box (4 bytes of version/flags).
+    let inner = if boxes(meta).next().is_some_and(|b| &b.typ == b"hdlr") { meta } else { meta.get(4..).unwrap_or(&[]) };
+    let mut keys: Vec<String> = Vec::new();
+    if let Some(k) = child(inner, b"keys") {
+        let n = be_u32(k, 4).unwrap_or(0);
+        let mut p = 8usize;
+        for _ in 0..n.min(10_000) {
+            let Some(size) = be_u32(k, p).map(|s| s as usize) else { break };
+            if size < 8 {
+                break;
+            }
+            let name = k.get(p + 8..p + size).map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default();
+            keys.push(name);
+            p += size;
+        }
+    }
+    let Some(ilst) = child(inner, b"ilst") else { return };
+    for item in boxes(ilst) {
+        let b = &ilst[item.start..item.end];
+        let key = if keys.is_empty() {
+            String::from_utf8_lossy(&item.typ).into_owned()
+        } else {
+            let idx = u32::from_be_bytes(item.typ) as usize;
+            match idx.checked_sub(1).and_then(|i| keys.get(i)) {
+                Some(k) => k.clone(),
+                None => continue,
+            }
+        };
+        let Some(data) = child(b, b"data") else { continue };
+        let typ = be_u32(data, 0).unwrap_or(0) & 0xffffff;
+        let payload = data.get(8..).unwrap_or(&[]);
+        let value = match typ {
+            1 => TagValue::Text(String::from_utf8_lossy(payload).into_owned()),
+            23 if payload.len() == 4 => TagValue::Float(f64::from(f32::from_be_bytes([payload[0], payload[1], payload[2], payload[3]]))),
+            24 if payload.len() == 8 => TagValue::Float(f64::from_be_bytes(payload.try_into().unwrap_or([0; 8]))),
+            21 | 22 => {
+                let v = payload.iter().fold(0i64, |a, &c| a.wrapping_shl(8) | i64::from(c));
+                TagValue::Int(v)
+            }
+            _ if payload.len() <= 64 => TagValue::Bytes(payload.to_vec()),
+            _ => TagValue::Text(format!("({} bytes)", payload.len())),
+        };
+        apply_qt_key(&key, &value, md);
+        md.tags.insert(format!("Keys:{key}"), value);
+    }
+}
+
+fn apply_qt_key(key: &str, value: &TagValue, md: &mut Metadata) {
+    let TagValue::Text(s) = value else { return };
+    let s = s.trim();
+    match key {
+        "com.apple.quicktime.content.identifier" => md.content_id = Some(s.to_string()),
+        "com.apple.quicktime.creationdate" | "\u{a9}day" => {
+            if let Some(t) = parse_qt_date(s) {
+                md.times.push(TimeCandidate {
+                    kind: TimeKind::QuickTimeCreation,
+                    time: t,
+                    source: Source::QuickTimeKeys,
+                });
+            }
+        }
+        "com.apple.quicktime.location.ISO6709" | "\u{a9}xyz" => {
+            if md.gps.is_none() {
+                if let Some(p) = parse_iso6709(s) {
+                    md.gps = Some(Sourced::new(p, Source::QuickTimeKeys));
+                }
+            }
+        }
+        "com.apple.quicktime.make" | "\u{a9}mak" => {
+            md.make.get_or_insert_with(|| s.to_string());
+        }
+        "com.apple.quicktime.model" | "\u{a9}mod" => {
+            md.model.get_or_insert_with(|| s.to_string());
+        }
+        "com.apple.quicktime.title" | "\u{a9}nam" => {
+            md.title.get_or_insert_with(|| s.to_string());
+        }
+        "com.apple.quicktime.description" | "\u{a9}des" => {
+            md.description.get_or_insert_with(|| s.to_string());
+        }
+        _ => {}
+    }
+}
+
+/// "2019-04-22T16:12:55+0200", "2019-04-22T16:12:55+02:00", "2019-04-22T14:12:55Z".
+fn parse_qt_date(s: &str) -> Option<CaptureTime> {
+    crate::xmp::parse_xmp_date(s)
+}
+
+/// ISO 6709: "+37.3861-122.0839+003.000/".
+pub(crate) fn parse_iso6709(s: &str) -> Option<GpsPosition> {
+    let s = s.trim().trim_end_matches('/');
+    let idx: Vec<usize> = s.char_indices().filter(|(_, c)| *c == '+' || *c == '-').map(|(i, _)| i).collect();
+    let part = |k: usize| -> Option<f64> {
+        let a = *idx.get(k)?;
+        let b = idx.get(k + 1).copied().unwrap_or(s.len());
+        s.get(a..b)?.parse().ok()
+    };
+    GpsPosition::new(part(0)?, part(1)?, part(2))
+}
+
+fn read_udta(udta: &[u8], md: &mut Metadata) {
+    for bx in boxes(udta) {
+        let b = &udta[bx.start..bx.end];
+        match &bx.typ {
+            b"meta" => read_qt_meta(b, md),
+            b"XMP_" => {
+                read_xmp(b, Source::Xmp, md);
+            }
+            t if t[0] == 0xa9 => {
+                // Classic QuickTime text atom: u16 length, u16 language, text.
+                let len = be_u16(b, 0).unwrap_or(0) as usize;
+                if let Some(text) = b.get(4..4 + len) {
+                    let key = format!("\u{a9}{}", String::from_utf8_lossy(&t[1..]));
+                    let v = TagValue::Text(String::from_utf8_lossy(text).into_owned());
+                    apply_qt_key(&key, &v, md);
+                    md.tags.insert(format!("UserData:{key}"), v);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Canon CR3: CMT1 = IFD0, CMT2 = EXIF IFD, CMT4 = GPS IFD, each a TIFF structure.
+fn read_canon_uuid(b: &[u8], md: &mut Metadata) {
+    for bx in boxes(b) {
+        let d = &b[bx.start..bx.end];
+        let root = match &bx.typ {
+            b"CMT1" => Root::Ifd0,
+            b"CMT2" => Root::Exif,
+            b"CMT4" => Root::Gps,
+            _ => continue,
+        };
+        match read_tiff(d, root, md) {
+            Some(dims) if root == Root::Ifd0 => {
+                if let (None, Some(&(_, w, h))) = (md.width, dims.ifds.first()) {
+                    md.width = Some(w);
+                    md.height = Some(h);
+                }
+            }
+            Some(_) => {}
+            None => md.warnings.push(format!("unreadable CR3 {}", String::from_utf8_lossy(&bx.typ))),
+        }
+    }
+}

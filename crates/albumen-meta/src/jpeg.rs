@@ -1,0 +1,110 @@
+//! JPEG: marker segments up to the start of scan.
+
+use crate::exif::{read_tiff, Root};
+use crate::io::{be_u16, be_u32, Src};
+use crate::xmp::{read_xmp, MotionHint};
+use crate::{Error, Metadata, Source};
+
+const XMP_SIG: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
+const XMP_EXT_SIG: &[u8] = b"http://ns.adobe.com/xmp/extension/\0";
+/// Cap on the assembled extended XMP.
+const MAX_EXT_XMP: u64 = 16 << 20;
+
+/// What the JPEG reader hands back to the caller beyond `md`.
+#[derive(Default)]
+pub(crate) struct JpegInfo {
+    pub motion: Option<MotionHint>,
+}
+
+/// Reads a JPEG starting at `base` in `src` (RAF embeds one).
+pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegInfo, Error> {
+    let mut info = JpegInfo::default();
+    let mut pos = base.checked_add(2).ok_or(Error::Malformed { what: "JPEG", offset: base })?;
+    let mut ext_xmp: Vec<u8> = Vec::new();
+    let mut saw_sof = false;
+    let mut segments = 0u32;
+    loop {
+        segments += 1;
+        if segments > 10_000 {
+            md.warnings.push("too many JPEG segments".into());
+            break;
+        }
+        let Ok(head) = src.read_at(pos, 4, "JPEG marker") else {
+            md.warnings.push(format!("JPEG ends before the image data (at byte {pos})"));
+            break;
+        };
+        if head[0] != 0xFF {
+            md.warnings.push(format!("JPEG marker expected at byte {pos}"));
+            break;
+        }
+        let marker = head[1];
+        match marker {
+            0xFF => {
+                pos += 1; // fill byte
+                continue;
+            }
+            0xD8 | 0x01 | 0xD0..=0xD7 => {
+                pos += 2;
+                continue;
+            }
+            0xD9 | 0xDA => break,
+            _ => {}
+        }
+        let len = u64::from(be_u16(&head, 2).unwrap_or(0));
+        if len < 2 {
+            md.warnings.push(format!("bad JPEG segment length at byte {pos}"));
+            break;
+        }
+        let body_at = pos + 4;
+        let body_len = len - 2;
+        match marker {
+            0xE1 => {
+                let body = src.read_at(body_at, body_len, "APP1")?;
+                if body.starts_with(b"Exif\0") {
+                    let tiff = body.get(6..).unwrap_or(&[]);
+                    if read_tiff(tiff, Root::Ifd0, md).is_none() {
+                        md.warnings.push("unreadable EXIF block".into());
+                    }
+                } else if body.starts_with(XMP_SIG) {
+                    let hint = read_xmp(&body[XMP_SIG.len()..], Source::Xmp, md);
+                    info.motion = info.motion.or(hint);
+                } else if body.starts_with(XMP_EXT_SIG) {
+                    // GUID (32) + full length (4) + offset (4) + data.
+                    let at = XMP_EXT_SIG.len();
+                    let full = be_u32(&body, at + 32).map(u64::from).unwrap_or(0);
+                    let off = be_u32(&body, at + 36).map(u64::from).unwrap_or(u64::MAX);
+                    let data = body.get(at + 40..).unwrap_or(&[]);
+                    if full <= MAX_EXT_XMP && off.saturating_add(data.len() as u64) <= full {
+                        if ext_xmp.len() as u64 != full {
+                            ext_xmp.resize(full as usize, b' ');
+                        }
+                        ext_xmp[off as usize..off as usize + data.len()].copy_from_slice(data);
+                    }
+                }
+            }
+            0xE2 => {
+                let body = src.read_upto(body_at, body_len.min(64), "APP2")?;
+                if body.starts_with(b"MPF\0") {
+                    md.tags.entry("MPF:Present".into()).or_insert(crate::TagValue::Int(1));
+                }
+            }
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) && !saw_sof => {
+                let b = src.read_at(body_at, 5.min(body_len), "SOF")?;
+                if let (Some(h), Some(w)) = (be_u16(&b, 1), be_u16(&b, 3)) {
+                    if md.width.is_none() && w > 0 && h > 0 {
+                        md.width = Some(u32::from(w));
+                        md.height = Some(u32::from(h));
+                    }
+                }
+                saw_sof = true;
+            }
+            _ => {}
+        }
+        pos = body_at + body_len;
+    }
+    if !ext_xmp.is_empty() {
+        let hint = read_xmp(&ext_xmp, Source::Xmp, md);
+        info.motion = info.motion.or(hint);
+    }
+    Ok(info)
+}
