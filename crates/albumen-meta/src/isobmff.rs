@@ -576,6 +576,18 @@ fn read_udta(udta: &[u8], md: &mut Metadata) {
             b"XMP_" => {
                 read_xmp(b, Source::Xmp, md);
             }
+            b"loci" if md.gps.is_none() => {
+                // 3GPP location: full box, language, name\0, role, lon, lat, alt (16.16 fixed).
+                let name_end = b.get(6..).and_then(|r| r.iter().position(|&c| c == 0)).map(|p| 6 + p + 1);
+                if let Some(p) = name_end {
+                    let fixed = |at: usize| be_u32(b, at).map(|v| f64::from(v as i32) / 65536.0);
+                    if let (Some(lon), Some(lat)) = (fixed(p + 1), fixed(p + 5)) {
+                        if let Some(g) = GpsPosition::new(lat, lon, fixed(p + 9)) {
+                            md.gps = Some(Sourced::new(g, Source::QuickTimeUdta));
+                        }
+                    }
+                }
+            }
             t if t[0] == 0xa9 => {
                 // Classic QuickTime text atom: u16 length, u16 language, text.
                 let len = be_u16(b, 0).unwrap_or(0) as usize;

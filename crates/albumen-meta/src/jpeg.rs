@@ -22,6 +22,7 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
     let mut pos = base.checked_add(2).ok_or(Error::Malformed { what: "JPEG", offset: base })?;
     let mut ext_xmp: Vec<u8> = Vec::new();
     let mut saw_sof = false;
+    let mut main_xmp: Option<Vec<u8>> = None;
     let mut segments = 0u32;
     loop {
         segments += 1;
@@ -34,8 +35,19 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
             break;
         };
         if head[0] != 0xFF {
-            md.warnings.push(format!("JPEG marker expected at byte {pos}"));
-            break;
+            // Junk between segments (seen in real files): resynchronise on the next 0xFF.
+            let window = src.read_upto(pos, 256, "JPEG resync")?;
+            match window.iter().position(|&b| b == 0xFF) {
+                Some(skip) if skip > 0 => {
+                    md.warnings.push(format!("skipped {skip} unknown bytes at byte {pos}"));
+                    pos += skip as u64;
+                    continue;
+                }
+                _ => {
+                    md.warnings.push(format!("JPEG marker expected at byte {pos}"));
+                    break;
+                }
+            }
         }
         let marker = head[1];
         match marker {
@@ -66,8 +78,8 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
                         md.warnings.push("unreadable EXIF block".into());
                     }
                 } else if body.starts_with(XMP_SIG) {
-                    let hint = read_xmp(&body[XMP_SIG.len()..], Source::Xmp, md);
-                    info.motion = info.motion.or(hint);
+                    // Parsed after the EXIF, whatever the segment order: EXIF values win.
+                    main_xmp = Some(body[XMP_SIG.len()..].to_vec());
                 } else if body.starts_with(XMP_EXT_SIG) {
                     // GUID (32) + full length (4) + offset (4) + data.
                     let at = XMP_EXT_SIG.len();
@@ -91,7 +103,8 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) && !saw_sof => {
                 let b = src.read_at(body_at, 5.min(body_len), "SOF")?;
                 if let (Some(h), Some(w)) = (be_u16(&b, 1), be_u16(&b, 3)) {
-                    if md.width.is_none() && w > 0 && h > 0 {
+                    // Height 0 means "defined by a DNL marker later": report it as stored.
+                    if md.width.is_none() && w > 0 {
                         md.width = Some(u32::from(w));
                         md.height = Some(u32::from(h));
                     }
@@ -101,6 +114,10 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
             _ => {}
         }
         pos = body_at + body_len;
+    }
+    if let Some(x) = main_xmp {
+        let hint = read_xmp(&x, Source::Xmp, md);
+        info.motion = info.motion.or(hint);
     }
     if !ext_xmp.is_empty() {
         let hint = read_xmp(&ext_xmp, Source::Xmp, md);

@@ -96,12 +96,14 @@ pub enum CaptureTime {
 }
 
 impl CaptureTime {
-    /// The local wall-clock time, when known (not for [`CaptureTime::Utc`]).
+    /// The wall-clock time at [`CaptureTime::offset`]: the local time for `Zoned` and
+    /// `Floating`, the UTC wall time for `Utc` (its offset is +00:00; the local time where it was
+    /// taken is for the timeline to resolve).
     pub fn local(&self) -> Option<NaiveDateTime> {
         match self {
             CaptureTime::Zoned { time } => Some(time.naive_local()),
             CaptureTime::Floating { time } => Some(*time),
-            CaptureTime::Utc { .. } => None,
+            CaptureTime::Utc { time } => Some(time.naive_utc()),
         }
     }
 

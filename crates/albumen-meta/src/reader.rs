@@ -126,6 +126,19 @@ impl Reader {
         if let Some(h) = hint {
             motion_from_hint(src, h, &mut md);
         }
+        if md.width.is_none() {
+            // XMP-only files (sidecars, some TIFFs) state the size there.
+            let num = |k: &str| match md.tags.get(k) {
+                Some(crate::TagValue::Text(t)) => t.trim().parse::<u32>().ok(),
+                _ => None,
+            };
+            let w = num("XMP-tiff:ImageWidth").or_else(|| num("XMP-exif:PixelXDimension"));
+            let h = num("XMP-tiff:ImageLength").or_else(|| num("XMP-exif:PixelYDimension"));
+            if let (Some(w), Some(h)) = (w, h) {
+                md.width = Some(w);
+                md.height = Some(h);
+            }
+        }
         choose_capture(&mut md);
         md.bytes_read = src.bytes_read();
         Ok(md)
@@ -296,6 +309,12 @@ fn tiff_size(format: Format, d: &TiffDims) -> Option<(u32, u32)> {
     }
     // The full-resolution image: IFD0 if it is one, else the largest SubIFD marked full-size.
     let first = d.ifds.first().copied();
+    // A placeholder IFD0 (Phase One IIQ writes 1x1) defers to the EXIF size.
+    if let (Some((_, w, h)), Some(e)) = (first, d.exif) {
+        if w <= 8 && h <= 8 && e.0 > 8 && e.1 > 8 && d.ifds.len() == 1 {
+            return Some(e);
+        }
+    }
     match first {
         Some((0, w, h)) => Some((w, h)),
         _ => d

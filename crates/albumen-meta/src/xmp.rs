@@ -316,13 +316,20 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
             }
         }
     };
-    text(&mut md.make, get("tiff:Make"));
-    text(&mut md.model, get("tiff:Model"));
-    text(&mut md.lens, get("aux:Lens").or(get("exifEX:LensModel")));
-    text(&mut md.serial, get("aux:SerialNumber").or(get("exifEX:BodySerialNumber")));
+    // Camera facts only fill gaps, even from a sidecar: a sidecar corrects what the user
+    // edits (time, place, rating, text), not which camera took the picture.
+    let fill = |slot: &mut Option<String>, v: Option<&str>| {
+        if let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) {
+            slot.get_or_insert_with(|| v.to_string());
+        }
+    };
+    fill(&mut md.make, get("tiff:Make"));
+    fill(&mut md.model, get("tiff:Model"));
+    fill(&mut md.lens, get("aux:Lens").or(get("exifEX:LensModel")));
+    fill(&mut md.serial, get("aux:SerialNumber").or(get("exifEX:BodySerialNumber")));
     text(&mut md.title, get("dc:title"));
     text(&mut md.description, get("dc:description"));
-    if md.orientation.is_none() || sidecar {
+    if md.orientation.is_none() {
         if let Some(o) = get("tiff:Orientation").and_then(|v| v.trim().parse().ok()).and_then(Orientation::new) {
             md.orientation = Some(o);
         }
