@@ -1,1 +1,389 @@
-//! placeholder
+//! Lossless metadata editing: change the capture time, GPS position, rating, title, description
+//! and keywords of photos and videos, and nothing else.
+//!
+//! # Brief overview
+//! - [`Edit`] is one change (set or shift the time, set or remove GPS, set the rating, add a
+//!   keyword, ...). A slice of edits is applied to a file in a single write.
+//! - [`plan`] reads a file and returns a [`Plan`]: the current and new value of every field
+//!   ([`Fields`]), where it will be written ([`Target`]), and writes nothing (`--dry-run`).
+//! - [`apply`] does the same and writes: in the file for JPEG, PNG, WebP, TIFF and DNG; in an XMP
+//!   sidecar for camera raws (and any file with [`Options::sidecar`]), patching the raw's date
+//!   strings in place when they keep their size. Its [`Report`] carries [`Report::undo`], the edit
+//!   list that restores the previous values.
+//! - [`Error`] is the crate's error type; whatever it says, the original file is untouched.
+//!
+//! How it stays lossless: EXIF directories that change are appended to the end of the TIFF
+//! block and re-pointed, so maker notes and every other offset stay valid; XMP packets are
+//! edited as text (other properties kept); image data is copied byte for byte; the new file is
+//! written next to the old one, fsynced and renamed over it, after checking the original did not
+//! change meanwhile.
+//!
+//! # Example
+//! ```
+//! use albumen_edit::{apply, plan, Edit, Options};
+//! use albumen_meta::Rating;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A minimal JPEG: SOI, an Exif APP1 with one date, a scan, EOI.
+//! let tiff: &[u8] = b"II*\0\x08\0\0\0\x01\0\x32\x01\x02\0\x14\0\0\0\x1a\0\0\0\0\0\0\0\
+//!                    2020:01:02 03:04:05\0";
+//! let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
+//! jpeg.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
+//! jpeg.extend_from_slice(b"Exif\0\0");
+//! jpeg.extend_from_slice(tiff);
+//! jpeg.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9]);
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("a.jpg");
+//! std::fs::write(&path, &jpeg)?;
+//!
+//! let edits = [
+//!     Edit::ShiftTime(chrono::Duration::minutes(90)),
+//!     Edit::SetRating(Rating::new(4).unwrap()),
+//!     Edit::AddKeyword("holiday".into()),
+//! ];
+//! let p = plan(&path, &edits, &Options::default())?;
+//! assert_eq!(p.after.rating, Rating::new(4));
+//! let report = apply(&path, &edits, &Options::default())?;
+//! let again = plan(&path, &[], &Options::default())?;
+//! assert_eq!(again.before.keywords, vec!["holiday".to_string()]);
+//! assert_eq!(
+//!     again.before.time.unwrap().local.to_string(),
+//!     "2020-01-02 04:34:05"
+//! );
+//! // The scan is byte-identical.
+//! let after = std::fs::read(&path)?;
+//! assert!(after.ends_with(&[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9]));
+//! // Undo.
+//! apply(&path, &report.undo, &Options::default())?;
+//! assert!(plan(&path, &[], &Options::default())?.before.keywords.is_empty());
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod container;
+mod edit;
+mod error;
+mod fields;
+mod tiff;
+mod write;
+mod xmp;
+
+use std::path::{Path, PathBuf};
+
+use albumen_meta::Format;
+use serde::Serialize;
+
+use container::{Kind, Parts};
+use edit::Changes;
+pub use edit::{Edit, Fields, TimeValue};
+pub use error::Error;
+use error::Result;
+use fields::Role;
+
+/// How edits are applied.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// Write to an XMP sidecar even for formats that can be written in place.
+    pub sidecar: bool,
+    /// Keep the file's modification time (default true).
+    pub keep_mtime: bool,
+    /// Files larger than this are refused (default 4 GiB); the editor holds the file in memory.
+    pub max_file_size: u64,
+    /// Sidecars larger than this are refused (default 16 MiB).
+    pub max_sidecar_size: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            sidecar: false,
+            keep_mtime: true,
+            max_file_size: 4 << 30,
+            max_sidecar_size: 16 << 20,
+        }
+    }
+}
+
+/// Where the edit is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "path", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Target {
+    /// Into the file itself.
+    InFile,
+    /// Into this XMP sidecar (created or merged); the file's own date strings are patched in
+    /// place where they keep their size.
+    Sidecar(PathBuf),
+}
+
+/// What an edit will do to one file.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Plan {
+    /// The file.
+    pub path: PathBuf,
+    /// Detected format (from the bytes, not the name).
+    pub format: Format,
+    /// Short format name (`"jpeg"`, `"cr3"`, `"mrw"`, ...), also for raws the model has no
+    /// variant for.
+    pub format_name: &'static str,
+    /// Where it is written.
+    pub target: Target,
+    /// Values before.
+    pub before: Fields,
+    /// Values after.
+    pub after: Fields,
+    /// The names of the fields that change.
+    pub changed: Vec<&'static str>,
+    /// Remarks (what could not be kept in step, and why).
+    pub notes: Vec<String>,
+}
+
+/// What [`apply`] did.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Report {
+    /// The plan that was carried out.
+    pub plan: Plan,
+    /// Bytes of the file written (0 when the file itself was not rewritten).
+    pub file_bytes_written: u64,
+    /// Bytes of the sidecar written.
+    pub sidecar_bytes_written: u64,
+    /// Date values patched in place inside a raw file.
+    pub raw_dates_patched: usize,
+    /// Edits that restore the previous values ([`apply`] them to undo).
+    #[serde(skip)]
+    pub undo: Vec<Edit>,
+}
+
+struct Prepared {
+    plan: Plan,
+    stamp: write::Stamp,
+    file: Option<Vec<u8>>,
+    sidecar: Option<(PathBuf, Option<write::Stamp>, String)>,
+    raw_dates: usize,
+}
+
+/// Reads `path` and works out what `edits` would change, writing nothing.
+pub fn plan(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<Plan> {
+    Ok(prepare(path.as_ref(), edits, opts)?.plan)
+}
+
+/// Applies `edits` to `path` in one write (plus the sidecar, for sidecar targets: the sidecar
+/// is written first, then the raw's in-place date patch).
+pub fn apply(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<Report> {
+    let path = path.as_ref();
+    let p = prepare(path, edits, opts)?;
+    let mut sidecar_bytes = 0;
+    if let Some((sp, st, text)) = &p.sidecar {
+        write::replace(
+            sp,
+            text.as_bytes(),
+            st.as_ref(),
+            opts.keep_mtime && st.is_some(),
+        )?;
+        sidecar_bytes = text.len() as u64;
+    }
+    let mut file_bytes = 0;
+    if let Some(data) = &p.file {
+        write::replace(path, data, Some(&p.stamp), opts.keep_mtime)?;
+        file_bytes = data.len() as u64;
+    }
+    let undo = edit::inverse(&p.plan.before, &p.plan.after);
+    Ok(Report {
+        plan: p.plan,
+        file_bytes_written: file_bytes,
+        sidecar_bytes_written: sidecar_bytes,
+        raw_dates_patched: p.raw_dates,
+        undo,
+    })
+}
+
+fn changed(a: &Fields, b: &Fields) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    if a.time != b.time {
+        v.push("time");
+    }
+    if a.gps != b.gps {
+        v.push("gps");
+    }
+    if a.rating != b.rating {
+        v.push("rating");
+    }
+    if a.title != b.title {
+        v.push("title");
+    }
+    if a.description != b.description {
+        v.push("description");
+    }
+    if a.keywords != b.keywords {
+        v.push("keywords");
+    }
+    if a.hierarchical != b.hierarchical {
+        v.push("hierarchical");
+    }
+    v
+}
+
+fn parts_of(kind: Kind, b: &[u8]) -> Result<Parts> {
+    match kind {
+        Kind::Jpeg => container::jpeg::parts(b),
+        Kind::Png => container::png::parts(b),
+        Kind::Webp => container::webp::parts(b),
+        Kind::Tiff(_) => container::tiff_file::parts(b),
+        Kind::Heif(_) => container::bmff::heif_parts(b),
+        Kind::Movie(f) | Kind::Raw(f, _) => Err(Error::Unsupported(format!(
+            "{} has no EXIF/XMP blocks of its own",
+            f.name()
+        ))),
+        Kind::Unknown => Err(Error::Unsupported("unrecognised format".into())),
+    }
+}
+
+fn fields_of(parts: &Parts, xmp: Option<&xmp::Packet>) -> Fields {
+    let ex = parts
+        .exif
+        .as_deref()
+        .map(fields::read_exif)
+        .unwrap_or_default();
+    let xf = xmp.map(fields::read_xmp).unwrap_or_default();
+    // EXIF is authoritative for time and position; XMP for the rest.
+    let mut f = fields::merge(ex.clone(), xf);
+    if ex.time.is_some() {
+        f.time = ex.time;
+    }
+    if ex.gps.is_some() {
+        f.gps = ex.gps;
+    }
+    f
+}
+
+fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
+    let changes = Changes::from_edits(edits)?;
+    let (bytes, stamp) = write::read(path, opts.max_file_size)?;
+    let kind = container::detect(&bytes);
+    if kind == Kind::Unknown {
+        return Err(Error::Unsupported("unrecognised format".into()));
+    }
+    let sidecar = opts.sidecar || matches!(kind, Kind::Raw(..));
+    let mut notes = Vec::new();
+    if sidecar {
+        let sp = container::raw::sidecar_path(path);
+        let (old_text, sst) = if sp.is_file() {
+            let (b, st) = write::read(&sp, opts.max_sidecar_size)?;
+            (Some(String::from_utf8_lossy(&b).into_owned()), Some(st))
+        } else {
+            (None, None)
+        };
+        let packet = old_text.as_deref().map(xmp::Packet::parse).transpose()?;
+        let file_fields = match kind {
+            Kind::Raw(..) | Kind::Movie(_) => container::raw::read_fields(&bytes),
+            k => match parts_of(k, &bytes) {
+                Ok(p) => {
+                    let x = p.xmp.as_deref().and_then(|t| xmp::Packet::parse(t).ok());
+                    fields_of(&p, x.as_ref())
+                }
+                Err(_) => container::raw::read_fields(&bytes),
+            },
+        };
+        let side_fields = packet.as_ref().map(fields::read_xmp).unwrap_or_default();
+        let before = fields::merge(file_fields, side_fields);
+        let after = changes.apply(&before)?;
+        let new_text = fields::edit_xmp(packet.as_ref(), &changes, &after, Role::Sidecar);
+        let mut file = None;
+        let mut raw_dates = 0;
+        if matches!(kind, Kind::Raw(..)) && !changes.time.is_empty() {
+            let mut b = bytes.clone();
+            raw_dates = container::raw::patch_dates(&mut b, &changes.time);
+            if raw_dates > 0 {
+                file = Some(b);
+            } else {
+                notes.push("no date in the raw file could be patched in place".into());
+            }
+        }
+        let plan = Plan {
+            path: path.to_path_buf(),
+            format: kind.format(),
+            format_name: kind.name(),
+            target: Target::Sidecar(sp.clone()),
+            changed: changed(&before, &after),
+            before,
+            after,
+            notes,
+        };
+        return Ok(Prepared {
+            plan,
+            stamp,
+            file,
+            sidecar: new_text.map(|t| (sp, sst, t)),
+            raw_dates,
+        });
+    }
+    let (before, after, file) = match kind {
+        Kind::Jpeg | Kind::Png | Kind::Webp | Kind::Tiff(_) => {
+            let parts = parts_of(kind, &bytes)?;
+            let packet = parts.xmp.as_deref().map(xmp::Packet::parse).transpose()?;
+            let before = fields_of(&parts, packet.as_ref());
+            let after = changes.apply(&before)?;
+            let exif_f = parts
+                .exif
+                .as_deref()
+                .map(fields::read_exif)
+                .unwrap_or_default();
+            let new_exif = match &parts.exif {
+                Some(e) => fields::edit_exif(e, &changes, &after)?,
+                None => None,
+            };
+            let role = Role::Embedded {
+                exif_time: exif_f.time.is_some(),
+                exif_gps: parts.exif.is_some(),
+            };
+            let new_xmp = fields::edit_xmp(packet.as_ref(), &changes, &after, role);
+            let out = if new_exif.is_none() && new_xmp.is_none() {
+                None
+            } else {
+                Some(match kind {
+                    Kind::Jpeg => {
+                        container::jpeg::rebuild(&bytes, new_exif.as_deref(), new_xmp.as_deref())?
+                    }
+                    Kind::Png => {
+                        container::png::rebuild(&bytes, new_exif.as_deref(), new_xmp.as_deref())?
+                    }
+                    Kind::Webp => {
+                        container::webp::rebuild(&bytes, new_exif.as_deref(), new_xmp.as_deref())?
+                    }
+                    _ => container::tiff_file::rebuild(
+                        new_exif.unwrap_or_else(|| bytes.clone()),
+                        new_xmp.as_deref(),
+                    )?,
+                })
+            };
+            (before, after, out)
+        }
+        Kind::Heif(_) | Kind::Movie(_) => {
+            return Err(Error::Unsupported(format!(
+                "writing {} is not implemented yet; use --sidecar",
+                kind.name()
+            )))
+        }
+        Kind::Raw(..) | Kind::Unknown => return Err(Error::Unsupported(kind.name().into())),
+    };
+    let plan = Plan {
+        path: path.to_path_buf(),
+        format: kind.format(),
+        format_name: kind.name(),
+        target: Target::InFile,
+        changed: changed(&before, &after),
+        before,
+        after,
+        notes,
+    };
+    Ok(Prepared {
+        plan,
+        stamp,
+        file,
+        sidecar: None,
+        raw_dates: 0,
+    })
+}

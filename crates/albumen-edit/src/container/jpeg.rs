@@ -1,0 +1,150 @@
+//! JPEG: the Exif and XMP APP1 segments are replaced (or the XMP one inserted); every other
+//! segment and the entropy-coded data from SOS on are copied byte for byte.
+
+use super::Parts;
+use crate::error::{malformed, Error, Result};
+
+const EXIF: &[u8] = b"Exif\0\0";
+const XMP: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
+/// Largest segment payload: the 16-bit length counts itself.
+const MAX_PAYLOAD: usize = 65533;
+
+#[derive(Debug, Clone, Copy)]
+struct Seg {
+    marker: u8,
+    start: usize,
+    end: usize,
+}
+
+struct Layout {
+    segs: Vec<Seg>,
+    /// Offset of the SOS marker; everything from here on is copied verbatim.
+    scan: usize,
+}
+
+fn layout(b: &[u8]) -> Result<Layout> {
+    if b.get(..2) != Some(&[0xFF, 0xD8]) {
+        return malformed("JPEG SOI", 0);
+    }
+    let mut i = 2;
+    let mut segs = Vec::new();
+    loop {
+        if b.get(i) != Some(&0xFF) {
+            return malformed("JPEG segment", i);
+        }
+        // fill bytes
+        let mut j = i + 1;
+        while b.get(j) == Some(&0xFF) {
+            j += 1;
+        }
+        let Some(&m) = b.get(j) else {
+            return malformed("JPEG segment", j);
+        };
+        if m == 0xDA {
+            return Ok(Layout { segs, scan: i });
+        }
+        if m == 0xD9 {
+            return malformed("JPEG without scan", i);
+        }
+        if m == 0x01 || (0xD0..=0xD7).contains(&m) {
+            segs.push(Seg {
+                marker: m,
+                start: i,
+                end: j + 1,
+            });
+            i = j + 1;
+            continue;
+        }
+        let Some(len) = b
+            .get(j + 1..j + 3)
+            .map(|s| usize::from(u16::from_be_bytes([s[0], s[1]])))
+        else {
+            return malformed("JPEG segment length", j + 1);
+        };
+        if len < 2 || j + 1 + len > b.len() {
+            return malformed("JPEG segment length", j + 1);
+        }
+        segs.push(Seg {
+            marker: m,
+            start: i,
+            end: j + 1 + len,
+        });
+        i = j + 1 + len;
+    }
+}
+
+fn payload<'a>(b: &'a [u8], s: &Seg) -> &'a [u8] {
+    // start..end is in bounds (checked in layout); payload starts after FF, marker, length
+    let p = (s.end - s.start).min(4);
+    b.get(s.start + p..s.end).unwrap_or(&[])
+}
+
+fn find(b: &[u8], segs: &[Seg], sig: &[u8]) -> Option<usize> {
+    segs.iter()
+        .position(|s| s.marker == 0xE1 && payload(b, s).starts_with(sig))
+}
+
+pub(crate) fn parts(b: &[u8]) -> Result<Parts> {
+    let l = layout(b)?;
+    let exif = find(b, &l.segs, EXIF).map(|i| payload(b, &l.segs[i])[EXIF.len()..].to_vec());
+    let xmp = find(b, &l.segs, XMP)
+        .map(|i| String::from_utf8_lossy(&payload(b, &l.segs[i])[XMP.len()..]).into_owned());
+    Ok(Parts { exif, xmp })
+}
+
+fn segment(sig: &[u8], body: &[u8], what: &'static str) -> Result<Vec<u8>> {
+    let n = sig.len() + body.len();
+    if n > MAX_PAYLOAD {
+        return Err(Error::DoesNotFit {
+            what,
+            len: n,
+            limit: MAX_PAYLOAD,
+        });
+    }
+    let mut v = Vec::with_capacity(n + 4);
+    v.extend_from_slice(&[0xFF, 0xE1]);
+    v.extend_from_slice(&((n + 2) as u16).to_be_bytes());
+    v.extend_from_slice(sig);
+    v.extend_from_slice(body);
+    Ok(v)
+}
+
+pub(crate) fn rebuild(b: &[u8], exif: Option<&[u8]>, xmp: Option<&str>) -> Result<Vec<u8>> {
+    let l = layout(b)?;
+    let ex = find(b, &l.segs, EXIF);
+    let xi = find(b, &l.segs, XMP);
+    let new_exif = exif
+        .map(|e| segment(EXIF, e, "Exif APP1 segment"))
+        .transpose()?;
+    let new_xmp = xmp
+        .map(|x| segment(XMP, x.as_bytes(), "XMP APP1 segment"))
+        .transpose()?;
+    if new_exif.is_some() && ex.is_none() {
+        return Err(Error::Unsupported(
+            "adding an Exif segment to a JPEG without one".into(),
+        ));
+    }
+    // where a new XMP segment goes: after the Exif segment, else after APP0/JFIF, else first
+    let insert_after = ex.or_else(|| l.segs.iter().position(|s| s.marker == 0xE0));
+    let mut out = Vec::with_capacity(b.len() + 4096);
+    out.extend_from_slice(&b[..2]);
+    if let (Some(x), None, None) = (&new_xmp, xi, insert_after) {
+        out.extend_from_slice(x);
+    }
+    for (i, s) in l.segs.iter().enumerate() {
+        match (&new_exif, &new_xmp) {
+            (Some(e), _) if Some(i) == ex => out.extend_from_slice(e),
+            (_, Some(x)) if Some(i) == xi => out.extend_from_slice(x),
+            _ => out.extend_from_slice(&b[s.start..s.end]),
+        }
+        if let (Some(x), None) = (&new_xmp, xi) {
+            if Some(i) == insert_after {
+                out.extend_from_slice(x);
+            }
+        }
+    }
+    // bytes between the last header segment and SOS (none in valid files) and the scan
+    let last = l.segs.last().map(|s| s.end).unwrap_or(2);
+    out.extend_from_slice(&b[last..]);
+    Ok(out)
+}

@@ -1,0 +1,567 @@
+//! TIFF/EXIF structures: reading the few tags the editor touches, patching values in place, and
+//! rewriting a directory by appending a new copy at the end of the block.
+//!
+//! Why append instead of re-serialising: maker notes (and some other blobs) contain offsets
+//! relative to the TIFF header that no generic writer can know about. Keeping every original
+//! byte where it was keeps all of them valid; only the pointer to a rewritten IFD changes.
+
+use crate::error::{malformed, Result};
+
+/// Byte order of a TIFF block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endian {
+    Little,
+    Big,
+}
+
+impl Endian {
+    pub(crate) fn u16(self, b: &[u8], at: usize) -> Option<u16> {
+        let s = b.get(at..at.checked_add(2)?)?;
+        let a = [s[0], s[1]];
+        Some(match self {
+            Endian::Little => u16::from_le_bytes(a),
+            Endian::Big => u16::from_be_bytes(a),
+        })
+    }
+    pub(crate) fn u32(self, b: &[u8], at: usize) -> Option<u32> {
+        let s = b.get(at..at.checked_add(4)?)?;
+        let a = [s[0], s[1], s[2], s[3]];
+        Some(match self {
+            Endian::Little => u32::from_le_bytes(a),
+            Endian::Big => u32::from_be_bytes(a),
+        })
+    }
+    pub(crate) fn put_u16(self, v: u16) -> [u8; 2] {
+        match self {
+            Endian::Little => v.to_le_bytes(),
+            Endian::Big => v.to_be_bytes(),
+        }
+    }
+    pub(crate) fn put_u32(self, v: u32) -> [u8; 4] {
+        match self {
+            Endian::Little => v.to_le_bytes(),
+            Endian::Big => v.to_be_bytes(),
+        }
+    }
+}
+
+/// TIFF field types used here.
+pub(crate) const BYTE: u16 = 1;
+pub(crate) const ASCII: u16 = 2;
+pub(crate) const SHORT: u16 = 3;
+pub(crate) const LONG: u16 = 4;
+pub(crate) const RATIONAL: u16 = 5;
+
+/// Tags.
+pub(crate) mod tag {
+    pub const IMAGE_DESCRIPTION: u16 = 0x010E;
+    pub const MODIFY_DATE: u16 = 0x0132;
+    pub const RATING: u16 = 0x4746;
+    pub const RATING_PERCENT: u16 = 0x4749;
+    pub const EXIF_IFD: u16 = 0x8769;
+    pub const GPS_IFD: u16 = 0x8825;
+    pub const DATE_TIME_ORIGINAL: u16 = 0x9003;
+    pub const CREATE_DATE: u16 = 0x9004;
+    pub const OFFSET_TIME: u16 = 0x9010;
+    pub const OFFSET_TIME_ORIGINAL: u16 = 0x9011;
+    pub const OFFSET_TIME_DIGITIZED: u16 = 0x9012;
+    pub const SUB_SEC_TIME: u16 = 0x9290;
+    pub const SUB_SEC_TIME_ORIGINAL: u16 = 0x9291;
+    pub const SUB_SEC_TIME_DIGITIZED: u16 = 0x9292;
+    pub const GPS_VERSION_ID: u16 = 0x0000;
+    pub const GPS_LATITUDE_REF: u16 = 0x0001;
+    pub const GPS_LATITUDE: u16 = 0x0002;
+    pub const GPS_LONGITUDE_REF: u16 = 0x0003;
+    pub const GPS_LONGITUDE: u16 = 0x0004;
+    pub const GPS_ALTITUDE_REF: u16 = 0x0005;
+    pub const GPS_ALTITUDE: u16 = 0x0006;
+}
+
+/// Size in bytes of one value of a TIFF type (0 for unknown types).
+pub(crate) fn type_size(typ: u16) -> usize {
+    match typ {
+        1 | 2 | 6 | 7 => 1,
+        3 | 8 => 2,
+        4 | 9 | 11 | 13 => 4,
+        5 | 10 | 12 => 8,
+        _ => 0,
+    }
+}
+
+/// Upper bound on entries in one IFD; real files have well under 1000.
+const MAX_ENTRIES: usize = 4096;
+
+/// One directory entry.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub tag: u16,
+    pub typ: u16,
+    pub count: u32,
+    /// Offset of the 12-byte entry in the block.
+    pub pos: usize,
+}
+
+impl Entry {
+    /// Offset of the 4-byte value-or-offset field.
+    pub(crate) fn field_pos(&self) -> usize {
+        self.pos + 8
+    }
+    /// Byte length of the value, when the type is known and it does not overflow.
+    pub(crate) fn byte_len(&self) -> Option<usize> {
+        let s = type_size(self.typ);
+        if s == 0 {
+            return None;
+        }
+        s.checked_mul(self.count as usize)
+    }
+    /// Where the value bytes are, checked against the block length.
+    pub(crate) fn value_range(&self, b: &[u8], e: Endian) -> Option<std::ops::Range<usize>> {
+        let len = self.byte_len()?;
+        let start = if len <= 4 {
+            self.field_pos()
+        } else {
+            e.u32(b, self.field_pos())? as usize
+        };
+        let end = start.checked_add(len)?;
+        (end <= b.len()).then_some(start..end)
+    }
+    pub(crate) fn value<'a>(&self, b: &'a [u8], e: Endian) -> Option<&'a [u8]> {
+        b.get(self.value_range(b, e)?)
+    }
+    /// An ASCII value without its trailing NULs.
+    pub(crate) fn ascii(&self, b: &[u8], e: Endian) -> Option<String> {
+        if self.typ != ASCII && self.typ != 7 {
+            return None;
+        }
+        let v = self.value(b, e)?;
+        let v = match v.iter().position(|&c| c == 0) {
+            Some(n) => &v[..n],
+            None => v,
+        };
+        Some(String::from_utf8_lossy(v).trim_end().to_string())
+    }
+    /// The first value as an unsigned integer (BYTE, SHORT, LONG).
+    pub(crate) fn uint(&self, b: &[u8], e: Endian) -> Option<u32> {
+        let v = self.value(b, e)?;
+        match self.typ {
+            1 | 7 => v.first().map(|&x| u32::from(x)),
+            3 => e.u16(v, 0).map(u32::from),
+            4 | 13 => e.u32(v, 0),
+            _ => None,
+        }
+    }
+    /// The values as f64 (RATIONAL/SRATIONAL), up to `max`.
+    pub(crate) fn rationals(&self, b: &[u8], e: Endian) -> Option<Vec<f64>> {
+        let v = self.value(b, e)?;
+        let mut out = Vec::new();
+        for i in 0..(self.count as usize).min(16) {
+            let n = e.u32(v, i * 8)?;
+            let d = e.u32(v, i * 8 + 4)?;
+            let (n, d) = if self.typ == 10 {
+                (f64::from(n as i32), f64::from(d as i32))
+            } else if self.typ == 5 {
+                (f64::from(n), f64::from(d))
+            } else {
+                return None;
+            };
+            out.push(if d == 0.0 { f64::NAN } else { n / d });
+        }
+        Some(out)
+    }
+}
+
+/// A parsed image file directory.
+#[derive(Debug, Clone)]
+pub(crate) struct Ifd {
+    /// Offset of the IFD.
+    pub pos: usize,
+    pub entries: Vec<Entry>,
+    /// Value of the next-IFD pointer (0 when absent).
+    pub next: u32,
+}
+
+impl Ifd {
+    pub(crate) fn get(&self, tag: u16) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.tag == tag)
+    }
+    /// Total byte span of the IFD structure itself.
+    pub(crate) fn span(&self) -> usize {
+        2 + 12 * self.entries.len() + 4
+    }
+}
+
+/// A TIFF block: byte order and the offset of IFD0 (offsets are relative to the block start).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Header {
+    pub endian: Endian,
+    pub ifd0: u32,
+}
+
+/// Parses the TIFF header. Accepts the standard magic 42 and the raw variants used by Olympus
+/// (`IIRO`/`MMOR`) and Panasonic (`IIU\0`).
+pub(crate) fn header(b: &[u8]) -> Result<Header> {
+    let endian = match b.get(0..2) {
+        Some(b"II") => Endian::Little,
+        Some(b"MM") => Endian::Big,
+        _ => return malformed("TIFF header", 0),
+    };
+    let magic = endian.u16(b, 2);
+    if !matches!(magic, Some(42) | Some(0x4F52) | Some(0x5352) | Some(0x55)) {
+        return malformed("TIFF header", 2);
+    }
+    let ifd0 = match endian.u32(b, 4) {
+        Some(v) => v,
+        None => return malformed("TIFF header", 4),
+    };
+    Ok(Header { endian, ifd0 })
+}
+
+/// Parses the IFD at `pos`. A missing next-pointer at the very end of the block reads as 0.
+pub(crate) fn parse_ifd(b: &[u8], e: Endian, pos: usize) -> Result<Ifd> {
+    let n = match e.u16(b, pos) {
+        Some(n) => n as usize,
+        None => return malformed("TIFF IFD", pos),
+    };
+    if n == 0 || n > MAX_ENTRIES {
+        return malformed("TIFF IFD entry count", pos);
+    }
+    let end = pos + 2 + 12 * n; // pos < b.len() <= isize::MAX and n <= 4096: no overflow
+    if end > b.len() {
+        return malformed("TIFF IFD", pos);
+    }
+    let mut entries = Vec::with_capacity(n);
+    for i in 0..n {
+        let p = pos + 2 + 12 * i;
+        let (Some(tag), Some(typ), Some(count)) = (e.u16(b, p), e.u16(b, p + 2), e.u32(b, p + 4))
+        else {
+            return malformed("TIFF IFD entry", p);
+        };
+        entries.push(Entry {
+            tag,
+            typ,
+            count,
+            pos: p,
+        });
+    }
+    let next = e.u32(b, end).unwrap_or(0);
+    Ok(Ifd { pos, entries, next })
+}
+
+/// A plausibility check for IFDs found by scanning: every entry has a known type.
+pub(crate) fn plausible(ifd: &Ifd) -> bool {
+    ifd.entries.iter().all(|x| type_size(x.typ) != 0)
+        && ifd
+            .entries
+            .windows(2)
+            .filter(|w| w[0].tag >= w[1].tag)
+            .count()
+            <= 2
+}
+
+/// The directories of an EXIF block the editor cares about.
+#[derive(Debug, Clone)]
+pub(crate) struct Dirs {
+    pub header: Header,
+    pub ifd0: Ifd,
+    pub exif: Option<Ifd>,
+    pub gps: Option<Ifd>,
+}
+
+/// Reads IFD0 and its Exif and GPS sub-directories.
+pub(crate) fn dirs(b: &[u8]) -> Result<Dirs> {
+    let header = header(b)?;
+    let e = header.endian;
+    let ifd0 = parse_ifd(b, e, header.ifd0 as usize)?;
+    let sub = |t: u16| -> Option<Ifd> {
+        let off = ifd0.get(t)?.uint(b, e)? as usize;
+        if off == 0 {
+            return None;
+        }
+        parse_ifd(b, e, off).ok()
+    };
+    let exif = sub(tag::EXIF_IFD);
+    let gps = sub(tag::GPS_IFD);
+    Ok(Dirs {
+        header,
+        ifd0,
+        exif,
+        gps,
+    })
+}
+
+/// A new value for an entry.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Value {
+    pub typ: u16,
+    pub count: u32,
+    pub bytes: Vec<u8>,
+}
+
+impl Value {
+    pub(crate) fn ascii(s: &str) -> Value {
+        let mut bytes = s.as_bytes().to_vec();
+        bytes.push(0);
+        Value {
+            typ: ASCII,
+            count: bytes.len() as u32,
+            bytes,
+        }
+    }
+    pub(crate) fn bytes(v: &[u8]) -> Value {
+        Value {
+            typ: BYTE,
+            count: v.len() as u32,
+            bytes: v.to_vec(),
+        }
+    }
+    pub(crate) fn short(e: Endian, v: u16) -> Value {
+        Value {
+            typ: SHORT,
+            count: 1,
+            bytes: e.put_u16(v).to_vec(),
+        }
+    }
+    pub(crate) fn long(e: Endian, v: u32) -> Value {
+        Value {
+            typ: LONG,
+            count: 1,
+            bytes: e.put_u32(v).to_vec(),
+        }
+    }
+    pub(crate) fn rationals(e: Endian, v: &[(u32, u32)]) -> Value {
+        let mut bytes = Vec::with_capacity(v.len() * 8);
+        for (n, d) in v {
+            bytes.extend_from_slice(&e.put_u32(*n));
+            bytes.extend_from_slice(&e.put_u32(*d));
+        }
+        Value {
+            typ: RATIONAL,
+            count: v.len() as u32,
+            bytes,
+        }
+    }
+}
+
+/// Changes to one IFD: entries to set (replace or add) and tags to remove.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IfdChange {
+    pub set: Vec<(u16, Value)>,
+    pub remove: Vec<u16>,
+}
+
+impl IfdChange {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.remove.is_empty()
+    }
+    pub(crate) fn set(&mut self, t: u16, v: Value) {
+        self.set.retain(|(x, _)| *x != t);
+        self.set.push((t, v));
+    }
+}
+
+fn align(buf: &mut Vec<u8>) {
+    if buf.len() % 2 == 1 {
+        buf.push(0);
+    }
+}
+
+/// Tries to apply the change in place: possible when only existing entries are set, each with
+/// the same type and byte length (a shifted date string, a rating). Returns false (and changes
+/// nothing) otherwise.
+pub(crate) fn patch_in_place(b: &mut [u8], e: Endian, ifd: &Ifd, ch: &IfdChange) -> bool {
+    if !ch.remove.is_empty() {
+        return false;
+    }
+    let mut ranges = Vec::new();
+    for (t, v) in &ch.set {
+        let Some(entry) = ifd.get(*t) else {
+            return false;
+        };
+        if entry.typ != v.typ || entry.count != v.count {
+            return false;
+        }
+        match entry.value_range(b, e) {
+            Some(r) if r.len() == v.bytes.len() => ranges.push((r, &v.bytes)),
+            _ => return false,
+        }
+    }
+    for (r, v) in ranges {
+        if let Some(dst) = b.get_mut(r) {
+            dst.copy_from_slice(v);
+        }
+    }
+    true
+}
+
+/// Writes a new copy of `ifd` with `ch` applied at the end of `buf` (even offset) and returns its
+/// offset. Kept entries are copied verbatim, so their out-of-line values stay where they were.
+/// `ifd` may be `None` to create a new directory.
+pub(crate) fn append_ifd(
+    buf: &mut Vec<u8>,
+    e: Endian,
+    ifd: Option<&Ifd>,
+    ch: &IfdChange,
+) -> Result<u32> {
+    // (tag, 12 raw bytes, out-of-line data)
+    let mut rows: Vec<(u16, [u8; 12], Option<Vec<u8>>)> = Vec::new();
+    if let Some(ifd) = ifd {
+        for x in &ifd.entries {
+            if ch.remove.contains(&x.tag) || ch.set.iter().any(|(t, _)| *t == x.tag) {
+                continue;
+            }
+            let mut raw = [0u8; 12];
+            match buf.get(x.pos..x.pos + 12) {
+                Some(s) => raw.copy_from_slice(s),
+                None => return malformed("TIFF IFD entry", x.pos),
+            }
+            rows.push((x.tag, raw, None));
+        }
+    }
+    for (t, v) in &ch.set {
+        let mut raw = [0u8; 12];
+        raw[0..2].copy_from_slice(&e.put_u16(*t));
+        raw[2..4].copy_from_slice(&e.put_u16(v.typ));
+        raw[4..8].copy_from_slice(&e.put_u32(v.count));
+        if v.bytes.len() <= 4 {
+            raw[8..8 + v.bytes.len()].copy_from_slice(&v.bytes);
+            rows.push((*t, raw, None));
+        } else {
+            rows.push((*t, raw, Some(v.bytes.clone())));
+        }
+    }
+    rows.sort_by_key(|r| r.0);
+    let next = ifd.map(|i| i.next).unwrap_or(0);
+    align(buf);
+    let start = buf.len();
+    let too_big = |n: usize| -> Result<u32> {
+        u32::try_from(n).map_err(|_| crate::Error::DoesNotFit {
+            what: "TIFF block",
+            len: n,
+            limit: u32::MAX as usize,
+        })
+    };
+    let start32 = too_big(start)?;
+    buf.extend_from_slice(&e.put_u16(rows.len() as u16));
+    let table = buf.len();
+    buf.resize(table + 12 * rows.len(), 0);
+    buf.extend_from_slice(&e.put_u32(next));
+    for (i, (_, raw, data)) in rows.iter().enumerate() {
+        let mut raw = *raw;
+        if let Some(d) = data {
+            align(buf);
+            let off = too_big(buf.len())?;
+            buf.extend_from_slice(d);
+            raw[8..12].copy_from_slice(&e.put_u32(off));
+        }
+        buf[table + 12 * i..table + 12 * i + 12].copy_from_slice(&raw);
+    }
+    align(buf);
+    Ok(start32)
+}
+
+/// Overwrites a 4-byte pointer (an entry's value field or the header's IFD0 offset).
+pub(crate) fn put_pointer(buf: &mut [u8], e: Endian, at: usize, v: u32) -> Result<()> {
+    match buf.get_mut(at..at + 4) {
+        Some(s) => {
+            s.copy_from_slice(&e.put_u32(v));
+            Ok(())
+        }
+        None => malformed("TIFF pointer", at),
+    }
+}
+
+/// Zeroes an IFD and the out-of-line values of its entries (used when removing location data,
+/// so that the orphaned bytes do not still carry it).
+pub(crate) fn wipe_ifd(buf: &mut [u8], e: Endian, ifd: &Ifd) {
+    for x in &ifd.entries {
+        if let Some(r) = x.value_range(buf, e) {
+            if r.start >= ifd.pos + ifd.span() || r.end <= ifd.pos {
+                if let Some(s) = buf.get_mut(r) {
+                    s.fill(0);
+                }
+            }
+        }
+    }
+    let end = (ifd.pos + ifd.span()).min(buf.len());
+    if let Some(s) = buf.get_mut(ifd.pos..end) {
+        s.fill(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny(e: Endian) -> Vec<u8> {
+        // header + IFD0 with one ASCII entry pointing out of line
+        let mut b = Vec::new();
+        b.extend_from_slice(if e == Endian::Little { b"II" } else { b"MM" });
+        b.extend_from_slice(&e.put_u16(42));
+        b.extend_from_slice(&e.put_u32(8));
+        b.extend_from_slice(&e.put_u16(1));
+        b.extend_from_slice(&e.put_u16(tag::MODIFY_DATE));
+        b.extend_from_slice(&e.put_u16(ASCII));
+        b.extend_from_slice(&e.put_u32(20));
+        b.extend_from_slice(&e.put_u32(26));
+        b.extend_from_slice(&e.put_u32(0));
+        b.extend_from_slice(b"2020:01:02 03:04:05\0");
+        b
+    }
+
+    #[test]
+    fn append_keeps_old_values_and_adds_new() {
+        for e in [Endian::Little, Endian::Big] {
+            let mut b = tiny(e);
+            let d = dirs(&b).unwrap();
+            let mut ch = IfdChange::default();
+            ch.set(tag::RATING, Value::short(e, 4));
+            let off = append_ifd(&mut b, e, Some(&d.ifd0), &ch).unwrap();
+            put_pointer(&mut b, e, 4, off).unwrap();
+            let d2 = dirs(&b).unwrap();
+            assert_eq!(d2.ifd0.entries.len(), 2);
+            assert_eq!(
+                d2.ifd0.get(tag::MODIFY_DATE).unwrap().ascii(&b, e).unwrap(),
+                "2020:01:02 03:04:05"
+            );
+            assert_eq!(d2.ifd0.get(tag::RATING).unwrap().uint(&b, e), Some(4));
+        }
+    }
+
+    #[test]
+    fn in_place_only_when_same_size() {
+        let e = Endian::Little;
+        let mut b = tiny(e);
+        let d = dirs(&b).unwrap();
+        let mut ch = IfdChange::default();
+        ch.set(tag::MODIFY_DATE, Value::ascii("2021:01:02 03:04:05"));
+        assert!(patch_in_place(&mut b, e, &d.ifd0, &ch));
+        ch.set(tag::MODIFY_DATE, Value::ascii("2021"));
+        assert!(!patch_in_place(&mut b, e, &d.ifd0, &ch));
+        let d = dirs(&b).unwrap();
+        assert_eq!(
+            d.ifd0.get(tag::MODIFY_DATE).unwrap().ascii(&b, e).unwrap(),
+            "2021:01:02 03:04:05"
+        );
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut b = tiny(Endian::Big);
+        for i in 0..b.len() {
+            for v in [0u8, 0xFF, 0x7F] {
+                let old = b[i];
+                b[i] = v;
+                if let Ok(d) = dirs(&b) {
+                    for x in &d.ifd0.entries {
+                        let _ = x.ascii(&b, d.header.endian);
+                        let _ = x.rationals(&b, d.header.endian);
+                    }
+                }
+                b[i] = old;
+            }
+        }
+        for n in 0..b.len() {
+            let _ = dirs(&b[..n]);
+        }
+    }
+}
