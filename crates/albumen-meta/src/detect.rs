@@ -14,6 +14,12 @@ pub fn detect_format(head: &[u8]) -> Format {
     if h(4) == b"RIFF" && head.get(8..12) == Some(b"WEBP") {
         return Format::Webp;
     }
+    if h(4) == b"RIFF" && head.get(8..12) == Some(b"AVI ") {
+        return Format::Avi;
+    }
+    if h(4) == b"\0MRM" {
+        return Format::Mrw;
+    }
     if h(15) == b"FUJIFILMCCD-RAW" {
         return Format::Raf;
     }

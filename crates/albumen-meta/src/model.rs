@@ -243,11 +243,13 @@ pub enum Format {
     Orf,
     Rw2,
     Raf,
+    Mrw,
     Pef,
     Srw,
     Mov,
     Mp4,
     ThreeGp,
+    Avi,
     Gif,
     Bmp,
     Xmp,
@@ -257,7 +259,7 @@ pub enum Format {
 impl Format {
     /// Whether the format is a video container.
     pub fn is_video(self) -> bool {
-        matches!(self, Format::Mov | Format::Mp4 | Format::ThreeGp)
+        matches!(self, Format::Mov | Format::Mp4 | Format::ThreeGp | Format::Avi)
     }
     /// Whether the format is a camera raw format.
     pub fn is_raw(self) -> bool {
@@ -271,6 +273,7 @@ impl Format {
                 | Format::Orf
                 | Format::Rw2
                 | Format::Raf
+                | Format::Mrw
                 | Format::Pef
                 | Format::Srw
         )
@@ -293,11 +296,13 @@ impl Format {
             Format::Orf => "orf",
             Format::Rw2 => "rw2",
             Format::Raf => "raf",
+            Format::Mrw => "mrw",
             Format::Pef => "pef",
             Format::Srw => "srw",
             Format::Mov => "mov",
             Format::Mp4 => "mp4",
             Format::ThreeGp => "3gp",
+            Format::Avi => "avi",
             Format::Gif => "gif",
             Format::Bmp => "bmp",
             Format::Xmp => "xmp",

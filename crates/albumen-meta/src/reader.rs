@@ -112,6 +112,14 @@ impl Reader {
                 read_raf(src, &mut md)?;
                 None
             }
+            Format::Mrw => {
+                read_mrw(src, &mut md)?;
+                None
+            }
+            Format::Avi => {
+                read_avi(src, &mut md)?;
+                None
+            }
             Format::Xmp => {
                 let b = src.read_at(0, src.len(), "XMP sidecar")?;
                 read_xmp(&b, Source::XmpSidecar, &mut md);
@@ -353,4 +361,75 @@ fn read_simple_dims(head: &[u8], format: Format, md: &mut Metadata) {
         }
         _ => {}
     }
+}
+
+/// Minolta MRW: `\0MRM` + length, then blocks (`\0PRD` sizes, `\0TTW` a TIFF with the EXIF).
+fn read_mrw(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
+    let h = src.read_at(0, 8, "MRW header")?;
+    let data_end = 8 + u64::from(be_u32(&h, 4).unwrap_or(0));
+    let mut pos = 8u64;
+    while pos + 8 <= data_end.min(src.len()) {
+        let b = src.read_at(pos, 8, "MRW block")?;
+        let len = u64::from(be_u32(&b, 4).unwrap_or(0));
+        match &b[..4] {
+            b"\0PRD" => {
+                let d = src.read_at(pos + 8, 16.min(len), "PRD")?;
+                md.height = crate::io::be_u16(&d, 12).map(u32::from);
+                md.width = crate::io::be_u16(&d, 14).map(u32::from);
+            }
+            b"\0TTW" => {
+                let d = src.read_at(pos + 8, len, "TTW")?;
+                read_tiff(d.as_slice(), Root::Ifd0, md);
+            }
+            _ => {}
+        }
+        pos = pos.saturating_add(8 + len);
+    }
+    Ok(())
+}
+
+/// AVI: the main header (`hdrl`/`avih`) gives the size; `IDIT` the capture date.
+fn read_avi(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
+    // The header list is near the start; read a bounded prefix rather than walking `movi`.
+    let b = src.read_upto(12, 64 << 10, "AVI header")?;
+    let mut stack = vec![(0usize, b.len())];
+    let mut n = 0;
+    while let Some((mut pos, end)) = stack.pop() {
+        while pos + 8 <= end && n < 10_000 {
+            n += 1;
+            let id = &b[pos..pos + 4];
+            let len = le_u32(&b, pos + 4).unwrap_or(0) as usize;
+            let body = pos + 8;
+            let stop = body.saturating_add(len).min(end);
+            match id {
+                b"LIST" if b.get(body..body + 4).is_some_and(|t| t == b"hdrl" || t == b"INFO") => {
+                    stack.push((body + 4, stop));
+                }
+                b"avih" => {
+                    md.width = le_u32(&b, body + 32);
+                    md.height = le_u32(&b, body + 36);
+                    let us = le_u32(&b, body).unwrap_or(0);
+                    let frames = le_u32(&b, body + 16).unwrap_or(0);
+                    if us > 0 && frames > 0 {
+                        md.duration_s = Some(f64::from(us) * f64::from(frames) / 1e6);
+                        md.frame_rate = Some(1e6 / f64::from(us));
+                    }
+                }
+                b"IDIT" => {
+                    let s = String::from_utf8_lossy(b.get(body..stop).unwrap_or(&[])).trim_matches(['\0', ' ', '\n', '\r']).to_string();
+                    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(&s, "%a %b %d %H:%M:%S %Y") {
+                        md.times.push(crate::TimeCandidate {
+                            kind: TimeKind::QuickTimeCreation,
+                            time: crate::CaptureTime::Floating { time: t },
+                            source: Source::Container,
+                        });
+                    }
+                    md.tags.insert("RIFF:DateTimeOriginal".into(), crate::TagValue::Text(s));
+                }
+                _ => {}
+            }
+            pos = body.saturating_add(len).saturating_add(len & 1);
+        }
+    }
+    Ok(())
 }
