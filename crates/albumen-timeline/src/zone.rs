@@ -1,0 +1,152 @@
+//! Time zones: from coordinates (offline polygons) and from local wall times (with DST).
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Duration, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::Error;
+
+/// Finds the IANA zone of a position, offline.
+///
+/// Backed by `tzf-rs`'s [`tzf_rs::DefaultFinder`] over the `tzf-dist` "lite" boundary data that is
+/// compiled into the binary (about 4 MB), so no file or network is needed at run time.
+///
+/// Why `DefaultFinder` and not `EmbeddedFinder`: the default finder expands the polygons once
+/// (a one-off cost when the first position is looked up, measured in `BENCHMARKS.md`) and then
+/// answers in well under a microsecond, which is what resolving a million items needs; the
+/// embedded finder saves memory but is slower on points near borders. Both give the same answers.
+pub struct ZoneFinder {
+    finder: tzf_rs::DefaultFinder,
+    /// The parsed zone of each name in the finder's table (same index).
+    zones: Vec<Option<Tz>>,
+}
+
+impl std::fmt::Debug for ZoneFinder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZoneFinder")
+            .field("zones", &self.zones.len())
+            .finish()
+    }
+}
+
+impl ZoneFinder {
+    /// Loads the bundled boundary data (takes a noticeable fraction of a second; prefer
+    /// [`ZoneFinder::global`], which does it once per process).
+    pub fn new() -> Result<Self, Error> {
+        let finder = tzf_rs::DefaultFinder::from_tzb(tzf_dist::load_lite_tzb())
+            .map_err(|e| Error::ZoneData(e.to_string()))?;
+        let zones = finder
+            .timezonenames()
+            .into_iter()
+            .map(|n| n.parse::<Tz>().ok())
+            .collect();
+        Ok(ZoneFinder { finder, zones })
+    }
+
+    /// The process-wide finder, loaded on first use; `None` (and a log error) if the bundled data
+    /// is broken.
+    pub fn global() -> Option<&'static ZoneFinder> {
+        static GLOBAL: OnceLock<Option<ZoneFinder>> = OnceLock::new();
+        GLOBAL
+            .get_or_init(|| match ZoneFinder::new() {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    log::error!("{e}");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// The zone at a position (degrees). Over the open sea the data has the nautical zones
+    /// (`Etc/GMT+2`, ...). `None` when the position is not finite or no zone covers it.
+    pub fn zone_at(&self, lat: f64, lon: f64) -> Option<Tz> {
+        if !(lat.is_finite() && lon.is_finite()) {
+            return None;
+        }
+        let i = self.finder.get_tz_index(lon, lat)?;
+        self.zones.get(i).copied().flatten()
+    }
+}
+
+/// How a local wall time fitted its zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalFit {
+    /// The wall time exists once.
+    Single,
+    /// The wall time happened twice (the hour repeated when DST ends); one was chosen.
+    Ambiguous,
+    /// The wall time never happened (the hour skipped when DST starts); the offset in force just
+    /// before the jump was used, as a camera whose clock had not yet been moved would show it.
+    Skipped,
+}
+
+/// The UTC offset of a local wall time in a zone, daylight saving included.
+///
+/// In the repeated hour, `hint` (an independent UTC reading such as the GPS clock) picks the
+/// occurrence it is closest to; without a hint the earlier (summer-time) occurrence is taken.
+pub fn offset_for_local(
+    tz: Tz,
+    local: NaiveDateTime,
+    hint: Option<DateTime<Utc>>,
+) -> (FixedOffset, LocalFit) {
+    match tz.offset_from_local_datetime(&local) {
+        LocalResult::Single(o) => (o.fix(), LocalFit::Single),
+        LocalResult::Ambiguous(a, b) => {
+            let (a, b) = (a.fix(), b.fix());
+            let pick = match hint {
+                Some(h) => {
+                    let da = (utc_of(local, a) - h).num_seconds().abs();
+                    let db = (utc_of(local, b) - h).num_seconds().abs();
+                    if db < da {
+                        b
+                    } else {
+                        a
+                    }
+                }
+                None => a,
+            };
+            (pick, LocalFit::Ambiguous)
+        }
+        LocalResult::None => {
+            // A day before, read as UTC, is safely before the transition (offsets are within
+            // ±14 h and transitions months apart).
+            let before = local
+                .checked_sub_signed(Duration::days(1))
+                .unwrap_or(local)
+                .and_utc();
+            (
+                tz.offset_from_utc_datetime(&before.naive_utc()).fix(),
+                LocalFit::Skipped,
+            )
+        }
+    }
+}
+
+/// The offset of a zone at a UTC instant.
+pub fn offset_at(tz: Tz, utc: DateTime<Utc>) -> FixedOffset {
+    tz.offset_from_utc_datetime(&utc.naive_utc()).fix()
+}
+
+/// `local - offset` as a UTC instant (saturating at chrono's range, which file data cannot reach
+/// through the reader's validated dates).
+pub(crate) fn utc_of(local: NaiveDateTime, offset: FixedOffset) -> DateTime<Utc> {
+    let secs = i64::from(offset.local_minus_utc());
+    local
+        .checked_sub_signed(Duration::seconds(secs))
+        .unwrap_or(local)
+        .and_utc()
+}
+
+/// `utc + offset` as a local wall time.
+pub(crate) fn local_of(utc: DateTime<Utc>, offset: FixedOffset) -> NaiveDateTime {
+    utc.with_timezone(&offset).naive_local()
+}
+
+/// Parses an IANA zone name (`Europe/Paris`, `UTC`, `Etc/GMT+2`).
+pub fn parse_zone(name: &str) -> Result<Tz, Error> {
+    name.parse::<Tz>().map_err(|_| Error::UnknownZone {
+        name: name.to_string(),
+    })
+}
