@@ -1,16 +1,112 @@
-//! `albumen pairs` (being written).
+//! `albumen pairs`: Live Photo and motion-photo pairs under the given roots.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context;
 
 /// Arguments of `albumen pairs`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Files or folders.
+    /// Files or folders (libraries) to pair.
+    #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Print JSON: {"pairs": [...], "orphan_stills": [...], "orphan_videos": [...], "conflicts": [...]}.
+    #[arg(long)]
+    pub json: bool,
 }
 
-/// Runs the command.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`albumen pairs` is not implemented yet")
+/// Runs the command. Exit status 0 when every file was read, 1 when some could not be (they are
+/// named on stderr, one line each, and left out of the result).
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let scan = albumen_live::scan_roots(&args.paths)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &scan.pairing).context("writing JSON")?;
+        writeln!(out)?;
+    } else {
+        print_text(&mut out, &scan)?;
+    }
+    out.flush()?;
+    for f in &scan.failures {
+        eprintln!("albumen: {}: {}", f.path.display(), f.error);
+    }
+    Ok(if scan.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_text(out: &mut impl Write, scan: &albumen_live::Scan) -> std::io::Result<()> {
+    let p = &scan.pairing;
+    for pair in &p.pairs {
+        let evidence: Vec<String> = pair.evidence.iter().map(|e| e.to_string()).collect();
+        if pair.still == pair.video {
+            writeln!(
+                out,
+                "{}  {}  ({:.2}: {})",
+                pair.kind,
+                pair.still.display(),
+                pair.confidence,
+                evidence.join(", ")
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{}  {}  +  {}  ({:.2}: {})",
+                pair.kind,
+                pair.still.display(),
+                pair.video.display(),
+                pair.confidence,
+                evidence.join(", ")
+            )?;
+        }
+    }
+    for o in &p.orphan_stills {
+        writeln!(
+            out,
+            "orphan-still  {}  (content id {}, no video)",
+            o.path.display(),
+            o.content_id
+        )?;
+    }
+    for o in &p.orphan_videos {
+        writeln!(
+            out,
+            "orphan-video  {}  (content id {}, no still)",
+            o.path.display(),
+            o.content_id
+        )?;
+    }
+    for c in &p.conflicts {
+        let reason = match c.reason {
+            albumen_live::ConflictReason::Duplicate => "duplicates of a paired file",
+            albumen_live::ConflictReason::Ambiguous => "ambiguous",
+            albumen_live::ConflictReason::TooMany => "too many files",
+            _ => "conflict",
+        };
+        writeln!(
+            out,
+            "conflict  {}  ({reason}; {} stills, {} videos), unpaired:",
+            c.content_id,
+            c.stills.len(),
+            c.videos.len()
+        )?;
+        for u in &c.unpaired {
+            writeln!(out, "    {}", u.display())?;
+        }
+    }
+    writeln!(
+        out,
+        "{} files, {} media: {} pairs, {} orphan stills, {} orphan videos, {} conflicts",
+        scan.files,
+        scan.media,
+        p.pairs.len(),
+        p.orphan_stills.len(),
+        p.orphan_videos.len(),
+        p.conflicts.len()
+    )
 }

@@ -1,0 +1,3 @@
+//! Pairing 1 million synthetic items.
+#![allow(missing_docs)]
+fn main() {}

@@ -1,0 +1,1145 @@
+//! Pairing stills with videos.
+
+use std::borrow::{Borrow, Cow};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use albumen_meta::{CaptureTime, Format, Metadata, MotionPhotoKind, TimeKind};
+use serde::{Serialize, Serializer};
+
+use crate::names::{self, NameMatch};
+
+/// What ties a pair together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum PairKind {
+    /// Apple Live Photo: the still and the video carry the same content identifier.
+    AppleLive,
+    /// A still with its video embedded in the same file (Google / Samsung motion photo).
+    MotionPhoto,
+    /// No identifiers: same folder, same base name, a Live-Photo-length video taken at the
+    /// still's instant. Always weaker than [`PairKind::AppleLive`].
+    NameTime,
+}
+
+impl fmt::Display for PairKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PairKind::AppleLive => "apple-live",
+            PairKind::MotionPhoto => "motion-photo",
+            PairKind::NameTime => "name-time",
+        })
+    }
+}
+
+/// How two capture times were compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimeBasis {
+    /// Both times are instants (zone known or UTC).
+    Utc,
+    /// Both are local wall-clock times (at least one without its offset).
+    Local,
+    /// A local time without offset against a UTC instant: equal up to a whole-quarter-hour zone
+    /// offset. The weakest basis.
+    OffsetUnknown,
+}
+
+/// One reason a pair was made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Evidence {
+    /// Both files carry this Apple content identifier.
+    ContentId {
+        /// The identifier (upper-cased).
+        id: String,
+    },
+    /// Both files are in the same folder.
+    SameFolder,
+    /// The video lies in another folder; the nearest folder both are under.
+    OtherFolder {
+        /// The nearest common ancestor folder.
+        common_ancestor: PathBuf,
+    },
+    /// Same base name (case-insensitive).
+    SameName,
+    /// The still is Apple's edited copy (`IMG_E1234`) of the video's capture.
+    EditedVariant,
+    /// The names are equal once copy decorations (` (1)`, ` 2`, ` copy`) are removed.
+    RenamedCopy,
+    /// The video's duration, in seconds.
+    Duration {
+        /// Seconds.
+        seconds: f64,
+    },
+    /// The difference between the still's and the video's capture times.
+    TimeDelta {
+        /// Absolute difference in seconds (after the offset guess for `offset-unknown`).
+        seconds: f64,
+        /// How the times were compared.
+        basis: TimeBasis,
+    },
+    /// The video is embedded in the still file.
+    EmbeddedVideo {
+        /// Google (XMP `Container`/`MicroVideo`) or Samsung (`MotionPhoto_Data`).
+        format: MotionPhotoKind,
+        /// Byte offset of the video in the file.
+        offset: u64,
+        /// Length of the video in bytes.
+        length: u64,
+    },
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Evidence::ContentId { id } => write!(f, "content id {id}"),
+            Evidence::SameFolder => f.write_str("same folder"),
+            Evidence::OtherFolder { common_ancestor } => {
+                write!(f, "other folder under {}", common_ancestor.display())
+            }
+            Evidence::SameName => f.write_str("same name"),
+            Evidence::EditedVariant => f.write_str("edited copy"),
+            Evidence::RenamedCopy => f.write_str("renamed copy"),
+            Evidence::Duration { seconds } => write!(f, "video {seconds:.1} s"),
+            Evidence::TimeDelta { seconds, basis } => {
+                let b = match basis {
+                    TimeBasis::Utc => "utc",
+                    TimeBasis::Local => "local",
+                    TimeBasis::OffsetUnknown => "offset unknown",
+                };
+                write!(f, "times {seconds:.1} s apart ({b})")
+            }
+            Evidence::EmbeddedVideo {
+                format,
+                offset,
+                length,
+            } => {
+                let k = match format {
+                    MotionPhotoKind::Google => "google",
+                    MotionPhotoKind::Samsung => "samsung",
+                };
+                write!(f, "{k} embedded video at byte {offset} ({length} bytes)")
+            }
+        }
+    }
+}
+
+/// A still and its video, to be shown and moved as one item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pair {
+    /// The still image.
+    #[serde(serialize_with = "ser_path")]
+    pub still: PathBuf,
+    /// The video (the same file as `still` for a motion photo).
+    #[serde(serialize_with = "ser_path")]
+    pub video: PathBuf,
+    /// What ties them.
+    pub kind: PairKind,
+    /// 0..=1. Every `apple-live` and `motion-photo` pair is at least 0.9; every `name-time` pair
+    /// is below 0.8.
+    pub confidence: f64,
+    /// The reasons, strongest first.
+    pub evidence: Vec<Evidence>,
+}
+
+/// A still that claims a video (it has a content identifier) with no video carrying it, or a
+/// video with an identifier and no still.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Orphan {
+    /// The file.
+    #[serde(serialize_with = "ser_path")]
+    pub path: PathBuf,
+    /// Its content identifier (upper-cased).
+    pub content_id: String,
+}
+
+/// Why files sharing one identifier were not all paired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ConflictReason {
+    /// Some files are copies of files that were paired (typically the same Live Photo in another
+    /// library whose own still or video is missing); they were not linked across.
+    Duplicate,
+    /// Several candidates are equally near; no pair was guessed.
+    Ambiguous,
+    /// Too many files share the identifier to compare them all.
+    TooMany,
+}
+
+/// One identifier on three or more files that could not all be paired.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    /// The shared identifier (upper-cased).
+    pub content_id: String,
+    /// What went wrong.
+    pub reason: ConflictReason,
+    /// Every still carrying the identifier.
+    #[serde(serialize_with = "ser_paths")]
+    pub stills: Vec<PathBuf>,
+    /// Every video carrying the identifier.
+    #[serde(serialize_with = "ser_paths")]
+    pub videos: Vec<PathBuf>,
+    /// The files left out of any pair (the others appear in [`Pairing::pairs`]).
+    #[serde(serialize_with = "ser_paths")]
+    pub unpaired: Vec<PathBuf>,
+}
+
+/// Indices of the stills and of the videos of one group.
+type StillsVideos = (Vec<usize>, Vec<usize>);
+
+/// The result of pairing a set of files.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Pairing {
+    /// Pairs, sorted by still then video path.
+    pub pairs: Vec<Pair>,
+    /// Stills with a content identifier and no video carrying it.
+    pub orphan_stills: Vec<Orphan>,
+    /// Videos with a content identifier and no still carrying it.
+    pub orphan_videos: Vec<Orphan>,
+    /// Identifiers shared by files that could not all be paired.
+    pub conflicts: Vec<Conflict>,
+}
+
+fn ser_path<S: Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string_lossy())
+}
+
+fn ser_paths<S: Serializer>(ps: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(ps.iter().map(|p| p.to_string_lossy()))
+}
+
+/// Settings of the pairing. The defaults follow what iPhones write.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pairer {
+    /// Shortest video accepted by the name-time fallback, in seconds.
+    pub min_duration_s: f64,
+    /// Longest video accepted by the name-time fallback, in seconds.
+    pub max_duration_s: f64,
+    /// Largest difference between the still's and the video's capture times for the name-time
+    /// fallback, in seconds.
+    pub max_time_delta_s: f64,
+    /// Largest number of still×video comparisons within one identifier; above it the files are
+    /// reported as a [`ConflictReason::TooMany`] conflict (hostile input never costs quadratic
+    /// time).
+    pub max_group_comparisons: usize,
+}
+
+impl Default for Pairer {
+    fn default() -> Self {
+        Pairer {
+            min_duration_s: 1.5,
+            max_duration_s: 3.5,
+            max_time_delta_s: 5.0,
+            max_group_comparisons: 1 << 16,
+        }
+    }
+}
+
+/// Pairs the given files with the default [`Pairer`].
+pub fn pair<I, P, M>(items: I) -> Pairing
+where
+    I: IntoIterator<Item = (P, M)>,
+    P: AsRef<Path>,
+    M: Borrow<Metadata>,
+{
+    Pairer::default().pair(items)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Still,
+    Video,
+}
+
+/// What the pairing needs of one file, borrowed from the input.
+struct Entry<'a> {
+    path: &'a Path,
+    folder: &'a Path,
+    stem: &'a str,
+    norm: String,
+    role: Role,
+    meta: &'a Metadata,
+}
+
+fn role_of(path: &Path, meta: &Metadata) -> Option<Role> {
+    match meta.format {
+        Some(f) if f.is_video() => Some(Role::Video),
+        Some(Format::Unknown | Format::Xmp) => None,
+        Some(_) => Some(Role::Still),
+        None => {
+            // No detected format: fall back on the extension, the only thing left.
+            let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+            match ext.as_str() {
+                "mov" | "mp4" | "m4v" | "3gp" => Some(Role::Video),
+                "heic" | "heif" | "jpg" | "jpeg" | "png" | "avif" | "dng" | "tif" | "tiff" => {
+                    Some(Role::Still)
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+fn content_id(meta: &Metadata) -> Option<Cow<'_, str>> {
+    let id = meta.content_id.as_deref()?.trim();
+    if id.is_empty() {
+        return None;
+    }
+    if id.bytes().any(|b| b.is_ascii_lowercase()) {
+        Some(Cow::Owned(id.to_ascii_uppercase()))
+    } else {
+        Some(Cow::Borrowed(id))
+    }
+}
+
+/// Where a video stands relative to a still: same folder first, then name, then how deep the
+/// nearest common folder is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Nearness {
+    same_folder: bool,
+    name: NameMatch,
+    depth: usize,
+}
+
+impl Nearness {
+    /// The part that says which library a file belongs to (names do not).
+    fn place(self) -> (bool, usize) {
+        (self.same_folder, self.depth)
+    }
+}
+
+fn nearness(s: &Entry<'_>, v: &Entry<'_>) -> Nearness {
+    let same_folder = s.folder == v.folder;
+    Nearness {
+        same_folder,
+        name: names::name_match(s.stem, &s.norm, v.stem, &v.norm),
+        depth: if same_folder {
+            usize::MAX
+        } else {
+            names::common_depth(s.folder, v.folder)
+        },
+    }
+}
+
+fn common_ancestor(a: &Path, b: &Path) -> PathBuf {
+    a.components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x)
+        .collect()
+}
+
+impl Pairer {
+    /// Pairs the given files. `items` are the files of one or more libraries with their
+    /// metadata; the paths are reported as given.
+    pub fn pair<I, P, M>(&self, items: I) -> Pairing
+    where
+        I: IntoIterator<Item = (P, M)>,
+        P: AsRef<Path>,
+        M: Borrow<Metadata>,
+    {
+        let items: Vec<(P, M)> = items.into_iter().collect();
+        let mut out = Pairing::default();
+        let mut entries: Vec<Entry<'_>> = Vec::with_capacity(items.len());
+        let mut by_id: HashMap<Cow<'_, str>, Vec<usize>> = HashMap::new();
+        let mut no_id: Vec<usize> = Vec::new();
+
+        for (p, m) in &items {
+            let (path, meta) = (p.as_ref(), m.borrow());
+            let Some(role) = role_of(path, meta) else {
+                continue;
+            };
+            if let Some(mp) = meta.motion_photo {
+                out.pairs.push(Pair {
+                    still: path.to_path_buf(),
+                    video: path.to_path_buf(),
+                    kind: PairKind::MotionPhoto,
+                    confidence: 1.0,
+                    evidence: vec![Evidence::EmbeddedVideo {
+                        format: mp.kind,
+                        offset: mp.video_offset,
+                        length: mp.video_length,
+                    }],
+                });
+                // A motion photo is complete in itself; it takes no part in the other pairings.
+                continue;
+            }
+            let stem = names::stem(path);
+            let idx = entries.len();
+            entries.push(Entry {
+                path,
+                folder: path.parent().unwrap_or(Path::new("")),
+                stem,
+                norm: names::normalized_stem(stem),
+                role,
+                meta,
+            });
+            match content_id(meta) {
+                Some(id) => by_id.entry(id).or_default().push(idx),
+                None => no_id.push(idx),
+            }
+        }
+
+        for (id, members) in by_id {
+            self.resolve_group(&id, &members, &entries, &mut out);
+        }
+        self.name_time(&no_id, &entries, &mut out);
+
+        out.pairs
+            .sort_by(|a, b| (&a.still, &a.video).cmp(&(&b.still, &b.video)));
+        out.orphan_stills.sort_by(|a, b| a.path.cmp(&b.path));
+        out.orphan_videos.sort_by(|a, b| a.path.cmp(&b.path));
+        out.conflicts
+            .sort_by(|a, b| a.content_id.cmp(&b.content_id));
+        out
+    }
+
+    /// Pairs the files sharing one content identifier.
+    fn resolve_group(&self, id: &str, members: &[usize], e: &[Entry<'_>], out: &mut Pairing) {
+        let stills: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&i| e[i].role == Role::Still)
+            .collect();
+        let videos: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&i| e[i].role == Role::Video)
+            .collect();
+        let orphan = |i: usize| Orphan {
+            path: e[i].path.to_path_buf(),
+            content_id: id.to_owned(),
+        };
+        if videos.is_empty() {
+            out.orphan_stills.extend(stills.iter().map(|&i| orphan(i)));
+            return;
+        }
+        if stills.is_empty() {
+            out.orphan_videos.extend(videos.iter().map(|&i| orphan(i)));
+            return;
+        }
+        let conflict = |reason: ConflictReason, unpaired: Vec<usize>| {
+            let mut c = Conflict {
+                content_id: id.to_owned(),
+                reason,
+                stills: stills.iter().map(|&i| e[i].path.to_path_buf()).collect(),
+                videos: videos.iter().map(|&i| e[i].path.to_path_buf()).collect(),
+                unpaired: unpaired.iter().map(|&i| e[i].path.to_path_buf()).collect(),
+            };
+            c.stills.sort();
+            c.videos.sort();
+            c.unpaired.sort();
+            c
+        };
+        if stills.len().saturating_mul(videos.len()) > self.max_group_comparisons {
+            let all = stills.iter().chain(&videos).copied().collect();
+            out.conflicts.push(conflict(ConflictReason::TooMany, all));
+            return;
+        }
+
+        // Each still chooses its nearest video; a tie between videos is ambiguous.
+        let mut chosen: HashMap<usize, Vec<(usize, Nearness)>> = HashMap::new();
+        let mut unpaired: Vec<usize> = Vec::new();
+        let mut ambiguous = false;
+        for &s in &stills {
+            let mut best: Option<(usize, Nearness)> = None;
+            let mut tie = false;
+            for &v in &videos {
+                let n = nearness(&e[s], &e[v]);
+                match best {
+                    Some((_, b)) if n < b => {}
+                    Some((_, b)) if n == b => tie = true,
+                    _ => {
+                        best = Some((v, n));
+                        tie = false;
+                    }
+                }
+            }
+            match best {
+                Some((v, n)) if !tie => chosen.entry(v).or_default().push((s, n)),
+                _ => {
+                    ambiguous = true;
+                    unpaired.push(s);
+                }
+            }
+        }
+
+        // Each video keeps the stills of its own library: those nearest to it by place. Stills
+        // further away are copies in another library whose own video is missing; linking them
+        // here would cross-link libraries (immich#11947).
+        let mut paired_any = false;
+        for &v in &videos {
+            let Some(cands) = chosen.get(&v) else {
+                unpaired.push(v);
+                continue;
+            };
+            let Some(top) = cands.iter().map(|(_, n)| n.place()).max() else {
+                unpaired.push(v);
+                continue;
+            };
+            let (near, far): (Vec<_>, Vec<_>) = cands.iter().partition(|(_, n)| n.place() == top);
+            unpaired.extend(far.iter().map(|(s, _)| *s));
+            // The near stills must be variants of one capture (an original and its edited
+            // copy, renamed copies); otherwise which one is the video's is a guess.
+            let first_norm = near.first().map(|(s, _)| e[*s].norm.as_str());
+            let keep: Vec<(usize, Nearness)> = if near
+                .iter()
+                .all(|(s, _)| Some(e[*s].norm.as_str()) == first_norm)
+            {
+                near
+            } else {
+                let named: Vec<_> = near
+                    .iter()
+                    .copied()
+                    .filter(|(_, n)| n.name > NameMatch::None)
+                    .collect();
+                let named_norms_agree = named
+                    .first()
+                    .map(|(s, _)| named.iter().all(|(t, _)| e[*t].norm == e[*s].norm))
+                    .unwrap_or(false);
+                if named_norms_agree {
+                    unpaired.extend(
+                        near.iter()
+                            .filter(|(_, n)| n.name == NameMatch::None)
+                            .map(|(s, _)| *s),
+                    );
+                    named
+                } else {
+                    ambiguous = true;
+                    unpaired.extend(near.iter().map(|(s, _)| *s));
+                    unpaired.push(v);
+                    Vec::new()
+                }
+            };
+            for (s, n) in keep {
+                paired_any = true;
+                out.pairs.push(apple_pair(id, &e[s], &e[v], n));
+            }
+        }
+
+        if unpaired.is_empty() {
+            return;
+        }
+        if !paired_any && !ambiguous {
+            // Nothing paired and nothing ambiguous cannot happen with stills and videos both
+            // present, but stay total: report the files as orphans.
+            for i in unpaired {
+                match e[i].role {
+                    Role::Still => out.orphan_stills.push(orphan(i)),
+                    Role::Video => out.orphan_videos.push(orphan(i)),
+                }
+            }
+            return;
+        }
+        let reason = if ambiguous {
+            ConflictReason::Ambiguous
+        } else {
+            ConflictReason::Duplicate
+        };
+        out.conflicts.push(conflict(reason, unpaired));
+    }
+
+    /// The fallback for files without identifiers.
+    fn name_time(&self, no_id: &[usize], e: &[Entry<'_>], out: &mut Pairing) {
+        let mut groups: HashMap<(&Path, &str), StillsVideos> = HashMap::new();
+        for &i in no_id {
+            let g = groups.entry((e[i].folder, e[i].norm.as_str())).or_default();
+            match e[i].role {
+                Role::Still => g.0.push(i),
+                Role::Video => g.1.push(i),
+            }
+        }
+        for ((_, _), (stills, videos)) in groups {
+            if stills.is_empty() || videos.is_empty() {
+                continue;
+            }
+            if stills.len().saturating_mul(videos.len()) > self.max_group_comparisons {
+                continue;
+            }
+            let mut cands: Vec<(f64, usize, usize, TimeMatch, f64)> = Vec::new();
+            for &v in &videos {
+                let Some(d) = e[v].meta.duration_s.filter(|d| d.is_finite()) else {
+                    continue;
+                };
+                if d < self.min_duration_s || d > self.max_duration_s {
+                    continue;
+                }
+                for &s in &stills {
+                    if let Some(t) = time_match(e[s].meta, e[v].meta) {
+                        if t.seconds <= self.max_time_delta_s {
+                            cands.push((t.seconds, s, v, t, d));
+                        }
+                    }
+                }
+            }
+            // Closest in time first, then identical names; each file in at most one pair.
+            let exact = |s: usize, v: usize| !e[s].stem.eq_ignore_ascii_case(e[v].stem);
+            cands.sort_by(|a, b| {
+                a.0.total_cmp(&b.0)
+                    .then(exact(a.1, a.2).cmp(&exact(b.1, b.2)))
+                    .then(a.1.cmp(&b.1))
+                    .then(a.2.cmp(&b.2))
+            });
+            let mut used: HashSet<usize> = HashSet::new();
+            for (_, s, v, t, d) in cands {
+                if used.contains(&s) || used.contains(&v) {
+                    continue;
+                }
+                used.insert(s);
+                used.insert(v);
+                out.pairs.push(self.name_time_pair(&e[s], &e[v], t, d));
+            }
+        }
+    }
+
+    fn name_time_pair(&self, s: &Entry<'_>, v: &Entry<'_>, t: TimeMatch, duration: f64) -> Pair {
+        let exact = s.stem.eq_ignore_ascii_case(v.stem);
+        let mut confidence: f64 = 0.7;
+        if !exact {
+            confidence -= 0.05;
+        }
+        match t.basis {
+            TimeBasis::Utc | TimeBasis::Local => {}
+            TimeBasis::OffsetUnknown => confidence -= 0.15,
+        }
+        // Up to 0.1 less as the times drift apart within the tolerance.
+        if self.max_time_delta_s > 0.0 {
+            confidence -= 0.1 * (t.seconds / self.max_time_delta_s).clamp(0.0, 1.0);
+        }
+        Pair {
+            still: s.path.to_path_buf(),
+            video: v.path.to_path_buf(),
+            kind: PairKind::NameTime,
+            confidence: round3(confidence),
+            evidence: vec![
+                Evidence::SameFolder,
+                name_evidence(s, v),
+                Evidence::Duration {
+                    seconds: round3(duration),
+                },
+                Evidence::TimeDelta {
+                    seconds: round3(t.seconds),
+                    basis: t.basis,
+                },
+            ],
+        }
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn name_evidence(s: &Entry<'_>, v: &Entry<'_>) -> Evidence {
+    if s.stem.eq_ignore_ascii_case(v.stem) {
+        Evidence::SameName
+    } else if names::is_apple_edited(s.stem) && !names::is_apple_edited(v.stem) {
+        Evidence::EditedVariant
+    } else {
+        Evidence::RenamedCopy
+    }
+}
+
+fn apple_pair(id: &str, s: &Entry<'_>, v: &Entry<'_>, n: Nearness) -> Pair {
+    let mut evidence = vec![Evidence::ContentId { id: id.to_owned() }];
+    let mut confidence: f64 = 1.0;
+    if n.same_folder {
+        evidence.push(Evidence::SameFolder);
+    } else {
+        evidence.push(Evidence::OtherFolder {
+            common_ancestor: common_ancestor(s.folder, v.folder),
+        });
+        confidence -= 0.03;
+    }
+    match n.name {
+        NameMatch::Exact => evidence.push(Evidence::SameName),
+        NameMatch::Variant => {
+            evidence.push(name_evidence(s, v));
+            confidence -= 0.02;
+        }
+        NameMatch::None => confidence -= 0.04,
+    }
+    Pair {
+        still: s.path.to_path_buf(),
+        video: v.path.to_path_buf(),
+        kind: PairKind::AppleLive,
+        confidence: round3(confidence),
+        evidence,
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TimeMatch {
+    seconds: f64,
+    basis: TimeBasis,
+}
+
+/// Capture-time candidates worth comparing: the chosen capture time and the original /
+/// digitized / QuickTime creation times (not modification or file times).
+fn capture_times(m: &Metadata) -> impl Iterator<Item = CaptureTime> + '_ {
+    m.capture.iter().map(|c| c.value).chain(
+        m.times
+            .iter()
+            .filter(|t| {
+                matches!(
+                    t.kind,
+                    TimeKind::Original
+                        | TimeKind::Digitized
+                        | TimeKind::QuickTimeCreation
+                        | TimeKind::MovieHeader
+                )
+            })
+            .map(|t| t.time),
+    )
+}
+
+/// The closest agreement between the still's and the video's capture times, preferring a
+/// comparison on a known basis over an offset guess.
+fn time_match(still: &Metadata, video: &Metadata) -> Option<TimeMatch> {
+    let mut best: Option<TimeMatch> = None;
+    let mut consider = |m: TimeMatch| {
+        let better = match best {
+            None => true,
+            Some(b) => {
+                let rank = |x: TimeBasis| matches!(x, TimeBasis::OffsetUnknown) as u8;
+                (rank(m.basis), m.seconds) < (rank(b.basis), b.seconds)
+            }
+        };
+        if better {
+            best = Some(m);
+        }
+    };
+    for a in capture_times(still) {
+        for b in capture_times(video) {
+            if let (Some(x), Some(y)) = (a.utc(), b.utc()) {
+                consider(TimeMatch {
+                    seconds: secs((x - y).num_milliseconds()),
+                    basis: TimeBasis::Utc,
+                });
+            } else if let (Some(x), Some(y)) = (a.local(), b.local()) {
+                consider(TimeMatch {
+                    seconds: secs((x - y).num_milliseconds()),
+                    basis: TimeBasis::Local,
+                });
+            } else if let (Some(x), Some(y)) = (a.local().or(b.local()), a.utc().or(b.utc())) {
+                // Floating local time against an instant: some zone offset (a whole quarter
+                // hour within ±14 h) must explain the difference.
+                let diff = (x - y.naive_utc()).num_milliseconds();
+                const Q: i64 = 15 * 60 * 1000;
+                if diff.unsigned_abs() <= 14 * 3600 * 1000 + 60_000 {
+                    let rem = diff.rem_euclid(Q);
+                    let off = rem.min(Q - rem);
+                    consider(TimeMatch {
+                        seconds: secs(off),
+                        basis: TimeBasis::OffsetUnknown,
+                    });
+                }
+            }
+        }
+    }
+    best
+}
+
+fn secs(ms: i64) -> f64 {
+    ms.unsigned_abs() as f64 / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use albumen_meta::{MotionPhoto, Source, Sourced};
+    use chrono::{DateTime, NaiveDateTime};
+
+    const ID: &str = "ED69AFC7-A2EB-4FE9-88A0-54293FC2478F";
+
+    fn still(id: Option<&str>) -> Metadata {
+        let mut m = Metadata::default();
+        m.format = Some(Format::Heic);
+        m.content_id = id.map(str::to_owned);
+        m
+    }
+    fn video(id: Option<&str>) -> Metadata {
+        let mut m = Metadata::default();
+        m.format = Some(Format::Mov);
+        m.content_id = id.map(str::to_owned);
+        m.duration_s = Some(2.6);
+        m
+    }
+    fn floating(s: &str) -> Option<Sourced<CaptureTime>> {
+        let time = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        Some(Sourced::new(
+            CaptureTime::Floating { time },
+            Source::ExifIfd,
+        ))
+    }
+    fn zoned(s: &str) -> Option<Sourced<CaptureTime>> {
+        let time = DateTime::parse_from_rfc3339(s).unwrap();
+        Some(Sourced::new(
+            CaptureTime::Zoned { time },
+            Source::QuickTimeKeys,
+        ))
+    }
+    fn utc(s: &str) -> Option<Sourced<CaptureTime>> {
+        let time = DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        Some(Sourced::new(
+            CaptureTime::Utc { time },
+            Source::QuickTimeMvhd,
+        ))
+    }
+    fn run(items: &[(&str, &Metadata)]) -> Pairing {
+        pair(items.iter().map(|(p, m)| (*p, *m)))
+    }
+    fn pairs(p: &Pairing) -> Vec<(&str, &str, PairKind)> {
+        p.pairs
+            .iter()
+            .map(|x| (x.still.to_str().unwrap(), x.video.to_str().unwrap(), x.kind))
+            .collect()
+    }
+
+    #[test]
+    fn plain_pair_and_edited_copy() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let p = run(&[
+            ("a/IMG_1.HEIC", &s),
+            ("a/IMG_E1.HEIC", &s),
+            ("a/IMG_1.MOV", &v),
+        ]);
+        assert_eq!(
+            pairs(&p),
+            [
+                ("a/IMG_1.HEIC", "a/IMG_1.MOV", PairKind::AppleLive),
+                ("a/IMG_E1.HEIC", "a/IMG_1.MOV", PairKind::AppleLive)
+            ]
+        );
+        assert!(p.pairs[1].evidence.contains(&Evidence::EditedVariant));
+        assert!(p.pairs[0].confidence > p.pairs[1].confidence);
+        assert!(p.orphan_stills.is_empty() && p.conflicts.is_empty());
+    }
+
+    #[test]
+    fn identifier_case_and_whitespace_do_not_matter() {
+        let (s, v) = (
+            still(Some(&ID.to_lowercase())),
+            video(Some(&format!(" {ID} "))),
+        );
+        let p = run(&[("a/x.HEIC", &s), ("b/y.MOV", &v)]);
+        assert_eq!(p.pairs.len(), 1);
+        assert_eq!(
+            p.pairs[0].evidence[0],
+            Evidence::ContentId { id: ID.into() }
+        );
+    }
+
+    #[test]
+    fn renamed_export_in_other_folder() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let p = run(&[
+            ("lib/exports/Boston harbour.heic", &s),
+            ("lib/videos/clip 0007.mov", &v),
+        ]);
+        assert_eq!(pairs(&p).len(), 1);
+        let e = &p.pairs[0].evidence;
+        assert!(e.contains(&Evidence::OtherFolder {
+            common_ancestor: "lib".into()
+        }));
+        assert!(p.pairs[0].confidence >= 0.9);
+    }
+
+    #[test]
+    fn renamed_copy_suffix() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let p = run(&[("a/IMG_1 (1).HEIC", &s), ("a/IMG_1.MOV", &v)]);
+        assert_eq!(pairs(&p).len(), 1);
+        assert!(p.pairs[0].evidence.contains(&Evidence::RenamedCopy));
+    }
+
+    #[test]
+    fn same_pair_in_two_libraries_is_not_cross_linked() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let p = run(&[
+            ("A/2020/IMG_1.HEIC", &s),
+            ("A/2020/IMG_1.MOV", &v),
+            ("B/backup/IMG_1.HEIC", &s),
+            ("B/backup/IMG_1.MOV", &v),
+        ]);
+        assert_eq!(
+            pairs(&p),
+            [
+                ("A/2020/IMG_1.HEIC", "A/2020/IMG_1.MOV", PairKind::AppleLive),
+                (
+                    "B/backup/IMG_1.HEIC",
+                    "B/backup/IMG_1.MOV",
+                    PairKind::AppleLive
+                )
+            ]
+        );
+        assert!(p.conflicts.is_empty());
+    }
+
+    #[test]
+    fn duplicate_still_without_its_video_is_a_conflict_not_a_pair() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let p = run(&[
+            ("A/2020/IMG_1.HEIC", &s),
+            ("A/2020/IMG_1.MOV", &v),
+            ("B/IMG_1.HEIC", &s),
+        ]);
+        assert_eq!(
+            pairs(&p),
+            [("A/2020/IMG_1.HEIC", "A/2020/IMG_1.MOV", PairKind::AppleLive)]
+        );
+        assert_eq!(p.conflicts.len(), 1);
+        assert_eq!(p.conflicts[0].reason, ConflictReason::Duplicate);
+        assert_eq!(p.conflicts[0].unpaired, [PathBuf::from("B/IMG_1.HEIC")]);
+        assert_eq!(p.conflicts[0].stills.len(), 2);
+    }
+
+    #[test]
+    fn duplicate_video_elsewhere_is_a_conflict() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let p = run(&[
+            ("A/IMG_1.HEIC", &s),
+            ("A/IMG_1.MOV", &v),
+            ("B/IMG_1.MOV", &v),
+        ]);
+        assert_eq!(
+            pairs(&p),
+            [("A/IMG_1.HEIC", "A/IMG_1.MOV", PairKind::AppleLive)]
+        );
+        assert_eq!(p.conflicts[0].unpaired, [PathBuf::from("B/IMG_1.MOV")]);
+    }
+
+    #[test]
+    fn unrelated_stills_equally_near_are_ambiguous() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let p = run(&[
+            ("A/x/red.HEIC", &s),
+            ("A/x/blue.HEIC", &s),
+            ("A/y/clip.MOV", &v),
+        ]);
+        assert!(p.pairs.is_empty());
+        assert_eq!(p.conflicts.len(), 1);
+        assert_eq!(p.conflicts[0].reason, ConflictReason::Ambiguous);
+        assert_eq!(p.conflicts[0].unpaired.len(), 3);
+    }
+
+    #[test]
+    fn tie_between_two_videos_is_ambiguous() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let p = run(&[("A/s/x.HEIC", &s), ("A/v1/y.MOV", &v), ("A/v2/z.MOV", &v)]);
+        assert!(p.pairs.is_empty());
+        assert_eq!(p.conflicts[0].reason, ConflictReason::Ambiguous);
+    }
+
+    #[test]
+    fn orphans() {
+        let (s, v) = (
+            still(Some(ID)),
+            video(Some("5A1D2B3C-0000-4F00-8000-ABCDEF012345")),
+        );
+        let plain = video(None);
+        let p = run(&[
+            ("a/IMG_1.HEIC", &s),
+            ("b/IMG_9.MOV", &v),
+            ("b/holiday.MOV", &plain),
+        ]);
+        assert!(p.pairs.is_empty());
+        assert_eq!(p.orphan_stills[0].path, PathBuf::from("a/IMG_1.HEIC"));
+        assert_eq!(p.orphan_videos.len(), 1);
+        assert_eq!(p.orphan_videos[0].path, PathBuf::from("b/IMG_9.MOV"));
+    }
+
+    #[test]
+    fn too_many_sharers_are_bounded() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let names: Vec<(String, bool)> =
+            (0..600).map(|i| (format!("d/f{i}"), i % 2 == 0)).collect();
+        let items: Vec<(&str, &Metadata)> = names
+            .iter()
+            .map(|(n, st)| (n.as_str(), if *st { &s } else { &v }))
+            .collect();
+        let p = Pairer {
+            max_group_comparisons: 1000,
+            ..Pairer::default()
+        }
+        .pair(items);
+        assert!(p.pairs.is_empty());
+        assert_eq!(p.conflicts[0].reason, ConflictReason::TooMany);
+    }
+
+    #[test]
+    fn name_time_fallback() {
+        let mut s = still(None);
+        s.format = Some(Format::Jpeg);
+        s.capture = floating("2014-09-16 14:05:12");
+        let mut v = video(None);
+        v.duration_s = Some(2.803);
+        v.capture = zoned("2014-09-16T14:05:12+01:00");
+        let (s2, v2) = (still(Some(ID)), video(Some(ID)));
+        let p = run(&[
+            ("n/IMG_0042.JPG", &s),
+            ("n/IMG_0042.MOV", &v),
+            ("a/IMG_1.HEIC", &s2),
+            ("a/IMG_1.MOV", &v2),
+        ]);
+        let nt: Vec<_> = p
+            .pairs
+            .iter()
+            .filter(|x| x.kind == PairKind::NameTime)
+            .collect();
+        assert_eq!(nt.len(), 1);
+        assert_eq!(nt[0].still, PathBuf::from("n/IMG_0042.JPG"));
+        let apple_min = p
+            .pairs
+            .iter()
+            .filter(|x| x.kind == PairKind::AppleLive)
+            .map(|x| x.confidence)
+            .fold(f64::INFINITY, f64::min);
+        assert!(nt[0].confidence < apple_min);
+        assert!(nt[0].evidence.contains(&Evidence::TimeDelta {
+            seconds: 0.0,
+            basis: TimeBasis::Local
+        }));
+    }
+
+    /// immich#14459: a same-name video of another day is not the still's.
+    #[test]
+    fn same_name_far_off_date_is_not_paired() {
+        let mut s = still(None);
+        s.capture = floating("2012-09-29 16:11:25");
+        let mut v = video(None);
+        v.duration_s = Some(2.5);
+        v.capture = zoned("2012-09-30T16:11:25-07:00");
+        assert!(run(&[("n/IMG_0043.JPG", &s), ("n/IMG_0043.MOV", &v)])
+            .pairs
+            .is_empty());
+        // Right time, but a 4 s video is not a Live Photo's.
+        v.capture = zoned("2012-09-29T16:11:25-07:00");
+        v.duration_s = Some(4.004);
+        assert!(run(&[("n/IMG_0043.JPG", &s), ("n/IMG_0043.MOV", &v)])
+            .pairs
+            .is_empty());
+        // No times at all: no pair.
+        let (s0, mut v0) = (still(None), video(None));
+        v0.duration_s = Some(2.0);
+        assert!(run(&[("n/IMG_1.JPG", &s0), ("n/IMG_1.MOV", &v0)])
+            .pairs
+            .is_empty());
+        // Different folders: no pair.
+        v.duration_s = Some(2.5);
+        assert!(run(&[("n/IMG_0043.JPG", &s), ("m/IMG_0043.MOV", &v)])
+            .pairs
+            .is_empty());
+    }
+
+    #[test]
+    fn name_time_with_unknown_offset_is_weaker() {
+        let mut s = still(None);
+        s.capture = floating("2014-09-16 14:05:12");
+        let mut v = video(None);
+        v.capture = utc("2014-09-16T13:05:13Z");
+        let p = run(&[("n/IMG_1.JPG", &s), ("n/IMG_1.MOV", &v)]);
+        assert_eq!(p.pairs.len(), 1);
+        assert!(p.pairs[0].confidence < 0.6);
+        assert!(p.pairs[0].evidence.contains(&Evidence::TimeDelta {
+            seconds: 1.0,
+            basis: TimeBasis::OffsetUnknown
+        }));
+        // 20 minutes off is not explained by any zone.
+        v.capture = utc("2014-09-16T13:25:12Z");
+        assert!(run(&[("n/IMG_1.JPG", &s), ("n/IMG_1.MOV", &v)])
+            .pairs
+            .is_empty());
+    }
+
+    #[test]
+    fn name_time_pairs_one_to_one() {
+        let mut s = still(None);
+        s.capture = floating("2020-01-01 10:00:00");
+        let mut v1 = video(None);
+        v1.capture = floating("2020-01-01 10:00:01");
+        let mut v2 = v1.clone();
+        v2.capture = floating("2020-01-01 10:00:03");
+        let p = run(&[
+            ("n/IMG_1.JPG", &s),
+            ("n/IMG_1.MOV", &v1),
+            ("n/IMG_1 (1).MOV", &v2),
+        ]);
+        assert_eq!(
+            pairs(&p),
+            [("n/IMG_1.JPG", "n/IMG_1.MOV", PairKind::NameTime)]
+        );
+    }
+
+    #[test]
+    fn motion_photo_is_its_own_pair() {
+        let mut m = still(None);
+        m.format = Some(Format::Jpeg);
+        m.motion_photo = Some(MotionPhoto {
+            video_offset: 100,
+            video_length: 50,
+            kind: MotionPhotoKind::Google,
+        });
+        let p = run(&[("m/PXL.MP.jpg", &m)]);
+        assert_eq!(
+            pairs(&p),
+            [("m/PXL.MP.jpg", "m/PXL.MP.jpg", PairKind::MotionPhoto)]
+        );
+        assert!(p.pairs[0].confidence >= 0.9);
+    }
+
+    #[test]
+    fn non_media_is_ignored() {
+        let mut x = Metadata::default();
+        x.format = Some(Format::Xmp);
+        x.content_id = Some(ID.into());
+        let v = video(Some(ID));
+        let p = run(&[("a/IMG_1.xmp", &x), ("a/IMG_1.MOV", &v)]);
+        assert!(p.pairs.is_empty());
+        assert_eq!(p.orphan_videos.len(), 1);
+    }
+
+    #[test]
+    fn json_shape() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let p = run(&[("a/IMG_1.HEIC", &s), ("a/IMG_1.MOV", &v)]);
+        let j = serde_json::to_value(&p).unwrap();
+        let obj = j.as_object().unwrap();
+        let mut keys: Vec<_> = obj.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["conflicts", "orphan_stills", "orphan_videos", "pairs"]
+        );
+        let p0 = &j["pairs"][0];
+        assert_eq!(p0["still"], "a/IMG_1.HEIC");
+        assert_eq!(p0["video"], "a/IMG_1.MOV");
+        assert_eq!(p0["kind"], "apple-live");
+        assert_eq!(p0["confidence"], 1.0);
+        assert_eq!(p0["evidence"][0]["type"], "content-id");
+        assert_eq!(p0["evidence"][0]["id"], ID);
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let a = run(&[
+            ("b/IMG_1.HEIC", &s),
+            ("b/IMG_1.MOV", &v),
+            ("a/IMG_1.HEIC", &s),
+            ("a/IMG_1.MOV", &v),
+        ]);
+        let b = run(&[
+            ("a/IMG_1.MOV", &v),
+            ("a/IMG_1.HEIC", &s),
+            ("b/IMG_1.MOV", &v),
+            ("b/IMG_1.HEIC", &s),
+        ]);
+        assert_eq!(a, b);
+    }
+}

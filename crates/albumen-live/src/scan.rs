@@ -1,0 +1,189 @@
+//! Walking library folders and reading what the pairing needs, in parallel.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use albumen_meta::{Format, Metadata};
+use rayon::prelude::*;
+
+use crate::{detect_motion_photo, Error, Pairer, Pairing};
+
+/// Folders never entered: hidden folders (`.git`, `.thumbnails`, ...) and the housekeeping
+/// folders of NAS boxes and operating systems.
+const SKIP_DIRS: &[&str] = &[
+    "@eaDir",
+    "#recycle",
+    "#snapshot",
+    "$RECYCLE.BIN",
+    "System Volume Information",
+    "__MACOSX",
+    "lost+found",
+];
+
+/// Deepest folder nesting followed (a guard against pathological trees).
+const MAX_DEPTH: usize = 64;
+
+/// A file that could not be read (the scan goes on without it).
+#[derive(Debug)]
+pub struct ScanFailure {
+    /// The file.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub error: String,
+}
+
+/// The outcome of [`scan_roots`].
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// The pairing of every media file found.
+    pub pairing: Pairing,
+    /// How many files were looked at.
+    pub files: usize,
+    /// How many of them were recognised media files.
+    pub media: usize,
+    /// Files or folders that could not be read.
+    pub failures: Vec<ScanFailure>,
+    /// Motion photos found by this crate's own detection because the metadata reader did not
+    /// report them.
+    pub motion_detected_here: usize,
+}
+
+/// Walks the roots (files or folders), reads the metadata of every file in parallel and pairs
+/// them with the default [`Pairer`]. Hidden files and folders and NAS/OS housekeeping folders
+/// (`@eaDir`, `#recycle`, ...) are skipped; symbolic links to folders are not followed.
+pub fn scan_roots(roots: &[PathBuf]) -> Result<Scan, Error> {
+    scan_roots_with(roots, &Pairer::default())
+}
+
+/// [`scan_roots`] with a configured [`Pairer`].
+pub fn scan_roots_with(roots: &[PathBuf], pairer: &Pairer) -> Result<Scan, Error> {
+    let mut files = Vec::new();
+    let mut failures = Vec::new();
+    for root in roots {
+        let md = fs::metadata(root).map_err(|_| Error::NoSuchRoot(root.clone()))?;
+        if md.is_file() {
+            files.push(root.clone());
+        } else {
+            walk(root, 0, &mut files, &mut failures);
+        }
+    }
+    files.sort();
+    files.dedup();
+
+    let read: Vec<(PathBuf, ReadOutcome)> =
+        files.par_iter().map(|p| (p.clone(), read_one(p))).collect();
+
+    let mut scan = Scan {
+        files: files.len(),
+        ..Scan::default()
+    };
+    let mut items = Vec::with_capacity(read.len());
+    for (p, r) in read {
+        match r {
+            Ok(Some((m, detected_here))) => {
+                scan.motion_detected_here += usize::from(detected_here);
+                items.push((p, m));
+            }
+            Ok(None) => {}
+            Err(error) => failures.push(ScanFailure { path: p, error }),
+        }
+    }
+    scan.media = items.len();
+    scan.pairing = pairer.pair(items.iter().map(|(p, m)| (p.as_path(), m)));
+    scan.failures = failures;
+    Ok(scan)
+}
+
+fn is_skipped(name: &str) -> bool {
+    name.starts_with('.') || SKIP_DIRS.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
+fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, failures: &mut Vec<ScanFailure>) {
+    if depth > MAX_DEPTH {
+        failures.push(ScanFailure {
+            path: dir.to_path_buf(),
+            error: format!("deeper than {MAX_DEPTH} folders; not entered"),
+        });
+        return;
+    }
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            failures.push(ScanFailure {
+                path: dir.to_path_buf(),
+                error: e.to_string(),
+            });
+            return;
+        }
+    };
+    for ent in rd.flatten() {
+        let name = ent.file_name();
+        if is_skipped(&name.to_string_lossy()) {
+            continue;
+        }
+        let Ok(ft) = ent.file_type() else { continue };
+        let path = ent.path();
+        if ft.is_dir() {
+            walk(&path, depth + 1, files, failures);
+        } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
+            files.push(path);
+        }
+    }
+}
+
+/// What reading one file gave: not media, or its metadata and whether the motion photo was
+/// found here; or an error message.
+type ReadOutcome = Result<Option<(Metadata, bool)>, String>;
+
+/// Sniffs whether a file is JPEG or ISO-BMFF (the only containers of motion photos).
+fn sniff_still(path: &Path) -> Option<Format> {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    let mut f = fs::File::open(path).ok()?;
+    f.read_exact(&mut head).ok()?;
+    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(Format::Jpeg)
+    } else if &head[4..8] == b"ftyp"
+        && matches!(&head[8..12], b"heic" | b"heix" | b"mif1" | b"msf1")
+    {
+        Some(Format::Heic)
+    } else {
+        None
+    }
+}
+
+/// Reads one file: `Ok(None)` when it is not media, the metadata otherwise, and whether a
+/// motion photo was found here rather than by the metadata reader.
+fn read_one(path: &Path) -> ReadOutcome {
+    let mut meta = match albumen_meta::read_path(path) {
+        Ok(m) => m,
+        Err(albumen_meta::Error::UnknownFormat | albumen_meta::Error::Empty) => {
+            // The reader does not know the file; a motion photo can still be recognised from
+            // its bytes.
+            let Some(f) = sniff_still(path) else {
+                return Ok(None);
+            };
+            let mut m = Metadata::default();
+            m.format = Some(f);
+            m
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut here = false;
+    if meta.motion_photo.is_none()
+        && matches!(
+            meta.format,
+            Some(Format::Jpeg | Format::Heic | Format::Heif)
+        )
+    {
+        match detect_motion_photo(path) {
+            Ok(Some(mp)) => {
+                meta.motion_photo = Some(mp);
+                here = true;
+            }
+            Ok(None) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(Some((meta, here)))
+}
