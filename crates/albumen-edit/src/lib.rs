@@ -321,7 +321,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
         });
     }
     let (before, after, file) = match kind {
-        Kind::Jpeg | Kind::Png | Kind::Webp | Kind::Tiff(_) => {
+        Kind::Jpeg | Kind::Png | Kind::Webp | Kind::Tiff(_) | Kind::Heif(_) => {
             let parts = parts_of(kind, &bytes)?;
             let packet = parts.xmp.as_deref().map(xmp::Packet::parse).transpose()?;
             let before = fields_of(&parts, packet.as_ref());
@@ -353,6 +353,11 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                     Kind::Webp => {
                         container::webp::rebuild(&bytes, new_exif.as_deref(), new_xmp.as_deref())?
                     }
+                    Kind::Heif(_) => container::bmff::heif_rebuild(
+                        &bytes,
+                        new_exif.as_deref(),
+                        new_xmp.as_deref(),
+                    )?,
                     _ => container::tiff_file::rebuild(
                         new_exif.unwrap_or_else(|| bytes.clone()),
                         new_xmp.as_deref(),
@@ -361,7 +366,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
             };
             (before, after, out)
         }
-        Kind::Heif(_) | Kind::Movie(_) => {
+        Kind::Movie(_) => {
             return Err(Error::Unsupported(format!(
                 "writing {} is not implemented yet; use --sidecar",
                 kind.name()
