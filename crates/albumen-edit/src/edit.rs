@@ -122,18 +122,15 @@ impl TimeChange {
     /// New UTC instant (seconds) for a stored UTC instant whose local time was `old_local` in
     /// zone `old_offset` (both optional).
     pub(crate) fn utc_delta(&self, primary_old: Option<&TimeValue>) -> Option<Duration> {
-        match (self.set, primary_old) {
-            (None, _) => Some(self.shift),
-            (Some(new), Some(old)) => {
-                let new_off = self.offset.or(old.offset);
-                let mut d = new.signed_duration_since(old.local) + self.shift;
-                if let (Some(n), Some(o)) = (new_off, old.offset) {
-                    d -= Duration::seconds(i64::from(n.local_minus_utc() - o.local_minus_utc()));
-                }
-                Some(d)
-            }
-            (Some(_), None) => None,
+        let mut d = match (self.set, primary_old) {
+            (None, _) => self.shift,
+            (Some(new), Some(old)) => new.signed_duration_since(old.local) + self.shift,
+            (Some(_), None) => return None,
+        };
+        if let (Some(n), Some(o)) = (self.offset, primary_old.and_then(|p| p.offset)) {
+            d -= Duration::seconds(i64::from(n.local_minus_utc() - o.local_minus_utc()));
         }
+        Some(d)
     }
 }
 

@@ -367,10 +367,19 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
             (before, after, out)
         }
         Kind::Movie(_) => {
-            return Err(Error::Unsupported(format!(
-                "writing {} is not implemented yet; use --sidecar",
-                kind.name()
-            )))
+            let mv = container::movie::read(&bytes)?;
+            let packet = mv.xmp.as_deref().map(xmp::Packet::parse).transpose()?;
+            let xf = packet.as_ref().map(fields::read_xmp).unwrap_or_default();
+            let mut before = fields::merge(xf, mv.fields.clone());
+            before.time = mv.fields.time.clone().or(before.time);
+            let after = changes.apply(&before)?;
+            let role = Role::Embedded {
+                exif_time: true,
+                exif_gps: true,
+            };
+            let new_xmp = fields::edit_xmp(packet.as_ref(), &changes, &after, role);
+            let out = container::movie::rebuild(&bytes, &changes, &before, new_xmp.as_deref())?;
+            (before, after, out)
         }
         Kind::Raw(..) | Kind::Unknown => return Err(Error::Unsupported(kind.name().into())),
     };

@@ -3,6 +3,7 @@
 
 pub(crate) mod bmff;
 pub(crate) mod jpeg;
+pub(crate) mod movie;
 pub(crate) mod png;
 pub(crate) mod raw;
 pub(crate) mod tiff_file;
