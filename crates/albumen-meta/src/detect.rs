@@ -52,7 +52,10 @@ pub fn detect_format(head: &[u8]) -> Format {
         };
     }
     // QuickTime files without ftyp start with moov/mdat/wide/free/skip.
-    if matches!(head.get(4..8), Some(b"moov" | b"mdat" | b"wide" | b"free" | b"skip" | b"pnot")) {
+    if matches!(
+        head.get(4..8),
+        Some(b"moov" | b"mdat" | b"wide" | b"free" | b"skip" | b"pnot")
+    ) {
         return Format::Mov;
     }
     match h(4) {

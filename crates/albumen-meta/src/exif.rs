@@ -3,7 +3,10 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 use crate::tiff::{Entry, Tiff, TiffData};
-use crate::{CaptureTime, GpsPosition, Metadata, Orientation, Rating, Source, Sourced, TagValue, TimeCandidate, TimeKind};
+use crate::{
+    CaptureTime, GpsPosition, Metadata, Orientation, Rating, Source, Sourced, TagValue,
+    TimeCandidate, TimeKind,
+};
 
 /// Which directory a TIFF structure's first IFD is (CR3 stores the EXIF and GPS IFDs as separate
 /// TIFF structures).
@@ -116,10 +119,18 @@ fn tag_value<D: TiffData + ?Sized>(t: &Tiff<'_, D>, e: &Entry) -> Option<TagValu
     match e.typ {
         2 => t.text(e).map(TagValue::Text),
         5 | 10 | 11 | 12 => one_or_list(t.floats(e).into_iter().map(TagValue::Float).collect()),
-        1 | 3 | 4 | 16 | 13 | 18 if e.count <= 64 => {
-            one_or_list(t.uints(e).into_iter().map(|v| TagValue::Int(v as i64)).collect())
-        }
-        8 | 9 | 6 if e.count <= 64 => one_or_list(t.floats(e).into_iter().map(|v| TagValue::Int(v as i64)).collect()),
+        1 | 3 | 4 | 16 | 13 | 18 if e.count <= 64 => one_or_list(
+            t.uints(e)
+                .into_iter()
+                .map(|v| TagValue::Int(v as i64))
+                .collect(),
+        ),
+        8 | 9 | 6 if e.count <= 64 => one_or_list(
+            t.floats(e)
+                .into_iter()
+                .map(|v| TagValue::Int(v as i64))
+                .collect(),
+        ),
         7 if e.bytes.len() <= 64 => Some(TagValue::Bytes(e.bytes.clone())),
         _ => Some(TagValue::Text(format!("({} bytes)", e.bytes.len()))),
     }
@@ -131,7 +142,9 @@ pub(crate) fn parse_exif_datetime(s: &str) -> Option<NaiveDateTime> {
     if b.len() < 19 {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> { std::str::from_utf8(b.get(r)?).ok()?.trim().parse().ok() };
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        std::str::from_utf8(b.get(r)?).ok()?.trim().parse().ok()
+    };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
     if y == 0 {
@@ -167,11 +180,16 @@ pub(crate) fn parse_offset(s: &str) -> Option<FixedOffset> {
 }
 
 fn with_subsec(t: NaiveDateTime, subsec: Option<&str>) -> NaiveDateTime {
-    let Some(ss) = subsec.map(str::trim).filter(|s| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())) else {
+    let Some(ss) = subsec
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
+    else {
         return t;
     };
     let digits = &ss[..ss.len().min(9)];
-    let Ok(v) = digits.parse::<u32>() else { return t };
+    let Ok(v) = digits.parse::<u32>() else {
+        return t;
+    };
     let nanos = v * 10u32.pow(9 - digits.len() as u32);
     t.with_nanosecond_checked(nanos)
 }
@@ -224,7 +242,11 @@ fn dms(v: &[f64]) -> Option<f64> {
 }
 
 /// Reads a TIFF structure into `md`. `root` says what its first IFD is.
-pub(crate) fn read_tiff<D: TiffData + ?Sized>(data: &D, root: Root, md: &mut Metadata) -> Option<TiffDims> {
+pub(crate) fn read_tiff<D: TiffData + ?Sized>(
+    data: &D,
+    root: Root,
+    md: &mut Metadata,
+) -> Option<TiffDims> {
     let mut t = Tiff::new(data)?;
     let mut raw = Raw::default();
     let mut dims = TiffDims::default();
@@ -240,7 +262,11 @@ pub(crate) fn read_tiff<D: TiffData + ?Sized>(data: &D, root: Root, md: &mut Met
                     }
                     break;
                 };
-                let group = if idx == 0 { "IFD0".to_string() } else { format!("IFD{idx}") };
+                let group = if idx == 0 {
+                    "IFD0".to_string()
+                } else {
+                    format!("IFD{idx}")
+                };
                 walk_ifd(&mut t, &entries, &group, &mut raw, &mut dims, md, idx == 0);
                 off = next;
                 idx += 1;
@@ -303,13 +329,13 @@ fn walk_ifd<D: TiffData + ?Sized>(
             (_, 0x0007) if is_ifd0 => dims.rw2_borders[3] = t.uint(e).map(|v| v as u32),
             (_, 0x010f) if is_ifd0 || md.make.is_none() => set_text(&mut md.make, t.text(e)),
             (_, 0x0110) if is_ifd0 || md.model.is_none() => set_text(&mut md.model, t.text(e)),
-            (_, 0x0112) if is_ifd0 => md.orientation = t.uint(e).and_then(|v| Orientation::new(v as u16)),
+            (_, 0x0112) if is_ifd0 => {
+                md.orientation = t.uint(e).and_then(|v| Orientation::new(v as u16))
+            }
             (_, 0x010e) if is_ifd0 => set_text(&mut md.description, t.text(e)),
             (_, 0x0132) if is_ifd0 => raw.md = t.text(e),
-            (_, 0x4746) if is_ifd0 => {
-                if md.rating.is_none() {
-                    md.rating = t.uint(e).and_then(|v| Rating::new(v as i16 as i64));
-                }
+            (_, 0x4746) if is_ifd0 && md.rating.is_none() => {
+                md.rating = t.uint(e).and_then(|v| Rating::new(v as i16 as i64));
             }
             (_, 0x02bc) if is_ifd0 => {
                 crate::xmp::read_xmp(&e.bytes, Source::Xmp, md);
@@ -327,8 +353,12 @@ fn walk_ifd<D: TiffData + ?Sized>(
             (_, 0x9290) => raw.ss[2] = t.text(e),
             (_, 0x9291) => raw.ss[0] = t.text(e),
             (_, 0x9292) => raw.ss[1] = t.text(e),
-            (_, 0xa002) => dims.exif = Some((t.uint(e).unwrap_or(0) as u32, dims.exif.map_or(0, |d| d.1))),
-            (_, 0xa003) => dims.exif = Some((dims.exif.map_or(0, |d| d.0), t.uint(e).unwrap_or(0) as u32)),
+            (_, 0xa002) => {
+                dims.exif = Some((t.uint(e).unwrap_or(0) as u32, dims.exif.map_or(0, |d| d.1)))
+            }
+            (_, 0xa003) => {
+                dims.exif = Some((dims.exif.map_or(0, |d| d.0), t.uint(e).unwrap_or(0) as u32))
+            }
             (_, 0xa434) => set_text(&mut md.lens, t.text(e)),
             (_, 0xa431) => set_text(&mut md.serial, t.text(e)),
             (_, 0x927c) => read_maker_note(e, md),
@@ -384,7 +414,12 @@ fn read_maker_note(e: &Entry, md: &mut Metadata) {
 
 fn finish(raw: Raw, md: &mut Metadata) {
     let kinds = [
-        (TimeKind::Original, raw.dto.as_deref(), 0usize, Source::ExifIfd),
+        (
+            TimeKind::Original,
+            raw.dto.as_deref(),
+            0usize,
+            Source::ExifIfd,
+        ),
         (TimeKind::Digitized, raw.cd.as_deref(), 1, Source::ExifIfd),
         (TimeKind::Modified, raw.md.as_deref(), 2, Source::ExifIfd0),
     ];
@@ -408,16 +443,23 @@ fn finish(raw: Raw, md: &mut Metadata) {
     }
     let g = raw.gps;
     if let (Some(lat), Some(lon)) = (dms(&g.lat), dms(&g.lon)) {
-        let lat = if g.lat_ref.as_deref().is_some_and(|r| r.starts_with('S')) { -lat } else { lat };
-        let lon = if g.lon_ref.as_deref().is_some_and(|r| r.starts_with('W')) { -lon } else { lon };
+        let lat = if g.lat_ref.as_deref().is_some_and(|r| r.starts_with('S')) {
+            -lat
+        } else {
+            lat
+        };
+        let lon = if g.lon_ref.as_deref().is_some_and(|r| r.starts_with('W')) {
+            -lon
+        } else {
+            lon
+        };
         let alt = g.alt.map(|a| if g.alt_ref == Some(1) { -a } else { a });
         match GpsPosition::new(lat, lon, alt) {
-            Some(p) => {
-                if md.gps.is_none() {
-                    md.gps = Some(Sourced::new(p, Source::ExifGps));
-                }
-            }
-            None if !(lat == 0.0 && lon == 0.0) => md.warnings.push(format!("GPS position out of range: {lat}, {lon}")),
+            Some(p) if md.gps.is_none() => md.gps = Some(Sourced::new(p, Source::ExifGps)),
+            Some(_) => {}
+            None if !(lat == 0.0 && lon == 0.0) => md
+                .warnings
+                .push(format!("GPS position out of range: {lat}, {lon}")),
             None => {}
         }
     }

@@ -48,7 +48,12 @@ impl<'a> Src<'a> {
     }
 
     /// Reads `len` bytes at `offset`; errors if that runs past the end or over the limit.
-    pub(crate) fn read_at(&self, offset: u64, len: u64, what: &'static str) -> Result<Vec<u8>, Error> {
+    pub(crate) fn read_at(
+        &self,
+        offset: u64,
+        len: u64,
+        what: &'static str,
+    ) -> Result<Vec<u8>, Error> {
         if len > self.limits.max_block {
             return Err(Error::TooLarge {
                 what,
@@ -56,7 +61,9 @@ impl<'a> Src<'a> {
                 limit: self.limits.max_block,
             });
         }
-        let end = offset.checked_add(len).ok_or(Error::Malformed { what, offset })?;
+        let end = offset
+            .checked_add(len)
+            .ok_or(Error::Malformed { what, offset })?;
         if end > self.len {
             return Err(Error::Malformed { what, offset });
         }
@@ -75,7 +82,12 @@ impl<'a> Src<'a> {
     }
 
     /// Reads up to `len` bytes at `offset` (fewer at the end of the source).
-    pub(crate) fn read_upto(&self, offset: u64, len: u64, what: &'static str) -> Result<Vec<u8>, Error> {
+    pub(crate) fn read_upto(
+        &self,
+        offset: u64,
+        len: u64,
+        what: &'static str,
+    ) -> Result<Vec<u8>, Error> {
         let avail = self.len.saturating_sub(offset);
         self.read_at(offset, len.min(avail), what)
     }
@@ -83,17 +95,27 @@ impl<'a> Src<'a> {
 
 /// Big/little-endian integer helpers on slices, returning `None` past the end.
 pub(crate) fn be_u16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
+    Some(u16::from_be_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 pub(crate) fn be_u32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
+    Some(u32::from_be_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 pub(crate) fn be_u64(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_be_bytes(b.get(at..at.checked_add(8)?)?.try_into().ok()?))
+    Some(u64::from_be_bytes(
+        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
+    ))
 }
 pub(crate) fn le_u16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
+    Some(u16::from_le_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 pub(crate) fn le_u32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }

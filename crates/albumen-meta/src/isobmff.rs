@@ -6,12 +6,16 @@ use crate::exif::{read_tiff, Root};
 use crate::io::{be_u16, be_u32, be_u64, Src};
 use crate::xmp::{read_xmp, MotionHint};
 use crate::{
-    CaptureTime, Error, Format, GpsPosition, Metadata, MotionPhoto, MotionPhotoKind, Source, Sourced, TagValue,
-    TimeCandidate, TimeKind,
+    CaptureTime, Error, Format, GpsPosition, Metadata, MotionPhoto, MotionPhotoKind, Source,
+    Sourced, TagValue, TimeCandidate, TimeKind,
 };
 
-const XMP_UUID: [u8; 16] = [0xBE, 0x7A, 0xCF, 0xCB, 0x97, 0xA9, 0x42, 0xE8, 0x9C, 0x71, 0x99, 0x94, 0x91, 0xE3, 0xAF, 0xAC];
-const CANON_UUID: [u8; 16] = [0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48];
+const XMP_UUID: [u8; 16] = [
+    0xBE, 0x7A, 0xCF, 0xCB, 0x97, 0xA9, 0x42, 0xE8, 0x9C, 0x71, 0x99, 0x94, 0x91, 0xE3, 0xAF, 0xAC,
+];
+const CANON_UUID: [u8; 16] = [
+    0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48,
+];
 /// Seconds from 1904-01-01 (QuickTime epoch) to 1970-01-01.
 const QT_EPOCH: i64 = 2_082_844_800;
 const MAX_BOXES: usize = 100_000;
@@ -46,7 +50,11 @@ fn boxes(b: &[u8]) -> impl Iterator<Item = Box_> + '_ {
         if end > b.len() {
             return None;
         }
-        let bx = Box_ { typ, start: pos + hdr, end };
+        let bx = Box_ {
+            typ,
+            start: pos + hdr,
+            end,
+        };
         pos = end;
         Some(bx)
     })
@@ -67,9 +75,13 @@ fn top_boxes(src: &Src<'_>, md: &mut Metadata) -> Vec<Top> {
     let mut out = Vec::new();
     let mut pos = 0u64;
     while pos + 8 <= src.len() && out.len() < 10_000 {
-        let Ok(h) = src.read_at(pos, 16.min(src.len() - pos), "box header") else { break };
+        let Ok(h) = src.read_at(pos, 16.min(src.len() - pos), "box header") else {
+            break;
+        };
         let size = u64::from(be_u32(&h, 0).unwrap_or(0));
-        let Ok(typ) = <[u8; 4]>::try_from(&h[4..8]) else { break };
+        let Ok(typ) = <[u8; 4]>::try_from(&h[4..8]) else {
+            break;
+        };
         let (hdr, size) = match size {
             1 => match be_u64(&h, 8) {
                 Some(s) => (16, s),
@@ -80,21 +92,36 @@ fn top_boxes(src: &Src<'_>, md: &mut Metadata) -> Vec<Top> {
         };
         if size < hdr || pos.saturating_add(size) > src.len() {
             if size >= hdr {
-                md.warnings.push(format!("box {} at {pos} runs past the end of the file", String::from_utf8_lossy(&typ)));
+                md.warnings.push(format!(
+                    "box {} at {pos} runs past the end of the file",
+                    String::from_utf8_lossy(&typ)
+                ));
             }
             // A truncated last box: keep what fits so a cut-off mdat does not hide the moov.
             if size >= hdr && typ != *b"mdat" {
-                out.push(Top { typ, payload: pos + hdr, end: src.len() });
+                out.push(Top {
+                    typ,
+                    payload: pos + hdr,
+                    end: src.len(),
+                });
             }
             break;
         }
-        out.push(Top { typ, payload: pos + hdr, end: pos + size });
+        out.push(Top {
+            typ,
+            payload: pos + hdr,
+            end: pos + size,
+        });
         pos += size;
     }
     out
 }
 
-pub(crate) fn read(src: &Src<'_>, format: Format, md: &mut Metadata) -> Result<Option<MotionHint>, Error> {
+pub(crate) fn read(
+    src: &Src<'_>,
+    format: Format,
+    md: &mut Metadata,
+) -> Result<Option<MotionHint>, Error> {
     let tops = top_boxes(src, md);
     let mut hint = None;
     for t in &tops {
@@ -139,8 +166,12 @@ struct Loc {
 
 fn parse_iloc(b: &[u8]) -> Vec<Loc> {
     let mut out = Vec::new();
-    let Some(&version) = b.first() else { return out };
-    let (Some(&s1), Some(&s2)) = (b.get(4), b.get(5)) else { return out };
+    let Some(&version) = b.first() else {
+        return out;
+    };
+    let (Some(&s1), Some(&s2)) = (b.get(4), b.get(5)) else {
+        return out;
+    };
     let (off_size, len_size, base_size) = (s1 >> 4, s1 & 15, s2 >> 4);
     let index_size = if version >= 1 { s2 & 15 } else { 0 };
     let mut p = 6usize;
@@ -195,7 +226,11 @@ fn parse_iloc(b: &[u8]) -> Vec<Loc> {
                 let len = rd(&mut p, len_size)?;
                 extents.push((base.checked_add(off)?, len));
             }
-            Some(Loc { id, method, extents })
+            Some(Loc {
+                id,
+                method,
+                extents,
+            })
         })();
         match item {
             Some(l) => out.push(l),
@@ -211,12 +246,18 @@ fn item_bytes(src: &Src<'_>, loc: &Loc, idat: Option<&[u8]>) -> Option<Vec<u8>> 
     for &(off, len) in &loc.extents {
         match loc.method {
             0 => {
-                let len = if len == 0 { src.len().checked_sub(off)? } else { len };
+                let len = if len == 0 {
+                    src.len().checked_sub(off)?
+                } else {
+                    len
+                };
                 out.extend(src.read_at(off, len, "HEIF item").ok()?);
             }
             1 => {
                 let d = idat?;
-                out.extend_from_slice(d.get(usize::try_from(off).ok()?..usize::try_from(off.checked_add(len)?).ok()?)?);
+                out.extend_from_slice(d.get(
+                    usize::try_from(off).ok()?..usize::try_from(off.checked_add(len)?).ok()?,
+                )?);
             }
             _ => return None,
         }
@@ -236,7 +277,11 @@ fn read_heif_meta(src: &Src<'_>, meta: &[u8], md: &mut Metadata) -> Option<Motio
         let b = &meta[bx.start..bx.end];
         match &bx.typ {
             b"pitm" => {
-                primary = if b.first() == Some(&0) { be_u16(b, 4).map(u32::from) } else { be_u32(b, 4) };
+                primary = if b.first() == Some(&0) {
+                    be_u16(b, 4).map(u32::from)
+                } else {
+                    be_u32(b, 4)
+                };
             }
             b"iinf" => {
                 let skip = if b.first() == Some(&0) { 6 } else { 8 };
@@ -249,11 +294,17 @@ fn read_heif_meta(src: &Src<'_>, meta: &[u8], md: &mut Metadata) -> Option<Motio
                         _ => (None, 0),
                     };
                     let Some(id) = id else { continue };
-                    let Some(typ) = e.get(at..at + 4).and_then(|t| <[u8; 4]>::try_from(t).ok()) else { continue };
+                    let Some(typ) = e.get(at..at + 4).and_then(|t| <[u8; 4]>::try_from(t).ok())
+                    else {
+                        continue;
+                    };
                     let rest = e.get(at + 4..).unwrap_or(&[]);
                     let mut strs = rest.split(|&c| c == 0);
                     let _name = strs.next();
-                    let content_type = strs.next().map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default();
+                    let content_type = strs
+                        .next()
+                        .map(|s| String::from_utf8_lossy(s).into_owned())
+                        .unwrap_or_default();
                     infos.push((id, typ, content_type));
                 }
             }
@@ -265,7 +316,10 @@ fn read_heif_meta(src: &Src<'_>, meta: &[u8], md: &mut Metadata) -> Option<Motio
                     match &x.typ {
                         b"ipco" => {
                             ipco = c;
-                            props = boxes(c).enumerate().map(|(i, p)| (i + 1, p.typ, p.start, p.end)).collect();
+                            props = boxes(c)
+                                .enumerate()
+                                .map(|(i, p)| (i + 1, p.typ, p.start, p.end))
+                                .collect();
                         }
                         b"ipma" => assoc = parse_ipma(c),
                         _ => {}
@@ -304,7 +358,9 @@ fn read_heif_meta(src: &Src<'_>, meta: &[u8], md: &mut Metadata) -> Option<Motio
     }
     let mut hint = None;
     for (id, typ, ct) in &infos {
-        let Some(loc) = locs.iter().find(|l| l.id == *id) else { continue };
+        let Some(loc) = locs.iter().find(|l| l.id == *id) else {
+            continue;
+        };
         match typ {
             b"Exif" => {
                 let Some(data) = item_bytes(src, loc, idat) else {
@@ -345,7 +401,9 @@ fn parse_ipma(b: &[u8]) -> Vec<(u32, Vec<usize>)> {
             p += 4;
             v
         };
-        let (Some(id), Some(&cnt)) = (id, b.get(p)) else { break };
+        let (Some(id), Some(&cnt)) = (id, b.get(p)) else {
+            break;
+        };
         p += 1;
         let mut v = Vec::new();
         for _ in 0..cnt {
@@ -385,7 +443,11 @@ fn read_moov(moov: &[u8], format: Format, md: &mut Metadata) {
                 let (created, scale, dur) = if v == 1 {
                     (be_u64(b, 4), be_u32(b, 20), be_u64(b, 24))
                 } else {
-                    (be_u32(b, 4).map(u64::from), be_u32(b, 12), be_u32(b, 16).map(u64::from))
+                    (
+                        be_u32(b, 4).map(u64::from),
+                        be_u32(b, 12),
+                        be_u32(b, 16).map(u64::from),
+                    )
                 };
                 if let Some(t) = created.and_then(qt_time) {
                     md.times.push(TimeCandidate {
@@ -393,7 +455,10 @@ fn read_moov(moov: &[u8], format: Format, md: &mut Metadata) {
                         time: CaptureTime::Utc { time: t },
                         source: Source::QuickTimeMvhd,
                     });
-                    md.tags.insert("QuickTime:CreateDate".into(), TagValue::Text(t.format("%Y:%m:%d %H:%M:%S").to_string()));
+                    md.tags.insert(
+                        "QuickTime:CreateDate".into(),
+                        TagValue::Text(t.format("%Y:%m:%d %H:%M:%S").to_string()),
+                    );
                 }
                 if let (Some(s), Some(d)) = (scale.filter(|s| *s > 0), dur) {
                     if d != u64::MAX && d != u64::from(u32::MAX) {
@@ -436,7 +501,11 @@ fn read_moov(moov: &[u8], format: Format, md: &mut Metadata) {
 fn read_trak(trak: &[u8]) -> Option<(u32, u32, Option<String>, Option<f64>)> {
     let tkhd = child(trak, b"tkhd")?;
     let v = tkhd.first().copied()?;
-    let wh_at = if v == 1 { 4 + 8 + 8 + 4 + 4 + 8 + 8 + 2 + 2 + 2 + 2 + 36 } else { 4 + 4 + 4 + 4 + 4 + 4 + 8 + 2 + 2 + 2 + 2 + 36 };
+    let wh_at = if v == 1 {
+        4 + 8 + 8 + 4 + 4 + 8 + 8 + 2 + 2 + 2 + 2 + 36
+    } else {
+        4 + 4 + 4 + 4 + 4 + 4 + 8 + 2 + 2 + 2 + 2 + 36
+    };
     let w = be_u32(tkhd, wh_at)? >> 16;
     let h = be_u32(tkhd, wh_at + 4)? >> 16;
     let mdia = child(trak, b"mdia")?;
@@ -448,9 +517,17 @@ fn read_trak(trak: &[u8]) -> Option<(u32, u32, Option<String>, Option<f64>)> {
     let mut fps = None;
     if let Some(stbl) = child(mdia, b"minf").and_then(|m| child(m, b"stbl")) {
         if let Some(stsd) = child(stbl, b"stsd") {
-            codec = stsd.get(12..16).map(|c| String::from_utf8_lossy(c).trim().to_string());
+            codec = stsd
+                .get(12..16)
+                .map(|c| String::from_utf8_lossy(c).trim().to_string());
         }
-        let scale = child(mdia, b"mdhd").and_then(|m| if m.first() == Some(&1) { be_u32(m, 20) } else { be_u32(m, 12) });
+        let scale = child(mdia, b"mdhd").and_then(|m| {
+            if m.first() == Some(&1) {
+                be_u32(m, 20)
+            } else {
+                be_u32(m, 12)
+            }
+        });
         if let (Some(stts), Some(scale)) = (child(stbl, b"stts"), scale) {
             // Frame rate from the dominant sample delta.
             let n = be_u32(stts, 4).unwrap_or(0).min(10_000) as usize;
@@ -468,22 +545,33 @@ fn read_trak(trak: &[u8]) -> Option<(u32, u32, Option<String>, Option<f64>)> {
 /// `meta` with `keys` + `ilst` (Apple `mdta` metadata), or `mdir` `ilst` (iTunes style).
 fn read_qt_meta(meta: &[u8], md: &mut Metadata) {
     // QuickTime meta is a plain box; ISO meta is a full box (4 bytes of version/flags).
-    let inner = if boxes(meta).next().is_some_and(|b| &b.typ == b"hdlr") { meta } else { meta.get(4..).unwrap_or(&[]) };
+    let inner = if boxes(meta).next().is_some_and(|b| &b.typ == b"hdlr") {
+        meta
+    } else {
+        meta.get(4..).unwrap_or(&[])
+    };
     let mut keys: Vec<String> = Vec::new();
     if let Some(k) = child(inner, b"keys") {
         let n = be_u32(k, 4).unwrap_or(0);
         let mut p = 8usize;
         for _ in 0..n.min(10_000) {
-            let Some(size) = be_u32(k, p).map(|s| s as usize) else { break };
+            let Some(size) = be_u32(k, p).map(|s| s as usize) else {
+                break;
+            };
             if size < 8 {
                 break;
             }
-            let name = k.get(p + 8..p + size).map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default();
+            let name = k
+                .get(p + 8..p + size)
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .unwrap_or_default();
             keys.push(name);
             p += size;
         }
     }
-    let Some(ilst) = child(inner, b"ilst") else { return };
+    let Some(ilst) = child(inner, b"ilst") else {
+        return;
+    };
     for item in boxes(ilst) {
         let b = &ilst[item.start..item.end];
         let key = if keys.is_empty() {
@@ -495,15 +583,23 @@ fn read_qt_meta(meta: &[u8], md: &mut Metadata) {
                 None => continue,
             }
         };
-        let Some(data) = child(b, b"data") else { continue };
+        let Some(data) = child(b, b"data") else {
+            continue;
+        };
         let typ = be_u32(data, 0).unwrap_or(0) & 0xffffff;
         let payload = data.get(8..).unwrap_or(&[]);
         let value = match typ {
             1 => TagValue::Text(String::from_utf8_lossy(payload).into_owned()),
-            23 if payload.len() == 4 => TagValue::Float(f64::from(f32::from_be_bytes([payload[0], payload[1], payload[2], payload[3]]))),
-            24 if payload.len() == 8 => TagValue::Float(f64::from_be_bytes(payload.try_into().unwrap_or([0; 8]))),
+            23 if payload.len() == 4 => TagValue::Float(f64::from(f32::from_be_bytes([
+                payload[0], payload[1], payload[2], payload[3],
+            ]))),
+            24 if payload.len() == 8 => {
+                TagValue::Float(f64::from_be_bytes(payload.try_into().unwrap_or([0; 8])))
+            }
             21 | 22 => {
-                let v = payload.iter().fold(0i64, |a, &c| a.wrapping_shl(8) | i64::from(c));
+                let v = payload
+                    .iter()
+                    .fold(0i64, |a, &c| a.wrapping_shl(8) | i64::from(c));
                 TagValue::Int(v)
             }
             _ if payload.len() <= 64 => TagValue::Bytes(payload.to_vec()),
@@ -528,11 +624,9 @@ fn apply_qt_key(key: &str, value: &TagValue, md: &mut Metadata) {
                 });
             }
         }
-        "com.apple.quicktime.location.ISO6709" | "\u{a9}xyz" => {
-            if md.gps.is_none() {
-                if let Some(p) = parse_iso6709(s) {
-                    md.gps = Some(Sourced::new(p, Source::QuickTimeKeys));
-                }
+        "com.apple.quicktime.location.ISO6709" | "\u{a9}xyz" if md.gps.is_none() => {
+            if let Some(p) = parse_iso6709(s) {
+                md.gps = Some(Sourced::new(p, Source::QuickTimeKeys));
             }
         }
         "com.apple.quicktime.make" | "\u{a9}mak" => {
@@ -559,7 +653,11 @@ fn parse_qt_date(s: &str) -> Option<CaptureTime> {
 /// ISO 6709: "+37.3861-122.0839+003.000/".
 pub(crate) fn parse_iso6709(s: &str) -> Option<GpsPosition> {
     let s = s.trim().trim_end_matches('/');
-    let idx: Vec<usize> = s.char_indices().filter(|(_, c)| *c == '+' || *c == '-').map(|(i, _)| i).collect();
+    let idx: Vec<usize> = s
+        .char_indices()
+        .filter(|(_, c)| *c == '+' || *c == '-')
+        .map(|(i, _)| i)
+        .collect();
     let part = |k: usize| -> Option<f64> {
         let a = *idx.get(k)?;
         let b = idx.get(k + 1).copied().unwrap_or(s.len());
@@ -578,7 +676,10 @@ fn read_udta(udta: &[u8], md: &mut Metadata) {
             }
             b"loci" if md.gps.is_none() => {
                 // 3GPP location: full box, language, name\0, role, lon, lat, alt (16.16 fixed).
-                let name_end = b.get(6..).and_then(|r| r.iter().position(|&c| c == 0)).map(|p| 6 + p + 1);
+                let name_end = b
+                    .get(6..)
+                    .and_then(|r| r.iter().position(|&c| c == 0))
+                    .map(|p| 6 + p + 1);
                 if let Some(p) = name_end {
                     let fixed = |at: usize| be_u32(b, at).map(|v| f64::from(v as i32) / 65536.0);
                     if let (Some(lon), Some(lat)) = (fixed(p + 1), fixed(p + 5)) {
@@ -621,7 +722,10 @@ fn read_canon_uuid(b: &[u8], md: &mut Metadata) {
                 }
             }
             Some(_) => {}
-            None => md.warnings.push(format!("unreadable CR3 {}", String::from_utf8_lossy(&bx.typ))),
+            None => md.warnings.push(format!(
+                "unreadable CR3 {}",
+                String::from_utf8_lossy(&bx.typ)
+            )),
         }
     }
 }

@@ -19,7 +19,10 @@ pub(crate) struct JpegInfo {
 /// Reads a JPEG starting at `base` in `src` (RAF embeds one).
 pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegInfo, Error> {
     let mut info = JpegInfo::default();
-    let mut pos = base.checked_add(2).ok_or(Error::Malformed { what: "JPEG", offset: base })?;
+    let mut pos = base.checked_add(2).ok_or(Error::Malformed {
+        what: "JPEG",
+        offset: base,
+    })?;
     let mut ext_xmp: Vec<u8> = Vec::new();
     let mut saw_sof = false;
     let mut main_xmp: Option<Vec<u8>> = None;
@@ -31,7 +34,8 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
             break;
         }
         let Ok(head) = src.read_at(pos, 4, "JPEG marker") else {
-            md.warnings.push(format!("JPEG ends before the image data (at byte {pos})"));
+            md.warnings
+                .push(format!("JPEG ends before the image data (at byte {pos})"));
             break;
         };
         if head[0] != 0xFF {
@@ -39,12 +43,14 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
             let window = src.read_upto(pos, 256, "JPEG resync")?;
             match window.iter().position(|&b| b == 0xFF) {
                 Some(skip) if skip > 0 => {
-                    md.warnings.push(format!("skipped {skip} unknown bytes at byte {pos}"));
+                    md.warnings
+                        .push(format!("skipped {skip} unknown bytes at byte {pos}"));
                     pos += skip as u64;
                     continue;
                 }
                 _ => {
-                    md.warnings.push(format!("JPEG marker expected at byte {pos}"));
+                    md.warnings
+                        .push(format!("JPEG marker expected at byte {pos}"));
                     break;
                 }
             }
@@ -64,7 +70,8 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
         }
         let len = u64::from(be_u16(&head, 2).unwrap_or(0));
         if len < 2 {
-            md.warnings.push(format!("bad JPEG segment length at byte {pos}"));
+            md.warnings
+                .push(format!("bad JPEG segment length at byte {pos}"));
             break;
         }
         let body_at = pos + 4;
@@ -97,7 +104,9 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
             0xE2 => {
                 let body = src.read_upto(body_at, body_len.min(64), "APP2")?;
                 if body.starts_with(b"MPF\0") {
-                    md.tags.entry("MPF:Present".into()).or_insert(crate::TagValue::Int(1));
+                    md.tags
+                        .entry("MPF:Present".into())
+                        .or_insert(crate::TagValue::Int(1));
                 }
             }
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) && !saw_sof => {

@@ -259,7 +259,10 @@ pub enum Format {
 impl Format {
     /// Whether the format is a video container.
     pub fn is_video(self) -> bool {
-        matches!(self, Format::Mov | Format::Mp4 | Format::ThreeGp | Format::Avi)
+        matches!(
+            self,
+            Format::Mov | Format::Mp4 | Format::ThreeGp | Format::Avi
+        )
     }
     /// Whether the format is a camera raw format.
     pub fn is_raw(self) -> bool {

@@ -17,7 +17,11 @@ fn raw_profile(text: &[u8]) -> Option<Vec<u8>> {
     let mut lines = s.trim_start().splitn(3, '\n');
     let _name = lines.next()?;
     let len: usize = lines.next()?.trim().parse().ok()?;
-    let hex: Vec<u8> = lines.next()?.bytes().filter(u8::is_ascii_hexdigit).collect();
+    let hex: Vec<u8> = lines
+        .next()?
+        .bytes()
+        .filter(u8::is_ascii_hexdigit)
+        .collect();
     let out: Vec<u8> = hex
         .chunks_exact(2)
         .take(len)
@@ -68,7 +72,9 @@ pub(crate) fn read(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
 }
 
 fn text_chunk(md: &mut Metadata, typ: &[u8], d: &[u8]) {
-    let Some(nul) = d.iter().position(|&c| c == 0) else { return };
+    let Some(nul) = d.iter().position(|&c| c == 0) else {
+        return;
+    };
     let keyword = String::from_utf8_lossy(&d[..nul]).into_owned();
     let rest = &d[nul + 1..];
     let text: Option<Vec<u8>> = match typ {
@@ -76,7 +82,10 @@ fn text_chunk(md: &mut Metadata, typ: &[u8], d: &[u8]) {
         b"zTXt" => rest.get(1..).and_then(inflate),
         _ => {
             // iTXt: compression flag, method, language\0, translated keyword\0, text
-            let (flag, body) = (rest.first().copied().unwrap_or(0), rest.get(2..).unwrap_or(&[]));
+            let (flag, body) = (
+                rest.first().copied().unwrap_or(0),
+                rest.get(2..).unwrap_or(&[]),
+            );
             let mut parts = body.splitn(3, |&c| c == 0);
             let (_lang, _tk, t) = (parts.next(), parts.next(), parts.next().unwrap_or(&[]));
             if flag == 1 {
@@ -87,7 +96,8 @@ fn text_chunk(md: &mut Metadata, typ: &[u8], d: &[u8]) {
         }
     };
     let Some(text) = text else {
-        md.warnings.push(format!("undecodable PNG text chunk {keyword:?}"));
+        md.warnings
+            .push(format!("undecodable PNG text chunk {keyword:?}"));
         return;
     };
     match keyword.as_str() {
@@ -101,7 +111,9 @@ fn text_chunk(md: &mut Metadata, typ: &[u8], d: &[u8]) {
         }
         _ => {
             let v = String::from_utf8_lossy(&text).into_owned();
-            md.tags.entry(format!("PNG:{keyword}")).or_insert(crate::TagValue::Text(v));
+            md.tags
+                .entry(format!("PNG:{keyword}"))
+                .or_insert(crate::TagValue::Text(v));
         }
     }
 }

@@ -19,7 +19,9 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_block: 64 << 20 }
+        Limits {
+            max_block: 64 << 20,
+        }
     }
 }
 
@@ -55,7 +57,10 @@ impl Reader {
 
     /// Reads the metadata of a file.
     pub fn read_path(&self, path: &Path) -> Result<Metadata, Error> {
-        let io = |source| Error::Io { path: path.to_path_buf(), source };
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let file = File::open(path).map_err(io)?;
         let meta = file.metadata().map_err(io)?;
         if !meta.is_file() {
@@ -86,7 +91,10 @@ impl Reader {
         }
         let head = src.read_upto(0, 64, "header")?;
         let format = detect_format(&head);
-        let mut md = Metadata { format: Some(format), ..Default::default() };
+        let mut md = Metadata {
+            format: Some(format),
+            ..Default::default()
+        };
         let hint = match format {
             Format::Jpeg => {
                 let info = crate::jpeg::read(src, 0, &mut md)?;
@@ -101,9 +109,13 @@ impl Reader {
                 crate::webp::read(src, &mut md)?;
                 None
             }
-            Format::Heic | Format::Heif | Format::Avif | Format::Cr3 | Format::Mov | Format::Mp4 | Format::ThreeGp => {
-                crate::isobmff::read(src, format, &mut md)?
-            }
+            Format::Heic
+            | Format::Heif
+            | Format::Avif
+            | Format::Cr3
+            | Format::Mov
+            | Format::Mp4
+            | Format::ThreeGp => crate::isobmff::read(src, format, &mut md)?,
             Format::Tiff | Format::Cr2 | Format::Orf | Format::Rw2 => {
                 read_tiff_file(src, format, &mut md)?;
                 None
@@ -225,46 +237,70 @@ fn motion_from_hint(src: &Src<'_>, h: MotionHint, md: &mut Metadata) {
     }
     let Some(from_end) = h.from_end.filter(|&n| n > 0 && n < src.len()) else {
         if h.flagged {
-            md.warnings.push("motion photo flag without a video location".into());
+            md.warnings
+                .push("motion photo flag without a video location".into());
         }
         return;
     };
     let offset = src.len() - from_end;
     let length = h.length.unwrap_or(from_end).min(from_end);
     // The embedded video must start with an ISO-BMFF box ("....ftyp").
-    let ok = src.read_at(offset, 8, "motion video").is_ok_and(|b| &b[4..8] == b"ftyp");
+    let ok = src
+        .read_at(offset, 8, "motion video")
+        .is_ok_and(|b| &b[4..8] == b"ftyp");
     if ok {
-        md.motion_photo = Some(MotionPhoto { video_offset: offset, video_length: length, kind: MotionPhotoKind::Google });
+        md.motion_photo = Some(MotionPhoto {
+            video_offset: offset,
+            video_length: length,
+            kind: MotionPhotoKind::Google,
+        });
     } else {
-        md.warnings.push("motion photo XMP points to no video".into());
+        md.warnings
+            .push("motion photo XMP points to no video".into());
     }
 }
 
 /// Samsung's trailer: `... [SEFH directory] [u32 length] "SEFT"` at the end of the file.
 fn samsung_trailer(src: &Src<'_>, md: &mut Metadata) {
     let n = src.len();
-    let Ok(tail) = src.read_at(n.saturating_sub(8), 8.min(n), "SEFT") else { return };
+    let Ok(tail) = src.read_at(n.saturating_sub(8), 8.min(n), "SEFT") else {
+        return;
+    };
     if tail.get(4..8) != Some(b"SEFT") {
         return;
     }
     let dir_len = u64::from(le_u32(&tail, 0).unwrap_or(0));
-    let Some(dir_at) = n.checked_sub(8 + dir_len) else { return };
-    let Ok(dir) = src.read_at(dir_at, dir_len, "SEFH") else { return };
+    let Some(dir_at) = n.checked_sub(8 + dir_len) else {
+        return;
+    };
+    let Ok(dir) = src.read_at(dir_at, dir_len, "SEFH") else {
+        return;
+    };
     if !dir.starts_with(b"SEFH") {
         return;
     }
     let count = le_u32(&dir, 8).unwrap_or(0).min(1000) as usize;
     for i in 0..count {
         let e = 12 + i * 12;
-        let (Some(back), Some(len)) = (le_u32(&dir, e + 4), le_u32(&dir, e + 8)) else { break };
-        let Some(at) = dir_at.checked_sub(u64::from(back)) else { continue };
-        let Ok(rec) = src.read_upto(at, 64, "SEF record") else { continue };
+        let (Some(back), Some(len)) = (le_u32(&dir, e + 4), le_u32(&dir, e + 8)) else {
+            break;
+        };
+        let Some(at) = dir_at.checked_sub(u64::from(back)) else {
+            continue;
+        };
+        let Ok(rec) = src.read_upto(at, 64, "SEF record") else {
+            continue;
+        };
         let name_len = le_u32(&rec, 4).unwrap_or(0) as usize;
         let name = rec.get(8..8 + name_len).unwrap_or(&[]);
         if name == b"MotionPhoto_Data" {
             let start = at + 8 + name_len as u64;
             let length = u64::from(len).saturating_sub(8 + name_len as u64);
-            md.motion_photo = Some(MotionPhoto { video_offset: start, video_length: length, kind: MotionPhotoKind::Samsung });
+            md.motion_photo = Some(MotionPhoto {
+                video_offset: start,
+                video_length: length,
+                kind: MotionPhotoKind::Samsung,
+            });
         }
     }
 }
@@ -272,7 +308,10 @@ fn samsung_trailer(src: &Src<'_>, md: &mut Metadata) {
 fn read_tiff_file(src: &Src<'_>, mut format: Format, md: &mut Metadata) -> Result<(), Error> {
     let data = FileTiff { src, base: 0 };
     let Some(dims) = read_tiff(&data, Root::Ifd0, md) else {
-        return Err(Error::Malformed { what: "TIFF header", offset: 0 });
+        return Err(Error::Malformed {
+            what: "TIFF header",
+            offset: 0,
+        });
     };
     if format == Format::Tiff {
         let make = md.make.as_deref().unwrap_or("").to_ascii_uppercase();
@@ -282,7 +321,9 @@ fn read_tiff_file(src: &Src<'_>, mut format: Format, md: &mut Metadata) -> Resul
             Format::Nef
         } else if make.starts_with("SONY") {
             Format::Arw
-        } else if make.starts_with("PENTAX") || make.starts_with("RICOH") && md.tags.contains_key("IFD0:0xc612") {
+        } else if make.starts_with("PENTAX")
+            || make.starts_with("RICOH") && md.tags.contains_key("IFD0:0xc612")
+        {
             Format::Pef
         } else if make.starts_with("SAMSUNG") {
             Format::Srw
@@ -290,7 +331,13 @@ fn read_tiff_file(src: &Src<'_>, mut format: Format, md: &mut Metadata) -> Resul
             Format::Tiff
         };
         // Plain TIFFs from cameras are still TIFF unless a raw sub-image exists.
-        if matches!(format, Format::Nef | Format::Arw | Format::Pef | Format::Srw) && dims.ifds.len() < 2 && md.tags.contains_key("IFD0:StripOffsets") && !md.tags.contains_key("IFD0:0x014a") {
+        if matches!(
+            format,
+            Format::Nef | Format::Arw | Format::Pef | Format::Srw
+        ) && dims.ifds.len() < 2
+            && md.tags.contains_key("IFD0:StripOffsets")
+            && !md.tags.contains_key("IFD0:0x014a")
+        {
             format = Format::Tiff;
         }
         md.format = Some(format);
@@ -340,7 +387,10 @@ fn read_raf(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
     let h = src.read_at(0, 100.min(src.len()), "RAF header")?;
     let jpeg_at = u64::from(be_u32(&h, 84).unwrap_or(0));
     if jpeg_at == 0 || jpeg_at >= src.len() {
-        return Err(Error::Malformed { what: "RAF header", offset: 84 });
+        return Err(Error::Malformed {
+            what: "RAF header",
+            offset: 84,
+        });
     }
     crate::jpeg::read(src, jpeg_at, md)?;
     // The JPEG's size is the preview's, not the raw image's.
@@ -402,7 +452,10 @@ fn read_avi(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
             let body = pos + 8;
             let stop = body.saturating_add(len).min(end);
             match id {
-                b"LIST" if b.get(body..body + 4).is_some_and(|t| t == b"hdrl" || t == b"INFO") => {
+                b"LIST"
+                    if b.get(body..body + 4)
+                        .is_some_and(|t| t == b"hdrl" || t == b"INFO") =>
+                {
                     stack.push((body + 4, stop));
                 }
                 b"avih" => {
@@ -416,15 +469,19 @@ fn read_avi(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
                     }
                 }
                 b"IDIT" => {
-                    let s = String::from_utf8_lossy(b.get(body..stop).unwrap_or(&[])).trim_matches(['\0', ' ', '\n', '\r']).to_string();
-                    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(&s, "%a %b %d %H:%M:%S %Y") {
+                    let s = String::from_utf8_lossy(b.get(body..stop).unwrap_or(&[]))
+                        .trim_matches(['\0', ' ', '\n', '\r'])
+                        .to_string();
+                    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(&s, "%a %b %d %H:%M:%S %Y")
+                    {
                         md.times.push(crate::TimeCandidate {
                             kind: TimeKind::QuickTimeCreation,
                             time: crate::CaptureTime::Floating { time: t },
                             source: Source::Container,
                         });
                     }
-                    md.tags.insert("RIFF:DateTimeOriginal".into(), crate::TagValue::Text(s));
+                    md.tags
+                        .insert("RIFF:DateTimeOriginal".into(), crate::TagValue::Text(s));
                 }
                 _ => {}
             }

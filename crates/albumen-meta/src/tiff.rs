@@ -59,8 +59,6 @@ pub(crate) struct Entry {
     pub tag: u16,
     pub typ: u16,
     pub count: u64,
-    /// Where the value sits (offset from the TIFF start).
-    pub value_offset: u64,
     pub bytes: Vec<u8>,
 }
 
@@ -157,37 +155,59 @@ impl<'d, D: TiffData + ?Sized> Tiff<'d, D> {
     /// Reads the IFD at `off`: its entries and the offset of the next IFD (0 = none).
     /// Returns `None` for an IFD already visited, out of range, or over the caps.
     pub fn ifd(&mut self, off: u64) -> Option<(Vec<Entry>, u64)> {
-        if off < 8 || off >= self.data.len() || self.visited.len() >= MAX_IFDS || !self.visited.insert(off) {
+        if off < 8
+            || off >= self.data.len()
+            || self.visited.len() >= MAX_IFDS
+            || !self.visited.insert(off)
+        {
             return None;
         }
-        let (count_len, entry_len, inline) = if self.big { (8u64, 20u64, 8u64) } else { (2, 12, 4) };
+        let (count_len, entry_len, inline) = if self.big {
+            (8u64, 20u64, 8u64)
+        } else {
+            (2, 12, 4)
+        };
         let ch = self.data.get(off, count_len)?;
-        let n = if self.big { self.u64(&ch, 0)? } else { u64::from(self.u16(&ch, 0)?) };
+        let n = if self.big {
+            self.u64(&ch, 0)?
+        } else {
+            u64::from(self.u16(&ch, 0)?)
+        };
         if n == 0 || n > MAX_ENTRIES {
             return None;
         }
         let table_len = n * entry_len;
         let avail = self.data.len().saturating_sub(off + count_len);
         let whole = table_len <= avail;
-        let table = self.data.get(off + count_len, table_len.min(avail - avail % entry_len))?;
+        let table = self
+            .data
+            .get(off + count_len, table_len.min(avail - avail % entry_len))?;
         let mut entries = Vec::with_capacity(n as usize);
         for raw in table.chunks_exact(entry_len as usize) {
             let tag = self.u16(raw, 0)?;
             let typ = self.u16(raw, 2)?;
-            let count = if self.big { self.u64(raw, 4)? } else { u64::from(self.u32(raw, 4)?) };
+            let count = if self.big {
+                self.u64(raw, 4)?
+            } else {
+                u64::from(self.u32(raw, 4)?)
+            };
             let Some(size) = type_size(typ).and_then(|s| s.checked_mul(count)) else {
                 continue;
             };
             let field: usize = if self.big { 12 } else { 8 };
-            let (value_offset, bytes) = if size <= inline {
-                (off + count_len + entries.len() as u64 * entry_len + field as u64, raw[field..field + size as usize].to_vec())
+            let bytes = if size <= inline {
+                raw[field..field + size as usize].to_vec()
             } else {
-                let vo = if self.big { self.u64(raw, field)? } else { u64::from(self.u32(raw, field)?) };
+                let vo = if self.big {
+                    self.u64(raw, field)?
+                } else {
+                    u64::from(self.u32(raw, field)?)
+                };
                 if size > MAX_VALUE {
                     continue;
                 }
                 match self.data.get(vo, size) {
-                    Some(b) => (vo, b.into_owned()),
+                    Some(b) => b.into_owned(),
                     None => continue,
                 }
             };
@@ -195,12 +215,13 @@ impl<'d, D: TiffData + ?Sized> Tiff<'d, D> {
                 tag,
                 typ,
                 count,
-                value_offset,
                 bytes,
             });
         }
         let next = if whole {
-            let nb = self.data.get(off + count_len + table_len, if self.big { 8 } else { 4 });
+            let nb = self
+                .data
+                .get(off + count_len + table_len, if self.big { 8 } else { 4 });
             match nb {
                 Some(b) if self.big => self.u64(&b, 0).unwrap_or(0),
                 Some(b) => u64::from(self.u32(&b, 0).unwrap_or(0)),
@@ -217,9 +238,17 @@ impl<'d, D: TiffData + ?Sized> Tiff<'d, D> {
         let b = &e.bytes;
         match e.typ {
             1 | 7 => b.iter().map(|&x| u64::from(x)).collect(),
-            3 => (0..b.len() / 2).filter_map(|i| self.u16(b, i * 2)).map(u64::from).collect(),
-            4 | 13 => (0..b.len() / 4).filter_map(|i| self.u32(b, i * 4)).map(u64::from).collect(),
-            16 | 18 => (0..b.len() / 8).filter_map(|i| self.u64(b, i * 8)).collect(),
+            3 => (0..b.len() / 2)
+                .filter_map(|i| self.u16(b, i * 2))
+                .map(u64::from)
+                .collect(),
+            4 | 13 => (0..b.len() / 4)
+                .filter_map(|i| self.u32(b, i * 4))
+                .map(u64::from)
+                .collect(),
+            16 | 18 => (0..b.len() / 8)
+                .filter_map(|i| self.u64(b, i * 8))
+                .collect(),
             8 => (0..b.len() / 2)
                 .filter_map(|i| self.u16(b, i * 2))
                 .map(|v| v as i16 as i64 as u64)
@@ -257,7 +286,10 @@ impl<'d, D: TiffData + ?Sized> Tiff<'d, D> {
                 .filter_map(|i| self.u32(b, i * 4))
                 .map(|v| f64::from(f32::from_bits(v)))
                 .collect(),
-            12 => (0..b.len() / 8).filter_map(|i| self.u64(b, i * 8)).map(f64::from_bits).collect(),
+            12 => (0..b.len() / 8)
+                .filter_map(|i| self.u64(b, i * 8))
+                .map(f64::from_bits)
+                .collect(),
             6 => b.iter().map(|&x| f64::from(x as i8)).collect(),
             8 | 9 => self.uints(e).into_iter().map(|v| v as i64 as f64).collect(),
             _ => self.uints(e).into_iter().map(|v| v as f64).collect(),

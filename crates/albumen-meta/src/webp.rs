@@ -20,8 +20,18 @@ pub(crate) fn read(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
         match &head[..4] {
             b"VP8X" => {
                 let d = src.read_at(at, 10.min(len), "VP8X")?;
-                let w = u32::from_le_bytes([d.get(4).copied().unwrap_or(0), d.get(5).copied().unwrap_or(0), d.get(6).copied().unwrap_or(0), 0]);
-                let h = u32::from_le_bytes([d.get(7).copied().unwrap_or(0), d.get(8).copied().unwrap_or(0), d.get(9).copied().unwrap_or(0), 0]);
+                let w = u32::from_le_bytes([
+                    d.get(4).copied().unwrap_or(0),
+                    d.get(5).copied().unwrap_or(0),
+                    d.get(6).copied().unwrap_or(0),
+                    0,
+                ]);
+                let h = u32::from_le_bytes([
+                    d.get(7).copied().unwrap_or(0),
+                    d.get(8).copied().unwrap_or(0),
+                    d.get(9).copied().unwrap_or(0),
+                    0,
+                ]);
                 md.width = Some(w + 1);
                 md.height = Some(h + 1);
             }

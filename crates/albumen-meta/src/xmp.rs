@@ -6,7 +6,10 @@ use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
 use crate::exif::{make_time, parse_offset};
-use crate::{CaptureTime, GpsPosition, Metadata, Orientation, Rating, Source, Sourced, TagValue, TimeCandidate, TimeKind};
+use crate::{
+    CaptureTime, GpsPosition, Metadata, Orientation, Rating, Source, Sourced, TagValue,
+    TimeCandidate, TimeKind,
+};
 
 const RDF: &[u8] = b"http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 const MAX_DEPTH: usize = 64;
@@ -99,7 +102,11 @@ fn flatten(bytes: &[u8]) -> Result<Flat, quick_xml::Error> {
                 if rdf && local.as_ref() == b"RDF" {
                     in_rdf = true;
                 }
-                let key = if rdf { None } else { key_of(&ns, e.name().as_ref(), local.as_ref()) };
+                let key = if rdf {
+                    None
+                } else {
+                    key_of(&ns, e.name().as_ref(), local.as_ref())
+                };
                 if in_rdf {
                     if key.as_deref() == Some("Container:Item") {
                         flat.items.push(Default::default());
@@ -119,7 +126,9 @@ fn flatten(bytes: &[u8]) -> Result<Flat, quick_xml::Error> {
                 }
                 if !empty {
                     if stack.len() >= MAX_DEPTH {
-                        return Err(quick_xml::Error::Io(std::sync::Arc::new(std::io::Error::other("XMP nested too deep"))));
+                        return Err(quick_xml::Error::Io(std::sync::Arc::new(
+                            std::io::Error::other("XMP nested too deep"),
+                        )));
                     }
                     stack.push(key);
                 }
@@ -136,7 +145,11 @@ fn flatten(bytes: &[u8]) -> Result<Flat, quick_xml::Error> {
             }
             Event::CData(t) if in_rdf => {
                 if let Some(Some(k)) = stack.iter().rev().find(|k| k.is_some()) {
-                    push(&mut flat, k.clone(), String::from_utf8_lossy(&t).into_owned());
+                    push(
+                        &mut flat,
+                        k.clone(),
+                        String::from_utf8_lossy(&t).into_owned(),
+                    );
                 }
             }
             Event::Eof => break,
@@ -160,7 +173,10 @@ fn attrs(r: &NsReader<&[u8]>, e: &BytesStart<'_>, flat: &mut Flat) -> Result<(),
             continue;
         }
         if let Some(k) = key_of(&ans, a.key.as_ref(), alocal.as_ref()) {
-            let v = a.unescape_value().map(|v| v.into_owned()).unwrap_or_default();
+            let v = a
+                .unescape_value()
+                .map(|v| v.into_owned())
+                .unwrap_or_default();
             push(flat, k, v);
         }
     }
@@ -212,13 +228,22 @@ pub(crate) fn parse_xmp_date(s: &str) -> Option<CaptureTime> {
         Some(sf) => {
             let (s, f) = sf.split_once('.').unwrap_or((sf, ""));
             let frac = f.get(..f.len().min(9)).unwrap_or("");
-            let n = if frac.is_empty() { 0 } else { frac.parse::<u32>().ok()? * 10u32.pow(9 - frac.len() as u32) };
+            let n = if frac.is_empty() {
+                0
+            } else {
+                frac.parse::<u32>().ok()? * 10u32.pow(9 - frac.len() as u32)
+            };
             (s.parse::<u32>().ok()?, n)
         }
         None => (0, 0),
     };
-    let local: NaiveDateTime = date.and_time(NaiveTime::from_hms_nano_opt(h, m, sec.min(59), nanos)?);
-    let offset: Option<FixedOffset> = if zone.is_empty() { None } else { parse_offset(zone) };
+    let local: NaiveDateTime =
+        date.and_time(NaiveTime::from_hms_nano_opt(h, m, sec.min(59), nanos)?);
+    let offset: Option<FixedOffset> = if zone.is_empty() {
+        None
+    } else {
+        parse_offset(zone)
+    };
     Some(make_time(local, offset))
 }
 
@@ -251,8 +276,14 @@ fn rational(s: &str) -> Option<f64> {
 /// Reads an XMP packet into `md`; returns a motion-photo hint when the packet has one.
 pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Option<MotionHint> {
     // Packets may carry a BOM, padding, or trailing NULs.
-    let start = bytes.windows(5).position(|w| w == b"<?xpa" || w == b"<x:xm" || w == b"<rdf:").unwrap_or(0);
-    let end = bytes.iter().rposition(|&b| b == b'>').map_or(bytes.len(), |p| p + 1);
+    let start = bytes
+        .windows(5)
+        .position(|w| w == b"<?xpa" || w == b"<x:xm" || w == b"<rdf:")
+        .unwrap_or(0);
+    let end = bytes
+        .iter()
+        .rposition(|&b| b == b'>')
+        .map_or(bytes.len(), |p| p + 1);
     let body = bytes.get(start..end.max(start)).unwrap_or(&[]);
     let flat = match flatten(body) {
         Ok(f) => f,
@@ -261,8 +292,19 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
             return None;
         }
     };
-    let get = |k: &str| flat.props.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-    let all = |k: &str| flat.props.iter().filter(|(key, _)| key == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+    let get = |k: &str| {
+        flat.props
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let all = |k: &str| {
+        flat.props
+            .iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
 
     for (k, v) in &flat.props {
         let key = format!("XMP-{k}");
@@ -287,7 +329,11 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
     ];
     for (k, kind) in dates {
         if let Some(t) = get(k).and_then(parse_xmp_date) {
-            md.times.push(TimeCandidate { kind, time: t, source });
+            md.times.push(TimeCandidate {
+                kind,
+                time: t,
+                source,
+            });
         }
     }
     if let (Some(lat), Some(lon)) = (
@@ -326,27 +372,42 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
     fill(&mut md.make, get("tiff:Make"));
     fill(&mut md.model, get("tiff:Model"));
     fill(&mut md.lens, get("aux:Lens").or(get("exifEX:LensModel")));
-    fill(&mut md.serial, get("aux:SerialNumber").or(get("exifEX:BodySerialNumber")));
+    fill(
+        &mut md.serial,
+        get("aux:SerialNumber").or(get("exifEX:BodySerialNumber")),
+    );
     text(&mut md.title, get("dc:title"));
     text(&mut md.description, get("dc:description"));
     if md.orientation.is_none() {
-        if let Some(o) = get("tiff:Orientation").and_then(|v| v.trim().parse().ok()).and_then(Orientation::new) {
+        if let Some(o) = get("tiff:Orientation")
+            .and_then(|v| v.trim().parse().ok())
+            .and_then(Orientation::new)
+        {
             md.orientation = Some(o);
         }
     }
-    if let Some(r) = get("xmp:Rating").and_then(|v| v.trim().parse::<f64>().ok()).and_then(|v| Rating::new(v.round() as i64)) {
+    if let Some(r) = get("xmp:Rating")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .and_then(|v| Rating::new(v.round() as i64))
+    {
         if md.rating.is_none() || sidecar {
             md.rating = Some(r);
         }
     }
-    for (slot, k) in [(&mut md.keywords, "dc:subject"), (&mut md.hierarchical_keywords, "lr:hierarchicalSubject")] {
+    for (slot, k) in [
+        (&mut md.keywords, "dc:subject"),
+        (&mut md.hierarchical_keywords, "lr:hierarchicalSubject"),
+    ] {
         for v in all(k) {
             if !slot.contains(&v) {
                 slot.push(v);
             }
         }
     }
-    for v in all("mwg-rs:Name").into_iter().chain(all("MP:PersonDisplayName")) {
+    for v in all("mwg-rs:Name")
+        .into_iter()
+        .chain(all("MP:PersonDisplayName"))
+    {
         if !md.people.contains(&v) {
             md.people.push(v);
         }
@@ -361,7 +422,11 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
         }
     }
 
-    let flag = |k: &str| get(k).map(str::trim).is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+    let flag = |k: &str| {
+        get(k)
+            .map(str::trim)
+            .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+    };
     let flagged = flag("GCamera:MotionPhoto") || flag("GCamera:MicroVideo");
     let mut hint = MotionHint {
         flagged,
@@ -375,8 +440,14 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
     let mut tail = 0u64;
     let mut video = None;
     for item in flat.items.iter().rev() {
-        let len = item[1].as_deref().and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
-        let pad = item[2].as_deref().and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
+        let len = item[1]
+            .as_deref()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        let pad = item[2]
+            .as_deref()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0);
         let semantic = item[0].as_deref().unwrap_or("");
         if semantic == "Primary" {
             break;

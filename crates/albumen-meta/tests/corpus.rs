@@ -1,0 +1,273 @@
+//! The reader against exiftool on the shared corpus (`ALBUMEN_CORPUS`, default
+//! `../shared/corpus`): per-field agreement, no panic on broken files, bytes read.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn corpus() -> Option<PathBuf> {
+    let p = std::env::var_os("ALBUMEN_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+    if p.join("oracle.json").is_file() {
+        Some(p)
+    } else {
+        eprintln!("skipped: no corpus at {} (set ALBUMEN_CORPUS)", p.display());
+        None
+    }
+}
+
+fn first<'a>(r: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter().filter_map(|k| r.get(*k)).find(|v| {
+        !v.is_null() && v.as_str() != Some("") && v.as_str() != Some("0000:00:00 00:00:00")
+    })
+}
+
+#[test]
+fn agrees_with_exiftool_on_the_corpus() {
+    let Some(root) = corpus() else { return };
+    let oracle: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(root.join("oracle.json")).unwrap()).unwrap();
+    let mut stats: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+    let mut bad = Vec::new();
+    for r in &oracle {
+        if r.get("ExifTool:Error").is_some() {
+            continue;
+        }
+        let path = root.join(r["SourceFile"].as_str().unwrap());
+        if !path.is_file() {
+            continue;
+        }
+        let md = albumen_meta::read_path(&path).ok();
+        let mut cmp = |field: &'static str, ok: bool, want: String| {
+            let s = stats.entry(field).or_default();
+            s.1 += 1;
+            if ok {
+                s.0 += 1;
+            } else {
+                bad.push(format!("{field}: {} want {want}", path.display()));
+            }
+        };
+        for (field, key) in [("make", "IFD0:Make"), ("model", "IFD0:Model")] {
+            if let Some(want) =
+                first(r, &[key]).map(|v| v.to_string().trim_matches('"').trim().to_string())
+            {
+                let have = md.as_ref().and_then(|m| {
+                    if field == "make" {
+                        m.make.clone()
+                    } else {
+                        m.model.clone()
+                    }
+                });
+                cmp(
+                    field,
+                    have.as_deref().map(str::trim) == Some(want.as_str()),
+                    want,
+                );
+            }
+        }
+        if let Some(want) = first(r, &["IFD0:Orientation"]).and_then(Value::as_u64) {
+            let have = md
+                .as_ref()
+                .and_then(|m| m.orientation)
+                .map(|o| u64::from(o.get()));
+            cmp("orientation", have == Some(want), want.to_string());
+        }
+        let dt = first(
+            r,
+            &[
+                "ExifIFD:DateTimeOriginal",
+                "XMP-exif:DateTimeOriginal",
+                "Keys:CreationDate",
+                "ExifIFD:CreateDate",
+                "XMP-xmp:CreateDate",
+                "QuickTime:CreateDate",
+            ],
+        );
+        if let Some(want) = dt.map(|v| v.to_string().trim_matches('"').to_string()) {
+            let want: String = want
+                .chars()
+                .take(19)
+                .collect::<String>()
+                .replacen(':', "-", 2)
+                .replacen(' ', "T", 1);
+            let have = md
+                .as_ref()
+                .and_then(|m| m.capture_local())
+                .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string());
+            cmp("capture", have.as_deref() == Some(want.as_str()), want);
+        }
+        if let (Some(lat), Some(lon)) = (
+            first(r, &["Composite:GPSLatitude"]).and_then(Value::as_f64),
+            first(r, &["Composite:GPSLongitude"]).and_then(Value::as_f64),
+        ) {
+            let have = md
+                .as_ref()
+                .and_then(|m| m.gps.as_ref())
+                .map(|g| (g.value.lat, g.value.lon));
+            let ok = have.is_some_and(|(a, b)| (a - lat).abs() < 1e-5 && (b - lon).abs() < 1e-5);
+            cmp("gps", ok, format!("{lat},{lon}"));
+        }
+        if let Some(size) = first(r, &["Composite:ImageSize"]).and_then(Value::as_str) {
+            let mut it = size.split(' ').filter_map(|x| x.parse::<f64>().ok());
+            if let (Some(w), Some(h)) = (it.next(), it.next()) {
+                let (w, h) = (w as u32, h as u32);
+                let have = md.as_ref().and_then(|m| Some((m.width?, m.height?)));
+                cmp(
+                    "size",
+                    have == Some((w, h)) || have == Some((h, w)),
+                    format!("{w}x{h}"),
+                );
+            }
+        }
+    }
+    let (ok, n) = stats.values().fold((0, 0), |a, s| (a.0 + s.0, a.1 + s.1));
+    for (f, (o, t)) in &stats {
+        println!("{f:12} {o}/{t}");
+    }
+    for b in &bad {
+        println!("disagree {b}");
+    }
+    let rate = f64::from(ok) / f64::from(n.max(1));
+    println!("agreement {rate:.4} over {n} values");
+    assert!(n > 500, "too few oracle values compared: {n}");
+    assert!(rate >= 0.97, "agreement with exiftool {rate:.4} < 0.97");
+}
+
+/// Every broken file of the corpus reads to a value or a typed error, never a panic.
+#[test]
+fn fuzzed_corpus_files_never_panic() {
+    let Some(root) = corpus() else { return };
+    let dir = root.join("metadata-extractor-images/fuzzing");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: no {}", dir.display());
+        return;
+    };
+    let mut n = 0;
+    for e in entries.flatten() {
+        let _ = albumen_meta::read_path(e.path());
+        n += 1;
+    }
+    assert!(n > 100, "expected the fuzzed set, found {n} files");
+}
+
+/// A tiny deterministic generator, so the mutation test needs no extra dependency.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+/// Mutation fuzzing on stable: truncations, byte flips and length-field corruption of real files
+/// of every format.
+#[test]
+fn mutated_corpus_files_never_panic() {
+    let Some(root) = corpus() else { return };
+    let mut rng = Lcg(0x5eed);
+    let mut by_ext: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for e in walk(&root) {
+        let ext = e
+            .extension()
+            .map(|x| x.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if std::fs::metadata(&e)
+            .map(|m| m.len() < 8 << 20)
+            .unwrap_or(false)
+        {
+            by_ext.entry(ext).or_default().push(e);
+        }
+    }
+    let reader = albumen_meta::Reader::new();
+    let mut runs = 0;
+    for files in by_ext.values() {
+        for f in files.iter().take(3) {
+            let Ok(orig) = std::fs::read(f) else { continue };
+            for i in 0..40 {
+                let mut b = orig.clone();
+                match i % 4 {
+                    0 => b.truncate((rng.next() as usize) % (b.len() + 1)),
+                    1 => {
+                        for _ in 0..8 {
+                            if !b.is_empty() {
+                                let at = (rng.next() as usize) % b.len().min(1 << 16);
+                                b[at] ^= 1 << (rng.next() % 8);
+                            }
+                        }
+                    }
+                    2 => {
+                        // Length fields full of 0xFF: 4 GB declared lengths.
+                        if b.len() > 16 {
+                            let at =
+                                (rng.next() as usize) % b.len().min(4096).saturating_sub(4).max(1);
+                            b[at..at + 4].copy_from_slice(&[0xFF; 4]);
+                        }
+                    }
+                    _ => {
+                        if b.len() > 16 {
+                            let at =
+                                (rng.next() as usize) % b.len().min(4096).saturating_sub(4).max(1);
+                            b[at..at + 4].copy_from_slice(&[0, 0, 0, 8]);
+                        }
+                    }
+                }
+                let _ = reader.read_bytes(&b);
+                runs += 1;
+            }
+        }
+    }
+    assert!(runs > 100);
+}
+
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Reading touches metadata, not pixel data: on files over 1 MB, far less than the file is read.
+#[test]
+fn reads_only_metadata_bytes() {
+    let Some(root) = corpus() else { return };
+    let mut checked = 0;
+    for p in walk(&root) {
+        let Ok(len) = std::fs::metadata(&p).map(|m| m.len()) else {
+            continue;
+        };
+        if len < 1 << 20 {
+            continue;
+        }
+        let Ok(md) = albumen_meta::Reader::new().sidecars(false).read_path(&p) else {
+            continue;
+        };
+        if md.format == Some(albumen_meta::Format::Xmp) {
+            continue;
+        }
+        checked += 1;
+        assert!(
+            md.bytes_read * 4 < len,
+            "{}: read {} of {} bytes",
+            p.display(),
+            md.bytes_read,
+            len
+        );
+    }
+    println!("{checked} files over 1 MB read partially");
+    assert!(checked > 10);
+}
