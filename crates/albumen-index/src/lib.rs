@@ -1,1 +1,59 @@
-//! placeholder
+//! Scan photo folders **in place** (read-only) into an incremental SQLite index.
+//!
+//! # Brief overview
+//! - [`Index`] is the database (SQLite, WAL; the schema is documented in `SCHEMA.md` and
+//!   queryable by any tool): libraries, their roots, scan runs, folders, one `files` row per
+//!   media file path, `items`, `pairs`, `errors` and `changes`.
+//! - [`Index::scan`] walks one library's roots in parallel (rayon), skips a documented list of
+//!   system entries ([`DEFAULT_SKIP`]), `stat`s every media file ([`DEFAULT_EXTENSIONS`]) and
+//!   compares it with the index folder by folder: unchanged files (same size, mtime and inode)
+//!   are not opened; new and changed ones are read with [`albumen_meta::read_path`], once per
+//!   hard-linked inode. Deleted, moved and renamed files are detected. It never opens anything
+//!   under the roots for writing.
+//! - [`ScanOptions`] configures the walk (skip list, symlinks, BLAKE3 hashing, cancellation);
+//!   [`Progress`] is the seam through which a scan reports progress (the library never prints);
+//!   [`ScanReport`] and [`Summary`] say what happened and what the library holds.
+//! - [`Error`] is the crate's one error type; per-file problems are data, not errors.
+//!
+//! # Example
+//! ```
+//! use albumen_index::{Index, NoProgress, ScanOptions};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let photos = tempfile::tempdir()?;
+//! std::fs::write(photos.path().join("IMG_0001.JPG"), b"\xff\xd8\xff\xe0 not really a jpeg")?;
+//! std::fs::write(photos.path().join("notes.txt"), b"not media")?;
+//! let db = tempfile::tempdir()?;
+//!
+//! let mut index = Index::open(db.path().join("index.db"))?;
+//! let opts = ScanOptions::new();
+//! let first = index.scan("family", &[photos.path().to_path_buf()], &opts, &NoProgress)?;
+//! assert_eq!((first.seen, first.new), (1, 1));
+//!
+//! // Nothing changed: the rescan only stats the file.
+//! let again = index.scan("family", &[photos.path().to_path_buf()], &opts, &NoProgress)?;
+//! assert_eq!((again.unchanged, again.read), (1, 0));
+//!
+//! let n: i64 = index.connection().query_row("SELECT count(*) FROM files", [], |r| r.get(0))?;
+//! assert_eq!(n, 1);
+//! # Ok(())
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod error;
+mod index;
+mod options;
+mod progress;
+mod record;
+mod schema;
+mod walk;
+mod writer;
+
+pub use error::{Error, Result};
+pub use index::{default_db_path, Index, ScanReport, Summary};
+pub use options::{ScanOptions, DEFAULT_EXTENSIONS, DEFAULT_SKIP};
+pub use progress::{NoProgress, Progress};
+pub use rusqlite;
+pub use schema::SCHEMA_VERSION;

@@ -1,0 +1,62 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+
+/// What can stop a scan or an index operation.
+///
+/// Problems with single files or folders (permission denied, a file that vanished, a file whose
+/// metadata cannot be read) do not stop a scan: they are recorded in the database (`errors`
+/// table, `files.error_reason`) and counted in the [`crate::ScanReport`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The SQLite database failed.
+    #[error("index database {path}: {source}")]
+    Db {
+        /// The database file.
+        path: PathBuf,
+        /// The SQLite error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database's folder could not be created, or a root could not be resolved.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path concerned.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A root to scan is not a folder.
+    #[error("{0}: not a folder")]
+    NotADirectory(PathBuf),
+    /// The database would be written inside a folder being scanned (the scanner never writes
+    /// there).
+    #[error("the index database {db} is inside the scanned folder {root}; put it elsewhere")]
+    DbInsideRoot {
+        /// The database path.
+        db: PathBuf,
+        /// The root that contains it.
+        root: PathBuf,
+    },
+    /// The database was written by a newer, incompatible version of this crate.
+    #[error("index database {path} has schema version {found}, this build knows {expected}")]
+    SchemaVersion {
+        /// The database file.
+        path: PathBuf,
+        /// Version found in the file.
+        found: i64,
+        /// Version this build writes.
+        expected: i64,
+    },
+    /// No library of that name in the index.
+    #[error("no library named {0:?} in the index")]
+    NoSuchLibrary(String),
+    /// A worker thread of the scan panicked or the writer stopped unexpectedly.
+    #[error("scan worker failed: {0}")]
+    Worker(String),
+}
+
+/// Shorthand used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,577 @@
+//! [`Index`]: the database, and a scan from start to finish.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::time::Instant;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::options::ScanOptions;
+use crate::progress::Progress;
+use crate::schema::{PRAGMAS, SCHEMA, SCHEMA_VERSION};
+use crate::walk::{KnownDir, Walker};
+use crate::writer::{Writer, SAVE_GONE};
+
+/// The default database path: `$XDG_DATA_HOME/albumen/index.db`, else
+/// `$HOME/.local/share/albumen/index.db` (never inside the photo folders).
+pub fn default_db_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(base.join("albumen").join("index.db"))
+}
+
+/// The outcome of one scan of one library.
+#[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
+pub struct ScanReport {
+    /// `scan_runs.id` of this scan.
+    pub run_id: i64,
+    /// Library name.
+    pub library: String,
+    /// Roots scanned (absolute).
+    pub roots: Vec<String>,
+    /// Whether the walk ran to the end (false: cancelled; deletions were not applied).
+    pub complete: bool,
+    /// Media files found.
+    pub seen: u64,
+    /// Files whose size, mtime and inode matched the index: not read.
+    pub unchanged: u64,
+    /// Files not in the index before.
+    pub new: u64,
+    /// Files whose size, mtime or inode changed: read again.
+    pub changed: u64,
+    /// New paths whose content is a deleted path's (same device+inode+size+mtime, or same
+    /// hash): counted here rather than as new + deleted.
+    pub moved: u64,
+    /// Files gone since the last scan.
+    pub deleted: u64,
+    /// Files actually read (metadata), hard links counted once.
+    pub read: u64,
+    /// Paths whose content was taken from another hard link to the same inode read in this scan.
+    pub hard_link_reuse: u64,
+    /// Files hashed.
+    pub hashed: u64,
+    /// Files that vanished between the listing and the read.
+    pub vanished: u64,
+    /// Folders listed.
+    pub dirs: u64,
+    /// Entries skipped by the skip list, hidden entries and symlinks not followed.
+    pub skipped: u64,
+    /// Problems of this scan by reason: walk problems (`permission-denied`, `vanished`,
+    /// `symlink-loop`, ...) and metadata read failures of the files read (`unknown-format`,
+    /// `malformed`, ...).
+    pub errors: BTreeMap<String, u64>,
+    /// Wall time in milliseconds.
+    pub elapsed_ms: u64,
+    /// The library as it stands after the scan.
+    pub summary: Summary,
+}
+
+/// What a library holds.
+#[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
+pub struct Summary {
+    /// Rows in `files`.
+    pub files: u64,
+    /// Items by kind (`photo`, `raw`, `video`, `motion-photo`, `live-photo`).
+    pub items: BTreeMap<String, u64>,
+    /// Rows in `pairs`.
+    pub pairs: u64,
+    /// Files whose metadata could not be read, by reason.
+    pub errors: BTreeMap<String, u64>,
+}
+
+/// The index database.
+#[derive(Debug)]
+pub struct Index {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    move |source| Error::Db {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn u64_of(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+impl Index {
+    /// Opens (creating if needed) the index database at `path`, creating its folder too.
+    pub fn open(path: impl AsRef<Path>) -> Result<Index> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).map_err(|source| Error::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(&path).map_err(db_err(&path))?;
+        // Closing the last connection would checkpoint the WAL into the database with an fsync
+        // (~10-20 ms, as long as the whole rescan of a 20k-file tree). SQLite checkpoints on
+        // its own as the WAL grows (every 1000 pages), so skip the one on close.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .map_err(db_err(&path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db_err(&path))?;
+        conn.execute_batch(PRAGMAS).map_err(db_err(&path))?;
+        let version: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .or_else(|e| match e {
+                // No `meta` table yet: a new database.
+                rusqlite::Error::SqliteFailure(_, _) => Ok(None),
+                e => Err(e),
+            })
+            .map_err(db_err(&path))?;
+        match version.map(|v| v.parse::<i64>().unwrap_or(i64::MAX)) {
+            Some(v) if v == SCHEMA_VERSION => {}
+            Some(found) => {
+                return Err(Error::SchemaVersion {
+                    path,
+                    found,
+                    expected: SCHEMA_VERSION,
+                })
+            }
+            None => {
+                conn.execute_batch(SCHEMA).map_err(db_err(&path))?;
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?1)",
+                    [SCHEMA_VERSION.to_string()],
+                )
+                .map_err(db_err(&path))?;
+            }
+        }
+        Ok(Index { conn, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The SQLite connection, for queries (see `SCHEMA.md` for the tables).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn library_id(&self, name: &str) -> Result<Option<i64>> {
+        self.conn
+            .query_row("SELECT id FROM libraries WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db_err(&self.path))
+    }
+
+    /// What a library holds now.
+    pub fn summary(&self, library: &str) -> Result<Summary> {
+        let id = self
+            .library_id(library)?
+            .ok_or_else(|| Error::NoSuchLibrary(library.to_string()))?;
+        self.summary_of(id).map_err(db_err(&self.path))
+    }
+
+    /// Reads the summary cached in `library_stats` (kept current by every scan that changed
+    /// something), so that a rescan of an unchanged tree does not count 100k rows.
+    fn summary_of(&self, library_id: i64) -> rusqlite::Result<Summary> {
+        let mut s = Summary::default();
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT what, key, n FROM library_stats WHERE library_id = ?1")?;
+        let rows = st.query_map([library_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (what, key, n) = row?;
+            let n = u64_of(n);
+            match what.as_str() {
+                "files" => s.files = n,
+                "pairs" => s.pairs = n,
+                "item" => {
+                    s.items.insert(key, n);
+                }
+                "error" => {
+                    s.errors.insert(key, n);
+                }
+                _ => {}
+            }
+        }
+        Ok(s)
+    }
+
+    /// Scans `roots` into the library `library` (created on first use). Read-only on the
+    /// roots. Returns what changed; per-file problems are in the report and the database, not
+    /// errors. Stops early (with `complete == false`) when [`ScanOptions::cancel`] is set.
+    pub fn scan(
+        &mut self,
+        library: &str,
+        roots: &[PathBuf],
+        opts: &ScanOptions,
+        progress: &dyn Progress,
+    ) -> Result<ScanReport> {
+        let started = Instant::now();
+        let roots = self.resolve_roots(roots)?;
+        let path = self.path.clone();
+        let dberr = db_err(&path);
+
+        // Library, roots, run.
+        let c = &self.conn;
+        c.execute(
+            "INSERT OR IGNORE INTO libraries (name, created_at) VALUES (?1, ?2)",
+            params![library, now_text()],
+        )
+        .map_err(&dberr)?;
+        let library_id = self.library_id(library)?.ok_or_else(|| {
+            Error::Worker("library row vanished while the scan started".to_string())
+        })?;
+        let c = &self.conn;
+        let first_scan: bool = c
+            .query_row(
+                "SELECT NOT EXISTS (SELECT 1 FROM files WHERE library_id = ?1)",
+                [library_id],
+                |r| r.get(0),
+            )
+            .map_err(&dberr)?;
+        // A run left `running` by a process that was killed.
+        c.execute(
+            "UPDATE scan_runs SET status = 'interrupted' WHERE library_id = ?1 AND status = 'running'",
+            [library_id],
+        )
+        .map_err(&dberr)?;
+        for r in &roots {
+            c.execute(
+                "INSERT OR IGNORE INTO library_roots (library_id, path, path_text) VALUES (?1, ?2, ?3)",
+                params![library_id, r.as_os_str().as_encoded_bytes(), r.to_string_lossy()],
+            )
+            .map_err(&dberr)?;
+        }
+        c.execute(
+            "INSERT INTO scan_runs (library_id, started_at, status, hash) VALUES (?1, ?2, 'running', ?3)",
+            params![library_id, now_text(), opts.hash],
+        )
+        .map_err(&dberr)?;
+        let run_id = c.last_insert_rowid();
+        c.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS gone (path_text TEXT, dev INTEGER, inode INTEGER, \
+             size INTEGER, mtime_ns INTEGER, hash BLOB); DELETE FROM temp.gone;",
+        )
+        .map_err(&dberr)?;
+
+        // Folders the index knows for this library.
+        let mut known: HashMap<Vec<u8>, KnownDir> = HashMap::new();
+        let mut dirs: HashMap<Vec<u8>, i64> = HashMap::new();
+        {
+            let mut st = c
+                .prepare("SELECT id, path FROM dirs WHERE library_id = ?1")
+                .map_err(&dberr)?;
+            let rows = st
+                .query_map([library_id], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })
+                .map_err(&dberr)?;
+            for row in rows {
+                let (id, p) = row.map_err(&dberr)?;
+                dirs.insert(p.clone(), id);
+                known.insert(
+                    p,
+                    KnownDir {
+                        id,
+                        visited: AtomicBool::new(false),
+                    },
+                );
+            }
+        }
+
+        // The writer takes the connection for the walk and gives it back.
+        let placeholder = Connection::open_in_memory().map_err(&dberr)?;
+        let conn = std::mem::replace(&mut self.conn, placeholder);
+        let (tx, rx) = sync_channel(1024);
+        let writer = Writer {
+            conn,
+            run_id,
+            library_id,
+            dirs,
+            batch: opts.batch.max(1),
+            log_new: !first_scan,
+        };
+        let writer_thread = std::thread::Builder::new()
+            .name("albumen-index-writer".to_string())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| Error::Worker(e.to_string()))?;
+
+        let t_walk = Instant::now();
+        log::debug!("setup: {:?}", started.elapsed());
+        let walker = Walker::new(opts, path.clone(), known, tx, progress);
+        walker.walk(&roots);
+        let cancelled = walker.cancelled();
+        log::debug!("walk: {:?}", t_walk.elapsed());
+        let Walker {
+            tx,
+            counters,
+            known,
+            incomplete,
+            ..
+        } = walker;
+        drop(tx);
+        let joined = writer_thread.join();
+        let (conn, out) = match joined {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => {
+                self.conn = Connection::open(&path).map_err(&dberr)?;
+                let _ = self.conn.execute(
+                    "UPDATE scan_runs SET status = 'failed', finished_at = ?2 WHERE id = ?1",
+                    params![run_id, now_text()],
+                );
+                return Err(dberr(e));
+            }
+            Err(_) => {
+                self.conn = Connection::open(&path).map_err(&dberr)?;
+                return Err(Error::Worker("the index writer panicked".to_string()));
+            }
+        };
+        self.conn = conn;
+        log::debug!("writer joined: {:?}", t_walk.elapsed());
+        progress.finishing();
+
+        let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+        let mut report = ScanReport {
+            run_id,
+            library: library.to_string(),
+            roots: roots
+                .iter()
+                .map(|r| r.to_string_lossy().into_owned())
+                .collect(),
+            complete: !cancelled,
+            seen: load(&counters.seen),
+            unchanged: load(&counters.unchanged),
+            new: load(&counters.new),
+            changed: load(&counters.changed),
+            deleted: load(&counters.deleted),
+            read: load(&counters.read),
+            hard_link_reuse: load(&counters.hard_link_reuse),
+            hashed: load(&counters.hashed),
+            vanished: load(&counters.vanished),
+            dirs: load(&counters.dirs),
+            skipped: load(&counters.skipped),
+            ..ScanReport::default()
+        };
+        report.errors = out.errors;
+        for (k, v) in out.read_errors {
+            *report.errors.entry(k).or_default() += v;
+        }
+
+        // Finishing: folders gone, moves, items. Only after a complete walk: a cancelled walk
+        // has not seen everything, so it must not delete anything.
+        let incomplete = incomplete.into_inner().unwrap_or_default();
+        let tx = self.conn.transaction().map_err(&dberr)?;
+        if !cancelled {
+            let gone_dirs: Vec<i64> = known
+                .iter()
+                .filter(|(p, d)| {
+                    !d.visited.load(Ordering::Relaxed)
+                        && roots
+                            .iter()
+                            .any(|r| under(p, r.as_os_str().as_encoded_bytes()))
+                        && !incomplete.iter().any(|i| under(p, i))
+                })
+                .map(|(_, d)| d.id)
+                .collect();
+            for id in gone_dirs {
+                let ids: Vec<i64> = {
+                    let mut st = tx
+                        .prepare_cached("SELECT id FROM files WHERE dir_id = ?1")
+                        .map_err(&dberr)?;
+                    let rows = st.query_map([id], |r| r.get(0)).map_err(&dberr)?;
+                    rows.collect::<rusqlite::Result<_>>().map_err(&dberr)?
+                };
+                for fid in ids {
+                    tx.execute(SAVE_GONE, [fid]).map_err(&dberr)?;
+                    tx.execute(
+                        "INSERT INTO changes (run_id, kind, path_text) \
+                         SELECT ?2, 'deleted', path_text FROM files WHERE id = ?1",
+                        params![fid, run_id],
+                    )
+                    .map_err(&dberr)?;
+                    tx.execute("DELETE FROM files WHERE id = ?1", [fid])
+                        .map_err(&dberr)?;
+                    report.deleted += 1;
+                }
+                tx.execute("DELETE FROM dirs WHERE id = ?1", [id])
+                    .map_err(&dberr)?;
+            }
+        }
+        if report.deleted > 0 {
+            report.moved = detect_moves(&tx, library_id, run_id).map_err(&dberr)?;
+            report.new = report.new.saturating_sub(report.moved);
+            report.deleted = report.deleted.saturating_sub(report.moved);
+        }
+        let touched = report.new + report.changed + report.deleted + report.moved > 0;
+        let stats_missing: bool = tx
+            .query_row(
+                "SELECT NOT EXISTS (SELECT 1 FROM library_stats WHERE library_id = ?1)",
+                [library_id],
+                |r| r.get(0),
+            )
+            .map_err(&dberr)?;
+        if touched || stats_missing {
+            if report.deleted > 0 {
+                tx.execute(
+                    "DELETE FROM pairs WHERE library_id = ?1 AND (still_file_id NOT IN \
+                     (SELECT id FROM files) OR video_file_id NOT IN (SELECT id FROM files))",
+                    [library_id],
+                )
+                .map_err(&dberr)?;
+            }
+            refresh_stats(&tx, library_id).map_err(&dberr)?;
+        }
+        let errors: u64 = report.errors.values().sum();
+        tx.execute(
+            "UPDATE scan_runs SET finished_at = ?2, status = ?3, seen = ?4, unchanged = ?5, \
+             new = ?6, changed = ?7, moved = ?8, deleted = ?9, read = ?10, errors = ?11, \
+             duration_ms = ?12 WHERE id = ?1",
+            params![
+                run_id,
+                now_text(),
+                if cancelled { "interrupted" } else { "complete" },
+                report.seen as i64,
+                report.unchanged as i64,
+                report.new as i64,
+                report.changed as i64,
+                report.moved as i64,
+                report.deleted as i64,
+                report.read as i64,
+                errors as i64,
+                started.elapsed().as_millis() as i64,
+            ],
+        )
+        .map_err(&dberr)?;
+        tx.commit().map_err(&dberr)?;
+        log::debug!("finish committed: {:?}", t_walk.elapsed());
+        report.summary = self.summary_of(library_id).map_err(&dberr)?;
+        log::debug!("summary: {:?}", t_walk.elapsed());
+        report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok(report)
+    }
+
+    /// Absolute, symlink-resolved roots; refuses a database inside one of them.
+    fn resolve_roots(&self, roots: &[PathBuf]) -> Result<Vec<PathBuf>> {
+        let db_dir = self
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let db_dir = fs::canonicalize(db_dir).unwrap_or_else(|_| db_dir.to_path_buf());
+        let mut out: Vec<PathBuf> = Vec::new();
+        for r in roots {
+            let abs = fs::canonicalize(r).map_err(|source| Error::Io {
+                path: r.clone(),
+                source,
+            })?;
+            if !abs.is_dir() {
+                return Err(Error::NotADirectory(r.clone()));
+            }
+            if db_dir.starts_with(&abs) {
+                return Err(Error::DbInsideRoot {
+                    db: self.path.clone(),
+                    root: abs,
+                });
+            }
+            out.push(abs);
+        }
+        // A root inside another root would be walked twice.
+        let all = out.clone();
+        out.retain(|r| !all.iter().any(|o| o != r && r.starts_with(o)));
+        out.dedup();
+        Ok(out)
+    }
+}
+
+/// Whether `path` is `root` or below it (byte paths, component boundary).
+fn under(path: &[u8], root: &[u8]) -> bool {
+    path.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.first() == Some(&b'/') || root.ends_with(b"/"))
+}
+
+/// Pairs rows deleted in this run with rows new in this run that have the same content (same
+/// device+inode+size+mtime, or same hash): a move or rename. Returns how many.
+fn detect_moves(c: &Connection, library_id: i64, run_id: i64) -> rusqlite::Result<u64> {
+    let moves: Vec<(String, String)> = {
+        let mut st = c.prepare(
+            "SELECT g.path_text, (SELECT f.path_text FROM files f WHERE f.library_id = ?1 \
+               AND f.first_run = ?2 AND ((f.dev = g.dev AND f.inode = g.inode AND f.size = g.size \
+               AND f.mtime_ns = g.mtime_ns) OR (g.hash IS NOT NULL AND f.hash = g.hash)) LIMIT 1) \
+             AS new_path FROM temp.gone g WHERE new_path IS NOT NULL",
+        )?;
+        let rows = st.query_map(params![library_id, run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (old, new) in &moves {
+        c.execute(
+            "DELETE FROM changes WHERE run_id = ?1 AND ((kind = 'deleted' AND path_text = ?2) \
+             OR (kind = 'new' AND path_text = ?3))",
+            params![run_id, old, new],
+        )?;
+        c.execute(
+            "INSERT INTO changes (run_id, kind, path_text, old_path_text) VALUES (?1, 'moved', ?2, ?3)",
+            params![run_id, new, old],
+        )?;
+    }
+    Ok(moves.len() as u64)
+}
+
+/// Recounts what a library holds into `library_stats` (the cached [`Summary`]).
+fn refresh_stats(c: &Connection, library_id: i64) -> rusqlite::Result<()> {
+    c.execute(
+        "DELETE FROM library_stats WHERE library_id = ?1",
+        [library_id],
+    )?;
+    c.execute(
+        "INSERT INTO library_stats (library_id, what, key, n) \
+         SELECT ?1, 'files', '', count(*) FROM files WHERE library_id = ?1 \
+         UNION ALL SELECT ?1, 'pairs', '', count(*) FROM pairs WHERE library_id = ?1 \
+         UNION ALL SELECT ?1, 'item', kind, count(*) FROM items WHERE library_id = ?1 GROUP BY kind \
+         UNION ALL SELECT ?1, 'error', error_reason, count(*) FROM files \
+           WHERE library_id = ?1 AND error_reason IS NOT NULL GROUP BY error_reason",
+        [library_id],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn under_respects_component_boundaries() {
+        assert!(under(b"/a/b", b"/a/b"));
+        assert!(under(b"/a/b/c", b"/a/b"));
+        assert!(!under(b"/a/bc", b"/a/b"));
+        assert!(under(b"/a", b"/"));
+    }
+}

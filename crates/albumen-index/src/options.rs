@@ -1,0 +1,224 @@
+//! What a scan looks at: skip list, media extensions, symlinks, hashing.
+
+use std::ffi::OsStr;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Names skipped by default, files and folders alike (matched against the entry's name;
+/// a trailing `*` matches any suffix).
+///
+/// - `.DS_Store`, `._*` (AppleDouble), `.Spotlight-V100`, `.fseventsd`, `.Trashes`: macOS.
+/// - `@eaDir`, `#recycle`, `#snapshot`: Synology DSM thumbnails, recycle bin, snapshots.
+/// - `@Recycle`, `.@__thumb`: QNAP.
+/// - `.thumbnails`, `.Trash-*`: freedesktop thumbnail cache and trash.
+/// - `Thumbs.db`, `desktop.ini`, `$RECYCLE.BIN`, `System Volume Information`: Windows.
+/// - `.git`, `lost+found`.
+///
+/// Hidden entries (names starting with `.`) are skipped as well unless
+/// [`ScanOptions::include_hidden`] is set.
+pub const DEFAULT_SKIP: &[&str] = &[
+    ".DS_Store",
+    "._*",
+    ".Spotlight-V100",
+    ".fseventsd",
+    ".Trashes",
+    "@eaDir",
+    "#recycle",
+    "#snapshot",
+    "@Recycle",
+    ".@__thumb",
+    ".thumbnails",
+    ".Trash-*",
+    "Thumbs.db",
+    "desktop.ini",
+    "$RECYCLE.BIN",
+    "System Volume Information",
+    ".git",
+    "lost+found",
+];
+
+/// File-name extensions (lowercase, without the dot) the walk treats as media. The format
+/// itself is then detected from magic bytes by `albumen-meta`; the extension only decides
+/// which files are worth a `stat` and a read.
+pub const DEFAULT_EXTENSIONS: &[&str] = &[
+    // stills
+    "jpg", "jpeg", "jpe", "jfif", "jps", "mpo", "heic", "heif", "hif", "avif", "png", "webp", "gif",
+    "bmp", "tif", "tiff", "jxl", "psd", // raw
+    "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raf", "pef",
+    "srw", "x3f", "iiq", "mrw", "3fr", "erf", "kdc", "dcr", "mos", "raw", "rwl", // video
+    "mov", "mp4", "m4v", "3gp", "3g2", "mts", "m2ts", "avi", "mkv", "webm", "wmv", "mpg", "mpeg",
+];
+
+/// Options of a scan.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ScanOptions {
+    /// Skip patterns (see [`DEFAULT_SKIP`]).
+    pub skip: Vec<String>,
+    /// Also scan hidden files and folders (names starting with `.`), except those in `skip`.
+    pub include_hidden: bool,
+    /// Media extensions, lowercase (see [`DEFAULT_EXTENSIONS`]).
+    pub extensions: Vec<String>,
+    /// Follow symbolic links (to files and folders). Off by default; when on, folders already
+    /// visited (same device and inode) are not entered again, so link loops end.
+    pub follow_symlinks: bool,
+    /// Compute a BLAKE3 hash of the whole content of every file read (new or changed files,
+    /// and files indexed earlier without one). Finds exact duplicates and moves; costs a full
+    /// read of each file.
+    pub hash: bool,
+    /// Deepest folder nesting entered below a root (a guard against pathological trees).
+    pub max_depth: usize,
+    /// Rows written per database transaction.
+    pub batch: usize,
+    /// Set to `true` from another thread (e.g. a Ctrl-C handler) to stop the scan early. What
+    /// was committed stays; the next scan resumes from there.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            skip: DEFAULT_SKIP.iter().map(|s| s.to_string()).collect(),
+            include_hidden: false,
+            extensions: DEFAULT_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
+            follow_symlinks: false,
+            hash: false,
+            max_depth: 256,
+            batch: 4096,
+            cancel: None,
+        }
+    }
+}
+
+impl ScanOptions {
+    /// Options with the defaults documented on each field.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Turns content hashing on or off.
+    pub fn hash(mut self, yes: bool) -> Self {
+        self.hash = yes;
+        self
+    }
+    /// Turns following symbolic links on or off.
+    pub fn follow_symlinks(mut self, yes: bool) -> Self {
+        self.follow_symlinks = yes;
+        self
+    }
+    /// Includes or skips hidden entries.
+    pub fn include_hidden(mut self, yes: bool) -> Self {
+        self.include_hidden = yes;
+        self
+    }
+    /// Adds a skip pattern.
+    pub fn skip(mut self, pattern: impl Into<String>) -> Self {
+        self.skip.push(pattern.into());
+        self
+    }
+    /// Sets a cancellation flag.
+    pub fn cancel(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+}
+
+/// The compiled form of the options the walker consults for every entry.
+#[derive(Debug)]
+pub(crate) struct Filter {
+    exact: Vec<Vec<u8>>,
+    prefixes: Vec<Vec<u8>>,
+    include_hidden: bool,
+    extensions: Vec<Vec<u8>>,
+    max_ext: usize,
+}
+
+impl Filter {
+    pub(crate) fn new(opts: &ScanOptions) -> Self {
+        let mut exact = Vec::new();
+        let mut prefixes = Vec::new();
+        for p in &opts.skip {
+            match p.strip_suffix('*') {
+                Some(prefix) => prefixes.push(prefix.as_bytes().to_vec()),
+                None => exact.push(p.as_bytes().to_vec()),
+            }
+        }
+        let extensions: Vec<Vec<u8>> = opts
+            .extensions
+            .iter()
+            .map(|e| e.trim_start_matches('.').to_ascii_lowercase().into_bytes())
+            .collect();
+        let max_ext = extensions.iter().map(Vec::len).max().unwrap_or(0);
+        Filter {
+            exact,
+            prefixes,
+            include_hidden: opts.include_hidden,
+            extensions,
+            max_ext,
+        }
+    }
+
+    /// Whether an entry with this name is skipped (file or folder).
+    pub(crate) fn skipped(&self, name: &OsStr) -> bool {
+        let b = name.as_encoded_bytes();
+        (!self.include_hidden && b.first() == Some(&b'.'))
+            || self.exact.iter().any(|e| e.as_slice() == b)
+            || self.prefixes.iter().any(|p| b.starts_with(p))
+    }
+
+    /// Whether a file with this name is a media file by its extension (case-insensitive).
+    pub(crate) fn is_media(&self, name: &OsStr) -> bool {
+        let b = name.as_encoded_bytes();
+        let Some(dot) = b.iter().rposition(|&c| c == b'.') else {
+            return false;
+        };
+        let ext = &b[dot + 1..];
+        if ext.is_empty() || ext.len() > self.max_ext {
+            return false;
+        }
+        let mut buf = [0u8; 16];
+        let Some(lower) = buf.get_mut(..ext.len()) else {
+            return false;
+        };
+        for (d, s) in lower.iter_mut().zip(ext) {
+            *d = s.to_ascii_lowercase();
+        }
+        self.extensions.iter().any(|e| e.as_slice() == &*lower)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_skips_and_extensions() {
+        let f = Filter::new(&ScanOptions::default());
+        for n in [
+            ".DS_Store",
+            "@eaDir",
+            "#recycle",
+            ".Trash-1000",
+            ".git",
+            "._IMG_1.JPG",
+            ".hidden",
+        ] {
+            assert!(f.skipped(OsStr::new(n)), "{n}");
+        }
+        for n in ["IMG_1.JPG", "2020", "eaDir"] {
+            assert!(!f.skipped(OsStr::new(n)), "{n}");
+        }
+        assert!(f.is_media(OsStr::new("a.HEIC")));
+        assert!(f.is_media(OsStr::new("b.c.mov")));
+        assert!(!f.is_media(OsStr::new("notes.txt")));
+        assert!(!f.is_media(OsStr::new("jpg")));
+        assert!(!f.is_media(OsStr::new("x.")));
+        assert!(!f.is_media(OsStr::new("x.averyveryverylongextension")));
+    }
+
+    #[test]
+    fn hidden_can_be_included_but_skip_list_still_applies() {
+        let f = Filter::new(&ScanOptions::default().include_hidden(true));
+        assert!(!f.skipped(OsStr::new(".hidden")));
+        assert!(f.skipped(OsStr::new(".DS_Store")));
+    }
+}

@@ -1,0 +1,187 @@
+//! What the index keeps of one file's content: the columns extracted from its
+//! [`albumen_meta::Metadata`], or why it could not be read.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use albumen_meta::{CaptureTime, Format, Metadata};
+use chrono::SecondsFormat;
+
+/// Columns of `files` that come from reading the file (not from `stat`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Content {
+    pub format: Option<&'static str>,
+    pub kind: Option<&'static str>,
+    pub capture_kind: Option<&'static str>,
+    pub capture_local: Option<String>,
+    pub capture_utc: Option<String>,
+    pub capture_offset_s: Option<i32>,
+    pub capture_source: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub alt: Option<f64>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub lens: Option<String>,
+    pub content_id: Option<String>,
+    pub burst_id: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub orientation: Option<u8>,
+    pub duration_s: Option<f64>,
+    pub motion_photo: bool,
+    pub rating: Option<i8>,
+    pub bytes_read: Option<u64>,
+    pub hash: Option<[u8; 32]>,
+    /// Short machine-readable reason when the metadata could not be read.
+    pub error_reason: Option<&'static str>,
+    /// The error message.
+    pub error: Option<String>,
+}
+
+/// Kind of media, as stored in `files.kind`.
+pub(crate) fn kind_of(format: Format, meta: &Metadata) -> &'static str {
+    if format.is_video() {
+        "video"
+    } else if meta.motion_photo.is_some() {
+        "motion-photo"
+    } else if format.is_raw() {
+        "raw"
+    } else {
+        "photo"
+    }
+}
+
+impl Content {
+    /// The columns of a successfully read file.
+    pub(crate) fn from_metadata(meta: &Metadata) -> Self {
+        let format = meta.format.unwrap_or(Format::Unknown);
+        let (capture_kind, capture_local, capture_utc, capture_offset_s, capture_source) =
+            match &meta.capture {
+                Some(c) => {
+                    let kind = match c.value {
+                        CaptureTime::Zoned { .. } => "zoned",
+                        CaptureTime::Floating { .. } => "floating",
+                        CaptureTime::Utc { .. } => "utc",
+                    };
+                    (
+                        Some(kind),
+                        c.value
+                            .local()
+                            .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+                        c.value
+                            .utc()
+                            .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+                        c.value.offset().map(|o| o.local_minus_utc()),
+                        Some(c.source.to_string()),
+                    )
+                }
+                None => (None, None, None, None, None),
+            };
+        let gps = meta.gps.as_ref().map(|g| g.value);
+        Content {
+            format: Some(format.name()),
+            kind: Some(kind_of(format, meta)),
+            capture_kind,
+            capture_local,
+            capture_utc,
+            capture_offset_s,
+            capture_source,
+            lat: gps.map(|g| g.lat),
+            lon: gps.map(|g| g.lon),
+            alt: gps.and_then(|g| g.alt),
+            make: meta.make.clone(),
+            model: meta.model.clone(),
+            lens: meta.lens.clone(),
+            content_id: meta.content_id.clone(),
+            burst_id: meta.burst_id.clone(),
+            width: meta.width,
+            height: meta.height,
+            orientation: meta.orientation.map(|o| o.get()),
+            duration_s: meta.duration_s.filter(|d| d.is_finite()),
+            motion_photo: meta.motion_photo.is_some(),
+            rating: meta.rating.map(|r| r.get()),
+            bytes_read: Some(meta.bytes_read),
+            hash: None,
+            error_reason: None,
+            error: None,
+        }
+    }
+
+    /// The columns of a file whose metadata could not be read.
+    pub(crate) fn from_error(e: &albumen_meta::Error) -> Self {
+        Content {
+            error_reason: Some(meta_error_reason(e)),
+            error: Some(e.to_string()),
+            ..Content::default()
+        }
+    }
+}
+
+/// A short, stable reason for an `albumen-meta` error (`files.error_reason`).
+pub(crate) fn meta_error_reason(e: &albumen_meta::Error) -> &'static str {
+    use albumen_meta::Error as E;
+    match e {
+        E::Io { source, .. } => io_reason(source),
+        E::NotAFile(_) => "not-a-file",
+        E::Empty => "empty",
+        E::UnknownFormat => "unknown-format",
+        E::Malformed { .. } => "malformed",
+        E::TooLarge { .. } => "too-large",
+        _ => "unreadable",
+    }
+}
+
+/// A short, stable reason for an I/O error (`errors.reason`).
+pub(crate) fn io_reason(e: &io::Error) -> &'static str {
+    match e.kind() {
+        io::ErrorKind::NotFound => "vanished",
+        io::ErrorKind::PermissionDenied => "permission-denied",
+        _ => "io-error",
+    }
+}
+
+/// Whether an `albumen-meta` error means the file is no longer there.
+pub(crate) fn meta_error_is_vanished(e: &albumen_meta::Error) -> bool {
+    matches!(e, albumen_meta::Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
+}
+
+/// Streams a file through BLAKE3 (fixed 64 KiB buffer; memory does not grow with the size).
+pub(crate) fn hash_file(path: &Path) -> io::Result<[u8; 32]> {
+    let mut f = open_read_only(path)?;
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(*hasher.finalize().as_bytes())
+}
+
+/// Opens a file for reading only. On Linux, asks for `O_NOATIME` first so reading does not even
+/// touch the access time (allowed only to the file's owner; falls back to a plain open).
+pub(crate) fn open_read_only(path: &Path) -> io::Result<File> {
+    // O_NOATIME is 0o1000000 on x86-64 and aarch64 Linux (other architectures differ).
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        const O_NOATIME: i32 = 0o1_000_000;
+        if let Ok(f) = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(O_NOATIME)
+            .open(path)
+        {
+            return Ok(f);
+        }
+    }
+    File::open(path)
+}

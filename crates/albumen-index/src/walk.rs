@@ -1,0 +1,599 @@
+//! The parallel walk: list each folder, `stat` its media files, compare with what the index
+//! holds for that folder, and read only what is new or changed.
+//!
+//! Folders are the unit of work: each one is listed by one rayon task, its subfolders are spawned
+//! as new tasks, and the files that need reading are read in parallel too (so one huge folder
+//! does not serialise the scan). Nothing here writes to the database: rows go to the writer
+//! thread through a bounded channel, so memory stays bounded whatever the tree's size.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rayon::prelude::*;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::options::{Filter, ScanOptions};
+use crate::progress::Progress;
+use crate::record::{self, Content};
+
+/// What `stat` says about a file: the fingerprint a rescan compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stat {
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub dev: u64,
+    pub inode: u64,
+    pub nlink: u64,
+}
+
+impl Stat {
+    pub(crate) fn of(m: &fs::Metadata) -> Self {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let mtime_ns = m
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(m.mtime_nsec());
+            Stat {
+                size: m.size(),
+                mtime_ns,
+                dev: m.dev(),
+                inode: m.ino(),
+                nlink: m.nlink(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let mtime_ns = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+            Stat {
+                size: m.len(),
+                mtime_ns,
+                dev: 0,
+                inode: 0,
+                nlink: 1,
+            }
+        }
+    }
+}
+
+/// SQLite stores signed 64-bit integers; device and inode numbers are stored bit-for-bit.
+pub(crate) fn to_i64(v: u64) -> i64 {
+    i64::from_ne_bytes(v.to_ne_bytes())
+}
+
+/// Whether a new or changed file is recorded as such.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    New,
+    Changed,
+}
+
+/// A row to insert (new file) or update (changed file).
+#[derive(Debug)]
+pub(crate) struct FileRow {
+    /// Existing row id for a changed file.
+    pub id: Option<i64>,
+    pub dir: Arc<Vec<u8>>,
+    pub dir_text: Arc<str>,
+    pub name: Vec<u8>,
+    pub path: PathBuf,
+    pub stat: Stat,
+    pub content: Arc<Content>,
+    pub change: Change,
+}
+
+/// Messages to the writer thread.
+#[derive(Debug)]
+pub(crate) enum Msg {
+    Upsert(Box<FileRow>),
+    /// A file indexed earlier without a hash, hashed now.
+    SetHash {
+        id: i64,
+        hash: [u8; 32],
+    },
+    /// A file that is gone (its folder was listed completely and it was not there).
+    Delete {
+        id: i64,
+    },
+    /// A problem with a path that did not stop the scan.
+    Error {
+        path: PathBuf,
+        reason: &'static str,
+        detail: String,
+    },
+}
+
+/// A known folder of the library (from `dirs`), with whether this walk listed it.
+#[derive(Debug)]
+pub(crate) struct KnownDir {
+    pub id: i64,
+    pub visited: AtomicBool,
+}
+
+/// Counters of one scan, shared by the workers.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub seen: AtomicU64,
+    pub unchanged: AtomicU64,
+    pub new: AtomicU64,
+    pub changed: AtomicU64,
+    pub deleted: AtomicU64,
+    pub read: AtomicU64,
+    pub hard_link_reuse: AtomicU64,
+    pub hashed: AtomicU64,
+    pub vanished: AtomicU64,
+    pub dirs: AtomicU64,
+    pub skipped: AtomicU64,
+}
+
+fn bump(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+type LinkKey = (u64, u64, u64, i64);
+
+/// Everything the workers share during one walk.
+pub(crate) struct Walker<'a> {
+    pub opts: &'a ScanOptions,
+    pub filter: Filter,
+    pub db_path: PathBuf,
+    pub known: HashMap<Vec<u8>, KnownDir>,
+    pub tx: SyncSender<Msg>,
+    pub counters: Counters,
+    pub progress: &'a dyn Progress,
+    /// Folders that could not be listed completely, or were not entered (too deep): the rows
+    /// below them are kept, not deleted.
+    pub incomplete: Mutex<Vec<Vec<u8>>>,
+    /// Folders entered, by (device, inode), when following symlinks (loop guard).
+    visited_inodes: Mutex<std::collections::HashSet<(u64, u64)>>,
+    /// Content read once per (device, inode, size, mtime) for files with several hard links.
+    links: Mutex<HashMap<LinkKey, Arc<OnceLock<Option<Arc<Content>>>>>>,
+    readers: Mutex<Vec<Connection>>,
+    /// Set when the writer has gone (it failed): stop sending.
+    pub stopped: AtomicBool,
+}
+
+/// One media file found in a folder listing.
+struct Found {
+    name: OsString,
+    stat: Stat,
+}
+
+/// One row of `files` for a folder, as the rescan needs it.
+struct Known {
+    id: i64,
+    name: Vec<u8>,
+    size: i64,
+    mtime_ns: i64,
+    inode: i64,
+    has_hash: bool,
+}
+
+impl<'a> Walker<'a> {
+    pub(crate) fn new(
+        opts: &'a ScanOptions,
+        db_path: PathBuf,
+        known: HashMap<Vec<u8>, KnownDir>,
+        tx: SyncSender<Msg>,
+        progress: &'a dyn Progress,
+    ) -> Self {
+        Walker {
+            opts,
+            filter: Filter::new(opts),
+            db_path,
+            known,
+            tx,
+            counters: Counters::default(),
+            progress,
+            incomplete: Mutex::new(Vec::new()),
+            visited_inodes: Mutex::new(Default::default()),
+            links: Mutex::new(HashMap::new()),
+            readers: Mutex::new(Vec::new()),
+            stopped: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn cancelled(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed)
+            || self
+                .opts
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    fn send(&self, msg: Msg) {
+        if self.tx.send(msg).is_err() {
+            self.stopped.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn error(&self, path: &Path, reason: &'static str, detail: impl ToString) {
+        self.send(Msg::Error {
+            path: path.to_path_buf(),
+            reason,
+            detail: detail.to_string(),
+        });
+    }
+
+    fn mark_incomplete(&self, dir: &Path) {
+        if let Ok(mut v) = self.incomplete.lock() {
+            v.push(dir.as_os_str().as_encoded_bytes().to_vec());
+        }
+    }
+
+    /// Walks the given roots (already absolute) in parallel.
+    pub(crate) fn walk(&self, roots: &[PathBuf]) {
+        rayon::scope(|s| {
+            for root in roots {
+                let root = root.clone();
+                s.spawn(move |s| self.dir(s, root, 0));
+            }
+        });
+    }
+
+    fn dir<'s>(&'s self, scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize) {
+        if self.cancelled() {
+            self.mark_incomplete(&dir);
+            return;
+        }
+        if depth > self.opts.max_depth {
+            self.error(
+                &dir,
+                "too-deep",
+                format!("deeper than {}", self.opts.max_depth),
+            );
+            self.mark_incomplete(&dir);
+            return;
+        }
+        if self.opts.follow_symlinks {
+            // With links followed, the same folder can be reached again (a loop): enter each
+            // (device, inode) once.
+            match fs::metadata(&dir) {
+                Ok(m) => {
+                    let s = Stat::of(&m);
+                    let fresh = self
+                        .visited_inodes
+                        .lock()
+                        .map(|mut v| v.insert((s.dev, s.inode)))
+                        .unwrap_or(true);
+                    if !fresh {
+                        self.error(&dir, "symlink-loop", "folder already visited");
+                        return;
+                    }
+                }
+                Err(e) => {
+                    self.error(&dir, record::io_reason(&e), &e);
+                    self.mark_incomplete(&dir);
+                    return;
+                }
+            }
+        }
+        let (files, subdirs, complete) = self.list(&dir);
+        bump(&self.counters.dirs);
+        if !complete {
+            self.mark_incomplete(&dir);
+        }
+        for sub in subdirs {
+            scope.spawn(move |s| self.dir(s, sub, depth + 1));
+        }
+        self.compare(&dir, files, complete);
+    }
+
+    /// Lists a folder: media files with their `stat`, and subfolders to enter. `complete` is
+    /// false when the listing failed part-way (then no row of this folder is deleted).
+    fn list(&self, dir: &Path) -> (Vec<Found>, Vec<PathBuf>, bool) {
+        let mut files = Vec::new();
+        let mut subdirs = Vec::new();
+        let rd = match fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                self.error(dir, record::io_reason(&e), &e);
+                return (files, subdirs, false);
+            }
+        };
+        let mut complete = true;
+        for entry in rd {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    self.error(dir, record::io_reason(&e), &e);
+                    complete = false;
+                    break;
+                }
+            };
+            let name = entry.file_name();
+            if self.filter.skipped(&name) {
+                bump(&self.counters.skipped);
+                continue;
+            }
+            let ft = match entry.file_type() {
+                Ok(ft) => ft,
+                Err(e) => {
+                    // Vanished between the listing and now: nothing to index.
+                    if e.kind() != io::ErrorKind::NotFound {
+                        self.error(&entry.path(), record::io_reason(&e), &e);
+                    }
+                    continue;
+                }
+            };
+            if ft.is_dir() {
+                subdirs.push(entry.path());
+            } else if ft.is_file() {
+                if !self.filter.is_media(&name) {
+                    continue;
+                }
+                match entry.metadata() {
+                    Ok(m) => files.push(Found {
+                        name,
+                        stat: Stat::of(&m),
+                    }),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        bump(&self.counters.vanished);
+                    }
+                    Err(e) => {
+                        self.error(&entry.path(), record::io_reason(&e), &e);
+                        complete = false;
+                    }
+                }
+            } else if ft.is_symlink() && self.opts.follow_symlinks {
+                let path = entry.path();
+                match fs::metadata(&path) {
+                    Ok(m) if m.is_dir() => subdirs.push(path),
+                    Ok(m) if m.is_file() && self.filter.is_media(&name) => files.push(Found {
+                        name,
+                        stat: Stat::of(&m),
+                    }),
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        self.error(&path, "broken-symlink", &e)
+                    }
+                    Err(e) => self.error(&path, record::io_reason(&e), &e),
+                }
+            } else if ft.is_symlink() {
+                bump(&self.counters.skipped);
+            }
+        }
+        files.sort_unstable_by(|a, b| a.name.as_encoded_bytes().cmp(b.name.as_encoded_bytes()));
+        (files, subdirs, complete)
+    }
+
+    fn reader(&self) -> Option<Connection> {
+        if let Some(c) = self.readers.lock().ok().and_then(|mut v| v.pop()) {
+            return Some(c);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let c = Connection::open_with_flags(&self.db_path, flags).ok()?;
+        c.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .ok()?;
+        c.busy_timeout(std::time::Duration::from_secs(10)).ok()?;
+        Some(c)
+    }
+
+    fn give_back(&self, c: Connection) {
+        if let Ok(mut v) = self.readers.lock() {
+            v.push(c);
+        }
+    }
+
+    /// What the index holds for a folder, sorted by name.
+    fn known_rows(&self, dir_id: i64) -> Result<Vec<Known>, rusqlite::Error> {
+        let Some(conn) = self.reader() else {
+            return Err(rusqlite::Error::InvalidQuery);
+        };
+        let rows = (|| {
+            let mut st = conn.prepare_cached(
+                "SELECT id, name, size, mtime_ns, inode, hash IS NOT NULL FROM files \
+                 WHERE dir_id = ?1 ORDER BY name",
+            )?;
+            let rows = st.query_map([dir_id], |r| {
+                Ok(Known {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    size: r.get(2)?,
+                    mtime_ns: r.get(3)?,
+                    inode: r.get(4)?,
+                    has_hash: r.get(5)?,
+                })
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()
+        })();
+        self.give_back(conn);
+        rows
+    }
+
+    /// Compares a folder's listing with the index and sends what changed to the writer.
+    fn compare(&self, dir: &Path, files: Vec<Found>, complete: bool) {
+        let dir_bytes = dir.as_os_str().as_encoded_bytes();
+        let known_dir = self.known.get(dir_bytes);
+        if let Some(k) = known_dir {
+            k.visited.store(true, Ordering::Relaxed);
+        }
+        if files.is_empty() && known_dir.is_none() {
+            return;
+        }
+        let n = files.len() as u64;
+        self.counters.seen.fetch_add(n, Ordering::Relaxed);
+        self.progress.found(n);
+        let known = match known_dir {
+            Some(k) => match self.known_rows(k.id) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    // Cannot compare: read everything of this folder again, delete nothing.
+                    self.error(dir, "index-read", &e);
+                    self.mark_incomplete(dir);
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        let dir_shared = Arc::new(dir_bytes.to_vec());
+        let dir_text: Arc<str> = Arc::from(dir.to_string_lossy().as_ref());
+
+        // Merge the two sorted lists.
+        let mut work: Vec<(Found, Option<i64>, Change)> = Vec::new();
+        let mut hash_only: Vec<(Found, i64)> = Vec::new();
+        let mut unchanged = 0u64;
+        let mut ki = known.into_iter().peekable();
+        for f in files {
+            let name = f.name.as_encoded_bytes();
+            while let Some(k) = ki.next_if(|k| k.name.as_slice() < name) {
+                if complete {
+                    bump(&self.counters.deleted);
+                    self.send(Msg::Delete { id: k.id });
+                }
+            }
+            match ki.next_if(|k| k.name.as_slice() == name) {
+                Some(k) => {
+                    let same = k.size == to_i64(f.stat.size)
+                        && k.mtime_ns == f.stat.mtime_ns
+                        && k.inode == to_i64(f.stat.inode);
+                    if !same {
+                        work.push((f, Some(k.id), Change::Changed));
+                    } else if self.opts.hash && !k.has_hash {
+                        hash_only.push((f, k.id));
+                    } else {
+                        unchanged += 1;
+                    }
+                }
+                None => work.push((f, None, Change::New)),
+            }
+        }
+        if complete {
+            for k in ki {
+                bump(&self.counters.deleted);
+                self.send(Msg::Delete { id: k.id });
+            }
+        }
+        self.counters
+            .unchanged
+            .fetch_add(unchanged, Ordering::Relaxed);
+        self.progress.done(unchanged);
+
+        hash_only.par_iter().for_each(|(f, id)| {
+            if self.cancelled() {
+                return;
+            }
+            let path = dir.join(&f.name);
+            match record::hash_file(&path) {
+                Ok(hash) => {
+                    bump(&self.counters.hashed);
+                    self.send(Msg::SetHash { id: *id, hash });
+                }
+                Err(e) => self.error(&path, record::io_reason(&e), &e),
+            }
+            bump(&self.counters.unchanged);
+            self.progress.done(1);
+        });
+
+        work.into_par_iter().for_each(|(f, id, change)| {
+            if self.cancelled() {
+                return;
+            }
+            let path = dir.join(&f.name);
+            match self.content(&path, f.stat) {
+                Some(content) => {
+                    bump(match change {
+                        Change::New => &self.counters.new,
+                        Change::Changed => &self.counters.changed,
+                    });
+                    self.send(Msg::Upsert(Box::new(FileRow {
+                        id,
+                        dir: dir_shared.clone(),
+                        dir_text: dir_text.clone(),
+                        name: f.name.as_encoded_bytes().to_vec(),
+                        path,
+                        stat: f.stat,
+                        content,
+                        change,
+                    })));
+                }
+                None => {
+                    // Vanished while we looked at it.
+                    bump(&self.counters.vanished);
+                    if let (Some(id), true) = (id, complete) {
+                        bump(&self.counters.deleted);
+                        self.send(Msg::Delete { id });
+                    }
+                }
+            }
+            self.progress.done(1);
+        });
+    }
+
+    /// The content columns of a file, read once per hard-linked inode. `None`: the file vanished.
+    fn content(&self, path: &Path, stat: Stat) -> Option<Arc<Content>> {
+        if stat.nlink <= 1 {
+            return self.read(path, stat);
+        }
+        let key = (stat.dev, stat.inode, stat.size, stat.mtime_ns);
+        let cell = match self.links.lock() {
+            Ok(mut m) => m.entry(key).or_default().clone(),
+            Err(_) => return self.read(path, stat),
+        };
+        let mut first = false;
+        let got = cell.get_or_init(|| {
+            first = true;
+            self.read(path, stat)
+        });
+        match got {
+            Some(c) => {
+                if !first {
+                    bump(&self.counters.hard_link_reuse);
+                }
+                Some(c.clone())
+            }
+            // The link read first vanished; this name may still be there.
+            None if !first => self.read(path, stat),
+            None => None,
+        }
+    }
+
+    /// Reads one file's metadata (and hash when asked). If the file changes while it is read,
+    /// the row is marked `changed-during-scan` and keeps the `stat` from the listing, so the next
+    /// scan reads it again.
+    fn read(&self, path: &Path, stat: Stat) -> Option<Arc<Content>> {
+        bump(&self.counters.read);
+        let mut content = match albumen_meta::read_path(path) {
+            Ok(meta) => Content::from_metadata(&meta),
+            Err(e) if record::meta_error_is_vanished(&e) => return None,
+            Err(e) => Content::from_error(&e),
+        };
+        if self.opts.hash {
+            match record::hash_file(path) {
+                Ok(h) => {
+                    bump(&self.counters.hashed);
+                    content.hash = Some(h);
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
+                Err(e) => self.error(path, record::io_reason(&e), &e),
+            }
+        }
+        match fs::metadata(path) {
+            Ok(m) => {
+                let now = Stat::of(&m);
+                if now.size != stat.size || now.mtime_ns != stat.mtime_ns {
+                    content.error_reason = Some("changed-during-scan");
+                    content.error = Some("the file changed while it was read".to_string());
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
+            Err(_) => {}
+        }
+        Some(Arc::new(content))
+    }
+}

@@ -1,0 +1,264 @@
+//! The writer thread: the only code that writes to the database during a walk.
+//!
+//! It receives rows over a bounded channel and writes them in large transactions (a commit every
+//! [`crate::ScanOptions::batch`] rows or every half second), with prepared statements. A
+//! transaction only ever holds whole rows, so an interrupted scan leaves a consistent index:
+//! what was committed is there, and the next scan sees it as unchanged and goes on from there.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use rusqlite::{params, Connection};
+
+use crate::walk::{to_i64, Change, FileRow, Msg};
+
+/// What the writer did.
+#[derive(Debug, Default)]
+pub(crate) struct WriterOut {
+    /// Walk and read problems, by reason, written to `errors`.
+    pub errors: BTreeMap<String, u64>,
+    /// Files read whose metadata could not be read, by reason (`files.error_reason`).
+    pub read_errors: BTreeMap<String, u64>,
+}
+
+pub(crate) struct Writer {
+    pub conn: Connection,
+    pub run_id: i64,
+    pub library_id: i64,
+    /// Folder path → `dirs.id`.
+    pub dirs: HashMap<Vec<u8>, i64>,
+    pub batch: usize,
+    /// Record `new` rows in `changes` (not on a library's first scan, where everything is new).
+    pub log_new: bool,
+}
+
+const INSERT: &str = "INSERT INTO files (library_id, dir_id, name, path, path_text, size, \
+    mtime_ns, dev, inode, nlink, format, kind, capture_kind, capture_local, capture_utc, \
+    capture_offset_s, capture_source, lat, lon, alt, make, model, lens, content_id, burst_id, \
+    width, height, orientation, duration_s, motion_photo, rating, bytes_read, hash, \
+    error_reason, error, first_run, read_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+    ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, \
+    ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?36)";
+
+const UPDATE: &str = "UPDATE files SET size = ?2, mtime_ns = ?3, dev = ?4, inode = ?5, \
+    nlink = ?6, format = ?7, kind = ?8, capture_kind = ?9, capture_local = ?10, \
+    capture_utc = ?11, capture_offset_s = ?12, capture_source = ?13, lat = ?14, lon = ?15, \
+    alt = ?16, make = ?17, model = ?18, lens = ?19, content_id = ?20, burst_id = ?21, \
+    width = ?22, height = ?23, orientation = ?24, duration_s = ?25, motion_photo = ?26, \
+    rating = ?27, bytes_read = ?28, hash = ?29, error_reason = ?30, error = ?31, \
+    read_run = ?32 WHERE id = ?1";
+
+/// Copies a row about to be deleted into `temp.gone`, for move detection at the end.
+pub(crate) const SAVE_GONE: &str = "INSERT INTO temp.gone (path_text, dev, inode, size, \
+    mtime_ns, hash) SELECT path_text, dev, inode, size, mtime_ns, hash FROM files WHERE id = ?1";
+
+impl Writer {
+    /// Runs until the channel closes; returns the connection for the finishing steps.
+    pub(crate) fn run(mut self, rx: Receiver<Msg>) -> rusqlite::Result<(Connection, WriterOut)> {
+        let mut out = WriterOut::default();
+        let mut pending = 0usize;
+        let mut since = Instant::now();
+        let result = (|| {
+            loop {
+                let msg = match rx.recv_timeout(Duration::from_millis(500)) {
+                    Ok(m) => Some(m),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                };
+                if let Some(msg) = msg {
+                    if pending == 0 {
+                        self.conn.execute_batch("BEGIN")?;
+                    }
+                    self.apply(msg, &mut out)?;
+                    pending += 1;
+                }
+                if pending > 0
+                    && (pending >= self.batch || since.elapsed() >= Duration::from_millis(500))
+                {
+                    self.conn.execute_batch("COMMIT")?;
+                    pending = 0;
+                    since = Instant::now();
+                }
+            }
+            if pending > 0 {
+                self.conn.execute_batch("COMMIT")?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            // Leave nothing half-written; the caller reports the error.
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+        Ok((self.conn, out))
+    }
+
+    fn dir_id(&mut self, row: &FileRow) -> rusqlite::Result<i64> {
+        if let Some(&id) = self.dirs.get(row.dir.as_slice()) {
+            return Ok(id);
+        }
+        self.conn
+            .prepare_cached("INSERT INTO dirs (library_id, path, path_text) VALUES (?1, ?2, ?3)")?
+            .execute(params![self.library_id, row.dir.as_slice(), &*row.dir_text])?;
+        let id = self.conn.last_insert_rowid();
+        self.dirs.insert(row.dir.to_vec(), id);
+        Ok(id)
+    }
+
+    fn apply(&mut self, msg: Msg, out: &mut WriterOut) -> rusqlite::Result<()> {
+        match msg {
+            Msg::Upsert(row) => self.upsert(&row, out),
+            Msg::SetHash { id, hash } => {
+                self.conn
+                    .prepare_cached("UPDATE files SET hash = ?2 WHERE id = ?1")?
+                    .execute(params![id, &hash[..]])?;
+                Ok(())
+            }
+            Msg::Delete { id } => {
+                self.conn.prepare_cached(SAVE_GONE)?.execute([id])?;
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO changes (run_id, kind, path_text) \
+                         SELECT ?2, 'deleted', path_text FROM files WHERE id = ?1",
+                    )?
+                    .execute(params![id, self.run_id])?;
+                self.conn
+                    .prepare_cached("DELETE FROM files WHERE id = ?1")?
+                    .execute([id])?;
+                Ok(())
+            }
+            Msg::Error {
+                path,
+                reason,
+                detail,
+            } => {
+                *out.errors.entry(reason.to_string()).or_default() += 1;
+                self.error(&path, reason, &detail)
+            }
+        }
+    }
+
+    fn error(
+        &mut self,
+        path: &std::path::Path,
+        reason: &str,
+        detail: &str,
+    ) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO errors (run_id, library_id, path, path_text, reason, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                self.run_id,
+                self.library_id,
+                path.as_os_str().as_encoded_bytes(),
+                path.to_string_lossy(),
+                reason,
+                detail
+            ])?;
+        Ok(())
+    }
+
+    fn upsert(&mut self, row: &FileRow, out: &mut WriterOut) -> rusqlite::Result<()> {
+        let c = &*row.content;
+        if let Some(reason) = c.error_reason {
+            *out.read_errors.entry(reason.to_string()).or_default() += 1;
+        }
+        let path_text = row.path.to_string_lossy();
+        let s = row.stat;
+        let hash = c.hash.as_ref().map(|h| &h[..]);
+        match row.id {
+            None => {
+                let dir_id = self.dir_id(row)?;
+                self.conn.prepare_cached(INSERT)?.execute(params![
+                    self.library_id,
+                    dir_id,
+                    row.name,
+                    row.path.as_os_str().as_encoded_bytes(),
+                    path_text,
+                    to_i64(s.size),
+                    s.mtime_ns,
+                    to_i64(s.dev),
+                    to_i64(s.inode),
+                    to_i64(s.nlink),
+                    c.format,
+                    c.kind,
+                    c.capture_kind,
+                    c.capture_local,
+                    c.capture_utc,
+                    c.capture_offset_s,
+                    c.capture_source,
+                    c.lat,
+                    c.lon,
+                    c.alt,
+                    c.make,
+                    c.model,
+                    c.lens,
+                    c.content_id,
+                    c.burst_id,
+                    c.width,
+                    c.height,
+                    c.orientation,
+                    c.duration_s,
+                    c.motion_photo,
+                    c.rating,
+                    c.bytes_read.map(to_i64),
+                    hash,
+                    c.error_reason,
+                    c.error,
+                    self.run_id,
+                ])?;
+            }
+            Some(id) => {
+                self.conn.prepare_cached(UPDATE)?.execute(params![
+                    id,
+                    to_i64(s.size),
+                    s.mtime_ns,
+                    to_i64(s.dev),
+                    to_i64(s.inode),
+                    to_i64(s.nlink),
+                    c.format,
+                    c.kind,
+                    c.capture_kind,
+                    c.capture_local,
+                    c.capture_utc,
+                    c.capture_offset_s,
+                    c.capture_source,
+                    c.lat,
+                    c.lon,
+                    c.alt,
+                    c.make,
+                    c.model,
+                    c.lens,
+                    c.content_id,
+                    c.burst_id,
+                    c.width,
+                    c.height,
+                    c.orientation,
+                    c.duration_s,
+                    c.motion_photo,
+                    c.rating,
+                    c.bytes_read.map(to_i64),
+                    hash,
+                    c.error_reason,
+                    c.error,
+                    self.run_id,
+                ])?;
+            }
+        }
+        let log = match row.change {
+            Change::New => self.log_new.then_some("new"),
+            Change::Changed => Some("changed"),
+        };
+        if let Some(kind) = log {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO changes (run_id, kind, path_text) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![self.run_id, kind, path_text])?;
+        }
+        Ok(())
+    }
+}
