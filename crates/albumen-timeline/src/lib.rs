@@ -34,12 +34,20 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod clock;
 mod error;
+pub mod events;
+pub mod geo;
 pub mod resolve;
+mod timeline;
 pub mod zone;
 
 pub use error::Error;
 pub use resolve::{
     resolve, resolve_facts, Confidence, ResolveOptions, ResolvedTime, TimeFacts, TimeSource,
+};
+pub use timeline::{
+    calendar, camera_name, Builder, Calendar, ClockOffset, DayCount, Entry, Event, MonthCount,
+    PlaceNamer, Timeline, TimelineOptions, Trip, YearCount, ZoneCityNamer,
 };
 pub use zone::ZoneFinder;

@@ -107,9 +107,24 @@ pub struct ResolvedTime {
     pub source: TimeSource,
     /// How sure it is.
     pub confidence: Confidence,
+    /// Whether the offset came from evidence (an offset, a located zone, two clocks, neighbours)
+    /// rather than an assumption (home zone, UTC by default).
+    offset_evidence: bool,
 }
 
 impl ResolvedTime {
+    /// Whether the offset (hence the local wall time or the instant) rests on evidence rather
+    /// than on an assumption: false for `home-zone`, `no-zone`, `file-time` and UTC instants
+    /// whose place is unknown. The timeline lends such items the zone of their neighbours.
+    pub fn has_offset_evidence(&self) -> bool {
+        self.offset_evidence
+    }
+
+    fn with_evidence(mut self, e: bool) -> Self {
+        self.offset_evidence = e;
+        self
+    }
+
     /// Builds from a local wall time and its offset.
     pub fn from_local(
         local: NaiveDateTime,
@@ -125,6 +140,7 @@ impl ResolvedTime {
             zone,
             source,
             confidence,
+            offset_evidence: source_is_evidence(source),
         }
     }
 
@@ -143,8 +159,19 @@ impl ResolvedTime {
             zone,
             source,
             confidence,
+            offset_evidence: source_is_evidence(source),
         }
     }
+}
+
+fn source_is_evidence(s: TimeSource) -> bool {
+    matches!(
+        s,
+        TimeSource::ExplicitOffset
+            | TimeSource::GpsZone
+            | TimeSource::GpsClock
+            | TimeSource::Neighbour
+    )
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fff]`.
@@ -589,20 +616,22 @@ pub fn resolve_facts(f: &TimeFacts, opts: &ResolveOptions) -> Option<ResolvedTim
         return None;
     };
     if let Some(tz) = gps_zone(f, opts) {
-        return Some(ResolvedTime::from_utc(
-            utc,
-            zone::offset_at(tz, utc),
-            Some(tz),
-            source,
-            conf,
-        ));
+        return Some(
+            ResolvedTime::from_utc(utc, zone::offset_at(tz, utc), Some(tz), source, conf)
+                .with_evidence(true),
+        );
     }
     // The instant is known; the wall time is only assumed.
     let conf = conf.min(Confidence::Inferred);
-    Some(match opts.home_zone {
-        Some(tz) => ResolvedTime::from_utc(utc, zone::offset_at(tz, utc), Some(tz), source, conf),
-        None => ResolvedTime::from_utc(utc, utc0(), None, source, conf),
-    })
+    Some(
+        match opts.home_zone {
+            Some(tz) => {
+                ResolvedTime::from_utc(utc, zone::offset_at(tz, utc), Some(tz), source, conf)
+            }
+            None => ResolvedTime::from_utc(utc, utc0(), None, source, conf),
+        }
+        .with_evidence(false),
+    )
 }
 
 fn resolve_local(
@@ -656,7 +685,8 @@ fn resolve_local(
                 None,
                 TimeSource::MovieHeaderUtc,
                 Confidence::Inferred,
-            );
+            )
+            .with_evidence(true);
         }
     }
     // Rule 5: the home zone (rule 4, neighbours, is applied by the timeline).

@@ -1,0 +1,809 @@
+//! The timeline: items resolved together (neighbours lend zones), then grouped into days /
+//! months / years, events and trips, with camera clocks that look off.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use albumen_meta::Metadata;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::clock::{estimate_shift, ClockOptions, ClockShift};
+use crate::events::{segment, EventOptions};
+use crate::geo::{centroid, haversine_km};
+use crate::resolve::{resolve_facts, ResolveOptions, ResolvedTime, TimeFacts, TimeSource};
+use crate::zone;
+use crate::Confidence;
+
+/// Options of [`Timeline`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TimelineOptions {
+    /// Single-file rules.
+    pub resolve: ResolveOptions,
+    /// How far (wall-clock seconds) a neighbour with a known zone may be to lend it (rule 4).
+    pub neighbour_window_s: i64,
+    /// Event segmentation.
+    pub events: EventOptions,
+    /// Home location for trips; `None`: inferred as the place seen on the most distinct days.
+    pub home: Option<(f64, f64)>,
+    /// An event whose centre is farther than this from home is "away" (km).
+    pub home_radius_km: f64,
+    /// Away events further apart than this are different trips (seconds).
+    pub trip_max_gap_s: i64,
+    /// Camera clock detection.
+    pub clock: ClockOptions,
+}
+
+impl Default for TimelineOptions {
+    fn default() -> Self {
+        TimelineOptions {
+            resolve: ResolveOptions::default(),
+            neighbour_window_s: 3 * 3600,
+            events: EventOptions::default(),
+            home: None,
+            home_radius_km: 80.0,
+            trip_max_gap_s: 3 * 86_400,
+            clock: ClockOptions::default(),
+        }
+    }
+}
+
+impl TimelineOptions {
+    /// Sets the single-file options.
+    pub fn resolve(mut self, r: ResolveOptions) -> Self {
+        self.resolve = r;
+        self
+    }
+    /// Sets the event options.
+    pub fn events(mut self, e: EventOptions) -> Self {
+        self.events = e;
+        self
+    }
+    /// Sets the home location.
+    pub fn home(mut self, home: Option<(f64, f64)>) -> Self {
+        self.home = home;
+        self
+    }
+}
+
+/// Names places (e.g. `albumen-geo`'s reverse geocoder); the seam through which the caller brings
+/// place names, so this crate does not depend on a gazetteer.
+pub trait PlaceNamer {
+    /// A short name for a position ("Kyoto, Japan"), when known.
+    fn name(&self, lat: f64, lon: f64) -> Option<String>;
+}
+
+/// Names places by the city of their time zone ("Asia/Tokyo" → "Tokyo"): coarse, always
+/// available.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ZoneCityNamer;
+
+impl PlaceNamer for ZoneCityNamer {
+    fn name(&self, lat: f64, lon: f64) -> Option<String> {
+        let tz = zone::ZoneFinder::global()?.zone_at(lat, lon)?;
+        zone_city(tz)
+    }
+}
+
+fn zone_city(tz: Tz) -> Option<String> {
+    let n = tz.name();
+    if n.starts_with("Etc/") {
+        return None;
+    }
+    n.rsplit('/').next().map(|c| c.replace('_', " "))
+}
+
+/// One item of the timeline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Entry {
+    /// Its resolved time (`None`: no time at all).
+    pub time: Option<ResolvedTime>,
+    /// Its camera (index into [`Timeline::cameras`]).
+    pub camera: Option<u32>,
+    /// GPS position.
+    pub gps: Option<(f64, f64)>,
+}
+
+/// Collects items, then [`Builder::build`]s the timeline.
+#[derive(Debug, Default)]
+pub struct Builder {
+    opts: TimelineOptions,
+    facts: Vec<TimeFacts>,
+    cams: Vec<Option<u32>>,
+    cameras: Vec<String>,
+    cam_ids: HashMap<String, u32>,
+}
+
+/// "Make Model" as one camera key (model alone when it already starts with the make).
+pub fn camera_name(make: Option<&str>, model: Option<&str>) -> Option<String> {
+    let make = make.map(str::trim).filter(|s| !s.is_empty());
+    let model = model.map(str::trim).filter(|s| !s.is_empty());
+    match (make, model) {
+        (Some(a), Some(b)) if b.to_lowercase().starts_with(&a.to_lowercase()) => Some(b.into()),
+        (Some(a), Some(b)) => Some(format!("{a} {b}")),
+        (Some(a), None) => Some(a.into()),
+        (None, Some(b)) => Some(b.into()),
+        (None, None) => None,
+    }
+}
+
+impl Builder {
+    /// An empty builder.
+    pub fn new(opts: TimelineOptions) -> Self {
+        Builder {
+            opts,
+            ..Builder::default()
+        }
+    }
+
+    /// Adds an item; returns its index.
+    pub fn push(&mut self, facts: TimeFacts, camera: Option<&str>) -> usize {
+        let cam = camera.map(|c| match self.cam_ids.get(c) {
+            Some(&id) => id,
+            None => {
+                let id = u32::try_from(self.cameras.len()).unwrap_or(u32::MAX);
+                self.cameras.push(c.to_string());
+                self.cam_ids.insert(c.to_string(), id);
+                id
+            }
+        });
+        self.facts.push(facts);
+        self.cams.push(cam);
+        self.facts.len() - 1
+    }
+
+    /// Adds a file's metadata; returns its index.
+    pub fn push_metadata(&mut self, meta: &Metadata, mtime: Option<SystemTime>) -> usize {
+        let cam = camera_name(meta.make.as_deref(), meta.model.as_deref());
+        self.push(TimeFacts::from_metadata(meta, mtime), cam.as_deref())
+    }
+
+    /// Number of items pushed.
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    /// Whether nothing was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
+
+    /// Resolves, lends zones, detects clocks, groups.
+    pub fn build(self) -> Timeline {
+        Timeline::build(self)
+    }
+}
+
+/// Counts per day / month / year, in local time where each item was taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Calendar {
+    /// Years, ascending.
+    pub years: Vec<YearCount>,
+}
+
+/// A year and its months.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct YearCount {
+    /// The year.
+    pub year: i32,
+    /// Items in it.
+    pub count: usize,
+    /// Its months with items, ascending.
+    pub months: Vec<MonthCount>,
+}
+
+/// A month and its days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthCount {
+    /// 1..=12.
+    pub month: u32,
+    /// Items in it.
+    pub count: usize,
+    /// Its days with items, ascending.
+    pub days: Vec<DayCount>,
+}
+
+/// A day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayCount {
+    /// The local date.
+    pub date: NaiveDate,
+    /// Items on it.
+    pub count: usize,
+}
+
+/// Builds the calendar from local dates (any order).
+pub fn calendar(dates: impl Iterator<Item = NaiveDate>) -> Calendar {
+    let mut keys: Vec<i32> = dates.map(|d| d.num_days_from_ce()).collect();
+    keys.sort_unstable();
+    let mut cal = Calendar::default();
+    for run in keys.chunk_by(|a, b| a == b) {
+        let Some(date) = NaiveDate::from_num_days_from_ce_opt(run[0]) else {
+            continue;
+        };
+        let n = run.len();
+        if cal.years.last().is_none_or(|y| y.year != date.year()) {
+            cal.years.push(YearCount {
+                year: date.year(),
+                count: 0,
+                months: Vec::new(),
+            });
+        }
+        let Some(y) = cal.years.last_mut() else {
+            continue;
+        };
+        y.count += n;
+        if y.months.last().is_none_or(|m| m.month != date.month()) {
+            y.months.push(MonthCount {
+                month: date.month(),
+                count: 0,
+                days: Vec::new(),
+            });
+        }
+        if let Some(m) = y.months.last_mut() {
+            m.count += n;
+            m.days.push(DayCount { date, count: n });
+        }
+    }
+    cal
+}
+
+/// An event ("moment"): consecutive items close in time and place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Position of its first item in [`Timeline::order`].
+    pub first: usize,
+    /// Number of items.
+    pub len: usize,
+    /// First instant.
+    pub start: DateTime<Utc>,
+    /// Last instant.
+    pub end: DateTime<Utc>,
+    /// First local wall time.
+    pub start_local: NaiveDateTime,
+    /// Last local wall time.
+    pub end_local: NaiveDateTime,
+    /// Centre of its located items.
+    pub centre: Option<(f64, f64)>,
+    /// The zone most of its items have.
+    pub zone: Option<Tz>,
+    /// Place name (from a [`PlaceNamer`]).
+    pub place: Option<String>,
+}
+
+impl Event {
+    /// "Sun 10 Mar 2024 10:00–14:30, Tokyo" (a span over several days shows both dates).
+    pub fn title(&self) -> String {
+        let a = self.start_local;
+        let b = self.end_local;
+        let span = if a.date() == b.date() {
+            format!(
+                "{} {}–{}",
+                a.format("%a %-d %b %Y"),
+                a.format("%H:%M"),
+                b.format("%H:%M")
+            )
+        } else {
+            format!(
+                "{} – {}",
+                a.format("%a %-d %b %Y %H:%M"),
+                b.format("%a %-d %b %H:%M")
+            )
+        };
+        match &self.place {
+            Some(p) => format!("{span}, {p}"),
+            None => span,
+        }
+    }
+}
+
+/// A trip: a run of events away from home.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trip {
+    /// Index of its first event in [`Timeline::events`].
+    pub first_event: usize,
+    /// Number of events.
+    pub events: usize,
+    /// First instant.
+    pub start: DateTime<Utc>,
+    /// Last instant.
+    pub end: DateTime<Utc>,
+    /// First local date.
+    pub start_date: NaiveDate,
+    /// Last local date.
+    pub end_date: NaiveDate,
+    /// Farthest event centre from home (km).
+    pub max_km: f64,
+    /// Places visited, in order, without repeats.
+    pub places: Vec<String>,
+}
+
+/// A camera whose clock looks off, with the proposed fix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockOffset {
+    /// The camera (index into [`Timeline::cameras`]).
+    pub camera: u32,
+    /// The estimate and its evidence (pair indices are item indices: camera item, reference
+    /// item).
+    pub shift: ClockShift,
+    /// The camera's items the shift applies to (item indices).
+    pub items: Vec<usize>,
+}
+
+/// The built timeline.
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    /// Items, in the order pushed.
+    pub entries: Vec<Entry>,
+    /// Camera names.
+    pub cameras: Vec<String>,
+    /// Dated items (indices into `entries`) sorted by UTC instant.
+    pub order: Vec<u32>,
+    /// Items with no time at all.
+    pub undated: Vec<usize>,
+    /// Counts per local day / month / year.
+    pub calendar: Calendar,
+    /// Events, in time order.
+    pub events: Vec<Event>,
+    /// The home location used for trips.
+    pub home: Option<(f64, f64)>,
+    /// Trips, in time order.
+    pub trips: Vec<Trip>,
+    /// Cameras whose clocks look off.
+    pub clock_offsets: Vec<ClockOffset>,
+}
+
+fn secs(t: NaiveDateTime) -> i64 {
+    t.and_utc().timestamp()
+}
+
+impl Timeline {
+    /// A builder.
+    pub fn builder(opts: TimelineOptions) -> Builder {
+        Builder::new(opts)
+    }
+
+    fn build(b: Builder) -> Timeline {
+        let opts = &b.opts;
+        let mut times: Vec<Option<ResolvedTime>> = b
+            .facts
+            .par_iter()
+            .with_min_len(4096)
+            .map(|f| resolve_facts(f, &opts.resolve))
+            .collect();
+        let clock_offsets = detect_clocks(&b, &times);
+        lend_neighbour_zones(&b, &mut times);
+        let entries: Vec<Entry> = times
+            .iter()
+            .zip(&b.facts)
+            .zip(&b.cams)
+            .map(|((t, f), c)| Entry {
+                time: *t,
+                camera: *c,
+                gps: f.gps,
+            })
+            .collect();
+        let mut keyed: Vec<(i64, u32, u32)> = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                let t = e.time?;
+                Some((
+                    t.utc.timestamp(),
+                    t.utc.timestamp_subsec_millis(),
+                    u32::try_from(i).ok()?,
+                ))
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        let order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
+        let undated = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.time.is_none())
+            .map(|(i, _)| i)
+            .collect();
+        let calendar = calendar(
+            entries
+                .iter()
+                .filter_map(|e| e.time.map(|t| t.local.date())),
+        );
+        let mut tl = Timeline {
+            entries,
+            cameras: b.cameras.clone(),
+            order,
+            undated,
+            calendar,
+            events: Vec::new(),
+            home: None,
+            trips: Vec::new(),
+            clock_offsets,
+        };
+        tl.events = tl.segment_events(&opts.events);
+        tl.home = opts.home.or_else(|| tl.infer_home());
+        tl.trips = tl.find_trips(opts);
+        tl
+    }
+
+    fn segment_events(&self, eo: &EventOptions) -> Vec<Event> {
+        let ts: Vec<i64> = keyed_times(self);
+        let gps: Vec<Option<(f64, f64)>> = self
+            .order
+            .iter()
+            .map(|&i| self.entries.get(i as usize).and_then(|e| e.gps))
+            .collect();
+        let cuts = segment(&ts, &gps, eo);
+        let mut bounds = Vec::with_capacity(cuts.len() + 2);
+        bounds.push(0);
+        bounds.extend(cuts);
+        bounds.push(self.order.len());
+        bounds
+            .windows(2)
+            .filter(|w| w[1] > w[0])
+            .filter_map(|w| self.make_event(w[0], w[1]))
+            .collect()
+    }
+
+    fn make_event(&self, a: usize, b: usize) -> Option<Event> {
+        let items = self.order.get(a..b)?;
+        let entry = |i: &u32| self.entries.get(*i as usize);
+        let first = entry(items.first()?)?.time?;
+        let last = entry(items.last()?)?.time?;
+        let (mut start_local, mut end_local) = (first.local, first.local);
+        let mut zones: HashMap<Tz, usize> = HashMap::new();
+        for e in items.iter().filter_map(entry) {
+            if let Some(t) = e.time {
+                start_local = start_local.min(t.local);
+                end_local = end_local.max(t.local);
+                if let Some(z) = t.zone {
+                    *zones.entry(z).or_default() += 1;
+                }
+            }
+        }
+        let zone = zones
+            .into_iter()
+            .max_by_key(|(z, n)| (*n, z.name()))
+            .map(|(z, _)| z);
+        Some(Event {
+            first: a,
+            len: b - a,
+            start: first.utc,
+            end: last.utc,
+            start_local,
+            end_local,
+            centre: centroid(items.iter().filter_map(|i| entry(i)?.gps)),
+            zone,
+            place: zone.and_then(zone_city),
+        })
+    }
+
+    /// The item indices of an event.
+    pub fn event_items(&self, e: &Event) -> &[u32] {
+        self.order.get(e.first..e.first + e.len).unwrap_or(&[])
+    }
+
+    /// Names events and trips with a place namer (replacing the zone-city names).
+    pub fn name_places(&mut self, namer: &dyn PlaceNamer) {
+        for e in &mut self.events {
+            if let Some((lat, lon)) = e.centre {
+                if let Some(n) = namer.name(lat, lon) {
+                    e.place = Some(n);
+                }
+            }
+        }
+        let events = &self.events;
+        for t in &mut self.trips {
+            t.places = trip_places(
+                events
+                    .get(t.first_event..t.first_event + t.events)
+                    .unwrap_or(&[]),
+            );
+        }
+    }
+
+    /// The place seen on the most distinct local days (half-degree cells, about 50 km).
+    fn infer_home(&self) -> Option<(f64, f64)> {
+        let mut cell_days: Vec<((i32, i32), i32)> = self
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let (lat, lon) = e.gps?;
+                let t = e.time?;
+                Some((cell(lat, lon), t.local.date().num_days_from_ce()))
+            })
+            .collect();
+        cell_days.par_sort_unstable();
+        cell_days.dedup();
+        let best = cell_days
+            .chunk_by(|a, b| a.0 == b.0)
+            .max_by_key(|g| g.len())
+            .and_then(|g| g.first())?
+            .0;
+        centroid(
+            self.entries
+                .iter()
+                .filter_map(|e| e.gps)
+                .filter(|&(lat, lon)| cell(lat, lon) == best),
+        )
+    }
+
+    fn find_trips(&self, opts: &TimelineOptions) -> Vec<Trip> {
+        let Some(home) = self.home else {
+            return Vec::new();
+        };
+        let home_zone = zone::ZoneFinder::global().and_then(|f| f.zone_at(home.0, home.1));
+        // Away: located far from home; unlocated events with a zone other than home's count as
+        // away too, others are unknown and neither start nor end a trip.
+        let away: Vec<Option<bool>> = self
+            .events
+            .iter()
+            .map(|e| match e.centre {
+                Some(c) => Some(haversine_km(home, c) > opts.home_radius_km),
+                None => match (e.zone, home_zone) {
+                    (Some(z), Some(h)) if z != h => Some(true),
+                    _ => None,
+                },
+            })
+            .collect();
+        let mut trips = Vec::new();
+        let mut cur: Option<(usize, usize)> = None; // first and last away event
+        let close = |cur: (usize, usize), trips: &mut Vec<Trip>| {
+            if let Some(t) = self.make_trip(cur.0, cur.1, home) {
+                trips.push(t);
+            }
+        };
+        for (i, a) in away.iter().enumerate() {
+            match a {
+                Some(true) => {
+                    cur = match cur {
+                        Some((f, l)) => {
+                            let gap = self
+                                .events
+                                .get(i)
+                                .zip(self.events.get(l))
+                                .map_or(0, |(e, p)| (e.start - p.end).num_seconds());
+                            if gap > opts.trip_max_gap_s {
+                                close((f, l), &mut trips);
+                                Some((i, i))
+                            } else {
+                                Some((f, i))
+                            }
+                        }
+                        None => Some((i, i)),
+                    }
+                }
+                Some(false) => {
+                    if let Some(c) = cur.take() {
+                        close(c, &mut trips);
+                    }
+                }
+                None => {}
+            }
+        }
+        if let Some(c) = cur {
+            close(c, &mut trips);
+        }
+        trips
+    }
+
+    fn make_trip(&self, f: usize, l: usize, home: (f64, f64)) -> Option<Trip> {
+        let evs = self.events.get(f..=l)?;
+        let (a, b) = (evs.first()?, evs.last()?);
+        Some(Trip {
+            first_event: f,
+            events: l - f + 1,
+            start: a.start,
+            end: b.end,
+            start_date: a.start_local.date(),
+            end_date: b.end_local.date(),
+            max_km: evs
+                .iter()
+                .filter_map(|e| e.centre)
+                .map(|c| haversine_km(home, c))
+                .fold(0.0, f64::max),
+            places: trip_places(evs),
+        })
+    }
+
+    /// Counts of items by [`TimeSource`] and [`Confidence`] (for reports).
+    pub fn source_counts(&self) -> Vec<(TimeSource, Confidence, usize)> {
+        let mut m: HashMap<(TimeSource, Confidence), usize> = HashMap::new();
+        for t in self.entries.iter().filter_map(|e| e.time) {
+            *m.entry((t.source, t.confidence)).or_default() += 1;
+        }
+        let mut v: Vec<_> = m.into_iter().map(|((s, c), n)| (s, c, n)).collect();
+        v.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        v
+    }
+}
+
+fn keyed_times(tl: &Timeline) -> Vec<i64> {
+    tl.order
+        .iter()
+        .map(|&i| {
+            tl.entries
+                .get(i as usize)
+                .and_then(|e| e.time)
+                .map_or(0, |t| t.utc.timestamp())
+        })
+        .collect()
+}
+
+fn trip_places(evs: &[Event]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in evs.iter().filter_map(|e| e.place.as_ref()) {
+        if !out.contains(p) {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+fn cell(lat: f64, lon: f64) -> (i32, i32) {
+    ((lat * 2.0).floor() as i32, (lon * 2.0).floor() as i32)
+}
+
+/// Whether an item had a wall time but nothing to place it (rule 4 applies).
+fn wants_zone(t: &ResolvedTime) -> bool {
+    !t.has_offset_evidence() && t.source != TimeSource::FileTime
+}
+
+/// Rule 4: an item without zone evidence takes the zone of the nearest item with one, within the
+/// neighbour window — of the same camera first (inferred), else of any device (guess). Wall-clock
+/// items are matched on wall time (a camera and a phone at the same place read the same clock);
+/// UTC-only items on UTC.
+fn lend_neighbour_zones(b: &Builder, times: &mut [Option<ResolvedTime>]) {
+    let window = b.opts.neighbour_window_s;
+    // Reference items keyed by wall time and by UTC.
+    let mut by_local: Vec<(i64, u32)> = Vec::new();
+    let mut by_utc: Vec<(i64, u32)> = Vec::new();
+    for (i, t) in times.iter().enumerate() {
+        let Some(t) = t else { continue };
+        if t.has_offset_evidence() {
+            let Ok(i) = u32::try_from(i) else { continue };
+            by_local.push((secs(t.local), i));
+            by_utc.push((t.utc.timestamp(), i));
+        }
+    }
+    if by_local.is_empty() {
+        return;
+    }
+    by_local.sort_unstable();
+    by_utc.sort_unstable();
+    let mut per_cam_local: HashMap<u32, Vec<(i64, u32)>> = HashMap::new();
+    let mut per_cam_utc: HashMap<u32, Vec<(i64, u32)>> = HashMap::new();
+    for &(s, i) in &by_local {
+        if let Some(Some(c)) = b.cams.get(i as usize) {
+            per_cam_local.entry(*c).or_default().push((s, i));
+        }
+    }
+    for &(s, i) in &by_utc {
+        if let Some(Some(c)) = b.cams.get(i as usize) {
+            per_cam_utc.entry(*c).or_default().push((s, i));
+        }
+    }
+    let nearest = |v: &[(i64, u32)], s: i64| -> Option<u32> {
+        let k = v.partition_point(|x| x.0 < s);
+        [k.checked_sub(1), Some(k)]
+            .into_iter()
+            .flatten()
+            .filter_map(|j| v.get(j))
+            .filter(|x| (x.0 - s).abs() <= window)
+            .min_by_key(|x| (x.0 - s).abs())
+            .map(|x| x.1)
+    };
+    let snapshot: Vec<Option<ResolvedTime>> = times.to_vec();
+    for (i, slot) in times.iter_mut().enumerate() {
+        let Some(t) = slot else { continue };
+        if !wants_zone(t) {
+            continue;
+        }
+        let facts = b.facts.get(i);
+        let has_wall = facts.is_some_and(|f| {
+            f.local.is_some_and(|l| l.offset.is_none()) || t.source == TimeSource::NoZone
+        }) || t.source == TimeSource::HomeZone;
+        let cam = b.cams.get(i).copied().flatten();
+        let (key, same, any) = if has_wall {
+            (
+                secs(t.local),
+                cam.and_then(|c| per_cam_local.get(&c)),
+                &by_local,
+            )
+        } else {
+            (
+                t.utc.timestamp(),
+                cam.and_then(|c| per_cam_utc.get(&c)),
+                &by_utc,
+            )
+        };
+        let (nb, same_cam) = match same.and_then(|v| nearest(v, key)) {
+            Some(n) => (n, true),
+            None => match nearest(any, key) {
+                Some(n) => (n, false),
+                None => continue,
+            },
+        };
+        let Some(Some(r)) = snapshot.get(nb as usize) else {
+            continue;
+        };
+        let conf = if same_cam {
+            Confidence::Inferred
+        } else {
+            Confidence::Guess
+        };
+        *slot = Some(if has_wall {
+            let off = match r.zone {
+                Some(z) => zone::offset_for_local(z, t.local, None).0,
+                None => r.offset,
+            };
+            ResolvedTime::from_local(t.local, off, r.zone, TimeSource::Neighbour, conf)
+        } else {
+            let off = match r.zone {
+                Some(z) => zone::offset_at(z, t.utc),
+                None => r.offset,
+            };
+            ResolvedTime::from_utc(t.utc, off, r.zone, TimeSource::Neighbour, conf)
+        });
+    }
+}
+
+/// Cameras with mostly unplaced wall times, compared with the devices whose zone is known.
+fn detect_clocks(b: &Builder, times: &[Option<ResolvedTime>]) -> Vec<ClockOffset> {
+    let n_cams = b.cameras.len();
+    let mut placed = vec![0usize; n_cams];
+    let mut total = vec![0usize; n_cams];
+    for (t, c) in times.iter().zip(&b.cams) {
+        if let (Some(t), Some(c)) = (t, c) {
+            if let Some(x) = total.get_mut(*c as usize) {
+                *x += 1;
+            }
+            if t.has_offset_evidence() {
+                if let Some(x) = placed.get_mut(*c as usize) {
+                    *x += 1;
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for cam in 0..n_cams {
+        let (p, n) = (placed[cam], total[cam]);
+        if n < b.opts.clock.min_matches || p * 2 >= n {
+            continue; // a reference device, or too few items
+        }
+        let Ok(cam32) = u32::try_from(cam) else {
+            continue;
+        };
+        let mut mine: Vec<(i64, usize)> = Vec::new();
+        let mut refs: Vec<(i64, usize)> = Vec::new();
+        for (i, (t, c)) in times.iter().zip(&b.cams).enumerate() {
+            let Some(t) = t else { continue };
+            if *c == Some(cam32) {
+                if !t.has_offset_evidence() && t.source != TimeSource::FileTime {
+                    mine.push((secs(t.local), i));
+                }
+            } else if t.has_offset_evidence() {
+                refs.push((secs(t.local), i));
+            }
+        }
+        mine.sort_unstable();
+        refs.sort_unstable();
+        let ms: Vec<i64> = mine.iter().map(|x| x.0).collect();
+        let rs: Vec<i64> = refs.iter().map(|x| x.0).collect();
+        if let Some(mut s) = estimate_shift(&ms, &rs, &b.opts.clock) {
+            s.pairs = s
+                .pairs
+                .iter()
+                .filter_map(|&(a, r)| Some((mine.get(a)?.1, refs.get(r)?.1)))
+                .collect();
+            out.push(ClockOffset {
+                camera: cam32,
+                shift: s,
+                items: mine.iter().map(|x| x.1).collect(),
+            });
+        }
+    }
+    out
+}
