@@ -169,7 +169,15 @@ impl Lcg {
 #[test]
 fn mutated_corpus_files_never_panic() {
     let Some(root) = corpus() else { return };
-    let mut rng = Lcg(0x5eed);
+    // ALBUMEN_FUZZ_ROUNDS raises the mutations per file for a longer fuzzing session.
+    let rounds: usize = std::env::var("ALBUMEN_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let mut rng = Lcg(std::env::var("ALBUMEN_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5eed));
     let mut by_ext: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for e in walk(&root) {
         let ext = e
@@ -188,7 +196,7 @@ fn mutated_corpus_files_never_panic() {
     for files in by_ext.values() {
         for f in files.iter().take(3) {
             let Ok(orig) = std::fs::read(f) else { continue };
-            for i in 0..40 {
+            for i in 0..rounds {
                 let mut b = orig.clone();
                 match i % 4 {
                     0 => b.truncate((rng.next() as usize) % (b.len() + 1)),
