@@ -9,7 +9,7 @@ use crate::geo::haversine_km;
 /// - it is at least [`min_gap_s`](Self::min_gap_s) and its logarithm exceeds the mean
 ///   logarithm of the gaps around it (±[`window`](Self::window) gaps) by
 ///   [`log_factor`](Self::log_factor) — the adaptive rule of Platt et al.'s PhotoTOC (2002):
-///   a 40-minute pause splits a burst-a-minute party but not a walk shot every half hour, or
+///   an hour's pause splits a burst-a-minute party but not a walk shot every half hour, or
 /// - the two items' GPS positions (the last known within the event) are more than
 ///   [`split_km`](Self::split_km) apart.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,7 +30,7 @@ pub struct EventOptions {
 impl Default for EventOptions {
     fn default() -> Self {
         EventOptions {
-            min_gap_s: 20 * 60,
+            min_gap_s: 45 * 60,
             max_gap_s: 6 * 3600,
             window: 10,
             log_factor: 17f64.ln(),
@@ -119,12 +119,14 @@ mod tests {
     #[test]
     fn a_pause_splits_a_dense_party_but_not_a_sparse_walk() {
         let o = EventOptions::default();
-        // A party: a photo a minute for an hour, a 40-minute pause, another hour.
+        // A party: a photo a minute for an hour, a 50-minute pause, another hour.
         let mut party: Vec<i64> = (0..60).map(|i| i * 60).collect();
-        party.extend((0..60).map(|i| 3600 + 2400 + i * 60));
+        party.extend((0..60).map(|i| 3600 + 3000 + i * 60));
         assert_eq!(segment(&party, &[], &o), vec![60]);
-        // A walk: a photo every 30-40 minutes for a day: one event.
-        let walk: Vec<i64> = (0..16).map(|i| i * 2100 + (i % 3) * 300).collect();
+        // A walk: a photo every 45-60 minutes for a day: one event (a fixed 45-minute gap would
+        // cut it everywhere).
+        let walk: Vec<i64> = (0..12).map(|i| i * 3000 + (i % 2) * 120).collect();
+        assert_eq!(segment_fixed_gap(&walk, 45 * 60).len(), 11);
         assert!(segment(&walk, &[], &o).is_empty());
     }
 

@@ -36,9 +36,11 @@
 
 pub mod clock;
 mod error;
+pub mod eval;
 pub mod events;
 pub mod geo;
 pub mod resolve;
+pub mod synth;
 mod timeline;
 pub mod zone;
 

@@ -131,7 +131,7 @@ pub fn offset_at(tz: Tz, utc: DateTime<Utc>) -> FixedOffset {
 
 /// `local - offset` as a UTC instant (saturating at chrono's range, which file data cannot reach
 /// through the reader's validated dates).
-pub(crate) fn utc_of(local: NaiveDateTime, offset: FixedOffset) -> DateTime<Utc> {
+pub fn utc_of(local: NaiveDateTime, offset: FixedOffset) -> DateTime<Utc> {
     let secs = i64::from(offset.local_minus_utc());
     local
         .checked_sub_signed(Duration::seconds(secs))
@@ -140,7 +140,7 @@ pub(crate) fn utc_of(local: NaiveDateTime, offset: FixedOffset) -> DateTime<Utc>
 }
 
 /// `utc + offset` as a local wall time.
-pub(crate) fn local_of(utc: DateTime<Utc>, offset: FixedOffset) -> NaiveDateTime {
+pub fn local_of(utc: DateTime<Utc>, offset: FixedOffset) -> NaiveDateTime {
     utc.with_timezone(&offset).naive_local()
 }
 

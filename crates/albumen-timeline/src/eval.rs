@@ -1,0 +1,133 @@
+//! The event-segmentation evaluation on [`crate::synth`] years, shared by `examples/eval.rs` and
+//! the test that holds a floor under it.
+
+use crate::events::{segment, segment_fixed_gap, EventOptions};
+use crate::synth::{boundary_score, ids_from_boundaries, synthetic_year, Score, SynthItem};
+use crate::{Builder, Timeline, TimelineOptions};
+
+/// One row of the evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// What was run.
+    pub method: String,
+    /// Mean score over the seeds.
+    pub score: Score,
+}
+
+/// The result of [`evaluate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Items over all seeds.
+    pub items: usize,
+    /// True events over all seeds.
+    pub events: usize,
+    /// Items whose resolved instant is the true one (to the second).
+    pub resolved_exactly: usize,
+    /// Rows: the timeline's segmentation first, then ablations and the fixed-gap baselines.
+    pub rows: Vec<Row>,
+}
+
+fn mean(scores: &[Score]) -> Score {
+    let n = scores.len().max(1) as f64;
+    Score {
+        precision: scores.iter().map(|s| s.precision).sum::<f64>() / n,
+        recall: scores.iter().map(|s| s.recall).sum::<f64>() / n,
+        f1: scores.iter().map(|s| s.f1).sum::<f64>() / n,
+        events: scores.iter().map(|s| s.events).sum(),
+    }
+}
+
+/// Predicted event id of each item (in the synthetic, true-time order) from cuts made on the
+/// timeline's order.
+fn ids_in_truth_order(tl: &Timeline, cuts: &[usize]) -> Vec<u32> {
+    let by_order = ids_from_boundaries(tl.order.len(), cuts);
+    let mut ids = vec![u32::MAX; tl.entries.len()];
+    for (pos, &item) in tl.order.iter().enumerate() {
+        if let (Some(slot), Some(&id)) = (ids.get_mut(item as usize), by_order.get(pos)) {
+            *slot = id;
+        }
+    }
+    ids
+}
+
+/// Runs the evaluation over `seeds` synthetic years.
+pub fn evaluate(seeds: &[u64]) -> Report {
+    let fixed_gaps = [30 * 60, 45 * 60, 3600, 90 * 60, 2 * 3600];
+    let mut per_method: Vec<(String, Vec<Score>)> = Vec::new();
+    let mut push = |name: String, s: Score| match per_method.iter_mut().find(|(n, _)| *n == name) {
+        Some((_, v)) => v.push(s),
+        None => per_method.push((name, vec![s])),
+    };
+    let (mut items, mut events, mut exact) = (0, 0, 0);
+    for &seed in seeds {
+        let year: Vec<SynthItem> = synthetic_year(seed, 2024);
+        let truth: Vec<u32> = year.iter().map(|i| i.event).collect();
+        items += year.len();
+        events += {
+            let mut t = truth.clone();
+            t.dedup();
+            t.len()
+        };
+        let mut b = Builder::new(TimelineOptions::default());
+        for it in &year {
+            b.push(it.facts, Some(it.camera));
+        }
+        let tl = b.build();
+        exact += tl
+            .entries
+            .iter()
+            .zip(&year)
+            .filter(|(e, y)| e.time.is_some_and(|t| t.utc == y.utc))
+            .count();
+        // The timeline's own events.
+        let mut cuts = Vec::new();
+        for e in tl.events.iter().skip(1) {
+            cuts.push(e.first);
+        }
+        push(
+            "adaptive gap + distance (timeline)".into(),
+            boundary_score(&truth, &ids_in_truth_order(&tl, &cuts)),
+        );
+        let ts: Vec<i64> = tl
+            .order
+            .iter()
+            .map(|&i| {
+                tl.entries
+                    .get(i as usize)
+                    .and_then(|e| e.time)
+                    .map_or(0, |t| t.utc.timestamp())
+            })
+            .collect();
+        let gps: Vec<Option<(f64, f64)>> = tl
+            .order
+            .iter()
+            .map(|&i| tl.entries.get(i as usize).and_then(|e| e.gps))
+            .collect();
+        let no_dist = EventOptions::default().split_km(f64::INFINITY);
+        push(
+            "adaptive gap only (no distance)".into(),
+            boundary_score(
+                &truth,
+                &ids_in_truth_order(&tl, &segment(&ts, &gps, &no_dist)),
+            ),
+        );
+        for g in fixed_gaps {
+            push(
+                format!("fixed gap {} min (baseline)", g / 60),
+                boundary_score(&truth, &ids_in_truth_order(&tl, &segment_fixed_gap(&ts, g))),
+            );
+        }
+    }
+    Report {
+        items,
+        events,
+        resolved_exactly: exact,
+        rows: per_method
+            .into_iter()
+            .map(|(method, v)| Row {
+                method,
+                score: mean(&v),
+            })
+            .collect(),
+    }
+}
