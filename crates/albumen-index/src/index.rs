@@ -82,8 +82,11 @@ pub struct Summary {
     pub files: u64,
     /// Items by kind (`photo`, `raw`, `video`, `motion-photo`, `live-photo`).
     pub items: BTreeMap<String, u64>,
-    /// Rows in `pairs`.
+    /// Rows in `pairs` (Live Photo still + video, paired by `albumen-live`).
     pub pairs: u64,
+    /// What else the pairing found: `orphan-stills` (a content identifier no video has),
+    /// `orphan-videos`, `conflicts` (one identifier on files that cannot all be paired).
+    pub pairing: BTreeMap<String, u64>,
     /// Files whose metadata could not be read, by reason.
     pub errors: BTreeMap<String, u64>,
 }
@@ -218,6 +221,9 @@ impl Index {
                 }
                 "error" => {
                     s.errors.insert(key, n);
+                }
+                "pairing" => {
+                    s.pairing.insert(key, n);
                 }
                 _ => {}
             }
@@ -440,15 +446,9 @@ impl Index {
             )
             .map_err(&dberr)?;
         if touched || stats_missing {
-            if report.deleted > 0 {
-                tx.execute(
-                    "DELETE FROM pairs WHERE library_id = ?1 AND (still_file_id NOT IN \
-                     (SELECT id FROM files) OR video_file_id NOT IN (SELECT id FROM files))",
-                    [library_id],
-                )
-                .map_err(&dberr)?;
-            }
-            refresh_stats(&tx, library_id).map_err(&dberr)?;
+            let ps = crate::pairs::rebuild_pairs(&tx, library_id).map_err(&dberr)?;
+            log::debug!("pairs: {:?}", t_walk.elapsed());
+            refresh_stats(&tx, library_id, &ps).map_err(&dberr)?;
         }
         let errors: u64 = report.errors.values().sum();
         tx.execute(
@@ -546,7 +546,11 @@ fn detect_moves(c: &Connection, library_id: i64, run_id: i64) -> rusqlite::Resul
 }
 
 /// Recounts what a library holds into `library_stats` (the cached [`Summary`]).
-fn refresh_stats(c: &Connection, library_id: i64) -> rusqlite::Result<()> {
+fn refresh_stats(
+    c: &Connection,
+    library_id: i64,
+    ps: &crate::pairs::PairStats,
+) -> rusqlite::Result<()> {
     c.execute(
         "DELETE FROM library_stats WHERE library_id = ?1",
         [library_id],
@@ -560,6 +564,20 @@ fn refresh_stats(c: &Connection, library_id: i64) -> rusqlite::Result<()> {
            WHERE library_id = ?1 AND error_reason IS NOT NULL GROUP BY error_reason",
         [library_id],
     )?;
+    let mut st = c.prepare(
+        "INSERT INTO library_stats (library_id, what, key, n) VALUES (?1, 'pairing', ?2, ?3)",
+    )?;
+    st.execute(params![
+        library_id,
+        "orphan-stills",
+        ps.orphan_stills as i64
+    ])?;
+    st.execute(params![
+        library_id,
+        "orphan-videos",
+        ps.orphan_videos as i64
+    ])?;
+    st.execute(params![library_id, "conflicts", ps.conflicts as i64])?;
     Ok(())
 }
 

@@ -45,6 +45,7 @@
 mod error;
 mod index;
 mod options;
+mod pairs;
 mod progress;
 mod record;
 mod schema;

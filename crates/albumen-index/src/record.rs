@@ -5,7 +5,10 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
+use std::time::SystemTime;
+
 use albumen_meta::{CaptureTime, Format, Metadata};
+use albumen_timeline::ResolveOptions;
 use chrono::SecondsFormat;
 
 /// Columns of `files` that come from reading the file (not from `stat`).
@@ -33,6 +36,14 @@ pub(crate) struct Content {
     pub motion_photo: bool,
     pub rating: Option<i8>,
     pub bytes_read: Option<u64>,
+    /// The capture time resolved by `albumen-timeline` (UTC instant, local time, offset, zone,
+    /// rule, confidence).
+    pub time_utc: Option<String>,
+    pub time_local: Option<String>,
+    pub time_offset_s: Option<i32>,
+    pub time_zone: Option<&'static str>,
+    pub time_source: Option<&'static str>,
+    pub time_confidence: Option<&'static str>,
     pub hash: Option<[u8; 32]>,
     /// Short machine-readable reason when the metadata could not be read.
     pub error_reason: Option<&'static str>,
@@ -54,8 +65,14 @@ pub(crate) fn kind_of(format: Format, meta: &Metadata) -> &'static str {
 }
 
 impl Content {
-    /// The columns of a successfully read file.
-    pub(crate) fn from_metadata(meta: &Metadata) -> Self {
+    /// The columns of a successfully read file; `mtime` is the file's modification time (the
+    /// timeline's last resort).
+    pub(crate) fn from_metadata(
+        meta: &Metadata,
+        mtime: Option<SystemTime>,
+        time_opts: &ResolveOptions,
+    ) -> Self {
+        let resolved = albumen_timeline::resolve(meta, mtime, time_opts);
         let format = meta.format.unwrap_or(Format::Unknown);
         let (capture_kind, capture_local, capture_utc, capture_offset_s, capture_source) =
             match &meta.capture {
@@ -103,6 +120,12 @@ impl Content {
             motion_photo: meta.motion_photo.is_some(),
             rating: meta.rating.map(|r| r.get()),
             bytes_read: Some(meta.bytes_read),
+            time_utc: resolved.map(|t| t.utc.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            time_local: resolved.map(|t| t.local.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+            time_offset_s: resolved.map(|t| t.offset.local_minus_utc()),
+            time_zone: resolved.and_then(|t| t.zone).map(|z| z.name()),
+            time_source: resolved.map(|t| t.source.name()),
+            time_confidence: resolved.map(|t| t.confidence.name()),
             hash: None,
             error_reason: None,
             error: None,

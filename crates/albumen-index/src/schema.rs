@@ -91,6 +91,12 @@ CREATE TABLE IF NOT EXISTS files (
   motion_photo     INTEGER NOT NULL DEFAULT 0,
   rating           INTEGER,
   bytes_read       INTEGER,
+  time_utc         TEXT,
+  time_local       TEXT,
+  time_offset_s    INTEGER,
+  time_zone        TEXT,
+  time_source      TEXT,
+  time_confidence  TEXT,
   hash             BLOB,
   error_reason     TEXT,
   error            TEXT,
@@ -107,14 +113,16 @@ CREATE TABLE IF NOT EXISTS pairs (
   still_file_id INTEGER NOT NULL REFERENCES files(id),
   video_file_id INTEGER NOT NULL REFERENCES files(id),
   method        TEXT NOT NULL,
-  confidence    REAL
+  confidence    REAL,
+  evidence      TEXT NOT NULL
 );
 CREATE VIEW IF NOT EXISTS items AS
   SELECT f.id AS id, f.library_id AS library_id,
          CASE WHEN p.video_file_id IS NOT NULL THEN 'live-photo'
               ELSE coalesce(f.kind, 'unreadable') END AS kind,
          f.id AS file_id, p.video_file_id AS video_file_id,
-         f.capture_local AS capture_local, f.capture_utc AS capture_utc
+         coalesce(f.time_utc, f.capture_utc) AS time_utc,
+         coalesce(f.time_local, f.capture_local) AS time_local
   FROM files f
   LEFT JOIN (SELECT still_file_id, min(video_file_id) AS video_file_id FROM pairs
              GROUP BY still_file_id) p ON p.still_file_id = f.id

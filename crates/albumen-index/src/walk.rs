@@ -142,6 +142,8 @@ fn bump(c: &AtomicU64) {
 }
 
 type LinkKey = (u64, u64, u64, i64);
+/// One hard-linked inode's content, read by whichever link comes first.
+type LinkCell = Arc<OnceLock<Option<Arc<Content>>>>;
 
 /// Everything the workers share during one walk.
 pub(crate) struct Walker<'a> {
@@ -158,10 +160,11 @@ pub(crate) struct Walker<'a> {
     /// Folders entered, by (device, inode), when following symlinks (loop guard).
     visited_inodes: Mutex<std::collections::HashSet<(u64, u64)>>,
     /// Content read once per (device, inode, size, mtime) for files with several hard links.
-    links: Mutex<HashMap<LinkKey, Arc<OnceLock<Option<Arc<Content>>>>>>,
+    links: Mutex<HashMap<LinkKey, LinkCell>>,
     readers: Mutex<Vec<Connection>>,
     /// Set when the writer has gone (it failed): stop sending.
     pub stopped: AtomicBool,
+    time_opts: albumen_timeline::ResolveOptions,
 }
 
 /// One media file found in a folder listing.
@@ -201,6 +204,11 @@ impl<'a> Walker<'a> {
             links: Mutex::new(HashMap::new()),
             readers: Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),
+            time_opts: {
+                let mut t = albumen_timeline::ResolveOptions::default();
+                t.no_gps_zone = !opts.gps_zones;
+                t
+            },
         }
     }
 
@@ -569,7 +577,12 @@ impl<'a> Walker<'a> {
     fn read(&self, path: &Path, stat: Stat) -> Option<Arc<Content>> {
         bump(&self.counters.read);
         let mut content = match albumen_meta::read_path(path) {
-            Ok(meta) => Content::from_metadata(&meta),
+            Ok(meta) => {
+                let mtime = u64::try_from(stat.mtime_ns)
+                    .ok()
+                    .map(|ns| std::time::UNIX_EPOCH + std::time::Duration::from_nanos(ns));
+                Content::from_metadata(&meta, mtime, &self.time_opts)
+            }
             Err(e) if record::meta_error_is_vanished(&e) => return None,
             Err(e) => Content::from_error(&e),
         };
@@ -595,5 +608,71 @@ impl<'a> Walker<'a> {
             Err(_) => {}
         }
         Some(Arc::new(content))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+    use std::sync::mpsc::sync_channel;
+
+    #[test]
+    fn a_file_deleted_between_listing_and_reading_is_skipped_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("keep.jpg"), b"\xff\xd8\xff\xd9").unwrap();
+        fs::write(dir.path().join("gone.jpg"), b"\xff\xd8\xff\xd9").unwrap();
+        let opts = ScanOptions::default();
+        let (tx, rx) = sync_channel(16);
+        let w = Walker::new(
+            &opts,
+            PathBuf::from("unused.db"),
+            HashMap::new(),
+            tx,
+            &NoProgress,
+        );
+        let (files, subdirs, complete) = w.list(dir.path());
+        assert_eq!((files.len(), subdirs.len(), complete), (2, 0, true));
+        // The file vanishes after the listing, before it is read.
+        fs::remove_file(dir.path().join("gone.jpg")).unwrap();
+        w.compare(dir.path(), files, complete);
+        let Walker { tx, counters, .. } = w;
+        drop(tx);
+        let msgs: Vec<Msg> = rx.iter().collect();
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        match &msgs[0] {
+            Msg::Upsert(row) => assert_eq!(row.name, b"keep.jpg"),
+            m => panic!("unexpected {m:?}"),
+        }
+        assert_eq!(counters.vanished.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_folder_that_vanished_is_reported_and_marked_incomplete() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = ScanOptions::default();
+        let (tx, rx) = sync_channel(16);
+        let w = Walker::new(
+            &opts,
+            PathBuf::from("unused.db"),
+            HashMap::new(),
+            tx,
+            &NoProgress,
+        );
+        let missing = dir.path().join("nope");
+        let (files, _, complete) = w.list(&missing);
+        assert!(files.is_empty() && !complete);
+        drop(w);
+        let msgs: Vec<Msg> = rx.iter().collect();
+        assert!(
+            matches!(
+                msgs.as_slice(),
+                [Msg::Error {
+                    reason: "vanished",
+                    ..
+                }]
+            ),
+            "{msgs:?}"
+        );
     }
 }

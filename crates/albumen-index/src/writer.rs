@@ -37,9 +37,10 @@ const INSERT: &str = "INSERT INTO files (library_id, dir_id, name, path, path_te
     mtime_ns, dev, inode, nlink, format, kind, capture_kind, capture_local, capture_utc, \
     capture_offset_s, capture_source, lat, lon, alt, make, model, lens, content_id, burst_id, \
     width, height, orientation, duration_s, motion_photo, rating, bytes_read, hash, \
-    error_reason, error, first_run, read_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+    error_reason, error, time_utc, time_local, time_offset_s, time_zone, time_source, \
+    time_confidence, first_run, read_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
     ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, \
-    ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?36)";
+    ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?42)";
 
 const UPDATE: &str = "UPDATE files SET size = ?2, mtime_ns = ?3, dev = ?4, inode = ?5, \
     nlink = ?6, format = ?7, kind = ?8, capture_kind = ?9, capture_local = ?10, \
@@ -47,7 +48,8 @@ const UPDATE: &str = "UPDATE files SET size = ?2, mtime_ns = ?3, dev = ?4, inode
     alt = ?16, make = ?17, model = ?18, lens = ?19, content_id = ?20, burst_id = ?21, \
     width = ?22, height = ?23, orientation = ?24, duration_s = ?25, motion_photo = ?26, \
     rating = ?27, bytes_read = ?28, hash = ?29, error_reason = ?30, error = ?31, \
-    read_run = ?32 WHERE id = ?1";
+    time_utc = ?32, time_local = ?33, time_offset_s = ?34, time_zone = ?35, time_source = ?36, \
+    time_confidence = ?37, read_run = ?38 WHERE id = ?1";
 
 /// Copies a row about to be deleted into `temp.gone`, for move detection at the end.
 pub(crate) const SAVE_GONE: &str = "INSERT INTO temp.gone (path_text, dev, inode, size, \
@@ -208,6 +210,12 @@ impl Writer {
                     hash,
                     c.error_reason,
                     c.error,
+                    c.time_utc,
+                    c.time_local,
+                    c.time_offset_s,
+                    c.time_zone,
+                    c.time_source,
+                    c.time_confidence,
                     self.run_id,
                 ])?;
             }
@@ -244,6 +252,12 @@ impl Writer {
                     hash,
                     c.error_reason,
                     c.error,
+                    c.time_utc,
+                    c.time_local,
+                    c.time_offset_s,
+                    c.time_zone,
+                    c.time_source,
+                    c.time_confidence,
                     self.run_id,
                 ])?;
             }
