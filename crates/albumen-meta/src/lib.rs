@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 mod detect;
+pub mod encode;
 mod error;
 mod exif;
 mod io;
