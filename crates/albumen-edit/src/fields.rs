@@ -2,7 +2,7 @@
 //! into a new EXIF block and a new XMP packet.
 
 use albumen_meta::{GpsPosition, Rating};
-use chrono::{Duration, FixedOffset, NaiveDateTime};
+use chrono::{FixedOffset, NaiveDateTime};
 
 use crate::edit::{fmt_exif_date, fmt_offset, parse_exif_date, parse_offset, Changes, Fields};
 use crate::edit::{TimeChange, TimeValue};
@@ -91,8 +91,7 @@ fn read_gps(b: &[u8], e: Endian, g: &tiff::Ifd) -> Option<GpsPosition> {
 
 /// Fields from an XMP packet.
 pub(crate) fn read_xmp(p: &Packet) -> Fields {
-    let mut f = Fields::default();
-    f.time = [
+    let time = [
         (NS_EXIF, "DateTimeOriginal"),
         (NS_PHOTOSHOP, "DateCreated"),
         (NS_XMP, "CreateDate"),
@@ -104,6 +103,10 @@ pub(crate) fn read_xmp(p: &Packet) -> Fields {
         subsec: d.frac,
         offset: d.zone,
     });
+    let mut f = Fields {
+        time,
+        ..Fields::default()
+    };
     let lat = p
         .text(NS_EXIF, "GPSLatitude")
         .and_then(|s| parse_xmp_coord(&s));
@@ -276,13 +279,11 @@ pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<V
                 }
             }
         }
-        Some(None) => {
-            if d.ifd0.get(tag::GPS_IFD).is_some() {
-                c0.remove.push(tag::GPS_IFD);
-                wipe_gps = true;
-            }
+        Some(None) if d.ifd0.get(tag::GPS_IFD).is_some() => {
+            c0.remove.push(tag::GPS_IFD);
+            wipe_gps = true;
         }
-        None => {}
+        Some(None) | None => {}
     }
     if let (Some(r), Some(_)) = (ch.rating, d.ifd0.get(tag::RATING)) {
         let v = r.get().max(0) as u16;
@@ -349,11 +350,6 @@ pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<V
 
 /// Patches the capture dates of a TIFF block in place, only where the new value has the same
 /// size (used inside raw files, which are never rewritten). Returns how many values changed.
-pub(crate) fn patch_dates_in_place(b: &mut [u8], t: &TimeChange) -> Result<usize> {
-    let d = tiff::dirs(b)?;
-    patch_dirs_dates(b, &d, t)
-}
-
 pub(crate) fn patch_dirs_dates(b: &mut [u8], d: &tiff::Dirs, t: &TimeChange) -> Result<usize> {
     let e = d.header.endian;
     let mut n = 0;
@@ -461,9 +457,7 @@ fn transform_xmp_date(s: &str, t: &TimeChange) -> Option<String> {
         d.local = t.local(d.local)?;
         d.seconds = true;
     }
-    if t.set.is_some() {
-        d.frac.clone_from(&t.subsec);
-    } else if t.subsec.is_some() {
+    if t.set.is_some() || t.subsec.is_some() {
         d.frac.clone_from(&t.subsec);
     }
     if t.offset.is_some() {
@@ -718,9 +712,6 @@ pub(crate) fn edit_xmp(
         None => Some(xmp::new_packet(&add)),
     }
 }
-
-#[allow(dead_code)]
-fn _unused(_: Duration) {}
 
 #[cfg(test)]
 mod tests {

@@ -23,13 +23,14 @@
 //! use albumen_edit::{apply, plan, Edit, Options};
 //! use albumen_meta::Rating;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! // A minimal JPEG: SOI, an Exif APP1 with one date, a scan, EOI.
-//! let tiff: &[u8] = b"II*\0\x08\0\0\0\x01\0\x32\x01\x02\0\x14\0\0\0\x1a\0\0\0\0\0\0\0\
-//!                    2020:01:02 03:04:05\0";
+//! // A minimal JPEG: SOI, an Exif APP1 (IFD0 -> Exif IFD -> DateTimeOriginal), a scan, EOI.
+//! let mut tiff: Vec<u8> = b"II*\0\x08\0\0\0\x01\0\x69\x87\x04\0\x01\0\0\0\x1a\0\0\0\0\0\0\0\
+//!     \x01\0\x03\x90\x02\0\x14\0\0\0\x2c\0\0\0\0\0\0\0".to_vec();
+//! tiff.extend_from_slice(b"2020:01:02 03:04:05\0");
 //! let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
 //! jpeg.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
 //! jpeg.extend_from_slice(b"Exif\0\0");
-//! jpeg.extend_from_slice(tiff);
+//! jpeg.extend_from_slice(&tiff);
 //! jpeg.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9]);
 //! let dir = tempfile::tempdir()?;
 //! let path = dir.path().join("a.jpg");

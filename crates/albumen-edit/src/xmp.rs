@@ -225,16 +225,12 @@ impl Packet {
                         stack.push((ns, local));
                     }
                 }
-                Event::Text(ref t) => {
-                    if cur.is_some() {
-                        let s = t.unescape().map_err(xerr)?;
-                        text_acc.push_str(&s);
-                    }
+                Event::Text(ref t) if cur.is_some() => {
+                    let s = t.unescape().map_err(xerr)?;
+                    text_acc.push_str(&s);
                 }
-                Event::CData(ref t) => {
-                    if cur.is_some() {
-                        text_acc.push_str(&String::from_utf8_lossy(t));
-                    }
+                Event::CData(ref t) if cur.is_some() => {
+                    text_acc.push_str(&String::from_utf8_lossy(t));
                 }
                 Event::End(_) => {
                     let depth = stack.len();

@@ -1,11 +1,11 @@
 //! ISO base media files: HEIF/AVIF images and QuickTime/MP4 movies.
 //!
-//! Both are written the same way: the box that holds the metadata (`meta` for HEIF, `moov` for
-//! movies) is rebuilt and appended at the end of the file, and its old copy is turned into a
-//! `free` box of the same size. Nothing else moves, so every absolute offset in the file (`iloc`
-//! extents into `mdat`, `stco`/`co64` chunk offsets) stays valid without being rewritten, and
-//! the sample data is byte-identical. New Exif/XMP item data goes into a new `mdat` box before
-//! the new `meta`.
+//! HEIF: the `meta` box is rebuilt in place (an `iloc` entry re-pointed for a changed Exif item;
+//! an XMP item added to `iinf`/`iloc`/`iref` when there is none); the new item data goes into a
+//! new `mdat` box at the end of the file. When `meta` grows, every `iloc` extent that pointed
+//! past it is moved by the same amount, so item data (in `mdat`) is byte-identical. (Turning the
+//! old `meta` into a `free` box and appending a new one was tried first: it avoids the offset
+//! fix-up, but exiftool then reports the `free` box's content as a new `QuickTime:Free` tag.)
 
 use super::Parts;
 use crate::error::{malformed, Error, Result};
@@ -17,12 +17,6 @@ pub(crate) struct Bx {
     pub start: usize,
     pub hdr: usize,
     pub end: usize,
-}
-
-impl Bx {
-    pub(crate) fn body(&self) -> std::ops::Range<usize> {
-        self.start + self.hdr..self.end
-    }
 }
 
 /// The boxes in `b[start..end]`.

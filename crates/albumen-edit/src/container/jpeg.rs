@@ -18,8 +18,6 @@ struct Seg {
 
 struct Layout {
     segs: Vec<Seg>,
-    /// Offset of the SOS marker; everything from here on is copied verbatim.
-    scan: usize,
 }
 
 fn layout(b: &[u8]) -> Result<Layout> {
@@ -41,7 +39,7 @@ fn layout(b: &[u8]) -> Result<Layout> {
             return malformed("JPEG segment", j);
         };
         if m == 0xDA {
-            return Ok(Layout { segs, scan: i });
+            return Ok(Layout { segs });
         }
         if m == 0xD9 {
             return malformed("JPEG without scan", i);

@@ -186,7 +186,7 @@ fn parse_iso6709(s: &str) -> Option<(f64, f64, Option<f64>)> {
 }
 
 fn fmt_iso6709(p: &albumen_meta::GpsPosition) -> String {
-    let mut s = format!("{:+09.6}{:+010.6}", p.lat, p.lon);
+    let mut s = format!("{:+010.6}{:+011.6}", p.lat, p.lon);
     if let Some(a) = p.alt {
         s.push_str(&format!("{a:+.3}"));
     }

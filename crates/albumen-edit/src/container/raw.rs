@@ -8,7 +8,6 @@
 //! parses as a plausible IFD; a date is only patched where the old string parses as an EXIF date.
 
 use crate::edit::{parse_exif_date, parse_offset, Fields, TimeChange, TimeValue};
-use crate::error::Result;
 use crate::fields;
 use crate::tiff::{self, tag};
 
@@ -90,8 +89,4 @@ pub(crate) fn sidecar_path(path: &std::path::Path) -> std::path::PathBuf {
         .into_iter()
         .find(|p| p.is_file())
         .unwrap_or_else(|| std::path::PathBuf::from(full))
-}
-
-pub(crate) fn _unused() -> Result<()> {
-    Ok(())
 }

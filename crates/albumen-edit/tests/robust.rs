@@ -1,0 +1,236 @@
+//! Hostile and failing inputs: corrupt or truncated files never panic and, when refused, are left
+//! byte-identical; unsupported formats fail cleanly; a file that changes between reading and
+//! replacing is not overwritten.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use albumen_edit::{apply, plan, Edit, Error, Options};
+use albumen_meta::{GpsPosition, Rating};
+
+fn corpus() -> Option<PathBuf> {
+    let p = std::env::var_os("ALBUMEN_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        println!("skipped: no corpus at {} (set ALBUMEN_CORPUS)", p.display());
+        None
+    }
+}
+
+fn edits() -> Vec<Edit> {
+    vec![
+        Edit::ShiftTime(chrono::Duration::minutes(90)),
+        Edit::SetGps(GpsPosition::new(48.858370, 2.294481, Some(30.0)).unwrap()),
+        Edit::SetRating(Rating::new(4).unwrap()),
+        Edit::AddKeyword("albumen-bar".into()),
+        Edit::SetTitle("t".into()),
+    ]
+}
+
+/// xorshift, deterministic.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const SEEDS: &[&str] = &[
+    "metadata-extractor-images/jpg/Apple iPhone 4.jpg",
+    "metadata-extractor-images/jpg/Canon EOS 20D (2).jpg",
+    "metadata-extractor-images/heic/IMG_1034.heic",
+    "metadata-extractor-images/webp/HTC Desire.webp",
+    "metadata-extractor-images/tif/Issue 16.tif",
+    "metadata-extractor-images/mov/with-gps.mov",
+    "exiftool-samples/CanonRaw.cr3",
+    "exiftool-samples/Panasonic.rw2",
+    "exiftool-samples/FujiFilm.raf",
+];
+
+#[test]
+fn mutated_files_never_panic_and_refusals_leave_them_untouched() {
+    let Some(root) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let (mut tried, mut refused) = (0, 0);
+    for seed in SEEDS {
+        let Ok(orig) = std::fs::read(root.join(seed)) else {
+            println!("skipped seed {seed}: missing");
+            continue;
+        };
+        // Metadata sits near the start (or, for some movies, near the end): mutate there.
+        let hot = orig.len().min(64 * 1024);
+        for round in 0..40 {
+            let mut b = orig.clone();
+            match round % 4 {
+                0 => b.truncate(rng.below(hot)),
+                1 => {
+                    for _ in 0..1 + rng.below(8) {
+                        let i = rng.below(hot);
+                        b[i] = rng.next() as u8;
+                    }
+                }
+                2 => {
+                    // garble a length/offset-sized run
+                    let i = rng.below(hot.saturating_sub(4));
+                    b[i..i + 4].copy_from_slice(&(rng.next() as u32).to_be_bytes());
+                }
+                _ => {
+                    let i = rng.below(b.len());
+                    b[i..].iter_mut().for_each(|x| *x = 0xFF);
+                }
+            }
+            let p = tmp
+                .path()
+                .join(format!("m{round}_{}", seed.replace('/', "_")));
+            std::fs::write(&p, &b).unwrap();
+            tried += 1;
+            let _ = plan(&p, &edits(), &Options::default());
+            if apply(&p, &edits(), &Options::default()).is_err() {
+                refused += 1;
+                assert_eq!(std::fs::read(&p).unwrap(), b, "refused edit changed {p:?}");
+            }
+        }
+    }
+    println!("{tried} mutated files, {refused} refused cleanly, none panicked");
+}
+
+#[test]
+fn unsupported_and_empty_files_fail_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, data) in [
+        ("a.txt", &b"hello world"[..]),
+        ("empty.jpg", &b""[..]),
+        ("gif.gif", &b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"[..]),
+        ("soi.jpg", &b"\xFF\xD8\xFF"[..]),
+    ] {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, data).unwrap();
+        let e = apply(&p, &edits(), &Options::default());
+        assert!(e.is_err(), "{name} should be refused");
+        assert_eq!(std::fs::read(&p).unwrap(), data);
+    }
+    let e = apply(tmp.path(), &edits(), &Options::default());
+    assert!(matches!(e, Err(Error::NotAFile(_))));
+}
+
+#[test]
+fn shifting_a_file_without_time_is_an_error_not_a_guess() {
+    let Some(root) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("x.png");
+    // a PNG without any date
+    let png = std::process::Command::new("/usr/bin/convert")
+        .args(["-size", "4x4", "xc:red", p.to_str().unwrap()])
+        .status();
+    if !png.is_ok_and(|s| s.success()) {
+        println!("skipped: ImageMagick not available");
+        return;
+    }
+    let _ = root;
+    let before = std::fs::read(&p).unwrap();
+    let e = apply(
+        &p,
+        &[Edit::ShiftTime(chrono::Duration::hours(1))],
+        &Options::default(),
+    );
+    assert!(matches!(e, Err(Error::Missing(_))), "{e:?}");
+    assert_eq!(std::fs::read(&p).unwrap(), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn read_only_directory_leaves_the_file_untouched() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(root) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ro");
+    std::fs::create_dir(&dir).unwrap();
+    let p = dir.join("a.jpg");
+    std::fs::copy(root.join(SEEDS[0]), &p).unwrap();
+    let before = std::fs::read(&p).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // root ignores directory permissions: then the test cannot observe anything
+    let probe = dir.join(".probe");
+    if std::fs::write(&probe, b"x").is_ok() {
+        let _ = std::fs::remove_file(&probe);
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        println!("skipped: running as root, a read-only directory is still writable");
+        return;
+    }
+    let e = apply(&p, &edits(), &Options::default());
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(matches!(e, Err(Error::Io { .. })), "{e:?}");
+    assert_eq!(std::fs::read(&p).unwrap(), before);
+}
+
+#[test]
+fn keeps_mtime_and_permissions() {
+    let Some(root) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("a.jpg");
+    std::fs::copy(root.join(SEEDS[0]), &p).unwrap();
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_500_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    apply(&p, &edits(), &Options::default()).unwrap();
+    let m = std::fs::metadata(&p).unwrap();
+    assert_eq!(m.modified().unwrap(), old);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(m.permissions().mode() & 0o777, 0o640);
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".albumen-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+}
+
+#[test]
+fn undo_restores_the_fields() {
+    let Some(root) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in [SEEDS[0], SEEDS[2], SEEDS[5], SEEDS[6]] {
+        let p = tmp.path().join(seed.replace('/', "_"));
+        if std::fs::copy(root.join(seed), &p).is_err() {
+            continue;
+        }
+        let before = plan(&p, &[], &Options::default()).unwrap().before;
+        let r = apply(&p, &edits(), &Options::default()).unwrap();
+        assert_ne!(plan(&p, &[], &Options::default()).unwrap().before, before);
+        apply(&p, &r.undo, &Options::default()).unwrap();
+        let back = plan(&p, &[], &Options::default()).unwrap().before;
+        assert_eq!(back.time, before.time, "{seed}");
+        assert_eq!(back.gps.is_some(), before.gps.is_some(), "{seed}");
+        if let (Some(a), Some(b)) = (back.gps, before.gps) {
+            assert!(
+                (a.lat - b.lat).abs() < 1e-6 && (a.lon - b.lon).abs() < 1e-6,
+                "{seed}"
+            );
+        }
+        assert_eq!(back.keywords, before.keywords, "{seed}");
+        assert_eq!(back.title, before.title, "{seed}");
+    }
+}
