@@ -366,7 +366,11 @@ impl ClusterIndexBuilder {
             .filter(|(_, k)| k.is_none())
             .map(|(i, _)| i as u32)
             .collect();
-        let mut entries: Vec<(u64, u32)> = keyed.into_iter().flatten().map(|(c, i, _)| (c, i)).collect();
+        let mut entries: Vec<(u64, u32)> = keyed
+            .into_iter()
+            .flatten()
+            .map(|(c, i, _)| (c, i))
+            .collect();
         entries.par_sort_unstable();
         idx.live = entries.len();
         idx.cells = entries.iter().map(|e| e.0).collect();
@@ -388,8 +392,7 @@ impl ClusterIndexBuilder {
 
 fn cell_of(p: [f32; 2], fine: Resolution) -> u64 {
     // p was validated in range, so LatLng::new cannot fail; fall back to (0, 0) defensively.
-    let ll = LatLng::new(f64::from(p[0]), f64::from(p[1]))
-        .or_else(|_| LatLng::new(0.0, 0.0));
+    let ll = LatLng::new(f64::from(p[0]), f64::from(p[1])).or_else(|_| LatLng::new(0.0, 0.0));
     ll.map_or(0, |ll| u64::from(ll.to_cell(fine)))
 }
 
@@ -467,9 +470,7 @@ impl ClusterIndex {
 
     fn fixed_of(&self, id: u32) -> [i64; 3] {
         match self.slots.get(id as usize) {
-            Some(p) if !p[0].is_nan() => {
-                to_fixed(unit_vector(f64::from(p[0]), f64::from(p[1])))
-            }
+            Some(p) if !p[0].is_nan() => to_fixed(unit_vector(f64::from(p[0]), f64::from(p[1]))),
             _ => [0; 3],
         }
     }
@@ -597,7 +598,10 @@ impl ClusterIndex {
 
     fn main_range(&self, lo: u64, hi: u64) -> (usize, usize) {
         let a = self.cells.partition_point(|&c| c < lo);
-        let b = a + self.cells.get(a..).map_or(0, |s| s.partition_point(|&c| c <= hi));
+        let b = a + self
+            .cells
+            .get(a..)
+            .map_or(0, |s| s.partition_point(|&c| c <= hi));
         (a, b)
     }
 
@@ -622,7 +626,7 @@ impl ClusterIndex {
             Relation::Disjoint => {}
             Relation::Inside => self.scan(lo, hi, a, b, r, bbox, out),
             Relation::Partial => {
-                if let Some(child_res) = Resolution::try_from(res + 1).ok() {
+                if let Ok(child_res) = Resolution::try_from(res + 1) {
                     for child in cell.children(child_res) {
                         self.visit(child, r, bbox, out);
                     }
@@ -633,12 +637,25 @@ impl ClusterIndex {
 
     /// The clusters at resolution `r` of the entries in `[lo, hi]` (main slice `a..b`).
     #[allow(clippy::too_many_arguments)]
-    fn scan(&self, lo: u64, hi: u64, a: usize, b: usize, r: u8, bbox: &Bbox, out: &mut Vec<Cluster>) {
+    fn scan(
+        &self,
+        lo: u64,
+        hi: u64,
+        a: usize,
+        b: usize,
+        r: u8,
+        bbox: &Bbox,
+        out: &mut Vec<Cluster>,
+    ) {
         let fine = u8::from(self.fine);
         let mut i = a;
         let mut added = self.added.range((lo, 0)..=(hi, u32::MAX)).peekable();
         loop {
-            let from_main = self.cells.get(i).filter(|_| i < b).map(|&c| ancestor(c, r, fine));
+            let from_main = self
+                .cells
+                .get(i)
+                .filter(|_| i < b)
+                .map(|&c| ancestor(c, r, fine));
             let from_added = added.peek().map(|&&(c, _)| ancestor(c, r, fine));
             let key = match (from_main, from_added) {
                 (Some(m), Some(d)) => m.min(d),
@@ -744,7 +761,10 @@ mod tests {
                 .unwrap();
             let e = m.entry(u64::from(c)).or_insert((0, [0; 3]));
             e.0 += 1;
-            add3(&mut e.1, to_fixed(unit_vector(f64::from(p[0]), f64::from(p[1]))));
+            add3(
+                &mut e.1,
+                to_fixed(unit_vector(f64::from(p[0]), f64::from(p[1]))),
+            );
         }
         m.into_iter()
             .filter(|(_, (_, s))| {
@@ -778,8 +798,22 @@ mod tests {
             .map(|i| match i % 4 {
                 // dense city, antimeridian, poles, anywhere
                 0 => (48.85 + next() * 0.05, 2.3 + next() * 0.05),
-                1 => (-17.0 + next() * 2.0, if next() < 0.5 { 179.5 + next() * 0.5 } else { -180.0 + next() * 0.5 }),
-                2 => (if next() < 0.5 { 89.9 + next() * 0.1 } else { -90.0 + next() * 0.1 }, next() * 360.0 - 180.0),
+                1 => (
+                    -17.0 + next() * 2.0,
+                    if next() < 0.5 {
+                        179.5 + next() * 0.5
+                    } else {
+                        -180.0 + next() * 0.5
+                    },
+                ),
+                2 => (
+                    if next() < 0.5 {
+                        89.9 + next() * 0.1
+                    } else {
+                        -90.0 + next() * 0.1
+                    },
+                    next() * 360.0 - 180.0,
+                ),
                 _ => (next() * 180.0 - 90.0, next() * 360.0 - 180.0),
             })
             .collect()
@@ -799,7 +833,11 @@ mod tests {
         ];
         for bbox in boxes {
             for zoom in [0, 1, 3, 5, 8, 11, 14, 17, 20] {
-                assert_eq!(got(&idx, bbox, zoom), brute(&pts, bbox, zoom), "{bbox:?} z{zoom}");
+                assert_eq!(
+                    got(&idx, bbox, zoom),
+                    brute(&pts, bbox, zoom),
+                    "{bbox:?} z{zoom}"
+                );
             }
         }
     }

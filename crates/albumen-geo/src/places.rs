@@ -199,10 +199,11 @@ pub fn reverse_geocode(lat: f64, lon: f64) -> Option<Place> {
 
 /// Checks a position: `Ok(false)` for null island, error when out of range.
 pub(crate) fn check_position(lat: f64, lon: f64) -> Result<bool, Error> {
-    if !(lat.is_finite() && lon.is_finite())
-        || !(-90.0..=90.0).contains(&lat)
-        || !(-180.0..=180.0).contains(&lon)
-    {
+    let on_earth = lat.is_finite()
+        && lon.is_finite()
+        && (-90.0..=90.0).contains(&lat)
+        && (-180.0..=180.0).contains(&lon);
+    if !on_earth {
         return Err(Error::OutOfRange { lat, lon });
     }
     Ok(!(lat == 0.0 && lon == 0.0))
@@ -217,6 +218,18 @@ pub(crate) fn unit_vector(lat: f64, lon: f64) -> [f64; 3] {
 /// Haversine distance in metres (via `geo`).
 pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     Haversine::distance(Point::new(a.1, a.0), Point::new(b.1, b.0))
+}
+
+/// Whether two positions (lat, lon in degrees) are within `radius_m` metres of each other by
+/// geodesic (haversine) distance: correct across the antimeridian and near the poles, where
+/// comparing degrees is not.
+///
+/// ```
+/// // 179.9 E and 179.9 W are 21 km apart, not 359.8 degrees.
+/// assert!(albumen_geo::same_place((-17.0, 179.9), (-17.0, -179.9), 25_000.0));
+/// ```
+pub fn same_place(a: (f64, f64), b: (f64, f64), radius_m: f64) -> bool {
+    distance_m(a, b) <= radius_m
 }
 
 /// Squared chord between unit vectors for a great-circle distance in km.
@@ -358,7 +371,8 @@ impl Geocoder {
         let mut cities = Vec::with_capacity(n);
         let mut off = 0usize;
         for i in 0..n {
-            let b4 = |s: &[u8]| i32::from_le_bytes([s[i * 4], s[i * 4 + 1], s[i * 4 + 2], s[i * 4 + 3]]);
+            let b4 =
+                |s: &[u8]| i32::from_le_bytes([s[i * 4], s[i * 4 + 1], s[i * 4 + 2], s[i * 4 + 3]]);
             let (lat, lon) = (b4(lats), b4(lons));
             let region = u16::from_le_bytes([regs[i * 2], regs[i * 2 + 1]]);
             let country = ctry[i];
@@ -367,7 +381,8 @@ impl Geocoder {
                 offset: names_at,
                 what,
             };
-            if !(-9_000_000..=9_000_000).contains(&lat) || !(-18_000_000..=18_000_000).contains(&lon)
+            if !(-9_000_000..=9_000_000).contains(&lat)
+                || !(-18_000_000..=18_000_000).contains(&lon)
             {
                 return Err(bad("place position"));
             }
@@ -494,9 +509,7 @@ impl Geocoder {
                 city: name,
                 region,
                 country: country.map(|c| c.name.clone()).unwrap_or_default(),
-                country_code: country
-                    .map(|c| c.code)
-                    .unwrap_or(CountryCode(*b"ZZ")),
+                country_code: country.map(|c| c.code).unwrap_or(CountryCode(*b"ZZ")),
             },
             distance_m: distance_m((lat, lon), pos),
             place_position: pos,
@@ -618,7 +631,13 @@ mod tests {
     #[test]
     fn nearest_matches_brute_force() {
         let g = g();
-        for (lat, lon) in [(10.0, 10.0), (-33.9, 18.4), (64.1, -21.9), (-77.8, 166.7), (0.1, 179.99)] {
+        for (lat, lon) in [
+            (10.0, 10.0),
+            (-33.9, 18.4),
+            (64.1, -21.9),
+            (-77.8, 166.7),
+            (0.1, 179.99),
+        ] {
             let q = unit_vector(lat, lon);
             let (i, _) = nearest(&g.cities, &q, 10.0, 0, &|_| true).unwrap();
             let brute = g
@@ -643,7 +662,10 @@ mod tests {
         assert!(Geocoder::from_compressed(b"not zlib", GeocoderOptions::default()).is_err());
         let raw = miniz_oxide::inflate::decompress_to_vec_zlib(EMBEDDED).unwrap();
         // Every truncation is an error, never a panic (checked at a spread of lengths).
-        for cut in (0..raw.len()).step_by(raw.len() / 97 + 1).chain([1, 7, 8, 9, 13]) {
+        for cut in (0..raw.len())
+            .step_by(raw.len() / 97 + 1)
+            .chain([1, 7, 8, 9, 13])
+        {
             assert!(Geocoder::parse(&raw[..cut], GeocoderOptions::default()).is_err());
         }
         let mut bad = raw.clone();

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Reverse geocoding on a table of known coordinates: capitals, border towns (both sides),
 //! islands (some on the antimeridian), remote land and open-sea points. Run with
 //! `cargo test --release -p albumen-geo --test known_places -- --nocapture` to see the table
