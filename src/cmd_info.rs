@@ -57,12 +57,20 @@ pub(crate) fn metadata_json(path: &Path, md: &Metadata, all: bool) -> Value {
     let mut o = Map::new();
     o.insert("path".into(), json!(path.to_string_lossy()));
     o.insert("format".into(), json!(md.format.map(|f| f.name())));
-    o.insert("capture".into(), md.capture.as_ref().map_or(Value::Null, capture_json));
+    o.insert(
+        "capture".into(),
+        md.capture.as_ref().map_or(Value::Null, capture_json),
+    );
     o.insert(
         "gps".into(),
         md.gps.as_ref().map_or(Value::Null, |g| {
             json!({"lat": g.value.lat, "lon": g.value.lon, "alt": g.value.alt, "source": g.source.to_string()})
         }),
+    );
+    o.insert("gps_direction".into(), json!(md.gps_direction));
+    o.insert(
+        "gps_time".into(),
+        json!(md.gps_time.map(|t| fmt_local(&t.naive_utc()) + "Z")),
     );
     o.insert("make".into(), json!(md.make));
     o.insert("model".into(), json!(md.model));
@@ -71,6 +79,10 @@ pub(crate) fn metadata_json(path: &Path, md: &Metadata, all: bool) -> Value {
     o.insert("orientation".into(), json!(md.orientation.map(|x| x.get())));
     o.insert("width".into(), json!(md.width));
     o.insert("height".into(), json!(md.height));
+    o.insert(
+        "display_size".into(),
+        json!(md.display_size().map(|(w, h)| [w, h])),
+    );
     o.insert("duration_s".into(), json!(md.duration_s));
     o.insert("frame_rate".into(), json!(md.frame_rate));
     o.insert("video_codec".into(), json!(md.video_codec));
@@ -78,7 +90,10 @@ pub(crate) fn metadata_json(path: &Path, md: &Metadata, all: bool) -> Value {
     o.insert("title".into(), json!(md.title));
     o.insert("description".into(), json!(md.description));
     o.insert("keywords".into(), json!(md.keywords));
-    o.insert("hierarchical_keywords".into(), json!(md.hierarchical_keywords));
+    o.insert(
+        "hierarchical_keywords".into(),
+        json!(md.hierarchical_keywords),
+    );
     o.insert("people".into(), json!(md.people));
     o.insert("content_id".into(), json!(md.content_id));
     o.insert("burst_id".into(), json!(md.burst_id));
@@ -126,14 +141,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_text(v: &Value) {
     println!("{}", v["path"].as_str().unwrap_or(""));
     if let Value::Object(m) = v {
         for (k, val) in m {
-            if k == "path" || val.is_null() || val.as_array().is_some_and(|a| a.is_empty()) || k == "error" {
+            if k == "path"
+                || val.is_null()
+                || val.as_array().is_some_and(|a| a.is_empty())
+                || k == "error"
+            {
                 continue;
             }
             println!("  {k:14} {val}");

@@ -2,7 +2,7 @@
 
 use crate::Format;
 
-/// Detects the format of a file from its first bytes (at least 64 are best).
+/// Detects the format of a file from its first bytes (512 are best: XML may start late).
 pub fn detect_format(head: &[u8]) -> Format {
     let h = |n: usize| head.get(..n).unwrap_or(&[]);
     if h(3) == [0xFF, 0xD8, 0xFF] {
@@ -22,6 +22,12 @@ pub fn detect_format(head: &[u8]) -> Format {
     }
     if h(15) == b"FUJIFILMCCD-RAW" {
         return Format::Raf;
+    }
+    if h(4) == b"8BPS" {
+        return Format::Psd;
+    }
+    if h(2) == [0xFF, 0x0A] || h(12) == b"\0\0\0\x0cJXL \r\n\x87\n" {
+        return Format::Jxl;
     }
     if h(3) == b"GIF" {
         return Format::Gif;
@@ -69,6 +75,7 @@ pub fn detect_format(head: &[u8]) -> Format {
         b"IIRO" | b"IIRS" | b"MMOR" => Format::Orf,
         b"IIU\0" => Format::Rw2,
         b"II+\0" | b"MM\0+" => Format::Tiff, // BigTIFF
+        [0xFF, 0xFE, b'<', 0] | [0xFE, 0xFF, 0, b'<'] => Format::Xmp, // UTF-16 XML
         _ => {
             let t = String::from_utf8_lossy(head.get(..head.len().min(512)).unwrap_or(&[]));
             if t.contains("<x:xmpmeta") || t.contains("<?xpacket") || t.contains("<rdf:RDF") {

@@ -31,6 +31,7 @@ mod exif;
 mod io;
 mod isobmff;
 mod jpeg;
+mod misc;
 mod model;
 mod png;
 mod reader;

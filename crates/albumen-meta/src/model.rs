@@ -252,6 +252,8 @@ pub enum Format {
     Avi,
     Gif,
     Bmp,
+    Psd,
+    Jxl,
     Xmp,
     Unknown,
 }
@@ -308,6 +310,8 @@ impl Format {
             Format::Avi => "avi",
             Format::Gif => "gif",
             Format::Bmp => "bmp",
+            Format::Psd => "psd",
+            Format::Jxl => "jxl",
             Format::Xmp => "xmp",
             Format::Unknown => "unknown",
         }

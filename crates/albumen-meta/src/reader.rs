@@ -89,7 +89,7 @@ impl Reader {
         if src.len() == 0 {
             return Err(Error::Empty);
         }
-        let head = src.read_upto(0, 64, "header")?;
+        let head = src.read_upto(0, 512, "header")?;
         let format = detect_format(&head);
         let mut md = Metadata {
             format: Some(format),
@@ -135,6 +135,14 @@ impl Reader {
             Format::Xmp => {
                 let b = src.read_at(0, src.len(), "XMP sidecar")?;
                 read_xmp(&b, Source::XmpSidecar, &mut md);
+                None
+            }
+            Format::Psd => {
+                crate::misc::read_psd(src, &mut md)?;
+                None
+            }
+            Format::Jxl => {
+                crate::misc::read_jxl(src, &mut md)?;
                 None
             }
             Format::Gif | Format::Bmp => {

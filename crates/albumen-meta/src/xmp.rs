@@ -275,6 +275,25 @@ fn rational(s: &str) -> Option<f64> {
 
 /// Reads an XMP packet into `md`; returns a motion-photo hint when the packet has one.
 pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Option<MotionHint> {
+    // UTF-16 packets (written by some Windows tools) are transcoded first.
+    let utf8;
+    let bytes = match bytes {
+        [0xFF, 0xFE, rest @ ..] | [0xFE, 0xFF, rest @ ..] => {
+            let le = bytes[0] == 0xFF;
+            let units = rest.chunks_exact(2).map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            });
+            utf8 = char::decode_utf16(units)
+                .map(|c| c.unwrap_or('\u{fffd}'))
+                .collect::<String>();
+            utf8.as_bytes()
+        }
+        _ => bytes,
+    };
     // Packets may carry a BOM, padding, or trailing NULs.
     let start = bytes
         .windows(5)
