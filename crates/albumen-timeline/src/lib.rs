@@ -34,6 +34,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[doc(hidden)]
+pub mod bench_data;
 pub mod clock;
 mod error;
 pub mod eval;

@@ -422,26 +422,27 @@ impl Timeline {
             trips: Vec::new(),
             clock_offsets,
         };
-        tl.events = tl.segment_events(&opts.events);
+        let ts: Vec<i64> = keyed.iter().map(|k| k.0).collect();
+        drop(keyed);
+        tl.events = tl.segment_events(&ts, &opts.events);
         tl.home = opts.home.or_else(|| tl.infer_home());
         tl.trips = tl.find_trips(opts);
         tl
     }
 
-    fn segment_events(&self, eo: &EventOptions) -> Vec<Event> {
-        let ts: Vec<i64> = keyed_times(self);
+    fn segment_events(&self, ts: &[i64], eo: &EventOptions) -> Vec<Event> {
         let gps: Vec<Option<(f64, f64)>> = self
             .order
             .iter()
             .map(|&i| self.entries.get(i as usize).and_then(|e| e.gps))
             .collect();
-        let cuts = segment(&ts, &gps, eo);
+        let cuts = segment(ts, &gps, eo);
         let mut bounds = Vec::with_capacity(cuts.len() + 2);
         bounds.push(0);
         bounds.extend(cuts);
         bounds.push(self.order.len());
         bounds
-            .windows(2)
+            .par_windows(2)
             .filter(|w| w[1] > w[0])
             .filter_map(|w| self.make_event(w[0], w[1]))
             .collect()
@@ -453,13 +454,16 @@ impl Timeline {
         let first = entry(items.first()?)?.time?;
         let last = entry(items.last()?)?.time?;
         let (mut start_local, mut end_local) = (first.local, first.local);
-        let mut zones: HashMap<Tz, usize> = HashMap::new();
+        let mut zones: Vec<(Tz, usize)> = Vec::new();
         for e in items.iter().filter_map(entry) {
             if let Some(t) = e.time {
                 start_local = start_local.min(t.local);
                 end_local = end_local.max(t.local);
                 if let Some(z) = t.zone {
-                    *zones.entry(z).or_default() += 1;
+                    match zones.iter_mut().find(|(x, _)| *x == z) {
+                        Some((_, n)) => *n += 1,
+                        None => zones.push((z, 1)),
+                    }
                 }
             }
         }
@@ -474,7 +478,7 @@ impl Timeline {
             end: last.utc,
             start_local,
             end_local,
-            centre: centroid(items.iter().filter_map(|i| entry(i)?.gps)),
+            centre: local_centre(items.iter().filter_map(|i| entry(i)?.gps)),
             zone,
             place: zone.and_then(zone_city),
         })
@@ -620,18 +624,6 @@ impl Timeline {
     }
 }
 
-fn keyed_times(tl: &Timeline) -> Vec<i64> {
-    tl.order
-        .iter()
-        .map(|&i| {
-            tl.entries
-                .get(i as usize)
-                .and_then(|e| e.time)
-                .map_or(0, |t| t.utc.timestamp())
-        })
-        .collect()
-}
-
 fn trip_places(evs: &[Event]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for p in evs.iter().filter_map(|e| e.place.as_ref()) {
@@ -640,6 +632,34 @@ fn trip_places(evs: &[Event]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Mean position of the points of one event (small in extent): longitudes are averaged as
+/// differences from the first point, so an event on the antimeridian stays there. Cheaper than
+/// [`centroid`]'s trigonometry, which matters at a million items.
+fn local_centre(points: impl Iterator<Item = (f64, f64)>) -> Option<(f64, f64)> {
+    let mut first: Option<(f64, f64)> = None;
+    let (mut la, mut dlo, mut n) = (0.0, 0.0, 0usize);
+    for (lat, lon) in points {
+        let f = *first.get_or_insert((lat, lon));
+        let mut d = lon - f.1;
+        if d > 180.0 {
+            d -= 360.0;
+        } else if d < -180.0 {
+            d += 360.0;
+        }
+        la += lat;
+        dlo += d;
+        n += 1;
+    }
+    let f = first?;
+    let mut lon = f.1 + dlo / n as f64;
+    if lon > 180.0 {
+        lon -= 360.0;
+    } else if lon < -180.0 {
+        lon += 360.0;
+    }
+    Some((la / n as f64, lon))
 }
 
 fn cell(lat: f64, lon: f64) -> (i32, i32) {
@@ -651,90 +671,127 @@ fn wants_zone(t: &ResolvedTime) -> bool {
     !t.has_offset_evidence() && t.source != TimeSource::FileTime
 }
 
+/// A reference for rule 4: key (seconds), camera, offset, zone.
+#[derive(Clone, Copy)]
+struct Ref {
+    key: i64,
+    cam: Option<u32>,
+    offset: chrono::FixedOffset,
+    zone: Option<Tz>,
+}
+
+fn nearest_ref(v: &[Ref], s: i64, window: i64, cam: Option<u32>) -> Option<Ref> {
+    let k = v.partition_point(|x| x.key < s);
+    let in_window = |x: &&Ref| x.key.abs_diff(s) <= window.unsigned_abs();
+    let mut best: Option<Ref> = None;
+    // Walk outwards from the insertion point, within the window, for the nearest (of `cam` when
+    // given).
+    let mut lo = k;
+    let mut hi = k;
+    loop {
+        let left = lo.checked_sub(1).and_then(|j| v.get(j)).filter(in_window);
+        let right = v.get(hi).filter(in_window);
+        let pick = match (left, right) {
+            (None, None) => break,
+            (Some(l), None) => {
+                lo -= 1;
+                l
+            }
+            (None, Some(r)) => {
+                hi += 1;
+                r
+            }
+            (Some(l), Some(r)) => {
+                if s - l.key <= r.key - s {
+                    lo -= 1;
+                    l
+                } else {
+                    hi += 1;
+                    r
+                }
+            }
+        };
+        if cam.is_none() || pick.cam == cam {
+            best = Some(*pick);
+            break;
+        }
+        if hi - lo > 4096 {
+            break; // bounded: a camera's own neighbour this far down the list is not near
+        }
+    }
+    best
+}
+
 /// Rule 4: an item without zone evidence takes the zone of the nearest item with one, within the
 /// neighbour window — of the same camera first (inferred), else of any device (guess). Wall-clock
 /// items are matched on wall time (a camera and a phone at the same place read the same clock);
 /// UTC-only items on UTC.
 fn lend_neighbour_zones(b: &Builder, times: &mut [Option<ResolvedTime>]) {
     let window = b.opts.neighbour_window_s;
-    // Reference items keyed by wall time and by UTC.
-    let mut by_local: Vec<(i64, u32)> = Vec::new();
-    let mut by_utc: Vec<(i64, u32)> = Vec::new();
+    let has_wall = |i: usize, t: &ResolvedTime| {
+        t.source == TimeSource::NoZone
+            || t.source == TimeSource::HomeZone
+            || b.facts
+                .get(i)
+                .is_some_and(|f| f.local.is_some_and(|l| l.offset.is_none()))
+    };
+    let (mut want_wall, mut want_utc) = (false, false);
     for (i, t) in times.iter().enumerate() {
-        let Some(t) = t else { continue };
-        if t.has_offset_evidence() {
-            let Ok(i) = u32::try_from(i) else { continue };
-            by_local.push((secs(t.local), i));
-            by_utc.push((t.utc.timestamp(), i));
+        if let Some(t) = t {
+            if wants_zone(t) {
+                if has_wall(i, t) {
+                    want_wall = true;
+                } else {
+                    want_utc = true;
+                }
+            }
         }
     }
-    if by_local.is_empty() {
+    if !want_wall && !want_utc {
         return;
     }
-    by_local.sort_unstable();
-    by_utc.sort_unstable();
-    let mut per_cam_local: HashMap<u32, Vec<(i64, u32)>> = HashMap::new();
-    let mut per_cam_utc: HashMap<u32, Vec<(i64, u32)>> = HashMap::new();
-    for &(s, i) in &by_local {
-        if let Some(Some(c)) = b.cams.get(i as usize) {
-            per_cam_local.entry(*c).or_default().push((s, i));
+    let mut by_local: Vec<Ref> = Vec::new();
+    let mut by_utc: Vec<Ref> = Vec::new();
+    for (t, cam) in times.iter().zip(&b.cams) {
+        let Some(t) = t else { continue };
+        if t.has_offset_evidence() {
+            let r = |key| Ref {
+                key,
+                cam: *cam,
+                offset: t.offset,
+                zone: t.zone,
+            };
+            if want_wall {
+                by_local.push(r(secs(t.local)));
+            }
+            if want_utc {
+                by_utc.push(r(t.utc.timestamp()));
+            }
         }
     }
-    for &(s, i) in &by_utc {
-        if let Some(Some(c)) = b.cams.get(i as usize) {
-            per_cam_utc.entry(*c).or_default().push((s, i));
-        }
-    }
-    let nearest = |v: &[(i64, u32)], s: i64| -> Option<u32> {
-        let k = v.partition_point(|x| x.0 < s);
-        [k.checked_sub(1), Some(k)]
-            .into_iter()
-            .flatten()
-            .filter_map(|j| v.get(j))
-            .filter(|x| (x.0 - s).abs() <= window)
-            .min_by_key(|x| (x.0 - s).abs())
-            .map(|x| x.1)
-    };
-    let snapshot: Vec<Option<ResolvedTime>> = times.to_vec();
-    for (i, slot) in times.iter_mut().enumerate() {
-        let Some(t) = slot else { continue };
+    by_local.par_sort_unstable_by_key(|r| r.key);
+    by_utc.par_sort_unstable_by_key(|r| r.key);
+    times.par_iter_mut().enumerate().for_each(|(i, slot)| {
+        let Some(t) = slot else { return };
         if !wants_zone(t) {
-            continue;
+            return;
         }
-        let facts = b.facts.get(i);
-        let has_wall = facts.is_some_and(|f| {
-            f.local.is_some_and(|l| l.offset.is_none()) || t.source == TimeSource::NoZone
-        }) || t.source == TimeSource::HomeZone;
+        let wall = has_wall(i, t);
         let cam = b.cams.get(i).copied().flatten();
-        let (key, same, any) = if has_wall {
-            (
-                secs(t.local),
-                cam.and_then(|c| per_cam_local.get(&c)),
-                &by_local,
-            )
+        let (key, refs) = if wall {
+            (secs(t.local), &by_local)
         } else {
-            (
-                t.utc.timestamp(),
-                cam.and_then(|c| per_cam_utc.get(&c)),
-                &by_utc,
-            )
+            (t.utc.timestamp(), &by_utc)
         };
-        let (nb, same_cam) = match same.and_then(|v| nearest(v, key)) {
-            Some(n) => (n, true),
-            None => match nearest(any, key) {
-                Some(n) => (n, false),
-                None => continue,
+        let same = cam.and_then(|c| nearest_ref(refs, key, window, Some(c)));
+        let (r, conf) = match same {
+            Some(r) => (r, Confidence::Inferred),
+            None => match nearest_ref(refs, key, window, None) {
+                Some(r) => (r, Confidence::Guess),
+                None => return,
             },
         };
-        let Some(Some(r)) = snapshot.get(nb as usize) else {
-            continue;
-        };
-        let conf = if same_cam {
-            Confidence::Inferred
-        } else {
-            Confidence::Guess
-        };
-        *slot = Some(if has_wall {
+        *slot = Some(if wall {
             let off = match r.zone {
                 Some(z) => zone::offset_for_local(z, t.local, None).0,
                 None => r.offset,
@@ -747,7 +804,7 @@ fn lend_neighbour_zones(b: &Builder, times: &mut [Option<ResolvedTime>]) {
             };
             ResolvedTime::from_utc(t.utc, off, r.zone, TimeSource::Neighbour, conf)
         });
-    }
+    });
 }
 
 /// Cameras with mostly unplaced wall times, compared with the devices whose zone is known.

@@ -1,5 +1,7 @@
 //! Time zones: from coordinates (offline polygons) and from local wall times (with DST).
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
@@ -9,14 +11,24 @@ use crate::Error;
 
 /// Finds the IANA zone of a position, offline.
 ///
-/// Backed by `tzf-rs`'s [`tzf_rs::DefaultFinder`] over the `tzf-dist` "lite" boundary data that is
-/// compiled into the binary (about 4 MB), so no file or network is needed at run time.
+/// Backed by `tzf-rs` over the `tzf-dist` "lite" boundary data compiled into the binary (4.1 MB),
+/// so no file or network is needed at run time. Two finders over the same data, same answers:
 ///
-/// Why `DefaultFinder` and not `EmbeddedFinder`: the default finder expands the polygons once
-/// (a one-off cost when the first position is looked up, measured in `BENCHMARKS.md`) and then
-/// answers in well under a microsecond, which is what resolving a million items needs; the
-/// embedded finder saves memory but is slower on points near borders. Both give the same answers.
+/// - `EmbeddedFinder` queries the compressed data in place: loads in about 3 ms, answers in about
+///   320 ns (measured by `examples/zone_speed.rs` on this machine);
+/// - `DefaultFinder` expands the polygons first: about 116 ms to load, then about 80 ns.
+///
+/// A single `albumen info` must not pay 116 ms, and a million-item timeline should not pay
+/// 240 ms of slow lookups, so this starts with the embedded finder and switches to the expanded
+/// one after [`ZoneFinder::SWITCH_AFTER`] lookups (about where the load pays for itself).
 pub struct ZoneFinder {
+    embedded: tzf_rs::EmbeddedFinder,
+    by_name: HashMap<String, Tz>,
+    fast: OnceLock<Option<Expanded>>,
+    lookups: AtomicUsize,
+}
+
+struct Expanded {
     finder: tzf_rs::DefaultFinder,
     /// The parsed zone of each name in the finder's table (same index).
     zones: Vec<Option<Tz>>,
@@ -25,26 +37,35 @@ pub struct ZoneFinder {
 impl std::fmt::Debug for ZoneFinder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZoneFinder")
-            .field("zones", &self.zones.len())
+            .field("zones", &self.by_name.len())
+            .field("expanded", &self.fast.get().is_some())
             .finish()
     }
 }
 
 impl ZoneFinder {
-    /// Loads the bundled boundary data (takes a noticeable fraction of a second; prefer
-    /// [`ZoneFinder::global`], which does it once per process).
+    /// Lookups after which the expanded finder is built.
+    pub const SWITCH_AFTER: usize = 300_000;
+
+    /// Opens the bundled boundary data (prefer [`ZoneFinder::global`], which does it once per
+    /// process).
     pub fn new() -> Result<Self, Error> {
-        let finder = tzf_rs::DefaultFinder::from_tzb(tzf_dist::load_lite_tzb())
+        let embedded = tzf_rs::EmbeddedFinder::from_tzb(tzf_dist::load_lite_tzb())
             .map_err(|e| Error::ZoneData(e.to_string()))?;
-        let zones = finder
+        let by_name = embedded
             .timezonenames()
             .into_iter()
-            .map(|n| n.parse::<Tz>().ok())
+            .filter_map(|n| Some((n.to_string(), n.parse::<Tz>().ok()?)))
             .collect();
-        Ok(ZoneFinder { finder, zones })
+        Ok(ZoneFinder {
+            embedded,
+            by_name,
+            fast: OnceLock::new(),
+            lookups: AtomicUsize::new(0),
+        })
     }
 
-    /// The process-wide finder, loaded on first use; `None` (and a log error) if the bundled data
+    /// The process-wide finder, opened on first use; `None` (and a log error) if the bundled data
     /// is broken.
     pub fn global() -> Option<&'static ZoneFinder> {
         static GLOBAL: OnceLock<Option<ZoneFinder>> = OnceLock::new();
@@ -59,14 +80,47 @@ impl ZoneFinder {
             .as_ref()
     }
 
+    /// Builds the expanded finder now (for a caller about to look up very many positions).
+    pub fn expand(&self) -> bool {
+        self.fast
+            .get_or_init(|| {
+                let finder = tzf_rs::DefaultFinder::from_tzb(tzf_dist::load_lite_tzb())
+                    .map_err(|e| log::error!("time-zone data: {e}"))
+                    .ok()?;
+                let zones = finder
+                    .timezonenames()
+                    .into_iter()
+                    .map(|n| n.parse::<Tz>().ok())
+                    .collect();
+                Some(Expanded { finder, zones })
+            })
+            .is_some()
+    }
+
     /// The zone at a position (degrees). Over the open sea the data has the nautical zones
     /// (`Etc/GMT+2`, ...). `None` when the position is not finite or no zone covers it.
     pub fn zone_at(&self, lat: f64, lon: f64) -> Option<Tz> {
         if !(lat.is_finite() && lon.is_finite()) {
             return None;
         }
-        let i = self.finder.get_tz_index(lon, lat)?;
-        self.zones.get(i).copied().flatten()
+        let fast = match self.fast.get() {
+            Some(f) => f.as_ref(),
+            None if self.lookups.fetch_add(1, Ordering::Relaxed) >= Self::SWITCH_AFTER => {
+                self.expand();
+                self.fast.get().and_then(Option::as_ref)
+            }
+            None => None,
+        };
+        match fast {
+            Some(x) => {
+                let i = x.finder.get_tz_index(lon, lat)?;
+                x.zones.get(i).copied().flatten()
+            }
+            None => self
+                .by_name
+                .get(self.embedded.get_tz_name(lon, lat))
+                .copied(),
+        }
     }
 }
 
