@@ -1,11 +1,14 @@
 //! Pairing stills with videos.
 
 use std::borrow::{Borrow, Cow};
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use albumen_meta::{CaptureTime, Format, Metadata, MotionPhotoKind, TimeKind};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::names::{self, NameMatch};
@@ -256,14 +259,62 @@ enum Role {
     Video,
 }
 
+/// Hash maps keyed by data read from files: foldhash is several times faster than SipHash on
+/// short keys and still seeded per process, so crafted identifiers cannot force collisions.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// What the pairing needs of one file, borrowed from the input.
 struct Entry<'a> {
     path: &'a Path,
     folder: &'a Path,
-    stem: &'a str,
-    norm: String,
+    stem: &'a OsStr,
+    /// The normalised stem, computed when first needed (most Apple pairs never need it).
+    norm: OnceCell<String>,
     role: Role,
     meta: &'a Metadata,
+    /// Position in the input.
+    item: usize,
+}
+
+/// The members of one identifier group, without a heap allocation for the usual one or two.
+#[derive(Default)]
+enum Members {
+    #[default]
+    None,
+    One(usize),
+    Two([usize; 2]),
+    Many(Vec<usize>),
+}
+
+impl Members {
+    fn push(&mut self, i: usize) {
+        *self = match std::mem::take(self) {
+            Members::None => Members::One(i),
+            Members::One(a) => Members::Two([a, i]),
+            Members::Two([a, b]) => Members::Many(vec![a, b, i]),
+            Members::Many(mut v) => {
+                v.push(i);
+                Members::Many(v)
+            }
+        };
+    }
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Members::None => &[],
+            Members::One(a) => std::slice::from_ref(a),
+            Members::Two(ab) => ab,
+            Members::Many(v) => v,
+        }
+    }
+}
+
+/// Results with their input positions, sorted into a [`Pairing`] at the end.
+#[derive(Default)]
+struct Out {
+    pairs: Vec<((usize, usize), Pair)>,
+    orphan_stills: Vec<(usize, Orphan)>,
+    orphan_videos: Vec<(usize, Orphan)>,
+    conflicts: Vec<Conflict>,
 }
 
 fn role_of(path: &Path, meta: &Metadata) -> Option<Role> {
@@ -297,6 +348,12 @@ fn content_id(meta: &Metadata) -> Option<Cow<'_, str>> {
     }
 }
 
+impl Entry<'_> {
+    fn norm(&self) -> &str {
+        self.norm.get_or_init(|| names::normalized_stem(self.stem))
+    }
+}
+
 /// Where a video stands relative to a still: same folder first, then name, then how deep the
 /// nearest common folder is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -313,17 +370,31 @@ impl Nearness {
     }
 }
 
+fn name_match(s: &Entry<'_>, v: &Entry<'_>) -> NameMatch {
+    if s.stem.eq_ignore_ascii_case(v.stem) {
+        NameMatch::Exact
+    } else {
+        names::name_match(s.stem, s.norm(), v.stem, v.norm())
+    }
+}
+
 fn nearness(s: &Entry<'_>, v: &Entry<'_>) -> Nearness {
-    let same_folder = s.folder == v.folder;
+    let same_folder = same_folder(s.folder, v.folder);
     Nearness {
         same_folder,
-        name: names::name_match(s.stem, &s.norm, v.stem, &v.norm),
+        name: name_match(s, v),
         depth: if same_folder {
             usize::MAX
         } else {
             names::common_depth(s.folder, v.folder)
         },
     }
+}
+
+/// Folder equality, by bytes first: paths from one walk spell a folder the same way, and
+/// comparing `Path`s component by component is several times slower.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    a.as_os_str() == b.as_os_str() || a == b
 }
 
 fn common_ancestor(a: &Path, b: &Path) -> PathBuf {
@@ -344,40 +415,44 @@ impl Pairer {
         M: Borrow<Metadata>,
     {
         let items: Vec<(P, M)> = items.into_iter().collect();
-        let mut out = Pairing::default();
+        let mut out = Out::default();
         let mut entries: Vec<Entry<'_>> = Vec::with_capacity(items.len());
-        let mut by_id: HashMap<Cow<'_, str>, Vec<usize>> = HashMap::new();
+        let mut by_id: Map<Cow<'_, str>, Members> = Map::default();
         let mut no_id: Vec<usize> = Vec::new();
 
-        for (p, m) in &items {
+        for (item, (p, m)) in items.iter().enumerate() {
             let (path, meta) = (p.as_ref(), m.borrow());
             let Some(role) = role_of(path, meta) else {
                 continue;
             };
             if let Some(mp) = meta.motion_photo {
-                out.pairs.push(Pair {
-                    still: path.to_path_buf(),
-                    video: path.to_path_buf(),
-                    kind: PairKind::MotionPhoto,
-                    confidence: 1.0,
-                    evidence: vec![Evidence::EmbeddedVideo {
-                        format: mp.kind,
-                        offset: mp.video_offset,
-                        length: mp.video_length,
-                    }],
-                });
+                out.pairs.push((
+                    (item, item),
+                    Pair {
+                        still: path.to_path_buf(),
+                        video: path.to_path_buf(),
+                        kind: PairKind::MotionPhoto,
+                        confidence: 1.0,
+                        evidence: vec![Evidence::EmbeddedVideo {
+                            format: mp.kind,
+                            offset: mp.video_offset,
+                            length: mp.video_length,
+                        }],
+                    },
+                ));
                 // A motion photo is complete in itself; it takes no part in the other pairings.
                 continue;
             }
-            let stem = names::stem(path);
+            let (folder, stem) = names::split(path);
             let idx = entries.len();
             entries.push(Entry {
                 path,
-                folder: path.parent().unwrap_or(Path::new("")),
+                folder,
                 stem,
-                norm: names::normalized_stem(stem),
+                norm: OnceCell::new(),
                 role,
                 meta,
+                item,
             });
             match content_id(meta) {
                 Some(id) => by_id.entry(id).or_default().push(idx),
@@ -385,22 +460,43 @@ impl Pairer {
             }
         }
 
-        for (id, members) in by_id {
-            self.resolve_group(&id, &members, &entries, &mut out);
+        for (id, members) in &by_id {
+            self.resolve_group(id, members.as_slice(), &entries, &mut out);
         }
         self.name_time(&no_id, &entries, &mut out);
 
-        out.pairs
-            .sort_by(|a, b| (&a.still, &a.video).cmp(&(&b.still, &b.video)));
-        out.orphan_stills.sort_by(|a, b| a.path.cmp(&b.path));
-        out.orphan_videos.sort_by(|a, b| a.path.cmp(&b.path));
+        // Results follow the input order (of the still, then the video): deterministic, and
+        // sorting integers rather than paths keeps 1 M items well under a second
+        // (benches/pairing.rs). `scan_roots` gives the files sorted by path.
+        out.pairs.sort_unstable_by_key(|(k, _)| *k);
+        out.orphan_stills.sort_unstable_by_key(|(k, _)| *k);
+        out.orphan_videos.sort_unstable_by_key(|(k, _)| *k);
         out.conflicts
-            .sort_by(|a, b| a.content_id.cmp(&b.content_id));
-        out
+            .sort_unstable_by(|a, b| a.content_id.cmp(&b.content_id));
+        Pairing {
+            pairs: out.pairs.into_iter().map(|(_, p)| p).collect(),
+            orphan_stills: out.orphan_stills.into_iter().map(|(_, o)| o).collect(),
+            orphan_videos: out.orphan_videos.into_iter().map(|(_, o)| o).collect(),
+            conflicts: out.conflicts,
+        }
     }
 
     /// Pairs the files sharing one content identifier.
-    fn resolve_group(&self, id: &str, members: &[usize], e: &[Entry<'_>], out: &mut Pairing) {
+    fn resolve_group(&self, id: &str, members: &[usize], e: &[Entry<'_>], out: &mut Out) {
+        // The common case, one still and one video: nothing to choose.
+        if let [a, b] = members {
+            let (s, v) = match (e[*a].role, e[*b].role) {
+                (Role::Still, Role::Video) => (*a, *b),
+                (Role::Video, Role::Still) => (*b, *a),
+                _ => (usize::MAX, usize::MAX),
+            };
+            if s != usize::MAX {
+                let n = nearness(&e[s], &e[v]);
+                out.pairs
+                    .push(((e[s].item, e[v].item), apple_pair(id, &e[s], &e[v], n)));
+                return;
+            }
+        }
         let stills: Vec<usize> = members
             .iter()
             .copied()
@@ -416,11 +512,13 @@ impl Pairer {
             content_id: id.to_owned(),
         };
         if videos.is_empty() {
-            out.orphan_stills.extend(stills.iter().map(|&i| orphan(i)));
+            out.orphan_stills
+                .extend(stills.iter().map(|&i| (e[i].item, orphan(i))));
             return;
         }
         if stills.is_empty() {
-            out.orphan_videos.extend(videos.iter().map(|&i| orphan(i)));
+            out.orphan_videos
+                .extend(videos.iter().map(|&i| (e[i].item, orphan(i))));
             return;
         }
         let conflict = |reason: ConflictReason, unpaired: Vec<usize>| {
@@ -443,7 +541,7 @@ impl Pairer {
         }
 
         // Each still chooses its nearest video; a tie between videos is ambiguous.
-        let mut chosen: HashMap<usize, Vec<(usize, Nearness)>> = HashMap::new();
+        let mut chosen: Map<usize, Vec<(usize, Nearness)>> = Map::default();
         let mut unpaired: Vec<usize> = Vec::new();
         let mut ambiguous = false;
         for &s in &stills {
@@ -486,39 +584,38 @@ impl Pairer {
             unpaired.extend(far.iter().map(|(s, _)| *s));
             // The near stills must be variants of one capture (an original and its edited
             // copy, renamed copies); otherwise which one is the video's is a guess.
-            let first_norm = near.first().map(|(s, _)| e[*s].norm.as_str());
-            let keep: Vec<(usize, Nearness)> = if near
-                .iter()
-                .all(|(s, _)| Some(e[*s].norm.as_str()) == first_norm)
-            {
-                near
-            } else {
-                let named: Vec<_> = near
-                    .iter()
-                    .copied()
-                    .filter(|(_, n)| n.name > NameMatch::None)
-                    .collect();
-                let named_norms_agree = named
-                    .first()
-                    .map(|(s, _)| named.iter().all(|(t, _)| e[*t].norm == e[*s].norm))
-                    .unwrap_or(false);
-                if named_norms_agree {
-                    unpaired.extend(
-                        near.iter()
-                            .filter(|(_, n)| n.name == NameMatch::None)
-                            .map(|(s, _)| *s),
-                    );
-                    named
+            let first_norm = near.first().map(|(s, _)| e[*s].norm());
+            let keep: Vec<(usize, Nearness)> =
+                if near.iter().all(|(s, _)| Some(e[*s].norm()) == first_norm) {
+                    near
                 } else {
-                    ambiguous = true;
-                    unpaired.extend(near.iter().map(|(s, _)| *s));
-                    unpaired.push(v);
-                    Vec::new()
-                }
-            };
+                    let named: Vec<_> = near
+                        .iter()
+                        .copied()
+                        .filter(|(_, n)| n.name > NameMatch::None)
+                        .collect();
+                    let named_norms_agree = named
+                        .first()
+                        .map(|(s, _)| named.iter().all(|(t, _)| e[*t].norm() == e[*s].norm()))
+                        .unwrap_or(false);
+                    if named_norms_agree {
+                        unpaired.extend(
+                            near.iter()
+                                .filter(|(_, n)| n.name == NameMatch::None)
+                                .map(|(s, _)| *s),
+                        );
+                        named
+                    } else {
+                        ambiguous = true;
+                        unpaired.extend(near.iter().map(|(s, _)| *s));
+                        unpaired.push(v);
+                        Vec::new()
+                    }
+                };
             for (s, n) in keep {
                 paired_any = true;
-                out.pairs.push(apple_pair(id, &e[s], &e[v], n));
+                out.pairs
+                    .push(((e[s].item, e[v].item), apple_pair(id, &e[s], &e[v], n)));
             }
         }
 
@@ -530,8 +627,8 @@ impl Pairer {
             // present, but stay total: report the files as orphans.
             for i in unpaired {
                 match e[i].role {
-                    Role::Still => out.orphan_stills.push(orphan(i)),
-                    Role::Video => out.orphan_videos.push(orphan(i)),
+                    Role::Still => out.orphan_stills.push((e[i].item, orphan(i))),
+                    Role::Video => out.orphan_videos.push((e[i].item, orphan(i))),
                 }
             }
             return;
@@ -545,10 +642,12 @@ impl Pairer {
     }
 
     /// The fallback for files without identifiers.
-    fn name_time(&self, no_id: &[usize], e: &[Entry<'_>], out: &mut Pairing) {
-        let mut groups: HashMap<(&Path, &str), StillsVideos> = HashMap::new();
+    fn name_time(&self, no_id: &[usize], e: &[Entry<'_>], out: &mut Out) {
+        let mut groups: Map<(&OsStr, &str), StillsVideos> = Map::default();
         for &i in no_id {
-            let g = groups.entry((e[i].folder, e[i].norm.as_str())).or_default();
+            let g = groups
+                .entry((e[i].folder.as_os_str(), e[i].norm()))
+                .or_default();
             match e[i].role {
                 Role::Still => g.0.push(i),
                 Role::Video => g.1.push(i),
@@ -585,14 +684,17 @@ impl Pairer {
                     .then(a.1.cmp(&b.1))
                     .then(a.2.cmp(&b.2))
             });
-            let mut used: HashSet<usize> = HashSet::new();
+            let mut used: HashSet<usize, foldhash::fast::RandomState> = HashSet::default();
             for (_, s, v, t, d) in cands {
                 if used.contains(&s) || used.contains(&v) {
                     continue;
                 }
                 used.insert(s);
                 used.insert(v);
-                out.pairs.push(self.name_time_pair(&e[s], &e[v], t, d));
+                out.pairs.push((
+                    (e[s].item, e[v].item),
+                    self.name_time_pair(&e[s], &e[v], t, d),
+                ));
             }
         }
     }
@@ -716,17 +818,18 @@ fn time_match(still: &Metadata, video: &Metadata) -> Option<TimeMatch> {
     };
     for a in capture_times(still) {
         for b in capture_times(video) {
-            if let (Some(x), Some(y)) = (a.utc(), b.utc()) {
+            if let (Some(x), Some(y)) = (instant(&a), instant(&b)) {
                 consider(TimeMatch {
                     seconds: secs((x - y).num_milliseconds()),
                     basis: TimeBasis::Utc,
                 });
-            } else if let (Some(x), Some(y)) = (a.local(), b.local()) {
+            } else if let (Some(x), Some(y)) = (wall(&a), wall(&b)) {
                 consider(TimeMatch {
                     seconds: secs((x - y).num_milliseconds()),
                     basis: TimeBasis::Local,
                 });
-            } else if let (Some(x), Some(y)) = (a.local().or(b.local()), a.utc().or(b.utc())) {
+            } else if let (Some(x), Some(y)) = (wall(&a).or(wall(&b)), instant(&a).or(instant(&b)))
+            {
                 // Floating local time against an instant: some zone offset (a whole quarter
                 // hour within ±14 h) must explain the difference.
                 let diff = (x - y.naive_utc()).num_milliseconds();
@@ -743,6 +846,26 @@ fn time_match(still: &Metadata, video: &Metadata) -> Option<TimeMatch> {
         }
     }
     best
+}
+
+/// The local wall-clock time where the capture happened, when known (not for a bare UTC
+/// instant). Matched here rather than through `CaptureTime::local`, whose meaning for UTC
+/// values is the UTC wall time.
+fn wall(t: &CaptureTime) -> Option<NaiveDateTime> {
+    match t {
+        CaptureTime::Zoned { time } => Some(time.naive_local()),
+        CaptureTime::Floating { time } => Some(*time),
+        CaptureTime::Utc { .. } => None,
+    }
+}
+
+/// The instant, when known (not for a floating local time).
+fn instant(t: &CaptureTime) -> Option<DateTime<Utc>> {
+    match t {
+        CaptureTime::Zoned { time } => Some(time.with_timezone(&Utc)),
+        CaptureTime::Floating { .. } => None,
+        CaptureTime::Utc { time } => Some(*time),
+    }
 }
 
 fn secs(ms: i64) -> f64 {
@@ -1135,11 +1258,13 @@ mod tests {
             ("a/IMG_1.MOV", &v),
         ]);
         let b = run(&[
-            ("a/IMG_1.MOV", &v),
-            ("a/IMG_1.HEIC", &s),
-            ("b/IMG_1.MOV", &v),
             ("b/IMG_1.HEIC", &s),
+            ("b/IMG_1.MOV", &v),
+            ("a/IMG_1.HEIC", &s),
+            ("a/IMG_1.MOV", &v),
         ]);
         assert_eq!(a, b);
+        // Results follow the input order.
+        assert_eq!(a.pairs[0].still, PathBuf::from("b/IMG_1.HEIC"));
     }
 }
