@@ -1,1 +1,24 @@
-//! Integration tests of the `albumen` binary.
+//! Integration tests of the `albumen` binary, one module per concern.
+
+mod info;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The built binary.
+pub fn albumen() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_albumen"))
+}
+
+/// The shared corpus, or `None` (with a printed reason) when it is absent.
+pub fn corpus() -> Option<PathBuf> {
+    let p = std::env::var_os("ALBUMEN_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: no corpus at {} (set ALBUMEN_CORPUS)", p.display());
+        None
+    }
+}
