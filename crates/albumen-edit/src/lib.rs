@@ -279,7 +279,10 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
         };
         let packet = old_text.as_deref().map(xmp::Packet::parse).transpose()?;
         let file_fields = match kind {
-            Kind::Raw(..) | Kind::Movie(_) => container::raw::read_fields(&bytes),
+            Kind::Raw(..) => container::raw::read_fields(&bytes),
+            Kind::Movie(_) => container::movie::read(&bytes)
+                .map(|m| m.fields)
+                .unwrap_or_default(),
             k => match parts_of(k, &bytes) {
                 Ok(p) => {
                     let x = p.xmp.as_deref().and_then(|t| xmp::Packet::parse(t).ok());
