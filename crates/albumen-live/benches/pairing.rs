@@ -3,7 +3,7 @@
 //! The items are what a library of Live Photos looks like: 40 % Apple stills and 40 % their
 //! videos (content identifiers, same folder), 10 % identifier-less still/video pairs for the
 //! name-time fallback, 10 % plain photos; 1000 files per folder.
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 use std::path::PathBuf;
 

@@ -14,7 +14,7 @@ use serde::{Serialize, Serializer};
 use crate::names::{self, NameMatch};
 
 /// What ties a pair together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum PairKind {
