@@ -67,7 +67,7 @@ pub fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
     let scan = scan(&args.paths)?;
     let points: Vec<(f64, f64)> = scan.files.iter().map(|f| (f.lat, f.lon)).collect();
     let index = ClusterIndex::build(&points)?;
-    let mut clusters = index.clusters(args.bbox.unwrap_or(Bbox::WORLD), args.zoom)?;
+    let mut clusters = index.clusters_merged(args.bbox.unwrap_or(Bbox::WORLD), args.zoom)?;
     clusters.sort_by(|a, b| {
         b.count
             .cmp(&a.count)

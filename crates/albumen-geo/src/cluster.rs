@@ -596,6 +596,63 @@ impl ClusterIndex {
         Ok(out)
     }
 
+    /// [`ClusterIndex::clusters`], then each cluster (largest first) absorbs the clusters of
+    /// its neighbouring H3 cells whose centroid is within the zoom's 60-pixel cluster radius
+    /// (geodesic distance, in ground metres at that latitude): a group of photos astride a cell
+    /// edge becomes one marker instead of two overlapping ones. One pass, no chains; the
+    /// absorbing cluster keeps its cell and representative, its centroid becomes the weighted
+    /// spherical mean.
+    pub fn clusters_merged(&self, bbox: Bbox, zoom: u8) -> Result<Vec<Cluster>, Error> {
+        let raw = self.clusters(bbox, zoom)?;
+        let by_cell: std::collections::HashMap<CellIndex, usize> =
+            raw.iter().enumerate().map(|(i, c)| (c.cell, i)).collect();
+        let mut order: Vec<usize> = (0..raw.len()).collect();
+        order.sort_by(|&a, &b| raw[b].count.cmp(&raw[a].count).then(a.cmp(&b)));
+        let mut absorbed = vec![false; raw.len()];
+        let mut out = Vec::with_capacity(raw.len());
+        let equator_px_m = 40_075_016.686 / f64::from(1u32 << zoom.min(20)) / 256.0;
+        for i in order {
+            if absorbed[i] {
+                continue;
+            }
+            absorbed[i] = true;
+            let mut c = raw[i].clone();
+            let radius_m = 60.0 * equator_px_m * c.lat.to_radians().cos().max(0.01);
+            let weight = |c: &Cluster| {
+                let v = unit_vector(c.lat, c.lon);
+                let n = c.count as f64;
+                [v[0] * n, v[1] * n, v[2] * n]
+            };
+            let mut sum = weight(&c);
+            let mut merged = false;
+            for nb in c.cell.grid_disk_safe(1) {
+                let Some(&j) = by_cell.get(&nb) else { continue };
+                if absorbed[j] {
+                    continue;
+                }
+                let o = &raw[j];
+                if crate::places::distance_m((c.lat, c.lon), (o.lat, o.lon)) <= radius_m {
+                    absorbed[j] = true;
+                    let w = weight(o);
+                    for k in 0..3 {
+                        sum[k] += w[k];
+                    }
+                    c.count += o.count;
+                    merged = true;
+                }
+            }
+            if merged {
+                let n = (sum[0] * sum[0] + sum[1] * sum[1] + sum[2] * sum[2]).sqrt();
+                if n > 0.0 {
+                    c.lat = (sum[2] / n).clamp(-1.0, 1.0).asin().to_degrees();
+                    c.lon = sum[1].atan2(sum[0]).to_degrees();
+                }
+            }
+            out.push(c);
+        }
+        Ok(out)
+    }
+
     fn main_range(&self, lo: u64, hi: u64) -> (usize, usize) {
         let a = self.cells.partition_point(|&c| c < lo);
         let b = a + self
@@ -902,6 +959,26 @@ mod tests {
         }
         let d = distance_m((-17.0, 179.9), (-17.0, -179.9));
         assert!((d - 21_270.0).abs() < 200.0, "{d}");
+    }
+
+    #[test]
+    fn merged_joins_pairs_astride_cell_edges() {
+        let pts = pseudo_points(400, 3);
+        let (mut split, mut merged_split) = (0, 0);
+        for &(lat, lon) in &pts {
+            let lat = lat.clamp(-80.0, 80.0);
+            // Two photos 5 m apart.
+            let pair = [(lat, lon), (lat + 0.000045, lon)];
+            let idx = ClusterIndex::build(&pair).unwrap();
+            for zoom in [6, 12, 16] {
+                split += usize::from(idx.clusters(Bbox::WORLD, zoom).unwrap().len() > 1);
+                let m = idx.clusters_merged(Bbox::WORLD, zoom).unwrap();
+                merged_split += usize::from(m.len() > 1);
+                assert_eq!(m.iter().map(|c| c.count).sum::<u64>(), 2);
+            }
+        }
+        assert!(split > 0, "the test should meet cell edges");
+        assert_eq!(merged_split, 0);
     }
 
     #[test]

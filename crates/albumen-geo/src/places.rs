@@ -38,8 +38,14 @@ static EMBEDDED: &[u8] = include_bytes!("../data/places.bin.z");
 const MAX_TABLE_BYTES: usize = 64 << 20;
 
 /// An ISO 3166-1 alpha-2 country code (`"FR"`), as GeoNames writes it (including `XK`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CountryCode([u8; 2]);
+
+impl fmt::Debug for CountryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
 
 impl CountryCode {
     /// Validates two ASCII upper-case letters.
