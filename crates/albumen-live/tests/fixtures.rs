@@ -8,6 +8,8 @@
 //! Needs the corpus (`ALBUMEN_CORPUS`, default `../shared/corpus` beside the workspace),
 //! `exiftool` and `ffmpeg`; skips with a printed reason when one is missing.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed fixture step should stop the test
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
