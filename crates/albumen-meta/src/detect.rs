@@ -23,6 +23,9 @@ pub fn detect_format(head: &[u8]) -> Format {
     if h(15) == b"FUJIFILMCCD-RAW" {
         return Format::Raf;
     }
+    if h(4) == [0x1A, 0x45, 0xDF, 0xA3] {
+        return Format::Mkv; // EBML: Matroska / WebM
+    }
     if h(4) == b"8BPS" {
         return Format::Psd;
     }

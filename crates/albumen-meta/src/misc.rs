@@ -152,3 +152,53 @@ pub(crate) fn read_jxl(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Matroska / WebM through nom-exif's track parser (EBML is not worth a second parser here):
+/// size, duration, creation date and GPS when the file has them.
+pub(crate) fn read_mkv(src: &Src<'_>, md: &mut Metadata) {
+    use nom_exif::{MediaParser, MediaSource, TrackInfoTag};
+    let Some(stream) = src.stream() else { return };
+    let track = MediaSource::seekable(stream).and_then(|ms| MediaParser::new().parse_track(ms));
+    let info = match track {
+        Ok(t) => t,
+        Err(e) => {
+            md.warnings.push(format!("Matroska: {e}"));
+            return;
+        }
+    };
+    md.width = info.get(TrackInfoTag::Width).and_then(|v| v.as_u32());
+    md.height = info.get(TrackInfoTag::Height).and_then(|v| v.as_u32());
+    md.duration_s = info
+        .get(TrackInfoTag::DurationMs)
+        .and_then(|v| v.as_u64())
+        .map(|ms| ms as f64 / 1000.0);
+    for (tag, key) in [
+        (TrackInfoTag::Make, &mut md.make),
+        (TrackInfoTag::Model, &mut md.model),
+    ] {
+        if let Some(s) = info.get(tag).and_then(|v| v.as_str()) {
+            *key = Some(s.trim().to_string());
+        }
+    }
+    if let Some(t) = info
+        .get(TrackInfoTag::CreateDate)
+        .and_then(|v| v.as_datetime())
+    {
+        let time = match t {
+            nom_exif::ExifDateTime::Aware(t) => crate::CaptureTime::Zoned { time: t },
+            nom_exif::ExifDateTime::Naive(t) => crate::CaptureTime::Floating { time: t },
+        };
+        md.times.push(crate::TimeCandidate {
+            kind: crate::TimeKind::MovieHeader,
+            time,
+            source: Source::Container,
+        });
+    }
+    if let Some(p) = info
+        .get(TrackInfoTag::GpsIso6709)
+        .and_then(|v| v.as_str())
+        .and_then(crate::isobmff::parse_iso6709)
+    {
+        md.gps = Some(crate::Sourced::new(p, Source::Container));
+    }
+}

@@ -137,6 +137,10 @@ impl Reader {
                 read_xmp(&b, Source::XmpSidecar, &mut md);
                 None
             }
+            Format::Mkv => {
+                crate::misc::read_mkv(src, &mut md);
+                None
+            }
             Format::Psd => {
                 crate::misc::read_psd(src, &mut md)?;
                 None
