@@ -42,6 +42,7 @@ pub mod eval;
 pub mod events;
 pub mod geo;
 pub mod resolve;
+pub mod scan;
 pub mod synth;
 mod timeline;
 pub mod zone;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use albumen_meta::Metadata;
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -279,7 +279,10 @@ impl Event {
     pub fn title(&self) -> String {
         let a = self.start_local;
         let b = self.end_local;
-        let span = if a.date() == b.date() {
+        let same_minute = a.date() == b.date() && (a.hour(), a.minute()) == (b.hour(), b.minute());
+        let span = if same_minute {
+            a.format("%a %-d %b %Y %H:%M").to_string()
+        } else if a.date() == b.date() {
             format!(
                 "{} {}–{}",
                 a.format("%a %-d %b %Y"),
