@@ -55,7 +55,7 @@ fn corpus_pairs_match_exiftool_identifiers() {
         }
     }
 
-    let scan = scan_roots(&[corpus.clone()]).unwrap();
+    let scan = scan_roots(std::slice::from_ref(&corpus)).unwrap();
     let rel = |p: &Path| {
         p.strip_prefix(&corpus)
             .unwrap()
@@ -119,7 +119,7 @@ fn corpus_pairs_match_exiftool_identifiers() {
     let mut false_pairs = Vec::new();
     for (s, v, k) in &pairs {
         let ok = match k {
-            PairKind::AppleLive => still_id.get(s).is_some() && still_id.get(s) == video_id.get(v),
+            PairKind::AppleLive => still_id.contains_key(s) && still_id.get(s) == video_id.get(v),
             PairKind::MotionPhoto => s == v && motion.contains(s),
             // No identifiers on either side, same folder, same name.
             _ => {

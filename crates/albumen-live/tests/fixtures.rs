@@ -105,6 +105,7 @@ fn rel(root: &Path, p: &Path) -> String {
     p.strip_prefix(root).unwrap().to_string_lossy().into_owned()
 }
 
+const HEIC_NO_ID: &str = "immich-test-assets/formats/heic/IMG_2682.heic";
 const JPEG: &str = "immich-test-assets/formats/jpg/el_torcal_rocks.jpg";
 const MP4: &str = "metadata-extractor-images/mp4/with-gps.mp4";
 const STILL_ED69: &str = "crafted/live/iphone/2020-05/IMG_2929.HEIC";
@@ -270,6 +271,19 @@ fn every_case_on_built_libraries() {
     let mut b = std::fs::read(&m).unwrap();
     b.extend_from_slice(&mp4);
     std::fs::write(&m, b).unwrap();
+    // Google motion photo in HEIF: the XMP is an item located by `iloc` (written by exiftool).
+    let h = lib.copy(HEIC_NO_ID, "motion/PXL_20230102.MP.heic");
+    let xmp = lib.path("motion.xmp");
+    std::fs::write(
+        &xmp,
+        google_xmp(mp4.len()).replace("image/jpeg", "image/heic"),
+    )
+    .unwrap();
+    lib.exiftool(&[&format!("-xmp<={}", xmp.display())], &h);
+    std::fs::remove_file(&xmp).unwrap();
+    let mut b = std::fs::read(&h).unwrap();
+    b.extend_from_slice(&mp4);
+    std::fs::write(&h, b).unwrap();
     let s = lib.copy(JPEG, "motion/20230101_120000.jpg");
     let mut b = std::fs::read(&s).unwrap();
     samsung_trailer(&mut b, &mp4);
@@ -332,6 +346,11 @@ fn every_case_on_built_libraries() {
             PairKind::MotionPhoto,
         ),
         (
+            "motion/PXL_20230102.MP.heic",
+            "motion/PXL_20230102.MP.heic",
+            PairKind::MotionPhoto,
+        ),
+        (
             "motion/20230101_120000.jpg",
             "motion/20230101_120000.jpg",
             PairKind::MotionPhoto,
@@ -381,7 +400,7 @@ fn every_case_on_built_libraries() {
     assert_eq!(c.reason, ConflictReason::Ambiguous);
 
     // --- extraction ---
-    for f in [&g, &m, &s] {
+    for f in [&g, &m, &h, &s] {
         let mp = detect_motion_photo(f).unwrap().unwrap();
         let out = dir.path().join("out.mp4");
         assert_eq!(
