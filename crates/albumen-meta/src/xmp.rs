@@ -204,6 +204,11 @@ fn push(flat: &mut Flat, key: String, value: String) {
     flat.props.push((key, value));
 }
 
+/// Trims XML whitespace (space, tab, CR, LF) only: other Unicode spaces are content.
+fn xml_trim(s: &str) -> &str {
+    s.trim_matches([' ', '\t', '\n', '\r'])
+}
+
 /// Parses an XMP date: `YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]` (also with ':' date separators).
 pub(crate) fn parse_xmp_date(s: &str) -> Option<CaptureTime> {
     let s = s.trim();
@@ -375,7 +380,7 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
     }
     let sidecar = source == Source::XmpSidecar;
     let text = |slot: &mut Option<String>, v: Option<&str>| {
-        if let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) {
+        if let Some(v) = v.map(xml_trim).filter(|v| !v.is_empty()) {
             if slot.is_none() || sidecar {
                 *slot = Some(v.to_string());
             }
@@ -384,7 +389,7 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
     // Camera facts only fill gaps, even from a sidecar: a sidecar corrects what the user
     // edits (time, place, rating, text), not which camera took the picture.
     let fill = |slot: &mut Option<String>, v: Option<&str>| {
-        if let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) {
+        if let Some(v) = v.map(xml_trim).filter(|v| !v.is_empty()) {
             slot.get_or_insert_with(|| v.to_string());
         }
     };
