@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::options::ScanOptions;
+use crate::options::{Filter, ScanOptions};
 use crate::progress::Progress;
 use crate::schema::{PRAGMAS, SCHEMA, SCHEMA_VERSION};
 use crate::walk::{KnownDir, Walker};
@@ -242,7 +242,7 @@ impl Index {
         progress: &dyn Progress,
     ) -> Result<ScanReport> {
         let started = Instant::now();
-        let roots = self.resolve_roots(roots)?;
+        let roots = self.resolve_roots(roots, &Filter::new(opts))?;
         let path = self.path.clone();
         let dberr = db_err(&path);
 
@@ -479,8 +479,9 @@ impl Index {
         Ok(report)
     }
 
-    /// Absolute, symlink-resolved roots; refuses a database inside one of them.
-    fn resolve_roots(&self, roots: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    /// Absolute, symlink-resolved roots; refuses a database inside one of them, unless it is
+    /// below a folder the walk skips (`~/.local/share/albumen` when scanning `~`).
+    fn resolve_roots(&self, roots: &[PathBuf], filter: &Filter) -> Result<Vec<PathBuf>> {
         let db_dir = self
             .path
             .parent()
@@ -496,7 +497,10 @@ impl Index {
             if !abs.is_dir() {
                 return Err(Error::NotADirectory(r.clone()));
             }
-            if db_dir.starts_with(&abs) {
+            let walked_into = db_dir
+                .strip_prefix(&abs)
+                .is_ok_and(|rel| !rel.components().any(|c| filter.skipped(c.as_os_str())));
+            if walked_into {
                 return Err(Error::DbInsideRoot {
                     db: self.path.clone(),
                     root: abs,

@@ -447,10 +447,11 @@ impl<'a> Walker<'a> {
             Some(k) => match self.known_rows(k.id) {
                 Ok(rows) => rows,
                 Err(e) => {
-                    // Cannot compare: read everything of this folder again, delete nothing.
+                    // Cannot compare with the index: leave this folder's rows as they are.
                     self.error(dir, "index-read", &e);
                     self.mark_incomplete(dir);
-                    Vec::new()
+                    self.progress.done(n);
+                    return;
                 }
             },
             None => Vec::new(),

@@ -33,7 +33,10 @@ pub(crate) struct Writer {
     pub log_new: bool,
 }
 
-const INSERT: &str = "INSERT INTO files (library_id, dir_id, name, path, path_text, size, \
+// `OR IGNORE`: a row already there can only come from another scan of the same library running
+// at the same time; its row is as good as ours.
+const INSERT: &str =
+    "INSERT OR IGNORE INTO files (library_id, dir_id, name, path, path_text, size, \
     mtime_ns, dev, inode, nlink, format, kind, capture_kind, capture_local, capture_utc, \
     capture_offset_s, capture_source, lat, lon, alt, make, model, lens, content_id, burst_id, \
     width, height, orientation, duration_s, motion_photo, rating, bytes_read, hash, \
@@ -101,9 +104,14 @@ impl Writer {
             return Ok(id);
         }
         self.conn
-            .prepare_cached("INSERT INTO dirs (library_id, path, path_text) VALUES (?1, ?2, ?3)")?
+            .prepare_cached(
+                "INSERT OR IGNORE INTO dirs (library_id, path, path_text) VALUES (?1, ?2, ?3)",
+            )?
             .execute(params![self.library_id, row.dir.as_slice(), &*row.dir_text])?;
-        let id = self.conn.last_insert_rowid();
+        let id: i64 = self
+            .conn
+            .prepare_cached("SELECT id FROM dirs WHERE library_id = ?1 AND path = ?2")?
+            .query_row(params![self.library_id, row.dir.as_slice()], |r| r.get(0))?;
         self.dirs.insert(row.dir.to_vec(), id);
         Ok(id)
     }

@@ -520,6 +520,18 @@ fn a_database_inside_the_scanned_folder_is_refused() {
         matches!(e, albumen_index::Error::DbInsideRoot { .. }),
         "{e}"
     );
+    // Below a folder the walk skips (like ~/.local/share/albumen when scanning ~), it is fine.
+    let db = photos.path().join(".local/share/albumen/index.db");
+    let mut index = Index::open(&db).unwrap();
+    let r = index
+        .scan(
+            "lib",
+            &[photos.path().to_path_buf()],
+            &ScanOptions::new(),
+            &NoProgress,
+        )
+        .unwrap();
+    assert_eq!(r.seen, 1);
 }
 
 #[test]
