@@ -85,7 +85,12 @@ impl<'a> Src<'a> {
     /// reads are added to [`Src::bytes_read`].
     pub(crate) fn stream(&self) -> Option<Stream<'_, 'a>> {
         let inner = match &self.inner {
-            Inner::File(f) => StreamInner::File(f.borrow().try_clone().ok()?),
+            Inner::File(f) => {
+                // A cloned handle shares the cursor: rewind it.
+                let mut f = f.borrow().try_clone().ok()?;
+                f.seek(SeekFrom::Start(0)).ok()?;
+                StreamInner::File(f)
+            }
             Inner::Mem(b) => StreamInner::Mem(std::io::Cursor::new(b)),
         };
         Some(Stream { src: self, inner })
