@@ -663,6 +663,84 @@ mod tests {
         }
     }
 
+    /// A tiny table in the documented format: FR and DE, one region, one zone, three places.
+    fn tiny_table() -> Vec<u8> {
+        let mut b = b"AGEOPLC1".to_vec();
+        b.extend(2u32.to_le_bytes());
+        for (cc, name) in [("DE", "Germany"), ("FR", "France")] {
+            b.extend(cc.as_bytes());
+            b.push(name.len() as u8);
+            b.extend(name.as_bytes());
+        }
+        b.extend(1u32.to_le_bytes());
+        b.push(1);
+        b.push(6);
+        b.extend(b"Alsace");
+        b.extend(1u32.to_le_bytes());
+        b.push(12);
+        b.extend(b"Europe/Paris");
+        b.push(1);
+        b.push(1);
+        let places = [
+            (48.5734, 7.7521, 0u16, 1u8, "Strasbourg"),
+            (48.5722, 7.8156, u16::MAX, 0, "Kehl"),
+            (48.8566, 2.3522, u16::MAX, 1, "Paris"),
+        ];
+        b.extend((places.len() as u32).to_le_bytes());
+        for p in places {
+            b.extend(((p.0 * 1e5) as i32).to_le_bytes());
+        }
+        for p in places {
+            b.extend(((p.1 * 1e5) as i32).to_le_bytes());
+        }
+        for p in places {
+            b.extend(p.2.to_le_bytes());
+        }
+        for p in places {
+            b.push(p.3);
+        }
+        for p in places {
+            b.push(p.4.len() as u8);
+        }
+        for p in places {
+            b.extend(p.4.as_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn tiny_table_parses_and_hostile_mutations_never_panic() {
+        let mut opts = GeocoderOptions::default();
+        opts.use_borders = false;
+        let raw = tiny_table();
+        let g = Geocoder::parse(&raw, opts).unwrap();
+        let p = g.lookup(48.58, 7.76).unwrap().unwrap();
+        assert_eq!(p.city.as_deref(), Some("Strasbourg"));
+        assert_eq!(p.region.as_deref(), Some("Alsace"));
+        assert_eq!(p.country_code.as_str(), "FR");
+        assert_eq!(g.lookup(48.572, 7.82).unwrap().unwrap().country, "Germany");
+        assert_eq!(g.lookup(10.0, 10.0).unwrap(), None);
+        let mut s = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for _ in 0..20_000 {
+            let mut m = raw.clone();
+            for _ in 0..(next() % 4 + 1) {
+                let i = (next() % m.len() as u64) as usize;
+                m[i] = next() as u8;
+            }
+            let cut = (next() % (m.len() as u64 + 1)) as usize;
+            m.truncate(if next() % 4 == 0 { cut } else { m.len() });
+            if let Ok(g) = Geocoder::parse(&m, opts) {
+                let _ = g.lookup(48.58, 7.76);
+            }
+        }
+    }
+
     #[test]
     fn corrupt_tables_are_errors() {
         assert!(Geocoder::from_compressed(b"not zlib", GeocoderOptions::default()).is_err());
