@@ -5,7 +5,24 @@ use std::path::PathBuf;
 
 use albumen_index::{Index, NoProgress, ScanOptions};
 
+/// Prints the library's `log` records (phase timings at debug level) when `ALBUMEN_LOG` is set.
+struct StderrLog;
+
+impl log::Log for StderrLog {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, r: &log::Record<'_>) {
+        eprintln!("{} {}", r.level(), r.args());
+    }
+    fn flush(&self) {}
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::var_os("ALBUMEN_LOG").is_some() {
+        log::set_logger(&StderrLog).map_err(|e| e.to_string())?;
+        log::set_max_level(log::LevelFilter::Debug);
+    }
     let mut roots = Vec::new();
     let mut db = None;
     let mut hash = false;

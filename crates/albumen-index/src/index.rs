@@ -449,6 +449,7 @@ impl Index {
             let ps = crate::pairs::rebuild_pairs(&tx, library_id).map_err(&dberr)?;
             log::debug!("pairs: {:?}", t_walk.elapsed());
             refresh_stats(&tx, library_id, &ps).map_err(&dberr)?;
+            log::debug!("stats: {:?}", t_walk.elapsed());
         }
         let errors: u64 = report.errors.values().sum();
         tx.execute(
