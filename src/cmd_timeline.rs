@@ -239,6 +239,14 @@ fn print_json(
         "events": events,
         "trips": trips,
         "clock_offsets": clocks,
+        "movie_headers": tl.movie_headers.iter().map(|d| json!({
+            "camera": tl.cameras.get(d.camera as usize),
+            "clock": format!("{:?}", d.clock).to_lowercase(),
+            "videos": d.videos,
+            "median_gap_s_as_utc": d.median_gap_s.0,
+            "median_gap_s_as_local": d.median_gap_s.1,
+            "overrode_table": d.overrode_table,
+        })).collect::<Vec<_>>(),
         "files": files,
     });
     write_stdout(&(serde_json::to_string_pretty(&v)? + "\n"))
@@ -303,6 +311,21 @@ fn print_text(
                 }
             );
         }
+    }
+    for d in &tl.movie_headers {
+        let cam = tl
+            .cameras
+            .get(d.camera as usize)
+            .map_or("?", String::as_str);
+        outln!(
+            out,
+            "Video times: {cam} writes {} time in its clips ({} clips; nearest stills {} s away that way, {} s the other){}",
+            if d.clock == albumen_timeline::resolve::MovieHeaderClock::Local { "local" } else { "UTC" },
+            d.videos,
+            d.median_gap_s.0.min(d.median_gap_s.1),
+            d.median_gap_s.0.max(d.median_gap_s.1),
+            if d.overrode_table { "; overrides the make table" } else { "" }
+        );
     }
     for o in &tl.clock_offsets {
         let shift = clock::format_shift(o.shift.shift_s);

@@ -53,6 +53,6 @@ pub use resolve::{
 };
 pub use timeline::{
     calendar, camera_name, Builder, Calendar, ClockOffset, DayCount, Entry, Event, MonthCount,
-    PlaceNamer, Timeline, TimelineOptions, Trip, YearCount, ZoneCityNamer,
+    MovieHeaderDecision, PlaceNamer, Timeline, TimelineOptions, Trip, YearCount, ZoneCityNamer,
 };
 pub use zone::ZoneFinder;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use albumen_meta::Metadata;
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -13,7 +13,10 @@ use serde::Serialize;
 use crate::clock::{estimate_shift, ClockOptions, ClockShift};
 use crate::events::{segment, EventOptions};
 use crate::geo::{centroid, haversine_km};
-use crate::resolve::{resolve_facts, ResolveOptions, ResolvedTime, TimeFacts, TimeSource};
+use crate::resolve::{
+    resolve_facts, MovieHeaderClock, MovieHeaderPolicy, ResolveOptions, ResolvedTime, TimeFacts,
+    TimeSource,
+};
 use crate::zone;
 use crate::Confidence;
 
@@ -357,6 +360,24 @@ pub struct Timeline {
     pub trips: Vec<Trip>,
     /// Cameras whose clocks look off.
     pub clock_offsets: Vec<ClockOffset>,
+    /// Cameras whose video movie-header clock was decided from their own stills.
+    pub movie_headers: Vec<MovieHeaderDecision>,
+}
+
+/// How a camera's video movie headers were read, decided from the same camera's stills.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MovieHeaderDecision {
+    /// The camera (index into [`Timeline::cameras`]).
+    pub camera: u32,
+    /// What its headers hold.
+    pub clock: MovieHeaderClock,
+    /// Videos concerned.
+    pub videos: usize,
+    /// Median distance (seconds) from each video to the nearest still of the camera, read as
+    /// UTC and read as local time.
+    pub median_gap_s: (i64, i64),
+    /// Whether this overrode the make/model table.
+    pub overrode_table: bool,
 }
 
 fn secs(t: NaiveDateTime) -> i64 {
@@ -377,6 +398,7 @@ impl Timeline {
             .with_min_len(4096)
             .map(|f| resolve_facts(f, &opts.resolve))
             .collect();
+        let movie_headers = decide_movie_headers(&b, &mut times);
         let clock_offsets = detect_clocks(&b, &times);
         lend_neighbour_zones(&b, &mut times);
         let entries: Vec<Entry> = times
@@ -424,6 +446,7 @@ impl Timeline {
             home: None,
             trips: Vec::new(),
             clock_offsets,
+            movie_headers,
         };
         let ts: Vec<i64> = keyed.iter().map(|k| k.0).collect();
         drop(keyed);
@@ -808,6 +831,113 @@ fn lend_neighbour_zones(b: &Builder, times: &mut [Option<ResolvedTime>]) {
             ResolvedTime::from_utc(t.utc, off, r.zone, TimeSource::Neighbour, conf)
         });
     });
+}
+
+/// For each camera with videos dated only by their movie header and stills whose offset is known,
+/// tries both readings of the header — UTC, or the local wall time in the offset of the nearest
+/// still — and keeps the one that puts the videos nearer the stills when it is clearly (4×)
+/// nearer; otherwise the make/model table stands. A camera shoots stills and clips of the same
+/// scenes, so the right reading is the one that interleaves them.
+fn decide_movie_headers(
+    b: &Builder,
+    times: &mut [Option<ResolvedTime>],
+) -> Vec<MovieHeaderDecision> {
+    if b.opts.resolve.movie_header != MovieHeaderPolicy::Auto {
+        return Vec::new();
+    }
+    let header_only =
+        |f: &TimeFacts| f.local.is_none() && f.utc.is_none() && f.movie_header.is_some();
+    let mut cams: Vec<u32> = b
+        .facts
+        .iter()
+        .zip(&b.cams)
+        .filter(|(f, _)| header_only(f))
+        .filter_map(|(_, c)| *c)
+        .collect();
+    cams.sort_unstable();
+    cams.dedup();
+    let mut out = Vec::new();
+    for cam in cams {
+        // The camera's stills with a known offset: (utc, local, offset).
+        let mut stills: Vec<(i64, i64, FixedOffset)> = Vec::new();
+        let mut videos: Vec<(usize, i64, MovieHeaderClock)> = Vec::new();
+        for (i, ((f, c), t)) in b.facts.iter().zip(&b.cams).zip(times.iter()).enumerate() {
+            if *c != Some(cam) {
+                continue;
+            }
+            if header_only(f) {
+                if let Some(m) = f.movie_header {
+                    videos.push((i, m.timestamp(), f.movie_header_clock));
+                }
+            } else if let Some(t) = t.filter(|t| t.has_offset_evidence() && f.local.is_some()) {
+                stills.push((t.utc.timestamp(), secs(t.local), t.offset));
+            }
+        }
+        if stills.is_empty() || videos.is_empty() {
+            continue;
+        }
+        let mut by_utc: Vec<i64> = stills.iter().map(|s| s.0).collect();
+        by_utc.sort_unstable();
+        let mut by_local: Vec<(i64, FixedOffset)> = stills.iter().map(|s| (s.1, s.2)).collect();
+        by_local.sort_unstable_by_key(|s| s.0);
+        let gap = |u: i64| -> i64 {
+            let k = by_utc.partition_point(|&x| x < u);
+            [k.checked_sub(1), Some(k)]
+                .into_iter()
+                .flatten()
+                .filter_map(|j| by_utc.get(j))
+                .map(|&x| (x - u).abs())
+                .min()
+                .unwrap_or(i64::MAX)
+        };
+        let offset_near = |m: i64| -> Option<FixedOffset> {
+            let k = by_local.partition_point(|x| x.0 < m);
+            [k.checked_sub(1), Some(k)]
+                .into_iter()
+                .flatten()
+                .filter_map(|j| by_local.get(j))
+                .min_by_key(|x| (x.0 - m).abs())
+                .map(|x| x.1)
+        };
+        let mut as_utc: Vec<i64> = Vec::new();
+        let mut as_local: Vec<i64> = Vec::new();
+        for &(_, m, _) in &videos {
+            as_utc.push(gap(m));
+            let o = offset_near(m).map_or(0, |o| i64::from(o.local_minus_utc()));
+            as_local.push(gap(m - o));
+        }
+        as_utc.sort_unstable();
+        as_local.sort_unstable();
+        let med = |v: &[i64]| v.get(v.len() / 2).copied().unwrap_or(i64::MAX);
+        let (gu, gl) = (med(&as_utc), med(&as_local));
+        let clock = if gl.saturating_mul(4) < gu && gu - gl > 1800 {
+            MovieHeaderClock::Local
+        } else if gu.saturating_mul(4) < gl && gl - gu > 1800 {
+            MovieHeaderClock::Utc
+        } else {
+            continue;
+        };
+        let policy = match clock {
+            MovieHeaderClock::Local => MovieHeaderPolicy::Local,
+            _ => MovieHeaderPolicy::Utc,
+        };
+        let ropts = b.opts.resolve.clone().movie_header(policy);
+        let mut overrode = false;
+        for &(i, _, table) in &videos {
+            overrode |= table != clock;
+            if let (Some(slot), Some(f)) = (times.get_mut(i), b.facts.get(i)) {
+                *slot = resolve_facts(f, &ropts);
+            }
+        }
+        out.push(MovieHeaderDecision {
+            camera: cam,
+            clock,
+            videos: videos.len(),
+            median_gap_s: (gu, gl),
+            overrode_table: overrode,
+        });
+    }
+    out
 }
 
 /// Cameras with mostly unplaced wall times, compared with the devices whose zone is known.

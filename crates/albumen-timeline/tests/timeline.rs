@@ -240,3 +240,51 @@ fn no_clock_proposal_when_clocks_agree() {
     drop(tl);
     assert!(b.build().clock_offsets.is_empty());
 }
+
+fn header_video(h: &str) -> TimeFacts {
+    TimeFacts {
+        movie_header: Some(utc(h)),
+        movie_header_clock: MovieHeaderClock::Unknown,
+        ..TimeFacts::default()
+    }
+}
+
+#[test]
+fn unknown_camera_header_read_as_local_when_its_stills_say_so() {
+    // A drone not in the table writes local wall time in its clips; its stills carry +02:00.
+    let mut b = Builder::new(TimelineOptions::default());
+    for m in ["10:00", "10:20", "10:40", "14:00"] {
+        b.push(
+            zoned(&format!("2024-06-01 {m}:00"), 2, None),
+            Some("DJI FC3582"),
+        );
+    }
+    let v = b.push(header_video("2024-06-01 10:30:00"), Some("DJI FC3582"));
+    let tl = b.build();
+    assert_eq!(tl.movie_headers.len(), 1, "{:?}", tl.movie_headers);
+    assert_eq!(tl.movie_headers[0].clock, MovieHeaderClock::Local);
+    let t = tl.entries[v].time.unwrap();
+    assert_eq!(t.utc, utc("2024-06-01 08:30:00"));
+    assert_eq!(t.local, naive("2024-06-01 10:30:00"));
+}
+
+#[test]
+fn unknown_camera_header_kept_as_utc_when_its_stills_say_so() {
+    let mut b = Builder::new(TimelineOptions::default());
+    for m in ["10:00", "10:20", "10:40", "14:00"] {
+        b.push(
+            zoned(&format!("2024-06-01 {m}:00"), 2, None),
+            Some("DJI FC3582"),
+        );
+    }
+    let v = b.push(header_video("2024-06-01 08:30:00"), Some("DJI FC3582"));
+    let tl = b.build();
+    assert_eq!(tl.movie_headers[0].clock, MovieHeaderClock::Utc);
+    let t = tl.entries[v].time.unwrap();
+    assert_eq!(t.utc, utc("2024-06-01 08:30:00"));
+    assert_eq!(
+        t.local,
+        naive("2024-06-01 10:30:00"),
+        "local from the neighbouring stills"
+    );
+}
