@@ -121,6 +121,24 @@ pub struct GeocoderOptions {
     pub use_borders: bool,
 }
 
+impl GeocoderOptions {
+    /// Sets [`GeocoderOptions::use_borders`].
+    pub fn with_borders(mut self, on: bool) -> Self {
+        self.use_borders = on;
+        self
+    }
+    /// Sets [`GeocoderOptions::city_radius_km`].
+    pub fn with_city_radius_km(mut self, km: f64) -> Self {
+        self.city_radius_km = km;
+        self
+    }
+    /// Sets [`GeocoderOptions::coast_radius_km`].
+    pub fn with_coast_radius_km(mut self, km: f64) -> Self {
+        self.coast_radius_km = km;
+        self
+    }
+}
+
 impl Default for GeocoderOptions {
     fn default() -> Self {
         GeocoderOptions {
@@ -710,8 +728,7 @@ mod tests {
 
     #[test]
     fn tiny_table_parses_and_hostile_mutations_never_panic() {
-        let mut opts = GeocoderOptions::default();
-        opts.use_borders = false;
+        let opts = GeocoderOptions::default().with_borders(false);
         let raw = tiny_table();
         let g = Geocoder::parse(&raw, opts).unwrap();
         let p = g.lookup(48.58, 7.76).unwrap().unwrap();
