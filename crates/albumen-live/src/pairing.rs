@@ -192,9 +192,6 @@ pub struct Conflict {
     pub unpaired: Vec<PathBuf>,
 }
 
-/// Indices of the stills and of the videos of one group.
-type StillsVideos = (Vec<usize>, Vec<usize>);
-
 /// The result of pairing a set of files.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Pairing {
@@ -643,38 +640,59 @@ impl Pairer {
 
     /// The fallback for files without identifiers.
     fn name_time(&self, no_id: &[usize], e: &[Entry<'_>], out: &mut Out) {
-        let mut groups: Map<(&OsStr, &str), StillsVideos> = Map::default();
+        let duration_ok = |i: usize| {
+            e[i].meta
+                .duration_s
+                .filter(|d| d.is_finite() && *d >= self.min_duration_s && *d <= self.max_duration_s)
+        };
+        // Videos of Live-Photo length first; stills are only looked at in their folders (most
+        // photos have no short video beside them, and need no name normalisation).
+        let mut groups: Map<(&OsStr, &str), (Members, Members)> = Map::default();
+        let mut folders: HashSet<&OsStr, foldhash::fast::RandomState> = HashSet::default();
         for &i in no_id {
-            let g = groups
-                .entry((e[i].folder.as_os_str(), e[i].norm()))
-                .or_default();
-            match e[i].role {
-                Role::Still => g.0.push(i),
-                Role::Video => g.1.push(i),
+            if e[i].role == Role::Video && duration_ok(i).is_some() {
+                folders.insert(e[i].folder.as_os_str());
+                groups
+                    .entry((e[i].folder.as_os_str(), e[i].norm()))
+                    .or_default()
+                    .1
+                    .push(i);
             }
         }
-        for ((_, _), (stills, videos)) in groups {
-            if stills.is_empty() || videos.is_empty() {
-                continue;
+        if groups.is_empty() {
+            return;
+        }
+        for &i in no_id {
+            if e[i].role == Role::Still && folders.contains(e[i].folder.as_os_str()) {
+                if let Some(g) = groups.get_mut(&(e[i].folder.as_os_str(), e[i].norm())) {
+                    g.0.push(i);
+                }
             }
-            if stills.len().saturating_mul(videos.len()) > self.max_group_comparisons {
+        }
+        for (stills, videos) in groups.values() {
+            let (stills, videos) = (stills.as_slice(), videos.as_slice());
+            if stills.is_empty()
+                || stills.len().saturating_mul(videos.len()) > self.max_group_comparisons
+            {
                 continue;
             }
             let mut cands: Vec<(f64, usize, usize, TimeMatch, f64)> = Vec::new();
-            for &v in &videos {
-                let Some(d) = e[v].meta.duration_s.filter(|d| d.is_finite()) else {
-                    continue;
-                };
-                if d < self.min_duration_s || d > self.max_duration_s {
-                    continue;
-                }
-                for &s in &stills {
+            for &v in videos {
+                let Some(d) = duration_ok(v) else { continue };
+                for &s in stills {
                     if let Some(t) = time_match(e[s].meta, e[v].meta) {
                         if t.seconds <= self.max_time_delta_s {
                             cands.push((t.seconds, s, v, t, d));
                         }
                     }
                 }
+            }
+            if let [(_, s, v, t, d)] = cands[..] {
+                out.pairs.push((
+                    (e[s].item, e[v].item),
+                    self.name_time_pair(&e[s], &e[v], t, d),
+                ));
+                continue;
             }
             // Closest in time first, then identical names; each file in at most one pair.
             let exact = |s: usize, v: usize| !e[s].stem.eq_ignore_ascii_case(e[v].stem);
