@@ -225,7 +225,10 @@ fn print_json(
         .entries
         .iter()
         .enumerate()
-        .map(|(i, e)| json!({"path": path_str(paths, i), "time": e.time}))
+        .map(|(i, e)| {
+            json!({"path": path_str(paths, i), "time": e.time,
+                "clock_shift": e.clock_shift_s.map(clock::format_shift)})
+        })
         .collect();
     let v = json!({
         "items": tl.entries.len(),

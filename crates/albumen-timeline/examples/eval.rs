@@ -12,11 +12,18 @@ fn main() {
     let t = std::time::Instant::now();
     let r = evaluate(&seeds);
     println!(
-        "{} synthetic years: {} items, {} true events; resolved instant exact for {:.1}% of items",
+        "{} synthetic years: {} items, {} true events; resolved instant exact for {:.1}% of items before clock shifts",
         seeds.len(),
         r.items,
         r.events,
         100.0 * r.resolved_exactly as f64 / r.items.max(1) as f64
+    );
+    println!(
+        "camera clock left on home time (Tokyo trip): {} items; proposed shift (within 10 min) covers {}, wrongly covers {}; instant exact with shifts applied: {:.1}%",
+        r.clock_off_items,
+        r.clock_found_items,
+        r.clock_wrong_items,
+        100.0 * r.resolved_exactly_after_shift as f64 / r.items.max(1) as f64
     );
     println!(
         "{:<40} {:>9} {:>7} {:>6} {:>8}",

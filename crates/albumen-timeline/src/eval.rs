@@ -21,8 +21,16 @@ pub struct Report {
     pub items: usize,
     /// True events over all seeds.
     pub events: usize,
-    /// Items whose resolved instant is the true one (to the second).
+    /// Items whose resolved instant is the true one (to the second), clock shifts not applied.
     pub resolved_exactly: usize,
+    /// The same with the proposed camera clock shifts applied (the timeline's default).
+    pub resolved_exactly_after_shift: usize,
+    /// Camera items whose clock was off (left on home time on the Tokyo trip).
+    pub clock_off_items: usize,
+    /// Of those, items covered by a proposed shift within 10 minutes of the truth.
+    pub clock_found_items: usize,
+    /// Items wrongly covered by a proposed shift (clock was right, or shift wrong).
+    pub clock_wrong_items: usize,
     /// Rows: the timeline's segmentation first, then ablations and the fixed-gap baselines.
     pub rows: Vec<Row>,
 }
@@ -58,7 +66,8 @@ pub fn evaluate(seeds: &[u64]) -> Report {
         Some((_, v)) => v.push(s),
         None => per_method.push((name, vec![s])),
     };
-    let (mut items, mut events, mut exact) = (0, 0, 0);
+    let (mut items, mut events, mut exact, mut exact2) = (0, 0, 0, 0);
+    let (mut off_items, mut found_items, mut wrong_items) = (0, 0, 0);
     for &seed in seeds {
         let year: Vec<SynthItem> = synthetic_year(seed, 2024);
         let truth: Vec<u32> = year.iter().map(|i| i.event).collect();
@@ -68,7 +77,7 @@ pub fn evaluate(seeds: &[u64]) -> Report {
             t.dedup();
             t.len()
         };
-        let mut b = Builder::new(TimelineOptions::default());
+        let mut b = Builder::new(TimelineOptions::default().apply_clock_shifts(false));
         for it in &year {
             b.push(it.facts, Some(it.camera));
         }
@@ -79,15 +88,53 @@ pub fn evaluate(seeds: &[u64]) -> Report {
             .zip(&year)
             .filter(|(e, y)| e.time.is_some_and(|t| t.utc == y.utc))
             .count();
-        // The timeline's own events.
-        let mut cuts = Vec::new();
-        for e in tl.events.iter().skip(1) {
-            cuts.push(e.first);
+        // Clock detection: which items the proposed shifts cover, and with what shift.
+        let mut covered = vec![None; year.len()];
+        for o in &tl.clock_offsets {
+            for &i in &o.items {
+                if let Some(c) = covered.get_mut(i) {
+                    *c = Some(o.shift.shift_s);
+                }
+            }
         }
+        for (i, y) in year.iter().enumerate() {
+            // Off items: camera items of the Tokyo trip (their wall time is 7 h behind the
+            // local time their phone neighbours show).
+            let off = y.camera == crate::synth::CAMERA && y.off_clock_s != 0;
+            if off {
+                off_items += 1;
+            }
+            match covered.get(i).copied().flatten() {
+                Some(s) if off && (s - y.off_clock_s).abs() <= 600 => found_items += 1,
+                Some(_) => wrong_items += 1,
+                None => {}
+            }
+        }
+        // The timeline as built by default: the proposed shifts applied.
+        let mut b2 = Builder::new(TimelineOptions::default());
+        for it in &year {
+            b2.push(it.facts, Some(it.camera));
+        }
+        let tl2 = b2.build();
+        exact2 += tl2
+            .entries
+            .iter()
+            .zip(&year)
+            .filter(|(e, y)| e.time.is_some_and(|t| t.utc == y.utc))
+            .count();
+        // The timeline's own events (clock shifts applied, the default).
+        let cuts2: Vec<usize> = tl2.events.iter().skip(1).map(|e| e.first).collect();
         push(
             "adaptive gap + distance (timeline)".into(),
+            boundary_score(&truth, &ids_in_truth_order(&tl2, &cuts2)),
+        );
+        let cuts: Vec<usize> = tl.events.iter().skip(1).map(|e| e.first).collect();
+        push(
+            "  same, clock shifts not applied".into(),
             boundary_score(&truth, &ids_in_truth_order(&tl, &cuts)),
         );
+        // Ablations and baselines on the same (shift-applied) times.
+        let tl = tl2;
         let ts: Vec<i64> = tl
             .order
             .iter()
@@ -122,6 +169,10 @@ pub fn evaluate(seeds: &[u64]) -> Report {
         items,
         events,
         resolved_exactly: exact,
+        resolved_exactly_after_shift: exact2,
+        clock_off_items: off_items,
+        clock_found_items: found_items,
+        clock_wrong_items: wrong_items,
         rows: per_method
             .into_iter()
             .map(|(method, v)| Row {

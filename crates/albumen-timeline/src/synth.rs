@@ -2,7 +2,7 @@
 //! `examples/eval.rs`): home life with quiet weeks, weekday snapshots, weekend days out and
 //! parties, and three trips abroad (Tokyo, Lisbon/Porto, New York across the end of US summer
 //! time); a phone (offset tag + GPS, sometimes no fix) and a camera (wall time only, no GPS)
-//! used side by side on days out and trips. Every item carries the id of the event it was
+//! used side by side on days out and trips — its clock left on home time during the Tokyo trip. Every item carries the id of the event it was
 //! generated in, and its true instant.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc, Weekday};
@@ -22,6 +22,8 @@ pub struct SynthItem {
     pub event: u32,
     /// The true instant.
     pub utc: DateTime<Utc>,
+    /// How many seconds the device's clock is behind true local time (0: right).
+    pub off_clock_s: i64,
 }
 
 /// The phone's camera name.
@@ -80,6 +82,8 @@ enum Kind {
 
 struct Gen {
     rng: Rng,
+    /// How far the camera's clock is behind true local time (left on home time on a trip).
+    camera_behind_s: i64,
     items: Vec<SynthItem>,
     next_event: u32,
 }
@@ -131,7 +135,7 @@ impl Gen {
                 let facts = if use_camera {
                     TimeFacts {
                         local: Some(LocalReading {
-                            time: t,
+                            time: t - Duration::seconds(self.camera_behind_s),
                             offset: None,
                             kind: LocalKind::Original,
                         }),
@@ -153,6 +157,7 @@ impl Gen {
                     camera: if use_camera { CAMERA } else { PHONE },
                     event: id,
                     utc,
+                    off_clock_s: if use_camera { self.camera_behind_s } else { 0 },
                 });
                 i += 1;
                 t += Duration::seconds(r.range(1, 2));
@@ -217,6 +222,7 @@ type Trip = (u32, u32, u32, Tz, (f64, f64), (f64, f64));
 /// true instant.
 pub fn synthetic_year(seed: u64, year: i32) -> Vec<SynthItem> {
     let mut g = Gen {
+        camera_behind_s: 0,
         rng: Rng::new(seed),
         items: Vec::new(),
         next_event: 0,
@@ -259,6 +265,9 @@ pub fn synthetic_year(seed: u64, year: i32) -> Vec<SynthItem> {
         if let Some(&(m, d, len, tz, city_a, city_b)) = trip {
             let first = NaiveDate::from_ymd_opt(year, m, d).unwrap_or(day);
             let k = (day - first).num_days();
+            // On the first trip the camera stays on home time (Tokyo is 7 hours ahead of Paris
+            // in April): its wall times are 7 hours behind, which the clock detection must find.
+            g.camera_behind_s = if m == 4 { 7 * 3600 } else { 0 };
             let city = if k < i64::from(len) / 2 {
                 city_a
             } else {
@@ -274,6 +283,7 @@ pub fn synthetic_year(seed: u64, year: i32) -> Vec<SynthItem> {
                 g.city_day(day, tz, city);
             }
         } else {
+            g.camera_behind_s = 0;
             let week = day.iso_week().week();
             let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
             if quiet.contains(&week) {

@@ -38,6 +38,9 @@ pub struct TimelineOptions {
     pub trip_max_gap_s: i64,
     /// Camera clock detection.
     pub clock: ClockOptions,
+    /// Place the items of a camera whose clock looks off at the corrected time in this
+    /// timeline (files are never touched; [`Timeline::clock_offsets`] holds the proposed edit).
+    pub apply_clock_shifts: bool,
 }
 
 impl Default for TimelineOptions {
@@ -50,6 +53,7 @@ impl Default for TimelineOptions {
             home_radius_km: 80.0,
             trip_max_gap_s: 3 * 86_400,
             clock: ClockOptions::default(),
+            apply_clock_shifts: true,
         }
     }
 }
@@ -63,6 +67,11 @@ impl TimelineOptions {
     /// Sets the event options.
     pub fn events(mut self, e: EventOptions) -> Self {
         self.events = e;
+        self
+    }
+    /// Sets whether detected camera clock shifts are applied in the timeline.
+    pub fn apply_clock_shifts(mut self, yes: bool) -> Self {
+        self.apply_clock_shifts = yes;
         self
     }
     /// Sets the home location.
@@ -108,6 +117,9 @@ pub struct Entry {
     pub camera: Option<u32>,
     /// GPS position.
     pub gps: Option<(f64, f64)>,
+    /// The camera clock shift applied to its wall time before resolving (see
+    /// [`TimelineOptions::apply_clock_shifts`]), seconds.
+    pub clock_shift_s: Option<i64>,
 }
 
 /// Collects items, then [`Builder::build`]s the timeline.
@@ -400,15 +412,39 @@ impl Timeline {
             .collect();
         let movie_headers = decide_movie_headers(&b, &mut times);
         let clock_offsets = detect_clocks(&b, &times);
+        let mut shifts: Vec<Option<i64>> = Vec::new();
+        let mut b = b;
+        if b.opts.apply_clock_shifts && !clock_offsets.is_empty() {
+            shifts = vec![None; b.facts.len()];
+            for o in &clock_offsets {
+                let d = chrono::Duration::seconds(o.shift.shift_s);
+                for &i in &o.items {
+                    let (Some(f), Some(slot), Some(sh)) =
+                        (b.facts.get_mut(i), times.get_mut(i), shifts.get_mut(i))
+                    else {
+                        continue;
+                    };
+                    if let Some(l) = f.local.as_mut() {
+                        l.time = l.time.checked_add_signed(d).unwrap_or(l.time);
+                        *slot = resolve_facts(f, &b.opts.resolve);
+                        *sh = Some(o.shift.shift_s);
+                    }
+                }
+            }
+        }
+        let b = b;
+        let opts = &b.opts;
         lend_neighbour_zones(&b, &mut times);
         let entries: Vec<Entry> = times
             .iter()
             .zip(&b.facts)
             .zip(&b.cams)
-            .map(|((t, f), c)| Entry {
+            .enumerate()
+            .map(|(i, ((t, f), c))| Entry {
                 time: *t,
                 camera: *c,
                 gps: f.gps,
+                clock_shift_s: shifts.get(i).copied().flatten(),
             })
             .collect();
         let mut keyed: Vec<(i64, u32, u32)> = entries
@@ -941,6 +977,10 @@ fn decide_movie_headers(
 }
 
 /// Cameras with mostly unplaced wall times, compared with the devices whose zone is known.
+/// A break of this long (seconds) in a camera's shooting starts a new session for clock
+/// detection (a trip is a session).
+const CLOCK_SESSION_GAP_S: i64 = 36 * 3600;
+
 fn detect_clocks(b: &Builder, times: &[Option<ResolvedTime>]) -> Vec<ClockOffset> {
     let n_cams = b.cameras.len();
     let mut placed = vec![0usize; n_cams];
@@ -980,20 +1020,52 @@ fn detect_clocks(b: &Builder, times: &[Option<ResolvedTime>]) -> Vec<ClockOffset
         }
         mine.sort_unstable();
         refs.sort_unstable();
-        let ms: Vec<i64> = mine.iter().map(|x| x.0).collect();
         let rs: Vec<i64> = refs.iter().map(|x| x.0).collect();
-        if let Some(mut s) = estimate_shift(&ms, &rs, &b.opts.clock) {
+        let to_offset = |mut s: ClockShift, part: &[(i64, usize)]| {
             s.pairs = s
                 .pairs
                 .iter()
-                .filter_map(|&(a, r)| Some((mine.get(a)?.1, refs.get(r)?.1)))
+                .filter_map(|&(a, r)| Some((part.get(a)?.1, refs.get(r)?.1)))
                 .collect();
-            out.push(ClockOffset {
+            ClockOffset {
                 camera: cam32,
                 shift: s,
-                items: mine.iter().map(|x| x.1).collect(),
-            });
+                items: part.iter().map(|x| x.1).collect(),
+            }
+        };
+        // A clock off all year (never set, drifted) is one proposal for all the camera's items.
+        let ms: Vec<i64> = mine.iter().map(|x| x.0).collect();
+        if let Some(s) = estimate_shift(&ms, &rs, &b.opts.clock) {
+            out.push(to_offset(s, &mine));
+            continue;
         }
+        // A clock off for one trip (left on home time): look at each session (runs of the
+        // camera's items without a break of CLOCK_SESSION_GAP_S) and merge neighbouring
+        // sessions with the same shift.
+        let mut found: Vec<(usize, ClockOffset)> = Vec::new();
+        for (k, part) in mine
+            .chunk_by(|a, b| b.0 - a.0 <= CLOCK_SESSION_GAP_S)
+            .enumerate()
+        {
+            let ms: Vec<i64> = part.iter().map(|x| x.0).collect();
+            let Some(s) = estimate_shift(&ms, &rs, &b.opts.clock) else {
+                continue;
+            };
+            let o = to_offset(s, part);
+            match found.last_mut() {
+                Some((pk, prev))
+                    if *pk + 1 == k && (prev.shift.shift_s - o.shift.shift_s).abs() <= 300 =>
+                {
+                    *pk = k;
+                    prev.shift.compared += o.shift.compared;
+                    prev.shift.matched += o.shift.matched;
+                    prev.shift.matched_unshifted += o.shift.matched_unshifted;
+                    prev.items.extend(o.items);
+                }
+                _ => found.push((k, o)),
+            }
+        }
+        out.extend(found.into_iter().map(|(_, o)| o));
     }
     out
 }
