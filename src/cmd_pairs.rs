@@ -15,6 +15,10 @@ pub struct Args {
     /// Print JSON: {"pairs": [...], "orphan_stills": [...], "orphan_videos": [...], "conflicts": [...]}.
     #[arg(long)]
     pub json: bool,
+    /// Also copy the video embedded in each motion photo, byte for byte, to `<DIR>/<name>.mp4`
+    /// (existing files are never overwritten: ` (1)`, ` (2)`, ... are added).
+    #[arg(long, value_name = "DIR")]
+    pub extract_motion: Option<PathBuf>,
 }
 
 /// Runs the command. Exit status 0 when every file was read, 1 when some could not be (they are
@@ -30,14 +34,67 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print_text(&mut out, &scan)?;
     }
     out.flush()?;
+    let mut failed = !scan.failures.is_empty();
     for f in &scan.failures {
         eprintln!("albumen: {}: {}", f.path.display(), f.error);
     }
-    Ok(if scan.failures.is_empty() {
+    if let Some(dir) = &args.extract_motion {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        for pair in &scan.pairing.pairs {
+            let Some(mp) = embedded(pair) else { continue };
+            let target = free_name(dir, &pair.still);
+            match albumen_live::extract_motion_video(&pair.still, &mp, &target) {
+                Ok(n) => eprintln!(
+                    "albumen: {} -> {} ({n} bytes)",
+                    pair.still.display(),
+                    target.display()
+                ),
+                Err(e) => {
+                    failed = true;
+                    eprintln!("albumen: {e}");
+                }
+            }
+        }
+    }
+    Ok(if !failed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The embedded video of a motion-photo pair, from its evidence.
+fn embedded(pair: &albumen_live::Pair) -> Option<albumen_meta::MotionPhoto> {
+    if pair.kind != albumen_live::PairKind::MotionPhoto {
+        return None;
+    }
+    pair.evidence.iter().find_map(|e| match e {
+        albumen_live::Evidence::EmbeddedVideo {
+            format,
+            offset,
+            length,
+        } => Some(albumen_meta::MotionPhoto {
+            video_offset: *offset,
+            video_length: *length,
+            kind: *format,
+        }),
+        _ => None,
+    })
+}
+
+/// `<dir>/<stem>.mp4`, or `<stem> (n).mp4` when taken.
+fn free_name(dir: &std::path::Path, still: &std::path::Path) -> PathBuf {
+    let stem = still
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "motion".into());
+    let mut p = dir.join(format!("{stem}.mp4"));
+    let mut n = 1;
+    while p.exists() {
+        p = dir.join(format!("{stem} ({n}).mp4"));
+        n += 1;
+    }
+    p
 }
 
 fn print_text(out: &mut impl Write, scan: &albumen_live::Scan) -> std::io::Result<()> {

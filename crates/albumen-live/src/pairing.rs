@@ -962,6 +962,22 @@ mod tests {
         assert!(p.orphan_stills.is_empty() && p.conflicts.is_empty());
     }
 
+    /// immich#5473: a rotated still or a loop/bounce effect (a longer, re-encoded video) is still
+    /// one Live Photo: the identifier decides, not dimensions or duration.
+    #[test]
+    fn rotated_or_effect_live_photo_pairs_by_id() {
+        let mut s = still(Some(ID));
+        s.orientation = albumen_meta::Orientation::new(6);
+        s.width = Some(4032);
+        s.height = Some(3024);
+        let mut v = video(Some(ID));
+        v.duration_s = Some(12.0);
+        v.width = Some(1080);
+        v.height = Some(1920);
+        let p = run(&[("a/IMG_7.HEIC", &s), ("a/IMG_7.MOV", &v)]);
+        assert_eq!(pairs(&p), [("a/IMG_7.HEIC", "a/IMG_7.MOV", PairKind::AppleLive)]);
+    }
+
     #[test]
     fn identifier_case_and_whitespace_do_not_matter() {
         let (s, v) = (
