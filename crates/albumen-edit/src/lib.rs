@@ -158,6 +158,9 @@ pub struct Report {
     pub undo: Vec<Edit>,
 }
 
+/// Largest JPEG segment payload.
+const JPEG_SEGMENT_MAX: usize = 65533;
+
 struct Prepared {
     plan: Plan,
     stamp: write::Stamp,
@@ -335,13 +338,31 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                 .as_deref()
                 .map(fields::read_exif)
                 .unwrap_or_default();
-            let new_exif = match &parts.exif {
+            let mut new_exif = match &parts.exif {
                 Some(e) => fields::edit_exif(e, &changes, &after)?,
                 None => None,
             };
+            let mut exif_gps = parts.exif.is_some();
+            // A JPEG Exif segment holds at most 65533 bytes. When the appended directories do
+            // not fit, the position goes to XMP only and EXIF keeps what can change in place.
+            if kind == Kind::Jpeg
+                && new_exif
+                    .as_ref()
+                    .is_some_and(|e| e.len() + 6 > JPEG_SEGMENT_MAX)
+            {
+                if let Some(e) = &parts.exif {
+                    let mut limited = changes.clone();
+                    limited.gps = None;
+                    new_exif = fields::edit_exif(e, &limited, &after)?;
+                    exif_gps = false;
+                    notes.push(
+                        "the Exif segment is full: the position was written to XMP only".into(),
+                    );
+                }
+            }
             let role = Role::Embedded {
                 exif_time: exif_f.time.is_some(),
-                exif_gps: parts.exif.is_some(),
+                exif_gps,
             };
             let new_xmp = fields::edit_xmp(packet.as_ref(), &changes, &after, role);
             let out = if new_exif.is_none() && new_xmp.is_none() {
@@ -404,4 +425,49 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
         sidecar: None,
         raw_dates: 0,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A JPEG whose Exif segment is nearly full (a big maker note).
+    fn full_jpeg() -> Vec<u8> {
+        let n: u32 = 65_431;
+        let mut t: Vec<u8> =
+            b"II*\0\x08\0\0\0\x01\0\x69\x87\x04\0\x01\0\0\0\x1a\0\0\0\0\0\0\0".to_vec();
+        t.extend_from_slice(b"\x02\0\x03\x90\x02\0\x14\0\0\0\x38\0\0\0");
+        t.extend_from_slice(b"\x7c\x92\x07\0");
+        t.extend_from_slice(&n.to_le_bytes());
+        t.extend_from_slice(&76u32.to_le_bytes());
+        t.extend_from_slice(&[0, 0, 0, 0]);
+        t.extend_from_slice(b"2020:01:02 03:04:05\0");
+        t.resize(t.len() + n as usize, 0x55);
+        let mut j = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        j.extend_from_slice(&((t.len() + 8) as u16).to_be_bytes());
+        j.extend_from_slice(b"Exif\0\0");
+        j.extend_from_slice(&t);
+        j.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9]);
+        j
+    }
+
+    #[test]
+    fn full_exif_segment_puts_the_position_in_xmp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("full.jpg");
+        std::fs::write(&p, full_jpeg()).unwrap();
+        let edits = [
+            Edit::ShiftTime(chrono::Duration::hours(1)),
+            Edit::SetGps(albumen_meta::GpsPosition::new(10.0, 20.0, None).unwrap()),
+        ];
+        let r = apply(&p, &edits, &Options::default()).unwrap();
+        assert_eq!(r.plan.notes.len(), 1, "{:?}", r.plan.notes);
+        let again = plan(&p, &[], &Options::default()).unwrap();
+        let g = again.before.gps.unwrap();
+        assert!((g.lat - 10.0).abs() < 1e-9 && (g.lon - 20.0).abs() < 1e-9);
+        assert_eq!(
+            again.before.time.unwrap().local.to_string(),
+            "2020-01-02 04:04:05"
+        );
+    }
 }

@@ -356,7 +356,18 @@ impl Packet {
             }
         }
         if !add.is_empty() {
-            cuts.push((self.rdf_close, self.rdf_close, description(add)));
+            // All descriptions of a packet must share one `rdf:about`.
+            let about = self
+                .descs
+                .first()
+                .and_then(|d| {
+                    d.attrs.iter().find(|(k, _, ns, l)| {
+                        l == "about" && (ns.as_deref() == Some(NS_RDF) || k == "about")
+                    })
+                })
+                .map(|a| a.1.clone())
+                .unwrap_or_default();
+            cuts.push((self.rdf_close, self.rdf_close, description(add, &about)));
         }
         cuts.sort_by_key(|c| (c.0, c.1));
         let mut out = String::with_capacity(self.text.len() + 1024);
@@ -409,14 +420,17 @@ fn esc(s: &str) -> String {
     quick_xml::escape::escape(s).into_owned()
 }
 
-fn description(add: &[NewProp]) -> String {
+fn description(add: &[NewProp], about: &str) -> String {
     let mut nss: Vec<(&str, &str)> = Vec::new();
     for p in add {
         if !nss.iter().any(|(pre, _)| *pre == p.prefix) {
             nss.push((p.prefix, p.ns));
         }
     }
-    let mut s = String::from(" <rdf:Description rdf:about=\"\"");
+    let mut s = format!(
+        " <rdf:Description rdf:about=\"{}\"",
+        about.replace('"', "&quot;")
+    );
     for (pre, ns) in nss {
         s.push_str(&format!("\n    xmlns:{pre}=\"{ns}\""));
     }
@@ -447,7 +461,7 @@ pub(crate) fn new_packet(add: &[NewProp]) -> String {
     let mut s = String::from(
         "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n<x:xmpmeta xmlns:x=\"adobe:ns:meta/\" x:xmptk=\"albumen\">\n <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n",
     );
-    s.push_str(&description(add));
+    s.push_str(&description(add, ""));
     s.push_str(" </rdf:RDF>\n</x:xmpmeta>\n");
     for _ in 0..20 {
         s.push_str(&" ".repeat(99));

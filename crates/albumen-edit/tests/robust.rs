@@ -234,3 +234,49 @@ fn undo_restores_the_fields() {
         assert_eq!(back.title, before.title, "{seed}");
     }
 }
+
+#[test]
+fn raw_sidecar_merges_and_keeps_other_content() {
+    let Some(root) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("IMG_1.CR3");
+    if std::fs::copy(root.join("exiftool-samples/CanonRaw.cr3"), &raw).is_err() {
+        println!("skipped: CanonRaw.cr3 missing");
+        return;
+    }
+    let side = tmp.path().join("IMG_1.CR3.xmp");
+    let old = r#"<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:darktable="http://darktable.sf.net/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" darktable:history_end="3" xmp:Rating="2">
+   <darktable:history><rdf:Seq><rdf:li darktable:operation="exposure"/></rdf:Seq></darktable:history>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"#;
+    std::fs::write(&side, old).unwrap();
+    let raw_before = std::fs::read(&raw).unwrap();
+    let r = apply(&raw, &edits(), &Options::default()).unwrap();
+    assert_eq!(r.plan.before.rating, Rating::new(2));
+    let text = std::fs::read_to_string(&side).unwrap();
+    assert!(text.contains("darktable:history_end=\"3\""));
+    assert!(text.contains("darktable:operation=\"exposure\""));
+    assert!(!text.contains("xmp:Rating=\"2\""));
+    assert!(text.contains("<xmp:Rating>4</xmp:Rating>"));
+    assert!(text.contains("albumen-bar"));
+    // the raw itself only had its date strings patched, same size
+    let raw_after = std::fs::read(&raw).unwrap();
+    assert_eq!(raw_after.len(), raw_before.len());
+    assert!(r.raw_dates_patched > 0);
+    let diff = raw_before
+        .iter()
+        .zip(&raw_after)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(
+        diff > 0 && diff <= 8 * r.raw_dates_patched,
+        "{diff} bytes differ"
+    );
+    let again = plan(&raw, &[], &Options::default()).unwrap();
+    assert_eq!(again.before.time, r.plan.after.time);
+}

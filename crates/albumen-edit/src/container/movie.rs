@@ -247,6 +247,11 @@ pub(crate) fn read(b: &[u8]) -> Result<Movie> {
             if &x.typ == b"XMP_" {
                 mv.xmp = Some(String::from_utf8_lossy(&b[x.start + x.hdr..x.end]).into_owned());
             }
+            if &x.typ == b"loci" && mv.fields.gps.is_none() {
+                if let Some((lat, lon, alt, _)) = loci(b, &x) {
+                    mv.fields.gps = albumen_meta::GpsPosition::new(lat, lon, Some(alt));
+                }
+            }
             if &x.typ == b"\xa9xyz" && mv.fields.gps.is_none() {
                 let v = String::from_utf8_lossy(b.get(x.start + x.hdr + 4..x.end).unwrap_or(&[]))
                     .into_owned();
@@ -256,7 +261,36 @@ pub(crate) fn read(b: &[u8]) -> Result<Movie> {
             }
         }
     }
+    if let Some(u) = uuid_xmp(b)? {
+        mv.xmp = Some(String::from_utf8_lossy(&b[u.start + u.hdr + 16..u.end]).into_owned());
+    }
     Ok(mv)
+}
+
+/// The UUID of the top-level XMP box of MP4 files.
+const XMP_UUID: [u8; 16] = [
+    0xBE, 0x7A, 0xCF, 0xCB, 0x97, 0xA9, 0x42, 0xE8, 0x9C, 0x71, 0x99, 0x94, 0x91, 0xE3, 0xAF, 0xAC,
+];
+
+fn uuid_xmp(b: &[u8]) -> Result<Option<Bx>> {
+    Ok(boxes(b, 0, b.len())?.into_iter().find(|x| {
+        &x.typ == b"uuid" && b.get(x.start + x.hdr..x.start + x.hdr + 16) == Some(&XMP_UUID)
+    }))
+}
+
+/// 3GPP `loci`: (lat, lon, alt, offset of the longitude field). Fixed-point 16.16 values follow
+/// the name string and the role byte.
+fn loci(b: &[u8], x: &Bx) -> Option<(f64, f64, f64, usize)> {
+    let s = x.start + x.hdr + 4 + 2;
+    let name = b.get(s..x.end)?.iter().position(|&c| c == 0)?;
+    let at = s + name + 1 + 1;
+    let f = |i: usize| u32_at(b, at + 4 * i).map(|v| f64::from(v as i32) / 65536.0);
+    let (lon, lat, alt) = (f(0)?, f(1)?, f(2)?);
+    (at + 12 <= x.end).then_some((lat, lon, alt, at))
+}
+
+fn fixed(v: f64) -> [u8; 4] {
+    ((v * 65536.0).round() as i32).to_be_bytes()
 }
 
 /// Shifts the 1904-based times of mvhd/tkhd/mdhd inside `r` by `d` seconds, in place.
@@ -307,11 +341,16 @@ fn shift_headers(b: &mut [u8], start: usize, end: usize, d: i64) -> Result<()> {
     Ok(())
 }
 
-/// Adds `d` to every `stco`/`co64` entry that points at or past `from`.
-fn shift_chunks(b: &mut [u8], start: usize, end: usize, from: u64, d: i64) -> Result<()> {
+/// Moves every `stco`/`co64` entry by the growth of the boxes replaced before it:
+/// `moves` lists (old end of a replaced box, its size change).
+fn shift_chunks(b: &mut [u8], start: usize, end: usize, moves: &[(u64, i64)]) -> Result<()> {
+    let map = |v: u64| -> u64 {
+        let d: i64 = moves.iter().filter(|(e, _)| v >= *e).map(|(_, d)| d).sum();
+        (v as i64).saturating_add(d).max(0) as u64
+    };
     for k in boxes(b, start, end)? {
         if CONTAINERS.contains(&&k.typ) {
-            shift_chunks(b, k.start + k.hdr, k.end, from, d)?;
+            shift_chunks(b, k.start + k.hdr, k.end, moves)?;
             continue;
         }
         let w = match &k.typ {
@@ -330,20 +369,16 @@ fn shift_chunks(b: &mut [u8], start: usize, end: usize, from: u64, d: i64) -> Re
         for i in 0..n {
             let at = s + 8 + i * w;
             if w == 4 {
-                let v = u64::from(u32_at(b, at).unwrap_or(0));
-                if v >= from {
-                    let nv = (v as i64 + d) as u64;
-                    let nv = u32::try_from(nv).map_err(|_| {
-                        Error::Unsupported("chunk offsets would exceed 32 bits (stco)".into())
-                    })?;
-                    b[at..at + 4].copy_from_slice(&nv.to_be_bytes());
-                }
+                let v = map(u64::from(u32_at(b, at).unwrap_or(0)));
+                let v = u32::try_from(v).map_err(|_| {
+                    Error::Unsupported("chunk offsets would exceed 32 bits (stco)".into())
+                })?;
+                b[at..at + 4].copy_from_slice(&v.to_be_bytes());
             } else if let Some(x) = b.get(at..at + 8) {
-                let v = u64::from_be_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]);
-                if v >= from {
-                    let nv = (v as i64 + d) as u64;
-                    b[at..at + 8].copy_from_slice(&nv.to_be_bytes());
-                }
+                let v = map(u64::from_be_bytes([
+                    x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7],
+                ]));
+                b[at..at + 8].copy_from_slice(&v.to_be_bytes());
             }
         }
     }
@@ -450,29 +485,6 @@ fn keys_new(names: &[Vec<u8>]) -> Result<Vec<u8>> {
     wrap(b"keys", &body)
 }
 
-fn new_meta(edits: &KeyEdits) -> Result<Vec<u8>> {
-    let mut hdlr = vec![0u8; 8];
-    hdlr.extend_from_slice(b"mdta");
-    hdlr.extend_from_slice(&[0u8; 13]);
-    let mut body = wrap(b"hdlr", &hdlr)?;
-    let names: Vec<Vec<u8>> = edits
-        .iter()
-        .filter(|(_, v)| v.is_some())
-        .map(|(k, _)| k.to_vec())
-        .collect();
-    body.extend_from_slice(&keys_new(&names)?);
-    let mut ilst = Vec::new();
-    for (i, (_, v)) in edits.iter().filter(|(_, v)| v.is_some()).enumerate() {
-        if let Some(v) = v {
-            let mut full = wrap(b"....", &data_item(v)?)?;
-            full[4..8].copy_from_slice(&((i + 1) as u32).to_be_bytes());
-            ilst.extend_from_slice(&full);
-        }
-    }
-    body.extend_from_slice(&wrap(b"ilst", &ilst)?);
-    wrap(b"meta", &body)
-}
-
 fn xyz_box(p: &albumen_meta::GpsPosition) -> Result<Vec<u8>> {
     let s = fmt_iso6709(p);
     let mut body = (s.len() as u16).to_be_bytes().to_vec();
@@ -559,6 +571,8 @@ pub(crate) fn rebuild(
         return Ok(None);
     }
     // rebuild moov's children
+    let uuid = uuid_xmp(&src)?;
+    let udta_xmp = if uuid.is_some() { None } else { xmp };
     let kids = boxes(&src, m.start + m.hdr, m.end)?;
     let meta_in_moov = kids
         .iter()
@@ -571,47 +585,74 @@ pub(crate) fn rebuild(
             .into_iter()
             .position(|k| &k.typ == b"meta" && has_keys(&src, &k))
     });
+    // Without a keys/ilst list in the file, the position goes to `udta/©xyz` rather than into
+    // a new `meta` box: a new `hdlr` would change what readers report as the handler type.
+    let has_list = meta_in_moov.is_some() || meta_in_udta.is_some();
+    let xyz = if has_list { None } else { ch.gps };
+    if !has_list {
+        edits.clear();
+    }
     let mut body = Vec::new();
-    let mut placed = false;
     for (i, k) in kids.iter().enumerate() {
         if Some(i) == meta_in_moov && !edits.is_empty() {
             body.extend_from_slice(&rebuild_meta(&src, k, &edits)?);
-            placed = true;
         } else if Some(i) == udta {
             body.extend_from_slice(&rebuild_udta(
                 &src,
                 k,
                 if meta_in_moov.is_none() && meta_in_udta.is_some() {
-                    placed = true;
                     Some(&edits)
                 } else {
                     None
                 },
-                ch,
-                xmp,
+                ch.gps,
+                xyz,
+                udta_xmp,
             )?);
         } else {
             body.extend_from_slice(&src[k.start..k.end]);
         }
     }
-    if !placed && edits.iter().any(|(_, v)| v.is_some()) {
-        body.extend_from_slice(&new_meta(&edits)?);
-    }
     if udta.is_none() {
-        if let Some(x) = xmp {
-            body.extend_from_slice(&wrap(b"udta", &wrap(b"XMP_", x.as_bytes())?)?);
+        let mut u = Vec::new();
+        if let Some(Some(p)) = xyz {
+            u.extend_from_slice(&xyz_box(&p)?);
+        }
+        if let Some(x) = udta_xmp {
+            u.extend_from_slice(&wrap(b"XMP_", x.as_bytes())?);
+        }
+        if !u.is_empty() {
+            body.extend_from_slice(&wrap(b"udta", &u)?);
         }
     }
     let mut new_moov = wrap(b"moov", &body)?;
-    let delta = new_moov.len() as i64 - (m.end - m.start) as i64;
-    if delta != 0 && m.end < src.len() {
-        let n = new_moov.len();
-        shift_chunks(&mut new_moov, 8, n, m.end as u64, delta)?;
+    // (old start, old end, new bytes) of every replaced top-level box
+    let mut reps: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+    if let (Some(u), Some(x)) = (uuid, xmp) {
+        let mut v = XMP_UUID.to_vec();
+        v.extend_from_slice(x.as_bytes());
+        reps.push((u.start, u.end, wrap(b"uuid", &v)?));
     }
-    let mut out = Vec::with_capacity(src.len() + new_moov.len());
-    out.extend_from_slice(&src[..m.start]);
-    out.extend_from_slice(&new_moov);
-    out.extend_from_slice(&src[m.end..]);
+    let grow = |old: usize, new: usize| new as i64 - old as i64;
+    let moves: Vec<(u64, i64)> = std::iter::once((m.end, grow(m.end - m.start, new_moov.len())))
+        .chain(reps.iter().map(|r| (r.1, grow(r.1 - r.0, r.2.len()))))
+        .map(|(e, d)| (e as u64, d))
+        .filter(|(_, d)| *d != 0)
+        .collect();
+    if !moves.is_empty() {
+        let n = new_moov.len();
+        shift_chunks(&mut new_moov, 8, n, &moves)?;
+    }
+    reps.push((m.start, m.end, new_moov));
+    reps.sort_by_key(|r| r.0);
+    let mut out = Vec::with_capacity(src.len() + 4096);
+    let mut at = 0;
+    for (s, e, v) in &reps {
+        out.extend_from_slice(&src[at..*s]);
+        out.extend_from_slice(v);
+        at = *e;
+    }
+    out.extend_from_slice(&src[at..]);
     Ok(Some(out))
 }
 
@@ -623,11 +664,13 @@ fn rebuild_udta(
     b: &[u8],
     u: &Bx,
     edits: Option<&KeyEdits>,
-    ch: &Changes,
+    gps: Option<Option<albumen_meta::GpsPosition>>,
+    add_xyz: Option<Option<albumen_meta::GpsPosition>>,
     xmp: Option<&str>,
 ) -> Result<Vec<u8>> {
     let mut body = Vec::new();
     let mut xmp_done = false;
+    let mut xyz_done = false;
     for k in boxes(b, u.start + u.hdr, u.end)? {
         match &k.typ {
             b"meta" if edits.is_some() && has_keys(b, &k) => {
@@ -641,13 +684,28 @@ fn rebuild_udta(
                     xmp_done = true;
                 }
             }
-            b"\xa9xyz" if ch.gps.is_some() => {
-                if let Some(Some(p)) = ch.gps {
+            b"loci" if gps.is_some() => {
+                if let (Some(Some(p)), Some((_, _, _, at))) = (gps, loci(b, &k)) {
+                    let mut v = b[k.start..k.end].to_vec();
+                    let o = at - k.start;
+                    v[o..o + 4].copy_from_slice(&fixed(p.lon));
+                    v[o + 4..o + 8].copy_from_slice(&fixed(p.lat));
+                    v[o + 8..o + 12].copy_from_slice(&fixed(p.alt.unwrap_or(0.0)));
+                    body.extend_from_slice(&v);
+                    xyz_done = true;
+                }
+            }
+            b"\xa9xyz" if gps.is_some() => {
+                if let Some(Some(p)) = gps {
                     body.extend_from_slice(&xyz_box(&p)?);
                 }
+                xyz_done = true;
             }
             _ => body.extend_from_slice(&b[k.start..k.end]),
         }
+    }
+    if let (Some(Some(p)), false) = (add_xyz, xyz_done) {
+        body.extend_from_slice(&xyz_box(&p)?);
     }
     if let (Some(x), false) = (xmp, xmp_done) {
         body.extend_from_slice(&wrap(b"XMP_", x.as_bytes())?);
