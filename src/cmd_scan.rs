@@ -28,6 +28,10 @@ pub struct Args {
     /// moves; reads whole files).
     #[arg(long)]
     pub hash: bool,
+    /// Resolve capture times with the time zone of the GPS position too (loads the zone
+    /// boundaries: a fraction of a second once per run).
+    #[arg(long)]
+    pub gps_zones: bool,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -152,7 +156,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut opts = ScanOptions::new()
         .hash(args.hash)
         .follow_symlinks(args.follow_symlinks)
-        .include_hidden(args.include_hidden);
+        .include_hidden(args.include_hidden)
+        .gps_zones(args.gps_zones);
     if args.no_default_skip {
         opts.skip.clear();
     }

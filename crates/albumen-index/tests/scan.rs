@@ -578,3 +578,97 @@ fn corpus_scan_pairs_live_photos() {
         count(&db, "SELECT count(DISTINCT still_file_id) FROM pairs") as u64
     );
 }
+
+/// The child half of `a_killed_scan_leaves_a_consistent_index_and_resumes`.
+#[test]
+#[ignore = "run by a_killed_scan_leaves_a_consistent_index_and_resumes"]
+fn child_scan_to_be_killed() {
+    let Some(spec) = std::env::var_os("ALBUMEN_INDEX_KILL_CHILD") else {
+        return;
+    };
+    let spec = spec.to_string_lossy().into_owned();
+    let (db, root) = spec.split_once('\n').unwrap();
+    let mut opts = ScanOptions::new();
+    opts.batch = 64;
+    scan(Path::new(db), Path::new(root), &opts);
+}
+
+#[test]
+fn a_killed_scan_leaves_a_consistent_index_and_resumes() {
+    let photos = tempfile::tempdir().unwrap();
+    let root = photos.path();
+    let total = 20_000;
+    for d in 0..200 {
+        let dir = root.join(format!("d{d:03}"));
+        fs::create_dir_all(&dir).unwrap();
+        for f in 0..total / 200 {
+            fs::write(dir.join(format!("f{f}.jpg")), format!("{JPEG:?}{d}-{f}")).unwrap();
+        }
+    }
+    let dbdir = tempfile::tempdir().unwrap();
+    let db = dbdir.path().join("i.db");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_scan_to_be_killed", "--include-ignored"])
+        .env(
+            "ALBUMEN_INDEX_KILL_CHILD",
+            format!("{}\n{}", db.display(), root.display()),
+        )
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it (SIGKILL: no chance to clean up) as soon as some rows are committed.
+    let start = std::time::Instant::now();
+    loop {
+        let rows = rusqlite_count(&db);
+        if rows > 0 || start.elapsed().as_secs() > 60 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let mut index = Index::open(&db).unwrap();
+    let ok: String = index
+        .connection()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let committed = count(&db, "SELECT count(*) FROM files");
+    let killed_mid_scan = committed < total;
+    if !killed_mid_scan {
+        eprintln!("the child finished before it was killed: only the resume is checked");
+    }
+    let r = index
+        .scan(
+            "lib",
+            &[root.to_path_buf()],
+            &ScanOptions::new(),
+            &NoProgress,
+        )
+        .unwrap();
+    assert_eq!(r.unchanged, committed as u64, "{r:?}");
+    assert_eq!(r.new + r.unchanged, total as u64, "{r:?}");
+    assert_eq!(r.read, r.new, "{r:?}");
+    if killed_mid_scan {
+        let st: String = index
+            .connection()
+            .query_row(
+                "SELECT status FROM scan_runs ORDER BY id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(st, "interrupted");
+    }
+}
+
+/// Rows in `files`, 0 while the database or the table does not exist yet.
+fn rusqlite_count(db: &Path) -> i64 {
+    use albumen_index::rusqlite::{Connection, OpenFlags};
+    let Ok(c) = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+        return 0;
+    };
+    c.query_row("SELECT count(*) FROM files", [], |r| r.get(0))
+        .unwrap_or(0)
+}
