@@ -370,7 +370,8 @@ impl ClusterIndexBuilder {
             .collect();
         entries.par_sort_unstable();
         idx.live = entries.len();
-        let (cells, (ids, vectors)): (Vec<u64>, (Vec<u32>, Vec<[i64; 3]>)) = entries
+        type Columns = (Vec<u64>, (Vec<u32>, Vec<[i64; 3]>));
+        let (cells, (ids, vectors)): Columns = entries
             .par_iter()
             .map(|&(c, id)| (c, (id, idx.fixed_of(id))))
             .unzip();
