@@ -166,16 +166,32 @@ pub fn estimate_shift(cam: &[i64], refs: &[i64], opts: &ClockOptions) -> Option<
         .iter()
         .filter(|&&c| nearest(refs, c).is_some_and(|(_, d)| d.abs() <= tol))
         .count();
+    // Without a shift, how far is each camera item from the nearest reference item?
+    let mut d0: Vec<i64> = eligible
+        .iter()
+        .filter_map(|&c| nearest(refs, c).map(|(_, d)| d.abs()))
+        .collect();
+    d0.sort_unstable();
+    let median0 = d0.get(d0.len() / 2).copied().unwrap_or(i64::MAX);
+    let residual = abs_res.get(abs_res.len() / 2).copied().unwrap_or(0);
+    // Two devices used in turn at the same events interleave: no shift then leaves each camera
+    // item a little away from the phone's, and any shift of a few minutes lines up about as
+    // well by chance. So a shift is proposed when the clock is clearly wrong without it (most
+    // items unmatched: a zone mistake), or when it lines the items up far more tightly than
+    // they were (a drift of minutes, seen on photos taken at the same moments).
+    let misaligned = matched_unshifted * 2 < compared;
+    let tighter = residual.saturating_mul(4) <= median0;
     let convincing = shift.abs() >= opts.min_shift_s
         && matched >= opts.min_matches
         && matched * 2 >= compared
-        && score >= score0 * 1.5 + 2.0;
-    convincing.then(|| ClockShift {
+        && score >= score0 * 1.5 + 2.0
+        && (misaligned || tighter);
+    convincing.then_some(ClockShift {
         shift_s: shift,
         compared,
         matched,
         matched_unshifted,
-        residual_s: abs_res.get(abs_res.len() / 2).copied().unwrap_or(0),
+        residual_s: residual,
         pairs,
     })
 }
@@ -248,6 +264,28 @@ mod tests {
             .map(|i| i * 86_400 * 3 + 40 * 86_400 + 15 * 3600)
             .collect();
         let cam: Vec<i64> = cam.into_iter().map(|c| c + 5 * 86_400 * 10).collect();
+        assert_eq!(estimate_shift(&cam, &phone, &ClockOptions::default()), None);
+    }
+
+    #[test]
+    fn devices_used_in_turn_get_no_proposal() {
+        // One photographer alternating between phone and camera, both clocks right: each
+        // camera shot sits between phone shots, and small shifts line up about as well.
+        let mut phone = Vec::new();
+        let mut cam = Vec::new();
+        let mut t = 0i64;
+        let mut x: u64 = 99;
+        for _ in 0..5000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            t += (x >> 33) as i64 % 600;
+            if (x >> 20).is_multiple_of(5) {
+                cam.push(t);
+            } else {
+                phone.push(t);
+            }
+        }
         assert_eq!(estimate_shift(&cam, &phone, &ClockOptions::default()), None);
     }
 

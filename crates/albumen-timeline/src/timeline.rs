@@ -1042,6 +1042,12 @@ fn detect_clocks(b: &Builder, times: &[Option<ResolvedTime>]) -> Vec<ClockOffset
         // A clock off for one trip (left on home time): look at each session (runs of the
         // camera's items without a break of CLOCK_SESSION_GAP_S) and merge neighbouring
         // sessions with the same shift.
+        let sessions = mine
+            .chunk_by(|a, b| b.0 - a.0 <= CLOCK_SESSION_GAP_S)
+            .count();
+        if sessions < 2 {
+            continue; // one session: the same question as the whole camera's
+        }
         let mut found: Vec<(usize, ClockOffset)> = Vec::new();
         for (k, part) in mine
             .chunk_by(|a, b| b.0 - a.0 <= CLOCK_SESSION_GAP_S)
