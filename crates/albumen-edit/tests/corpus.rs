@@ -371,4 +371,12 @@ fn standard_edit_round_trips_on_the_corpus() {
 /// - `Issue 16.tif`: exiftool's validation wants `GPSProcessingMethod` in the GPS directory of
 ///   a TIFF ("Missing required TIFF GPS tag 0x001b"); exiftool's own GPS edit of this file leaves
 ///   the same warning. Writing `MANUAL` there would be another tag changed.
-const KNOWN_FAILURES: &[&str] = &["Nikon D1X.webp", "Issue 16.tif"];
+/// - `FujiFilm DS-7 (1|2).jpg` (full-corpus run only): the uncompressed IFD1 thumbnail strip is
+///   declared longer than the Exif segment ("Undersized IFD1 StripByteCounts"); with directories
+///   appended after it exiftool reads further and reports "Short directory size for IFD1".
+const KNOWN_FAILURES: &[&str] = &[
+    "Nikon D1X.webp",
+    "Issue 16.tif",
+    "FujiFilm DS-7 (1).jpg",
+    "FujiFilm DS-7 (2).jpg",
+];

@@ -504,8 +504,17 @@ pub(crate) fn rebuild(
     let mut src = b.to_vec();
     let t = &ch.time;
     let mut touched = false;
-    if t.touches_dates() || t.offset.is_some() {
-        if let Some(d) = t.utc_delta(before.time.as_ref()) {
+    // Without a local creation date the movie's time is only the header's UTC instant: a new
+    // offset then says where it was local, not that the instant moved.
+    let has_local = metas(b, &m)
+        .iter()
+        .any(|meta| meta_items(b, meta).iter().any(|(k, _)| k == CREATIONDATE));
+    let mut tu = t.clone();
+    if !has_local {
+        tu.offset = None;
+    }
+    if tu.touches_dates() || tu.offset.is_some() {
+        if let Some(d) = tu.utc_delta(before.time.as_ref()) {
             if !d.is_zero() {
                 shift_headers(&mut src, m.start + m.hdr, m.end, d.num_seconds())?;
                 touched = true;
