@@ -78,7 +78,7 @@ fn soft_score(cam: &[i64], refs: &[i64], shift: i64, tol: i64) -> f64 {
 ///
 /// Candidates are voted from the differences between camera items and the reference items
 /// within `max_shift_s` (in 5-minute bins, each camera item voting once per bin); the 24 best
-/// bins are scored by [`soft_score`]-style alignment, and the winner is refined on a 15-second
+/// bins are scored by how tightly they line items up (each within `tolerance_s` scores `1 - d/tolerance_s`), and the winner is refined on a 15-second
 /// grid around it. A shift is proposed only when it matches at least `min_matches` items (a
 /// reference item within the tolerance), at least half of those compared, and aligns clearly
 /// better (1.5× + 2) than no shift.

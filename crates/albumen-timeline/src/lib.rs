@@ -2,15 +2,26 @@
 //! camera clocks that are off.
 //!
 //! # Brief overview
-//! - [`resolve`] turns one file's [`albumen_meta::Metadata`] into a [`ResolvedTime`]: the UTC
+//! - [`resolve()`] turns one file's [`albumen_meta::Metadata`] into a [`ResolvedTime`]: the UTC
 //!   instant, the local wall time where it was taken, the offset, the IANA zone when known, the
 //!   rule that decided it ([`TimeSource`]) and a [`Confidence`]. Rules, in order: an explicit
-//!   offset; the GPS position's zone ([`ZoneFinder`], offline) with daylight saving; the GPS UTC
-//!   clock against the local clock; neighbours (timeline only); a home zone; the file time.
-//!   QuickTime movie-header times are read as UTC or local per make/model
-//!   ([`resolve::movie_header_clock`]).
-//! - [`TimeFacts`] is the small `Copy` distillate of a file's time evidence that everything
-//!   else works on, so millions of items fit in memory.
+//!   offset; the GPS position's zone ([`ZoneFinder`], offline polygons) with daylight saving
+//!   (skipped and repeated hours handled); the GPS UTC clock against the local clock (rounded to
+//!   15 minutes); neighbours (timeline only); a home zone; the file time, as a guess. QuickTime
+//!   movie-header times are read as UTC or local per make/model
+//!   ([`resolve::movie_header_clock`], with the evidence in its docs).
+//! - [`TimeFacts`] is the small `Copy` distillate of a file's time evidence that the timeline
+//!   works on, so millions of items fit in memory.
+//! - [`Timeline`] (built with a [`Builder`] and [`TimelineOptions`]) resolves many items
+//!   together: items without zone evidence borrow their neighbours' zone (same camera first);
+//!   a camera's video headers are read UTC or local by what puts them among its own stills
+//!   ([`MovieHeaderDecision`]); cameras whose clock is off are found by lining their photos up
+//!   with phone photos of the same events ([`ClockOffset`], the shift for `albumen edit
+//!   --shift-time`, applied in the timeline only); then the [`Calendar`] of local days, months
+//!   and years, [`Event`]s ([`events::segment`]: gaps adaptive to the shooting density, plus
+//!   distance), and [`Trip`]s away from home. Places come through the [`PlaceNamer`] seam.
+//! - [`scan::scan`] walks folders and reads files in parallel; [`synth`] and [`eval`] are the
+//!   labelled synthetic year and the segmentation evaluation (`examples/eval.rs`).
 //!
 //! # Example
 //! ```
@@ -30,6 +41,32 @@
 //! assert_eq!(t.utc.to_rfc3339(), "2024-03-10T03:00:00+00:00");
 //! assert_eq!(serde_json::to_string(&t)?,
 //!     r#"{"utc":"2024-03-10T03:00:00Z","local":"2024-03-10T12:00:00","offset":"+09:00","zone":"Asia/Tokyo","source":"gps-zone","confidence":"inferred"}"#);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A timeline of facts (here made by hand; [`Builder::push_metadata`] takes a file's metadata):
+//! ```
+//! use albumen_timeline::resolve::{LocalKind, LocalReading};
+//! use albumen_timeline::{Builder, TimeFacts, TimelineOptions};
+//! use chrono::FixedOffset;
+//!
+//! let mut b = Builder::new(TimelineOptions::default());
+//! for (t, off) in [("2024-03-10T23:30:00", Some(9)), ("2024-03-10T23:40:00", None)] {
+//!     b.push(TimeFacts {
+//!         local: Some(LocalReading {
+//!             time: t.parse()?,
+//!             offset: off.and_then(|h| FixedOffset::east_opt(h * 3600)),
+//!             kind: LocalKind::Original,
+//!         }),
+//!         ..TimeFacts::default()
+//!     }, Some("Camera"));
+//! }
+//! let tl = b.build();
+//! // Both on the Tokyo day, although 23:30 in Tokyo is 14:30 UTC.
+//! assert_eq!(tl.calendar.years[0].months[0].days[0].count, 2);
+//! assert_eq!(tl.events.len(), 1);
+//! // The second photo, with no offset, borrowed the first one's.
+//! assert_eq!(tl.entries[1].time.map(|t| t.offset.local_minus_utc()), Some(9 * 3600));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
