@@ -85,6 +85,12 @@ pub enum Evidence {
         /// How the times were compared.
         basis: TimeBasis,
     },
+    /// The still carries this content identifier but no video does (the video's was lost, e.g.
+    /// by an export): a name-time pair despite it.
+    StillIdWithoutVideo {
+        /// The still's identifier (upper-cased).
+        id: String,
+    },
     /// The video is embedded in the still file.
     EmbeddedVideo {
         /// Google (XMP `Container`/`MicroVideo`) or Samsung (`MotionPhoto_Data`).
@@ -105,6 +111,9 @@ impl fmt::Display for Evidence {
                 write!(f, "other folder under {}", common_ancestor.display())
             }
             Evidence::SameName => f.write_str("same name"),
+            Evidence::StillIdWithoutVideo { id } => {
+                write!(f, "still's content id {id} is on no video")
+            }
             Evidence::EditedVariant => f.write_str("edited copy"),
             Evidence::RenamedCopy => f.write_str("renamed copy"),
             Evidence::Duration { seconds } => write!(f, "video {seconds:.1} s"),
@@ -312,6 +321,9 @@ struct Out {
     orphan_stills: Vec<(usize, Orphan)>,
     orphan_videos: Vec<(usize, Orphan)>,
     conflicts: Vec<Conflict>,
+    /// Entries of stills whose identifier is on no video: the name-time fallback may still find
+    /// their video (an export that kept the still's maker note but stripped the video's keys).
+    claiming: Vec<usize>,
 }
 
 fn role_of(path: &Path, meta: &Metadata) -> Option<Role> {
@@ -460,7 +472,12 @@ impl Pairer {
         for (id, members) in &by_id {
             self.resolve_group(id, members.as_slice(), &entries, &mut out);
         }
-        self.name_time(&no_id, &entries, &mut out);
+        let mut fallback = no_id;
+        fallback.append(&mut std::mem::take(&mut out.claiming));
+        let paired = self.name_time(&fallback, &entries, &mut out);
+        if !paired.is_empty() {
+            out.orphan_stills.retain(|(item, _)| !paired.contains(item));
+        }
 
         // Results follow the input order (of the still, then the video): deterministic, and
         // sorting integers rather than paths keeps 1 M items well under a second
@@ -511,6 +528,7 @@ impl Pairer {
         if videos.is_empty() {
             out.orphan_stills
                 .extend(stills.iter().map(|&i| (e[i].item, orphan(i))));
+            out.claiming.extend_from_slice(&stills);
             return;
         }
         if stills.is_empty() {
@@ -639,7 +657,14 @@ impl Pairer {
     }
 
     /// The fallback for files without identifiers.
-    fn name_time(&self, no_id: &[usize], e: &[Entry<'_>], out: &mut Out) {
+    /// Returns the input positions of the stills it paired.
+    fn name_time(
+        &self,
+        no_id: &[usize],
+        e: &[Entry<'_>],
+        out: &mut Out,
+    ) -> HashSet<usize, foldhash::fast::RandomState> {
+        let mut paired: HashSet<usize, foldhash::fast::RandomState> = HashSet::default();
         let duration_ok = |i: usize| {
             e[i].meta
                 .duration_s
@@ -660,7 +685,7 @@ impl Pairer {
             }
         }
         if groups.is_empty() {
-            return;
+            return paired;
         }
         for &i in no_id {
             if e[i].role == Role::Still && folders.contains(e[i].folder.as_os_str()) {
@@ -688,6 +713,7 @@ impl Pairer {
                 }
             }
             if let [(_, s, v, t, d)] = cands[..] {
+                paired.insert(e[s].item);
                 out.pairs.push((
                     (e[s].item, e[v].item),
                     self.name_time_pair(&e[s], &e[v], t, d),
@@ -709,12 +735,14 @@ impl Pairer {
                 }
                 used.insert(s);
                 used.insert(v);
+                paired.insert(e[s].item);
                 out.pairs.push((
                     (e[s].item, e[v].item),
                     self.name_time_pair(&e[s], &e[v], t, d),
                 ));
             }
         }
+        paired
     }
 
     fn name_time_pair(&self, s: &Entry<'_>, v: &Entry<'_>, t: TimeMatch, duration: f64) -> Pair {
@@ -731,22 +759,28 @@ impl Pairer {
         if self.max_time_delta_s > 0.0 {
             confidence -= 0.1 * (t.seconds / self.max_time_delta_s).clamp(0.0, 1.0);
         }
+        let mut evidence = vec![
+            Evidence::SameFolder,
+            name_evidence(s, v),
+            Evidence::Duration {
+                seconds: round3(duration),
+            },
+            Evidence::TimeDelta {
+                seconds: round3(t.seconds),
+                basis: t.basis,
+            },
+        ];
+        if let Some(id) = content_id(s.meta) {
+            evidence.push(Evidence::StillIdWithoutVideo {
+                id: id.into_owned(),
+            });
+        }
         Pair {
             still: s.path.to_path_buf(),
             video: v.path.to_path_buf(),
             kind: PairKind::NameTime,
             confidence: round3(confidence),
-            evidence: vec![
-                Evidence::SameFolder,
-                name_evidence(s, v),
-                Evidence::Duration {
-                    seconds: round3(duration),
-                },
-                Evidence::TimeDelta {
-                    seconds: round3(t.seconds),
-                    basis: t.basis,
-                },
-            ],
+            evidence,
         }
     }
 }
@@ -975,7 +1009,10 @@ mod tests {
         v.width = Some(1080);
         v.height = Some(1920);
         let p = run(&[("a/IMG_7.HEIC", &s), ("a/IMG_7.MOV", &v)]);
-        assert_eq!(pairs(&p), [("a/IMG_7.HEIC", "a/IMG_7.MOV", PairKind::AppleLive)]);
+        assert_eq!(
+            pairs(&p),
+            [("a/IMG_7.HEIC", "a/IMG_7.MOV", PairKind::AppleLive)]
+        );
     }
 
     #[test]
@@ -1162,6 +1199,30 @@ mod tests {
             seconds: 0.0,
             basis: TimeBasis::Local
         }));
+    }
+
+    /// The still kept its identifier, the video lost it: the name-time fallback still pairs them
+    /// and the still is no longer an orphan.
+    #[test]
+    fn still_id_without_video_falls_back_to_name_time() {
+        let mut s = still(Some(ID));
+        s.capture = floating("2014-09-16 14:05:12");
+        let mut v = video(None);
+        v.capture = zoned("2014-09-16T14:05:13+01:00");
+        let p = run(&[("n/IMG_1.HEIC", &s), ("n/IMG_1.MOV", &v)]);
+        assert_eq!(
+            pairs(&p),
+            [("n/IMG_1.HEIC", "n/IMG_1.MOV", PairKind::NameTime)]
+        );
+        assert!(p.orphan_stills.is_empty());
+        assert!(p.pairs[0]
+            .evidence
+            .contains(&Evidence::StillIdWithoutVideo { id: ID.into() }));
+        // A far-off video leaves it an orphan.
+        v.capture = zoned("2014-09-17T14:05:13+01:00");
+        let p = run(&[("n/IMG_1.HEIC", &s), ("n/IMG_1.MOV", &v)]);
+        assert!(p.pairs.is_empty());
+        assert_eq!(p.orphan_stills.len(), 1);
     }
 
     /// immich#14459: a same-name video of another day is not the still's.

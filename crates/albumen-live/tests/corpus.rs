@@ -121,9 +121,12 @@ fn corpus_pairs_match_exiftool_identifiers() {
         let ok = match k {
             PairKind::AppleLive => still_id.contains_key(s) && still_id.get(s) == video_id.get(v),
             PairKind::MotionPhoto => s == v && motion.contains(s),
-            // No identifiers on either side, same folder, same name.
+            // No identifier on the video, none on the still that any video carries; same
+            // folder, same name.
             _ => {
-                !still_id.contains_key(s)
+                still_id
+                    .get(s)
+                    .is_none_or(|id| !video_id.values().any(|v| v == id))
                     && !video_id.contains_key(v)
                     && Path::new(s).parent() == Path::new(v).parent()
                     && Path::new(s).file_stem() == Path::new(v).file_stem()
