@@ -26,6 +26,12 @@ pub fn detect_format(head: &[u8]) -> Format {
     if h(4) == [0x1A, 0x45, 0xDF, 0xA3] {
         return Format::Mkv; // EBML: Matroska / WebM
     }
+    if head.get(6..14) == Some(b"HEAPCCDR") {
+        return Format::Crw;
+    }
+    if h(4) == b"FOVb" {
+        return Format::X3f;
+    }
     if h(4) == b"8BPS" {
         return Format::Psd;
     }

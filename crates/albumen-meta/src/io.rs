@@ -81,21 +81,6 @@ impl<'a> Src<'a> {
         }
     }
 
-    /// A `Read + Seek` view of the whole source for parsers that stream (nom-exif); bytes it
-    /// reads are added to [`Src::bytes_read`].
-    pub(crate) fn stream(&self) -> Option<Stream<'_, 'a>> {
-        let inner = match &self.inner {
-            Inner::File(f) => {
-                // A cloned handle shares the cursor: rewind it.
-                let mut f = f.borrow().try_clone().ok()?;
-                f.seek(SeekFrom::Start(0)).ok()?;
-                StreamInner::File(f)
-            }
-            Inner::Mem(b) => StreamInner::Mem(std::io::Cursor::new(b)),
-        };
-        Some(Stream { src: self, inner })
-    }
-
     /// Reads up to `len` bytes at `offset` (fewer at the end of the source).
     pub(crate) fn read_upto(
         &self,
@@ -133,37 +118,4 @@ pub(crate) fn le_u32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(
         b.get(at..at.checked_add(4)?)?.try_into().ok()?,
     ))
-}
-
-/// See [`Src::stream`].
-pub(crate) struct Stream<'s, 'a> {
-    src: &'s Src<'a>,
-    inner: StreamInner<'a>,
-}
-
-enum StreamInner<'a> {
-    File(File),
-    Mem(std::io::Cursor<&'a [u8]>),
-}
-
-impl Read for Stream<'_, '_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = match &mut self.inner {
-            StreamInner::File(f) => f.read(buf)?,
-            StreamInner::Mem(c) => c.read(buf)?,
-        };
-        self.src
-            .read
-            .set(self.src.read.get().saturating_add(n as u64));
-        Ok(n)
-    }
-}
-
-impl Seek for Stream<'_, '_> {
-    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        match &mut self.inner {
-            StreamInner::File(f) => f.seek(pos),
-            StreamInner::Mem(c) => c.seek(pos),
-        }
-    }
 }

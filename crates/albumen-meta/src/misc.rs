@@ -153,52 +153,288 @@ pub(crate) fn read_jxl(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
     Ok(())
 }
 
-/// Matroska / WebM through nom-exif's track parser (EBML is not worth a second parser here):
-/// size, duration, creation date and GPS when the file has them.
-pub(crate) fn read_mkv(src: &Src<'_>, md: &mut Metadata) {
-    use nom_exif::{MediaParser, MediaSource, TrackInfoTag};
-    let Some(stream) = src.stream() else { return };
-    let track = MediaSource::seekable(stream).and_then(|ms| MediaParser::new().parse_track(ms));
-    let info = match track {
-        Ok(t) => t,
-        Err(e) => {
-            md.warnings.push(format!("Matroska: {e}"));
-            return;
+/// Canon CRW (CIFF): nested heaps, each ending with the offset of its record table.
+pub(crate) fn read_crw(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
+    let h = src.read_at(0, 14, "CRW header")?;
+    let le = &h[..2] == b"II";
+    let rd32 = |b: &[u8], at: usize| {
+        if le {
+            crate::io::le_u32(b, at)
+        } else {
+            be_u32(b, at)
         }
     };
-    md.width = info.get(TrackInfoTag::Width).and_then(|v| v.as_u32());
-    md.height = info.get(TrackInfoTag::Height).and_then(|v| v.as_u32());
-    md.duration_s = info
-        .get(TrackInfoTag::DurationMs)
-        .and_then(|v| v.as_u64())
-        .map(|ms| ms as f64 / 1000.0);
-    for (tag, key) in [
-        (TrackInfoTag::Make, &mut md.make),
-        (TrackInfoTag::Model, &mut md.model),
-    ] {
-        if let Some(s) = info.get(tag).and_then(|v| v.as_str()) {
-            *key = Some(s.trim().to_string());
+    let rd16 = |b: &[u8], at: usize| {
+        if le {
+            crate::io::le_u16(b, at)
+        } else {
+            be_u16(b, at)
+        }
+    };
+    let start = u64::from(rd32(&h, 2).unwrap_or(0));
+    let mut heaps = vec![(start, src.len(), 0u8)];
+    let mut visited = 0;
+    while let Some((from, to, depth)) = heaps.pop() {
+        visited += 1;
+        if visited > 64 || depth > 8 || to <= from + 4 {
+            continue;
+        }
+        let table_off = u64::from(rd32(&src.read_at(to - 4, 4, "CIFF heap")?, 0).unwrap_or(0));
+        let table_at = from + table_off;
+        let count = u64::from(
+            rd16(&src.read_at(table_at, 2, "CIFF table")?, 0)
+                .unwrap_or(0)
+                .min(1000),
+        );
+        let table = src.read_at(table_at + 2, count * 10, "CIFF table")?;
+        for e in table.chunks_exact(10) {
+            let (Some(tag), Some(size), Some(off)) = (rd16(e, 0), rd32(e, 2), rd32(e, 6)) else {
+                continue;
+            };
+            if tag & 0xC000 != 0 {
+                continue; // value stored in the entry: nothing we use
+            }
+            let (at, len) = (from + u64::from(off), u64::from(size));
+            if at + len > to {
+                continue;
+            }
+            match tag & 0x3FFF {
+                t if t & 0x3800 == 0x2800 || t & 0x3800 == 0x3000 => {
+                    heaps.push((at, at + len, depth + 1))
+                }
+                0x080a => {
+                    let d = src.read_at(at, len.min(256), "MakeModel")?;
+                    let mut parts = d
+                        .split(|&c| c == 0)
+                        .map(|p| String::from_utf8_lossy(p).trim().to_string());
+                    md.make = md.make.take().or(parts.next().filter(|s| !s.is_empty()));
+                    md.model = md.model.take().or(parts.next().filter(|s| !s.is_empty()));
+                }
+                0x1810 => {
+                    let d = src.read_at(at, len.min(32), "ImageSpec")?;
+                    md.width = rd32(&d, 0);
+                    md.height = rd32(&d, 4);
+                }
+                0x180e => {
+                    let d = src.read_at(at, len.min(12), "TimeStamp")?;
+                    // Local wall time stored as seconds since 1970 ("as if UTC").
+                    if let Some(t) =
+                        rd32(&d, 0).and_then(|s| chrono::DateTime::from_timestamp(i64::from(s), 0))
+                    {
+                        md.times.push(crate::TimeCandidate {
+                            kind: crate::TimeKind::Original,
+                            time: crate::CaptureTime::Floating {
+                                time: t.naive_utc(),
+                            },
+                            source: Source::MakerNote,
+                        });
+                    }
+                }
+                _ => {}
+            }
         }
     }
-    if let Some(t) = info
-        .get(TrackInfoTag::CreateDate)
-        .and_then(|v| v.as_datetime())
-    {
-        let time = match t {
-            nom_exif::ExifDateTime::Aware(t) => crate::CaptureTime::Zoned { time: t },
-            nom_exif::ExifDateTime::Naive(t) => crate::CaptureTime::Floating { time: t },
+    Ok(())
+}
+
+/// EBML variable-length integer: (value, length); `marker` keeps the length bit (element ids).
+fn vint(b: &[u8], at: usize, marker: bool) -> Option<(u64, usize)> {
+    let first = *b.get(at)?;
+    let len = first.leading_zeros() as usize + 1;
+    if len > 8 {
+        return None;
+    }
+    let mut v = if marker {
+        u64::from(first)
+    } else {
+        u64::from(first) & ((1u64 << (8 - len)) - 1)
+    };
+    for i in 1..len {
+        v = (v << 8) | u64::from(*b.get(at + i)?);
+    }
+    Some((v, len))
+}
+
+/// Matroska / WebM: `Segment` > `Info` (duration, date) and `Tracks` > video `PixelWidth/Height`.
+/// The header elements sit before the clusters, so a bounded prefix is read. (nom-exif's track
+/// parser was tried here first and failed on real files: "unexpected end of file".)
+pub(crate) fn read_mkv(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
+    let b = src.read_upto(0, 1 << 20, "Matroska header")?;
+    let mut scale = 1_000_000f64; // TimecodeScale default: 1 ms
+    let mut duration = None;
+    let mut stack = vec![(0usize, b.len())];
+    let mut n = 0;
+    while let Some((mut p, end)) = stack.pop() {
+        while p < end && n < 100_000 {
+            n += 1;
+            let Some((id, il)) = vint(&b, p, true) else {
+                break;
+            };
+            let Some((size, sl)) = vint(&b, p + il, false) else {
+                break;
+            };
+            let body = p + il + sl;
+            // Unknown-size elements (all ones) run to the end of their parent.
+            let stop = usize::try_from(size)
+                .ok()
+                .and_then(|s| body.checked_add(s))
+                .map_or(end, |s| s.min(end));
+            match id {
+                0x1A45DFA3 => {} // EBML header: skip
+                0x18538067 | 0x1549A966 | 0x1654AE6B | 0xAE | 0xE0 => stack.push((body, stop)), // Segment, Info, Tracks, TrackEntry, Video
+                0x2AD7B1 => {
+                    scale = b.get(body..stop).map_or(scale, |d| {
+                        d.iter().fold(0u64, |a, &c| a << 8 | u64::from(c)) as f64
+                    })
+                }
+                0x4489 => {
+                    duration = match stop - body {
+                        4 => b
+                            .get(body..stop)
+                            .and_then(|d| d.try_into().ok())
+                            .map(|d| f64::from(f32::from_be_bytes(d))),
+                        8 => b
+                            .get(body..stop)
+                            .and_then(|d| d.try_into().ok())
+                            .map(f64::from_be_bytes),
+                        _ => None,
+                    }
+                }
+                0x4461 if stop - body == 8 => {
+                    // DateUTC: nanoseconds since 2001-01-01T00:00:00 UTC.
+                    let ns = b
+                        .get(body..stop)
+                        .map_or(0, |d| d.iter().fold(0i64, |a, &c| a << 8 | i64::from(c)));
+                    if let Some(t) = chrono::DateTime::from_timestamp(
+                        978_307_200 + ns.div_euclid(1_000_000_000),
+                        0,
+                    ) {
+                        md.times.push(crate::TimeCandidate {
+                            kind: crate::TimeKind::MovieHeader,
+                            time: crate::CaptureTime::Utc { time: t },
+                            source: Source::Container,
+                        });
+                    }
+                }
+                0xB0 if md.width.is_none() => {
+                    md.width = b
+                        .get(body..stop)
+                        .map(|d| d.iter().fold(0u32, |a, &c| a << 8 | u32::from(c)))
+                }
+                0xBA if md.height.is_none() => {
+                    md.height = b
+                        .get(body..stop)
+                        .map(|d| d.iter().fold(0u32, |a, &c| a << 8 | u32::from(c)))
+                }
+                0x1F43B675 => break, // first Cluster: media data follows
+                _ => {}
+            }
+            if id == 0x1F43B675 {
+                break;
+            }
+            p = stop;
+        }
+    }
+    md.duration_s = duration
+        .map(|d| d * scale / 1e9)
+        .filter(|d| d.is_finite() && *d >= 0.0);
+    Ok(())
+}
+
+/// Sigma X3F: size in the header; the EXIF lives in the JPEG preview section (`SECd`
+/// directory at the offset in the last 4 bytes, `IMA2`/`IMAG` sections of format 18).
+pub(crate) fn read_x3f(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
+    let h = src.read_at(0, 40, "X3F header")?;
+    let (w, hgt) = (crate::io::le_u32(&h, 28), crate::io::le_u32(&h, 32));
+    let n = src.len();
+    let dir_at = u64::from(
+        crate::io::le_u32(
+            &src.read_at(n.saturating_sub(4), 4.min(n), "X3F directory")?,
+            0,
+        )
+        .unwrap_or(0),
+    );
+    let head = src.read_at(dir_at, 12, "SECd")?;
+    if &head[..4] == b"SECd" {
+        let count = u64::from(crate::io::le_u32(&head, 8).unwrap_or(0).min(1000));
+        let entries = src.read_at(dir_at + 12, count * 12, "SECd entries")?;
+        for e in entries.chunks_exact(12) {
+            let (Some(off), Some(_len)) = (crate::io::le_u32(e, 0), crate::io::le_u32(e, 4)) else {
+                continue;
+            };
+            if &e[8..12] != b"IMA2" && &e[8..12] != b"IMAG" {
+                continue;
+            }
+            let sec = src.read_at(u64::from(off), 28, "X3F image section")?;
+            if &sec[..4] == b"SECi" && crate::io::le_u32(&sec, 12) == Some(18) {
+                crate::jpeg::read(src, u64::from(off) + 28, md)?;
+                break;
+            }
+        }
+    }
+    md.width = w.or(md.width);
+    md.height = hgt.or(md.height);
+    Ok(())
+}
+
+/// GIF: logical screen size; XMP from the "XMP DataXMP" application extension.
+pub(crate) fn read_gif(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
+    let h = src.read_at(0, 13, "GIF header")?;
+    md.width = crate::io::le_u16(&h, 6).map(u32::from);
+    md.height = crate::io::le_u16(&h, 8).map(u32::from);
+    let mut pos = 13u64;
+    if h[10] & 0x80 != 0 {
+        pos += 3 << ((h[10] & 7) + 1);
+    }
+    // Sub-blocks: a length byte, then that many bytes, until a zero length.
+    let skip_blocks = |mut p: u64, collect: Option<&mut Vec<u8>>| -> Result<u64, Error> {
+        let mut out = collect;
+        for _ in 0..1_000_000 {
+            let n = u64::from(src.read_at(p, 1, "GIF block")?[0]);
+            if let Some(o) = out.as_deref_mut() {
+                o.push(n as u8); // the XMP "magic trailer" relies on the length bytes being data
+            }
+            if n == 0 {
+                return Ok(p + 1);
+            }
+            if let Some(o) = out.as_deref_mut() {
+                o.extend(src.read_at(p + 1, n, "GIF block")?);
+            }
+            p += 1 + n;
+        }
+        Err(Error::Malformed {
+            what: "GIF blocks",
+            offset: p,
+        })
+    };
+    for _ in 0..100_000 {
+        let Ok(b) = src.read_at(pos, 1, "GIF") else {
+            break;
         };
-        md.times.push(crate::TimeCandidate {
-            kind: crate::TimeKind::MovieHeader,
-            time,
-            source: Source::Container,
-        });
+        match b[0] {
+            0x21 => {
+                let l = src.read_at(pos + 1, 1, "GIF extension")?[0];
+                if l == 0xFF {
+                    let app = src.read_upto(pos + 2, 12, "GIF application")?;
+                    if app.get(1..12) == Some(b"XMP DataXMP") {
+                        let mut xmp = Vec::new();
+                        skip_blocks(pos + 14, Some(&mut xmp))?;
+                        read_xmp(&xmp, Source::Xmp, md);
+                        break;
+                    }
+                }
+                pos = skip_blocks(pos + 2, None)?;
+            }
+            0x2C => {
+                let d = src.read_at(pos, 10, "GIF image")?;
+                let mut p = pos + 10;
+                if d[9] & 0x80 != 0 {
+                    p += 3 << ((d[9] & 7) + 1);
+                }
+                pos = skip_blocks(p + 1, None)?;
+            }
+            _ => break,
+        }
     }
-    if let Some(p) = info
-        .get(TrackInfoTag::GpsIso6709)
-        .and_then(|v| v.as_str())
-        .and_then(crate::isobmff::parse_iso6709)
-    {
-        md.gps = Some(crate::Sourced::new(p, Source::Container));
-    }
+    Ok(())
 }

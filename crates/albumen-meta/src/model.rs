@@ -244,6 +244,8 @@ pub enum Format {
     Rw2,
     Raf,
     Mrw,
+    X3f,
+    Crw,
     Pef,
     Srw,
     Mov,
@@ -280,6 +282,8 @@ impl Format {
                 | Format::Rw2
                 | Format::Raf
                 | Format::Mrw
+                | Format::X3f
+                | Format::Crw
                 | Format::Pef
                 | Format::Srw
         )
@@ -303,6 +307,8 @@ impl Format {
             Format::Rw2 => "rw2",
             Format::Raf => "raf",
             Format::Mrw => "mrw",
+            Format::X3f => "x3f",
+            Format::Crw => "crw",
             Format::Pef => "pef",
             Format::Srw => "srw",
             Format::Mov => "mov",

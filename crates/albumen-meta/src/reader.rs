@@ -138,7 +138,19 @@ impl Reader {
                 None
             }
             Format::Mkv => {
-                crate::misc::read_mkv(src, &mut md);
+                crate::misc::read_mkv(src, &mut md)?;
+                None
+            }
+            Format::Crw => {
+                crate::misc::read_crw(src, &mut md)?;
+                None
+            }
+            Format::X3f => {
+                crate::misc::read_x3f(src, &mut md)?;
+                None
+            }
+            Format::Gif => {
+                crate::misc::read_gif(src, &mut md)?;
                 None
             }
             Format::Psd => {
@@ -149,7 +161,7 @@ impl Reader {
                 crate::misc::read_jxl(src, &mut md)?;
                 None
             }
-            Format::Gif | Format::Bmp => {
+            Format::Bmp => {
                 read_simple_dims(&head, format, &mut md);
                 None
             }
@@ -405,9 +417,38 @@ fn read_raf(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
         });
     }
     crate::jpeg::read(src, jpeg_at, md)?;
-    // The JPEG's size is the preview's, not the raw image's.
+    // The JPEG's size is the preview's, not the raw image's: take RawImageCroppedSize (0x111,
+    // height then width) from the RAF directory, else RawImageFullSize (0x100).
     md.width = None;
     md.height = None;
+    let dir_at = u64::from(be_u32(&h, 92).unwrap_or(0));
+    let dir_len = u64::from(be_u32(&h, 96).unwrap_or(0)).min(1 << 20);
+    if let Ok(d) = src.read_at(dir_at, dir_len, "RAF directory") {
+        let n = be_u32(&d, 0).unwrap_or(0).min(1000) as usize;
+        let mut p = 4usize;
+        let mut full = None;
+        for _ in 0..n {
+            let (Some(tag), Some(size)) = (crate::io::be_u16(&d, p), crate::io::be_u16(&d, p + 2))
+            else {
+                break;
+            };
+            let hw = (crate::io::be_u16(&d, p + 4), crate::io::be_u16(&d, p + 6));
+            if let (Some(hh), Some(ww)) = hw {
+                match tag {
+                    0x111 => {
+                        md.width = Some(u32::from(ww));
+                        md.height = Some(u32::from(hh));
+                    }
+                    0x100 => full = Some((u32::from(ww), u32::from(hh))),
+                    _ => {}
+                }
+            }
+            p += 4 + usize::from(size);
+        }
+        if md.width.is_none() {
+            (md.width, md.height) = full.unzip();
+        }
+    }
     Ok(())
 }
 

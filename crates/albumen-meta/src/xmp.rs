@@ -84,16 +84,34 @@ fn is_rdf(ns: &ResolveResult<'_>) -> bool {
     matches!(ns, ResolveResult::Bound(n) if n.as_ref() == RDF)
 }
 
-fn flatten(bytes: &[u8]) -> Result<Flat, quick_xml::Error> {
+/// Flattens a packet; on malformed XML, what was read before the error is kept with the error.
+fn flatten(bytes: &[u8]) -> (Flat, Option<quick_xml::Error>) {
+    let mut flat = Flat::default();
+    let err = flatten_into(bytes, &mut flat).err();
+    (flat, err)
+}
+
+fn flatten_into(bytes: &[u8], flat: &mut Flat) -> Result<(), quick_xml::Error> {
     let mut r = NsReader::from_reader(bytes);
     r.config_mut().trim_text(true);
+    // Real packets have mismatched end tags; keep reading rather than lose the packet.
+    r.config_mut().check_end_names = false;
     let mut buf = Vec::new();
-    let mut flat = Flat::default();
     // Stack of property keys (None for rdf:* and container elements).
     let mut stack: Vec<Option<String>> = Vec::new();
     let mut in_rdf = false;
+    let mut rdf_level = 0usize;
+    // Text, CDATA and entity pieces of one value arrive as several events: join them.
+    let mut text: Option<(String, String)> = None;
+    // rdf:nodeID: (property key, node id) links, resolved at the end.
+    let mut links: Vec<(String, String)> = Vec::new();
     loop {
         let (ns, ev) = r.read_resolved_event_into(&mut buf)?;
+        if !matches!(ev, Event::Text(_) | Event::CData(_)) {
+            if let Some((k, v)) = text.take() {
+                push(flat, k, v);
+            }
+        }
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(ev, Event::Empty(_));
@@ -101,24 +119,48 @@ fn flatten(bytes: &[u8]) -> Result<Flat, quick_xml::Error> {
                 let rdf = is_rdf(&ns);
                 if rdf && local.as_ref() == b"RDF" {
                     in_rdf = true;
+                    rdf_level = stack.len();
                 }
-                let key = if rdf {
+                let elem_key = if rdf {
                     None
                 } else {
                     key_of(&ns, e.name().as_ref(), local.as_ref())
+                };
+                let node_id = e.attributes().flatten().find_map(|a| {
+                    let (ans, alocal) = r.resolve_attribute(a.key);
+                    (is_rdf(&ans) && alocal.as_ref() == b"nodeID")
+                        .then(|| a.unescape_value().map(|v| v.into_owned()).ok())
+                        .flatten()
+                });
+                let outside_property = in_rdf && stack.len() == rdf_level + 1;
+                let key = match (rdf, node_id) {
+                    // Outside rdf:RDF nothing is a property.
+                    _ if !in_rdf => None,
+                    // A top-level node referenced elsewhere: collect its values under its id.
+                    (true, Some(id)) if outside_property && local.as_ref() != b"Description" => {
+                        Some(format!("#{id}"))
+                    }
+                    (true, _) => None,
+                    (false, id) => {
+                        let k = elem_key;
+                        if let (Some(k), Some(id)) = (&k, id) {
+                            links.push((k.clone(), id));
+                        }
+                        k
+                    }
                 };
                 if in_rdf {
                     if key.as_deref() == Some("Container:Item") {
                         flat.items.push(Default::default());
                     }
-                    attrs(&r, e, &mut flat)?;
+                    attrs(&r, e, flat)?;
                     // rdf:resource on a property element is its value.
                     if let Some(k) = &key {
                         for a in e.attributes().flatten() {
                             let (ans, alocal) = r.resolve_attribute(a.key);
                             if is_rdf(&ans) && alocal.as_ref() == b"resource" {
                                 if let Ok(v) = a.unescape_value() {
-                                    push(&mut flat, k.clone(), v.into_owned());
+                                    push(flat, k.clone(), v.into_owned());
                                 }
                             }
                         }
@@ -136,20 +178,20 @@ fn flatten(bytes: &[u8]) -> Result<Flat, quick_xml::Error> {
             Event::End(_) => {
                 stack.pop();
             }
-            Event::Text(t) if in_rdf => {
-                if let Some(Some(k)) = stack.iter().rev().find(|k| k.is_some()) {
-                    if let Ok(v) = t.unescape() {
-                        push(&mut flat, k.clone(), v.into_owned());
-                    }
+            Event::Text(ref t) if in_rdf => {
+                if let (Some(Some(k)), Ok(v)) =
+                    (stack.iter().rev().find(|k| k.is_some()), t.unescape())
+                {
+                    text.get_or_insert_with(|| (k.clone(), String::new()))
+                        .1
+                        .push_str(&v);
                 }
             }
-            Event::CData(t) if in_rdf => {
+            Event::CData(ref t) if in_rdf => {
                 if let Some(Some(k)) = stack.iter().rev().find(|k| k.is_some()) {
-                    push(
-                        &mut flat,
-                        k.clone(),
-                        String::from_utf8_lossy(&t).into_owned(),
-                    );
+                    text.get_or_insert_with(|| (k.clone(), String::new()))
+                        .1
+                        .push_str(&String::from_utf8_lossy(t));
                 }
             }
             Event::Eof => break,
@@ -160,7 +202,19 @@ fn flatten(bytes: &[u8]) -> Result<Flat, quick_xml::Error> {
         }
         buf.clear();
     }
-    Ok(flat)
+    for (key, id) in links {
+        let node = format!("#{id}");
+        let values: Vec<String> = flat
+            .props
+            .iter()
+            .filter(|(k, _)| *k == node)
+            .map(|(_, v)| v.clone())
+            .collect();
+        for v in values {
+            push(flat, key.clone(), v);
+        }
+    }
+    Ok(())
 }
 
 fn attrs(r: &NsReader<&[u8]>, e: &BytesStart<'_>, flat: &mut Flat) -> Result<(), quick_xml::Error> {
@@ -202,6 +256,17 @@ fn push(flat: &mut Flat, key: String, value: String) {
         }
     }
     flat.props.push((key, value));
+}
+
+/// Whether a packet is UTF-16 (little-endian?, bytes to skip), from a BOM or a "<" byte pair.
+fn utf16_order(b: &[u8]) -> Option<(bool, usize)> {
+    match b {
+        [0xFF, 0xFE, ..] => Some((true, 2)),
+        [0xFE, 0xFF, ..] => Some((false, 2)),
+        [0, b'<', ..] => Some((false, 0)),
+        [b'<', 0, ..] => Some((true, 0)),
+        _ => None,
+    }
 }
 
 /// Trims XML whitespace (space, tab, CR, LF) only: other Unicode spaces are content.
@@ -280,12 +345,11 @@ fn rational(s: &str) -> Option<f64> {
 
 /// Reads an XMP packet into `md`; returns a motion-photo hint when the packet has one.
 pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Option<MotionHint> {
-    // UTF-16 packets (written by some Windows tools) are transcoded first.
+    // UTF-16 packets (with or without a byte-order mark) are transcoded first.
     let utf8;
-    let bytes = match bytes {
-        [0xFF, 0xFE, rest @ ..] | [0xFE, 0xFF, rest @ ..] => {
-            let le = bytes[0] == 0xFF;
-            let units = rest.chunks_exact(2).map(|c| {
+    let bytes = match utf16_order(bytes) {
+        Some((le, skip)) => {
+            let units = bytes[skip..].chunks_exact(2).map(|c| {
                 if le {
                     u16::from_le_bytes([c[0], c[1]])
                 } else {
@@ -297,7 +361,7 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
                 .collect::<String>();
             utf8.as_bytes()
         }
-        _ => bytes,
+        None => bytes,
     };
     // Packets may carry a BOM, padding, or trailing NULs.
     let start = bytes
@@ -309,13 +373,10 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
         .rposition(|&b| b == b'>')
         .map_or(bytes.len(), |p| p + 1);
     let body = bytes.get(start..end.max(start)).unwrap_or(&[]);
-    let flat = match flatten(body) {
-        Ok(f) => f,
-        Err(e) => {
-            md.warnings.push(format!("XMP: {e}"));
-            return None;
-        }
-    };
+    let (flat, err) = flatten(body);
+    if let Some(e) = err {
+        md.warnings.push(format!("XMP: {e}"));
+    }
     let get = |k: &str| {
         flat.props
             .iter()

@@ -24,35 +24,68 @@ fn first<'a>(r: &'a Value, keys: &[&str]) -> Option<&'a Value> {
     })
 }
 
+/// The disagreements with exiftool this reader accepts, each with its reason.
+const ACCEPTED: &str = include_str!("accepted-disagreements.tsv");
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::String(x) => x.trim().to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Per-field agreement with the exiftool oracle (`-j -n -G1 -a`) on every file it read.
+/// Fails below 99 %, on any disagreement not listed in `accepted-disagreements.tsv`, and on a
+/// listed one that no longer occurs (so the list stays true).
 #[test]
 fn agrees_with_exiftool_on_the_corpus() {
     let Some(root) = corpus() else { return };
     let oracle: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(root.join("oracle.json")).unwrap()).unwrap();
+    let accepted: BTreeMap<(String, String), String> = ACCEPTED
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let mut it = l.splitn(3, '\t');
+            Some((
+                (it.next()?.to_string(), it.next()?.to_string()),
+                it.next()?.to_string(),
+            ))
+        })
+        .collect();
     let mut stats: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
-    let mut bad = Vec::new();
+    let mut bad: Vec<(String, String, String, String)> = Vec::new();
+    let reader = albumen_meta::Reader::new().sidecars(false);
     for r in &oracle {
         if r.get("ExifTool:Error").is_some() {
             continue;
         }
-        let path = root.join(r["SourceFile"].as_str().unwrap());
+        let rel = r["SourceFile"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("./")
+            .to_string();
+        let path = root.join(&rel);
         if !path.is_file() {
             continue;
         }
-        let md = albumen_meta::read_path(&path).ok();
-        let mut cmp = |field: &'static str, ok: bool, want: String| {
-            let s = stats.entry(field).or_default();
-            s.1 += 1;
+        let md = reader.read_path(&path).ok();
+        let mut cmp = |field: &'static str, want: String, have: Option<String>, ok: bool| {
+            let st = stats.entry(field).or_default();
+            st.1 += 1;
             if ok {
-                s.0 += 1;
+                st.0 += 1;
             } else {
-                bad.push(format!("{field}: {} want {want}", path.display()));
+                bad.push((
+                    field.to_string(),
+                    rel.clone(),
+                    want,
+                    have.unwrap_or_else(|| "none".into()),
+                ));
             }
         };
         for (field, key) in [("make", "IFD0:Make"), ("model", "IFD0:Model")] {
-            if let Some(want) =
-                first(r, &[key]).map(|v| v.to_string().trim_matches('"').trim().to_string())
-            {
+            if let Some(want) = first(r, &[key]).map(s) {
                 let have = md.as_ref().and_then(|m| {
                     if field == "make" {
                         m.make.clone()
@@ -60,11 +93,8 @@ fn agrees_with_exiftool_on_the_corpus() {
                         m.model.clone()
                     }
                 });
-                cmp(
-                    field,
-                    have.as_deref().map(str::trim) == Some(want.as_str()),
-                    want,
-                );
+                let ok = have.as_deref().map(str::trim) == Some(want.as_str());
+                cmp(field, want, have, ok);
             }
         }
         if let Some(want) = first(r, &["IFD0:Orientation"]).and_then(Value::as_u64) {
@@ -72,7 +102,12 @@ fn agrees_with_exiftool_on_the_corpus() {
                 .as_ref()
                 .and_then(|m| m.orientation)
                 .map(|o| u64::from(o.get()));
-            cmp("orientation", have == Some(want), want.to_string());
+            cmp(
+                "orientation",
+                want.to_string(),
+                have.map(|h| h.to_string()),
+                have == Some(want),
+            );
         }
         let dt = first(
             r,
@@ -85,18 +120,48 @@ fn agrees_with_exiftool_on_the_corpus() {
                 "QuickTime:CreateDate",
             ],
         );
-        if let Some(want) = dt.map(|v| v.to_string().trim_matches('"').to_string()) {
-            let want: String = want
-                .chars()
-                .take(19)
-                .collect::<String>()
-                .replacen(':', "-", 2)
-                .replacen(' ', "T", 1);
+        if let Some(want) = dt.map(s) {
+            // exiftool prints what the file holds ("2020:01:05 15:04Z", "2011:06:14 15:47+02"):
+            // compare the wall-clock fields, seconds 0 when absent.
+            let nums: Vec<u32> = want
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            let want_fields = match nums.as_slice() {
+                [y, mo, d, h, mi, rest @ ..] => {
+                    let sec = if want.as_bytes().get(16) == Some(&b':') {
+                        rest.first().copied().unwrap_or(0)
+                    } else {
+                        0
+                    };
+                    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}")
+                }
+                _ => want.clone(),
+            };
             let have = md
                 .as_ref()
                 .and_then(|m| m.capture_local())
                 .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string());
-            cmp("capture", have.as_deref() == Some(want.as_str()), want);
+            let ok = have.as_deref() == Some(want_fields.as_str());
+            cmp("capture", want, have, ok);
+        }
+        // The offset, where exiftool reads one for the original date.
+        if let (Some(_), Some(want)) = (
+            first(r, &["ExifIFD:DateTimeOriginal"]),
+            first(r, &["ExifIFD:OffsetTimeOriginal"]).map(s),
+        ) {
+            let have = md
+                .as_ref()
+                .and_then(|m| {
+                    m.times.iter().find(|c| {
+                        c.kind == albumen_meta::TimeKind::Original
+                            && c.source == albumen_meta::Source::ExifIfd
+                    })
+                })
+                .and_then(|c| c.time.offset())
+                .map(|o| o.to_string());
+            let ok = have.as_deref() == Some(want.as_str());
+            cmp("offset", want, have, ok);
         }
         if let (Some(lat), Some(lon)) = (
             first(r, &["Composite:GPSLatitude"]).and_then(Value::as_f64),
@@ -107,32 +172,94 @@ fn agrees_with_exiftool_on_the_corpus() {
                 .and_then(|m| m.gps.as_ref())
                 .map(|g| (g.value.lat, g.value.lon));
             let ok = have.is_some_and(|(a, b)| (a - lat).abs() < 1e-5 && (b - lon).abs() < 1e-5);
-            cmp("gps", ok, format!("{lat},{lon}"));
+            cmp(
+                "gps",
+                format!("{lat},{lon}"),
+                have.map(|h| format!("{},{}", h.0, h.1)),
+                ok,
+            );
         }
         if let Some(size) = first(r, &["Composite:ImageSize"]).and_then(Value::as_str) {
             let mut it = size.split(' ').filter_map(|x| x.parse::<f64>().ok());
             if let (Some(w), Some(h)) = (it.next(), it.next()) {
                 let (w, h) = (w as u32, h as u32);
                 let have = md.as_ref().and_then(|m| Some((m.width?, m.height?)));
+                let ok = have == Some((w, h)) || have == Some((h, w));
                 cmp(
                     "size",
-                    have == Some((w, h)) || have == Some((h, w)),
                     format!("{w}x{h}"),
+                    have.map(|h| format!("{}x{}", h.0, h.1)),
+                    ok,
                 );
             }
         }
+        if let Some(want) = first(r, &["XMP-xmp:Rating", "IFD0:Rating"]).and_then(Value::as_f64) {
+            let have = md
+                .as_ref()
+                .and_then(|m| m.rating)
+                .map(|x| f64::from(x.get()));
+            cmp(
+                "rating",
+                want.to_string(),
+                have.map(|h| h.to_string()),
+                have == Some(want.round()),
+            );
+        }
+        if let Some(want) = first(r, &["XMP-dc:Subject"]) {
+            let want: Vec<String> = match want {
+                Value::Array(a) => a.iter().map(s).collect(),
+                v => vec![s(v)],
+            };
+            let have = md.as_ref().map(|m| m.keywords.clone()).unwrap_or_default();
+            let ok = have == want;
+            cmp("keywords", want.join("|"), Some(have.join("|")), ok);
+        }
+        if let Some(want) = first(
+            r,
+            &[
+                "Apple:ContentIdentifier",
+                "Apple:MediaGroupUUID",
+                "Keys:ContentIdentifier",
+            ],
+        )
+        .map(s)
+        {
+            let have = md.as_ref().and_then(|m| m.content_id.clone());
+            let ok = have.as_deref() == Some(want.as_str());
+            cmp("content_id", want, have, ok);
+        }
     }
     let (ok, n) = stats.values().fold((0, 0), |a, s| (a.0 + s.0, a.1 + s.1));
+    println!("{:12} {:>9}", "field", "agree");
     for (f, (o, t)) in &stats {
-        println!("{f:12} {o}/{t}");
+        println!("{f:12} {o:>4}/{t:<4}");
     }
-    for b in &bad {
-        println!("disagree {b}");
+    let mut unexpected = Vec::new();
+    for (f, p, want, have) in &bad {
+        match accepted.get(&(f.clone(), p.clone())) {
+            Some(why) => println!("accepted  {f:11} {p}: exiftool {want}, albumen {have} ({why})"),
+            None => unexpected.push(format!("{f}\t{p}\texiftool {want}, albumen {have}")),
+        }
     }
+    let stale: Vec<_> = accepted
+        .keys()
+        .filter(|(f, p)| !bad.iter().any(|b| &b.0 == f && &b.1 == p))
+        .map(|(f, p)| format!("{f}\t{p}"))
+        .collect();
     let rate = f64::from(ok) / f64::from(n.max(1));
     println!("agreement {rate:.4} over {n} values");
+    assert!(
+        unexpected.is_empty(),
+        "disagreements not in accepted-disagreements.tsv:\n{}",
+        unexpected.join("\n")
+    );
+    assert!(
+        stale.is_empty(),
+        "accepted disagreements that no longer occur (remove them):\n{}",
+        stale.join("\n")
+    );
     assert!(n > 500, "too few oracle values compared: {n}");
-    assert!(rate >= 0.97, "agreement with exiftool {rate:.4} < 0.97");
+    assert!(rate >= 0.99, "agreement with exiftool {rate:.4} < 0.99");
 }
 
 /// Every broken file of the corpus reads to a value or a typed error, never a panic.
