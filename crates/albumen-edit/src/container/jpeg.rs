@@ -12,9 +12,15 @@ const MAX_PAYLOAD: usize = 65533;
 #[derive(Debug, Clone, Copy)]
 struct Seg {
     marker: u8,
+    /// First byte (junk or fill bytes before the marker included).
     start: usize,
+    /// Offset of the marker code byte.
+    code: usize,
     end: usize,
 }
+
+/// Longest run of junk bytes skipped between two segments.
+const MAX_JUNK: usize = 4096;
 
 struct Layout {
     segs: Vec<Seg>,
@@ -27,11 +33,19 @@ fn layout(b: &[u8]) -> Result<Layout> {
     let mut i = 2;
     let mut segs = Vec::new();
     loop {
-        if b.get(i) != Some(&0xFF) {
+        // Junk between segments (seen in the wild) is kept with the segment that follows it.
+        let mut k = i;
+        while b.get(k).is_some_and(|&c| c != 0xFF) {
+            k += 1;
+            if k - i > MAX_JUNK {
+                return malformed("JPEG segment", i);
+            }
+        }
+        if b.get(k) != Some(&0xFF) {
             return malformed("JPEG segment", i);
         }
         // fill bytes
-        let mut j = i + 1;
+        let mut j = k + 1;
         while b.get(j) == Some(&0xFF) {
             j += 1;
         }
@@ -48,6 +62,7 @@ fn layout(b: &[u8]) -> Result<Layout> {
             segs.push(Seg {
                 marker: m,
                 start: i,
+                code: j,
                 end: j + 1,
             });
             i = j + 1;
@@ -65,6 +80,7 @@ fn layout(b: &[u8]) -> Result<Layout> {
         segs.push(Seg {
             marker: m,
             start: i,
+            code: j,
             end: j + 1 + len,
         });
         i = j + 1 + len;
@@ -72,9 +88,8 @@ fn layout(b: &[u8]) -> Result<Layout> {
 }
 
 fn payload<'a>(b: &'a [u8], s: &Seg) -> &'a [u8] {
-    // start..end is in bounds (checked in layout); payload starts after FF, marker, length
-    let p = (s.end - s.start).min(4);
-    b.get(s.start + p..s.end).unwrap_or(&[])
+    // the payload starts after the marker code and the 2-byte length (in bounds: see layout)
+    b.get((s.code + 3).min(s.end)..s.end).unwrap_or(&[])
 }
 
 fn find(b: &[u8], segs: &[Seg], sig: &[u8]) -> Option<usize> {
@@ -145,4 +160,32 @@ pub(crate) fn rebuild(b: &[u8], exif: Option<&[u8]>, xmp: Option<&str>) -> Resul
     let last = l.segs.last().map(|s| s.end).unwrap_or(2);
     out.extend_from_slice(&b[last..]);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (corpus `issue 121.jpg`): junk between two segments made the file unwritable.
+    #[test]
+    fn junk_between_segments_is_kept() {
+        let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 1, 2];
+        b.extend_from_slice(b"junk");
+        b.extend_from_slice(&[0xFF, 0xE2, 0, 3, 9]);
+        b.extend_from_slice(&[0xFF, 0xDA, 0, 2, 0x11, 0x22, 0xFF, 0xD9]);
+        let out = rebuild(&b, None, Some("<x/>")).unwrap();
+        let p = parts(&out).unwrap();
+        assert_eq!(p.xmp.as_deref(), Some("<x/>"));
+        let pos = out.windows(4).position(|w| w == b"junk").unwrap();
+        assert_eq!(&out[pos..pos + 9], b"junk\xFF\xE2\x00\x03\x09");
+        assert!(out.ends_with(&[0xFF, 0xDA, 0, 2, 0x11, 0x22, 0xFF, 0xD9]));
+    }
+
+    #[test]
+    fn truncated_segments_are_errors() {
+        let b = [0xFF, 0xD8, 0xFF, 0xE1, 0x10, 0x00, 1, 2, 3];
+        assert!(parts(&b).is_err());
+        assert!(rebuild(&b, None, Some("x")).is_err());
+        assert!(parts(&[0xFF, 0xD8]).is_err());
+    }
 }
