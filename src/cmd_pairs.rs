@@ -36,7 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     out.flush()?;
     let mut failed = !scan.failures.is_empty();
     for f in &scan.failures {
-        eprintln!("albumen: {}: {}", f.path.display(), f.error);
+        eprintln!("albumen: {}", f.error);
     }
     if let Some(dir) = &args.extract_motion {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -35,6 +35,18 @@ pub enum Error {
         /// Where the video was expected.
         offset: u64,
     },
+    /// The metadata of a file could not be read.
+    #[error("{path}: {source}")]
+    Meta {
+        /// The file.
+        path: PathBuf,
+        /// What the reader said.
+        #[source]
+        source: albumen_meta::Error,
+    },
+    /// A folder nested deeper than the walk follows.
+    #[error("{0}: nested deeper than {depth} folders; not entered", depth = crate::scan::MAX_DEPTH)]
+    TooDeep(PathBuf),
     /// A root given to [`crate::scan_roots`] is neither a file nor a folder.
     #[error("{0}: no such file or folder")]
     NoSuchRoot(PathBuf),

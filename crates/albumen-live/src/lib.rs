@@ -52,7 +52,7 @@ mod error;
 mod motion;
 mod names;
 mod pairing;
-mod scan;
+pub(crate) mod scan;
 
 pub use error::Error;
 pub use motion::{

@@ -21,7 +21,7 @@ const SKIP_DIRS: &[&str] = &[
 ];
 
 /// Deepest folder nesting followed (a guard against pathological trees).
-const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// A file that could not be read (the scan goes on without it).
 #[derive(Debug)]
@@ -29,7 +29,7 @@ pub struct ScanFailure {
     /// The file.
     pub path: PathBuf,
     /// What went wrong.
-    pub error: String,
+    pub error: Error,
 }
 
 /// The outcome of [`scan_roots`].
@@ -102,7 +102,7 @@ fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, failures: &mut Vec<S
     if depth > MAX_DEPTH {
         failures.push(ScanFailure {
             path: dir.to_path_buf(),
-            error: format!("deeper than {MAX_DEPTH} folders; not entered"),
+            error: Error::TooDeep(dir.to_path_buf()),
         });
         return;
     }
@@ -111,7 +111,7 @@ fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, failures: &mut Vec<S
         Err(e) => {
             failures.push(ScanFailure {
                 path: dir.to_path_buf(),
-                error: e.to_string(),
+                error: Error::io(dir, e),
             });
             return;
         }
@@ -132,8 +132,8 @@ fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, failures: &mut Vec<S
 }
 
 /// What reading one file gave: not media, or its metadata and whether the motion photo was
-/// found here; or an error message.
-type ReadOutcome = Result<Option<(Metadata, bool)>, String>;
+/// found here; or the error.
+type ReadOutcome = Result<Option<(Metadata, bool)>, Error>;
 
 /// Sniffs whether a file is JPEG or ISO-BMFF (the only containers of motion photos).
 fn sniff_still(path: &Path) -> Option<Format> {
@@ -167,7 +167,12 @@ fn read_one(path: &Path) -> ReadOutcome {
             m.format = Some(f);
             m
         }
-        Err(e) => return Err(e.to_string()),
+        Err(source) => {
+            return Err(Error::Meta {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
     };
     let mut here = false;
     if meta.motion_photo.is_none()
@@ -182,7 +187,7 @@ fn read_one(path: &Path) -> ReadOutcome {
                 here = true;
             }
             Ok(None) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e),
         }
     }
     Ok(Some((meta, here)))
