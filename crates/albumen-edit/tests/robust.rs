@@ -52,6 +52,9 @@ const SEEDS: &[&str] = &[
     "metadata-extractor-images/webp/HTC Desire.webp",
     "metadata-extractor-images/tif/Issue 16.tif",
     "metadata-extractor-images/mov/with-gps.mov",
+    "metadata-extractor-images/mp4/uuid540.mp4",
+    "metadata-extractor-images/mp4/Issue 515 (java).mp4",
+    "exiftool-samples/DNG.dng",
     "exiftool-samples/CanonRaw.cr3",
     "exiftool-samples/Panasonic.rw2",
     "exiftool-samples/FujiFilm.raf",
@@ -70,19 +73,21 @@ fn mutated_files_never_panic_and_refusals_leave_them_untouched() {
         };
         // Metadata sits near the start (or, for some movies, near the end): mutate there.
         let hot = orig.len().min(64 * 1024);
-        for round in 0..40 {
+        for round in 0..80 {
             let mut b = orig.clone();
+            // the first or (for movies with moov at the end) the last 64 KiB
+            let base = if round % 8 < 4 { 0 } else { orig.len() - hot };
             match round % 4 {
-                0 => b.truncate(rng.below(hot)),
+                0 => b.truncate(base + rng.below(hot)),
                 1 => {
                     for _ in 0..1 + rng.below(8) {
-                        let i = rng.below(hot);
+                        let i = base + rng.below(hot);
                         b[i] = rng.next() as u8;
                     }
                 }
                 2 => {
                     // garble a length/offset-sized run
-                    let i = rng.below(hot.saturating_sub(4));
+                    let i = base + rng.below(hot.saturating_sub(4));
                     b[i..i + 4].copy_from_slice(&(rng.next() as u32).to_be_bytes());
                 }
                 _ => {

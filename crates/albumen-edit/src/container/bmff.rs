@@ -124,11 +124,15 @@ fn parse_iloc(b: &[u8], bx: &Bx) -> Result<Iloc> {
         what: "iloc box",
         offset: s as u64,
     };
-    let version = *b.get(s).ok_or_else(bad)?;
+    let head = b
+        .get(s..s + 6)
+        .filter(|_| s + 6 <= bx.end)
+        .ok_or_else(bad)?;
+    let version = head[0];
     if version > 2 {
         return Err(bad());
     }
-    let flags = [b[s + 1], b[s + 2], b[s + 3]];
+    let flags = [head[1], head[2], head[3]];
     let sz = *b.get(s + 4).ok_or_else(bad)?;
     let sz2 = *b.get(s + 5).ok_or_else(bad)?;
     let (offset_size, length_size) = (usize::from(sz >> 4), usize::from(sz & 15));
@@ -522,7 +526,11 @@ pub(crate) fn heif_rebuild(b: &[u8], exif: Option<&[u8]>, xmp: Option<&str>) -> 
                 ));
             }
         }
-        let mut body = b[h.meta.start + h.meta.hdr..h.meta.start + h.meta.hdr + 4].to_vec();
+        let ms = h.meta.start + h.meta.hdr;
+        let mut body = match b.get(ms..ms + 4).filter(|_| ms + 4 <= h.meta.end) {
+            Some(v) => v.to_vec(),
+            None => return malformed("meta box", ms),
+        };
         let mut have_iref = false;
         for k in &h.kids {
             match &k.typ {
@@ -570,8 +578,13 @@ fn primary(b: &[u8], h: &Heif) -> Option<u32> {
 
 fn grow_iinf(b: &[u8], k: &Bx, added: Option<u32>) -> Result<Vec<u8>> {
     let s = k.start + k.hdr;
-    let version = b[s];
+    let Some(&version) = b.get(s) else {
+        return malformed("iinf box", s);
+    };
     let cw = if version == 0 { 2 } else { 4 };
+    if s + 4 + cw > k.end {
+        return malformed("iinf box", s);
+    }
     let count = be(b, s + 4, cw).ok_or(Error::Malformed {
         what: "iinf box",
         offset: s as u64,

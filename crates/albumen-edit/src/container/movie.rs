@@ -262,7 +262,9 @@ pub(crate) fn read(b: &[u8]) -> Result<Movie> {
         }
     }
     if let Some(u) = uuid_xmp(b)? {
-        mv.xmp = Some(String::from_utf8_lossy(&b[u.start + u.hdr + 16..u.end]).into_owned());
+        mv.xmp = Some(
+            String::from_utf8_lossy(b.get(u.start + u.hdr + 16..u.end).unwrap_or(&[])).into_owned(),
+        );
     }
     Ok(mv)
 }
@@ -274,7 +276,9 @@ const XMP_UUID: [u8; 16] = [
 
 fn uuid_xmp(b: &[u8]) -> Result<Option<Bx>> {
     Ok(boxes(b, 0, b.len())?.into_iter().find(|x| {
-        &x.typ == b"uuid" && b.get(x.start + x.hdr..x.start + x.hdr + 16) == Some(&XMP_UUID)
+        &x.typ == b"uuid"
+            && x.start + x.hdr + 16 <= x.end
+            && b.get(x.start + x.hdr..x.start + x.hdr + 16) == Some(&XMP_UUID)
     }))
 }
 
@@ -459,6 +463,9 @@ fn rebuild_meta(b: &[u8], meta: &Bx, edits: &KeyEdits) -> Result<Vec<u8>> {
 
 fn keys_box(b: &[u8], k: &Bx, extra: &[Vec<u8>]) -> Result<Vec<u8>> {
     let s = k.start + k.hdr;
+    if s + 8 > k.end {
+        return malformed("keys box", s);
+    }
     let n = u32_at(b, s + 4).unwrap_or(0);
     let mut body = b[s..s + 4].to_vec();
     let total = n
