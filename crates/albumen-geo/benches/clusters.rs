@@ -423,6 +423,22 @@ fn geocoder_summary() {
         "nearest-only names a different country than the zone check for {differ} of {both} positions ({:.2}%)",
         100.0 * differ as f64 / both.max(1) as f64
     );
+    // Land only (the positions that got a name): the slow path, nearest within a country set.
+    let land: Vec<(f64, f64)> = pts
+        .iter()
+        .copied()
+        .filter(|p| g.lookup(p.0, p.1).unwrap().is_some())
+        .collect();
+    let (_, d3) = time(|| {
+        land.iter()
+            .filter(|p| g.lookup(p.0, p.1).unwrap().is_some())
+            .count()
+    });
+    println!(
+        "border-checked on the {} named (land) positions only: {:.0} lookups/s",
+        land.len(),
+        land.len() as f64 / d3.as_secs_f64()
+    );
 }
 
 fn benches(c: &mut Criterion) {

@@ -33,6 +33,9 @@ use crate::places::{check_position, unit_vector};
 /// [`ClusterIndex::build`], or the value returned by [`ClusterIndex::insert`]).
 pub type ItemId = u32;
 
+/// Runs of at most this many entries are grouped by a scan rather than descended.
+const SMALL_RUN: usize = 256;
+
 /// Scale of the fixed-point unit-vector sums (2^30: 1e-9 of the Earth radius, ~6 mm).
 const SCALE: f64 = (1u64 << 30) as f64;
 
@@ -676,6 +679,13 @@ impl ClusterIndex {
                     out.push(c);
                 }
             }
+            return;
+        }
+        // A small run is cheaper to group directly (clusters outside the box are dropped by
+        // the centroid test) than to descend through cell boxes, which cost an h3o boundary
+        // each: this bounds the work of deep zooms by the points in view, not the cells.
+        if b - a <= SMALL_RUN {
+            self.scan(lo, hi, a, b, r, bbox, out);
             return;
         }
         match bbox.relation(&cell_box(cell)) {
