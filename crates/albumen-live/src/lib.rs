@@ -16,6 +16,7 @@
 //!   [`extract_motion_video`] copies it out byte for byte.
 //! - [`scan_roots`] walks folders, reads every file in parallel and pairs them: what
 //!   `albumen pairs` prints.
+//! - [`Pairing::units`] gives the sets of files to copy, archive or delete together.
 //! - [`Error`] is the crate's one error type.
 //!
 //! # Example

@@ -204,7 +204,8 @@ pub struct Conflict {
 /// The result of pairing a set of files.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Pairing {
-    /// Pairs, sorted by still then video path.
+    /// Pairs, in the input order of their stills (then videos); [`crate::scan_roots`] reads files
+    /// in path order, so its pairs are sorted by still path.
     pub pairs: Vec<Pair>,
     /// Stills with a content identifier and no video carrying it.
     pub orphan_stills: Vec<Orphan>,
@@ -212,6 +213,37 @@ pub struct Pairing {
     pub orphan_videos: Vec<Orphan>,
     /// Identifiers shared by files that could not all be paired.
     pub conflicts: Vec<Conflict>,
+}
+
+impl Pairing {
+    /// The files to keep together when copying, archiving or deleting: one unit per video, with
+    /// every still paired to it (an original and its edited copy share one video), the video
+    /// last; a motion photo is a unit of one file. Units follow the order of [`Pairing::pairs`].
+    pub fn units(&self) -> Vec<Vec<&Path>> {
+        let mut at: HashMap<&Path, usize> = HashMap::new();
+        let mut units: Vec<Vec<&Path>> = Vec::new();
+        for p in &self.pairs {
+            let video = p.video.as_path();
+            match at.get(video) {
+                Some(&i) => {
+                    if let Some(u) = units.get_mut(i) {
+                        // Keep the video last.
+                        let pos = u.len().saturating_sub(1);
+                        u.insert(pos, p.still.as_path());
+                    }
+                }
+                None => {
+                    at.insert(video, units.len());
+                    units.push(if p.still == p.video {
+                        vec![video]
+                    } else {
+                        vec![p.still.as_path(), video]
+                    });
+                }
+            }
+        }
+        units
+    }
 }
 
 fn ser_path<S: Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
@@ -1320,6 +1352,35 @@ mod tests {
         let p = run(&[("a/IMG_1.xmp", &x), ("a/IMG_1.MOV", &v)]);
         assert!(p.pairs.is_empty());
         assert_eq!(p.orphan_videos.len(), 1);
+    }
+
+    #[test]
+    fn units_keep_stills_with_their_video() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let mut m = still(None);
+        m.motion_photo = Some(MotionPhoto {
+            video_offset: 10,
+            video_length: 10,
+            kind: MotionPhotoKind::Samsung,
+        });
+        let p = run(&[
+            ("a/IMG_1.HEIC", &s),
+            ("a/IMG_E1.HEIC", &s),
+            ("a/IMG_1.MOV", &v),
+            ("a/m.heic", &m),
+        ]);
+        let units: Vec<Vec<&str>> = p
+            .units()
+            .iter()
+            .map(|u| u.iter().map(|x| x.to_str().unwrap()).collect())
+            .collect();
+        assert_eq!(
+            units,
+            [
+                vec!["a/IMG_1.HEIC", "a/IMG_E1.HEIC", "a/IMG_1.MOV"],
+                vec!["a/m.heic"]
+            ]
+        );
     }
 
     #[test]
