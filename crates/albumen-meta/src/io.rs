@@ -16,14 +16,25 @@ pub(crate) struct Src<'a> {
 }
 
 enum Inner<'a> {
-    File(std::cell::RefCell<File>),
+    File(std::cell::RefCell<FileCache>),
     Mem(&'a [u8]),
 }
+
+/// Small reads (markers, box headers, IFD entries) come in runs at nearby offsets; one
+/// read-ahead block turns hundreds of system calls per file into a few.
+struct FileCache {
+    file: File,
+    at: u64,
+    block: Vec<u8>,
+}
+
+/// Size of the read-ahead block. Reads larger than this go straight to the file.
+const BLOCK: u64 = 16 << 10;
 
 impl<'a> Src<'a> {
     pub(crate) fn file(file: File, len: u64, limits: Limits) -> Self {
         Src {
-            inner: Inner::File(std::cell::RefCell::new(file)),
+            inner: Inner::File(std::cell::RefCell::new(FileCache { file, at: 0, block: Vec::new() })),
             len,
             limits,
             read: Cell::new(0),
@@ -67,16 +78,34 @@ impl<'a> Src<'a> {
         if end > self.len {
             return Err(Error::Malformed { what, offset });
         }
-        self.read.set(self.read.get().saturating_add(len));
         match &self.inner {
-            Inner::Mem(b) => Ok(b[offset as usize..end as usize].to_vec()),
+            Inner::Mem(b) => {
+                self.read.set(self.read.get().saturating_add(len));
+                Ok(b[offset as usize..end as usize].to_vec())
+            }
             Inner::File(f) => {
-                let mut f = f.borrow_mut();
-                let mut buf = vec![0u8; len as usize];
-                f.seek(SeekFrom::Start(offset))
-                    .and_then(|_| f.read_exact(&mut buf))
-                    .map_err(|_| Error::Malformed { what, offset })?;
-                Ok(buf)
+                let mut c = f.borrow_mut();
+                let cached_end = c.at + c.block.len() as u64;
+                if offset >= c.at && end <= cached_end {
+                    let s = (offset - c.at) as usize;
+                    return Ok(c.block[s..s + len as usize].to_vec());
+                }
+                let fill = |c: &mut FileCache, at: u64, n: u64| -> std::io::Result<Vec<u8>> {
+                    let mut buf = vec![0u8; n as usize];
+                    c.file.seek(SeekFrom::Start(at))?;
+                    c.file.read_exact(&mut buf)?;
+                    Ok(buf)
+                };
+                if len >= BLOCK {
+                    self.read.set(self.read.get().saturating_add(len));
+                    return fill(&mut c, offset, len).map_err(|_| Error::Malformed { what, offset });
+                }
+                let n = BLOCK.min(self.len - offset);
+                let block = fill(&mut c, offset, n).map_err(|_| Error::Malformed { what, offset })?;
+                self.read.set(self.read.get().saturating_add(n));
+                c.at = offset;
+                c.block = block;
+                Ok(c.block[..len as usize].to_vec())
             }
         }
     }
