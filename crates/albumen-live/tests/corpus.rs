@@ -115,6 +115,26 @@ fn corpus_pairs_match_exiftool_identifiers() {
         motion.len()
     );
 
+    // This crate's own motion-photo detection (used when the metadata reader reports none)
+    // agrees with the reader's wherever the reader has one.
+    let mut agree = 0;
+    for m in &motion {
+        let f = corpus.join(m);
+        let ours = albumen_live::detect_motion_photo(&f).unwrap();
+        assert!(ours.is_some(), "{m}: not detected from its bytes");
+        if let Some(theirs) = albumen_meta::read_path(&f)
+            .ok()
+            .and_then(|md| md.motion_photo)
+        {
+            assert_eq!(ours, Some(theirs), "{m}");
+            agree += 1;
+        }
+    }
+    println!(
+        "motion photos: own detection agrees with albumen-meta on {agree}/{}",
+        motion.len()
+    );
+
     // No false pair.
     let mut false_pairs = Vec::new();
     for (s, v, k) in &pairs {

@@ -402,6 +402,9 @@ fn every_case_on_built_libraries() {
     // --- extraction ---
     for f in [&g, &m, &h, &s] {
         let mp = detect_motion_photo(f).unwrap().unwrap();
+        if let Some(theirs) = albumen_meta::read_path(f).unwrap().motion_photo {
+            assert_eq!(mp, theirs, "{}: albumen-meta disagrees", f.display());
+        }
         let out = dir.path().join("out.mp4");
         assert_eq!(
             extract_motion_video(f, &mp, &out).unwrap(),
