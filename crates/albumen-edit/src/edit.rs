@@ -124,7 +124,9 @@ impl TimeChange {
     pub(crate) fn utc_delta(&self, primary_old: Option<&TimeValue>) -> Option<Duration> {
         let mut d = match (self.set, primary_old) {
             (None, _) => self.shift,
-            (Some(new), Some(old)) => new.signed_duration_since(old.local) + self.shift,
+            (Some(new), Some(old)) => new
+                .signed_duration_since(old.local)
+                .checked_add(&self.shift)?,
             (Some(_), None) => return None,
         };
         if let (Some(n), Some(o)) = (self.offset, primary_old.and_then(|p| p.offset)) {

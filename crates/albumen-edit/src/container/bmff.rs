@@ -487,13 +487,14 @@ pub(crate) fn heif_rebuild(b: &[u8], exif: Option<&[u8]>, xmp: Option<&str>) -> 
             if l.method != 0 || l.dref != 0 {
                 continue;
             }
+            let too_far = || Error::Unsupported("iloc offset overflows".into());
             if iloc.base_size > 0 && l.base >= meta_end {
-                l.base += delta;
+                l.base = l.base.checked_add(delta).ok_or_else(too_far)?;
                 continue;
             }
             for e in l.extents.iter_mut() {
                 if l.base.saturating_add(e.offset) >= meta_end {
-                    e.offset += delta;
+                    e.offset = e.offset.checked_add(delta).ok_or_else(too_far)?;
                 }
             }
         }

@@ -11,7 +11,7 @@
 //! `stco`/`co64` chunk offset pointing past it is moved by the same amount; the sample data
 //! itself is never touched.
 
-use chrono::{DateTime, Duration, NaiveDateTime};
+use chrono::{DateTime, NaiveDateTime};
 
 use super::bmff::{boxes, Bx};
 use crate::edit::{fmt_offset, parse_offset, Changes, Fields, TimeValue};
@@ -557,8 +557,11 @@ pub(crate) fn rebuild(
             if k == CREATION_TIME {
                 let tv = v.trim_end_matches('\0');
                 if let Ok(dt) = DateTime::parse_from_rfc3339(tv) {
-                    if let Some(d) = t.utc_delta(before.time.as_ref()) {
-                        let n = dt + Duration::seconds(d.num_seconds());
+                    let n = t
+                        .utc_delta(before.time.as_ref())
+                        .and_then(|d| dt.checked_add_signed(d))
+                        .map(|n| n.with_timezone(&chrono::Utc));
+                    if let Some(n) = n {
                         let frac = tv.contains('.');
                         let s = if frac {
                             n.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
