@@ -294,21 +294,26 @@ impl Index {
         let mut dirs: HashMap<Vec<u8>, i64> = HashMap::new();
         {
             let mut st = c
-                .prepare("SELECT id, path FROM dirs WHERE library_id = ?1")
+                .prepare("SELECT id, path, fingerprint FROM dirs WHERE library_id = ?1")
                 .map_err(&dberr)?;
             let rows = st
                 .query_map([library_id], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, Option<Vec<u8>>>(2)?,
+                    ))
                 })
                 .map_err(&dberr)?;
             for row in rows {
-                let (id, p) = row.map_err(&dberr)?;
+                let (id, p, fp) = row.map_err(&dberr)?;
                 dirs.insert(p.clone(), id);
                 known.insert(
                     p,
                     KnownDir {
                         id,
                         visited: AtomicBool::new(false),
+                        fingerprint: fp.and_then(|f| <[u8; 16]>::try_from(f.as_slice()).ok()),
                     },
                 );
             }

@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS dirs (
   library_id INTEGER NOT NULL REFERENCES libraries(id),
   path       BLOB NOT NULL,
   path_text  TEXT NOT NULL,
+  fingerprint BLOB,
   UNIQUE (library_id, path)
 );
 CREATE TABLE IF NOT EXISTS files (

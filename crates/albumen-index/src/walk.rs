@@ -106,6 +106,11 @@ pub(crate) enum Msg {
     Delete {
         id: i64,
     },
+    /// The fingerprint of a folder's rows after this scan (`None`: unknown, clear it).
+    DirFingerprint {
+        dir: Arc<Vec<u8>>,
+        fingerprint: Option<[u8; 16]>,
+    },
     /// A problem with a path that did not stop the scan.
     Error {
         path: PathBuf,
@@ -119,6 +124,28 @@ pub(crate) enum Msg {
 pub(crate) struct KnownDir {
     pub id: i64,
     pub visited: AtomicBool,
+    /// [`fingerprint`] of the folder's rows as the last scan left them.
+    pub fingerprint: Option<[u8; 16]>,
+}
+
+/// A digest of a folder's media files: (name, size, mtime, inode) of each, in name order. The
+/// index keeps the digest of each folder's rows (`dirs.fingerprint`); when a rescan computes the
+/// same digest from its listing, every file is unchanged and no row has to be looked at. This
+/// makes a rescan one cheap comparison per folder instead of one query per folder.
+pub(crate) fn fingerprint<'f>(files: impl Iterator<Item = (&'f [u8], Stat)>) -> [u8; 16] {
+    let mut h = blake3::Hasher::new();
+    for (name, s) in files {
+        h.update(&(name.len() as u64).to_le_bytes());
+        h.update(name);
+        h.update(&s.size.to_le_bytes());
+        h.update(&s.mtime_ns.to_le_bytes());
+        h.update(&s.inode.to_le_bytes());
+    }
+    let mut out = [0u8; 16];
+    if let Some(head) = h.finalize().as_bytes().get(..16) {
+        out.copy_from_slice(head);
+    }
+    out
 }
 
 /// Counters of one scan, shared by the workers.
@@ -443,6 +470,16 @@ impl<'a> Walker<'a> {
         let n = files.len() as u64;
         self.counters.seen.fetch_add(n, Ordering::Relaxed);
         self.progress.found(n);
+        let listed = fingerprint(files.iter().map(|f| (f.name.as_encoded_bytes(), f.stat)));
+        if let Some(k) = known_dir {
+            // Fast path: the folder is exactly as indexed. (Hashing needs the rows, to know
+            // which have a hash.)
+            if complete && !self.opts.hash && k.fingerprint == Some(listed) {
+                self.counters.unchanged.fetch_add(n, Ordering::Relaxed);
+                self.progress.done(n);
+                return;
+            }
+        }
         let known = match known_dir {
             Some(k) => match self.known_rows(k.id) {
                 Ok(rows) => rows,
@@ -499,8 +536,11 @@ impl<'a> Walker<'a> {
             .fetch_add(unchanged, Ordering::Relaxed);
         self.progress.done(unchanged);
 
+        // Whether the rows will be exactly the listing once the writer is done.
+        let exact = AtomicBool::new(complete);
         hash_only.par_iter().for_each(|(f, id)| {
             if self.cancelled() {
+                exact.store(false, Ordering::Relaxed);
                 return;
             }
             let path = dir.join(&f.name);
@@ -517,6 +557,7 @@ impl<'a> Walker<'a> {
 
         work.into_par_iter().for_each(|(f, id, change)| {
             if self.cancelled() {
+                exact.store(false, Ordering::Relaxed);
                 return;
             }
             let path = dir.join(&f.name);
@@ -539,6 +580,7 @@ impl<'a> Walker<'a> {
                 }
                 None => {
                     // Vanished while we looked at it.
+                    exact.store(false, Ordering::Relaxed);
                     bump(&self.counters.vanished);
                     if let (Some(id), true) = (id, complete) {
                         bump(&self.counters.deleted);
@@ -548,6 +590,15 @@ impl<'a> Walker<'a> {
             }
             self.progress.done(1);
         });
+        // Sent after every row of the folder (the channel keeps order), so it is committed with
+        // or after them.
+        let exact = exact.load(Ordering::Relaxed);
+        if known_dir.is_none_or(|k| !exact || k.fingerprint != Some(listed)) {
+            self.send(Msg::DirFingerprint {
+                dir: dir_shared,
+                fingerprint: exact.then_some(listed),
+            });
+        }
     }
 
     /// The content columns of a file, read once per hard-linked inode. `None`: the file vanished.
@@ -646,11 +697,22 @@ mod tests {
         let Walker { tx, counters, .. } = w;
         drop(tx);
         let msgs: Vec<Msg> = rx.iter().collect();
-        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
         match &msgs[0] {
             Msg::Upsert(row) => assert_eq!(row.name, b"keep.jpg"),
             m => panic!("unexpected {m:?}"),
         }
+        // The folder's rows are not the listing any more: its fingerprint is cleared.
+        assert!(
+            matches!(
+                &msgs[1],
+                Msg::DirFingerprint {
+                    fingerprint: None,
+                    ..
+                }
+            ),
+            "{msgs:?}"
+        );
         assert_eq!(counters.vanished.load(Ordering::Relaxed), 1);
     }
 

@@ -138,6 +138,15 @@ impl Writer {
                     .execute([id])?;
                 Ok(())
             }
+            Msg::DirFingerprint { dir, fingerprint } => {
+                // A folder with no row has no `dirs` row either: nothing to record.
+                if let Some(&id) = self.dirs.get(dir.as_slice()) {
+                    self.conn
+                        .prepare_cached("UPDATE dirs SET fingerprint = ?2 WHERE id = ?1")?
+                        .execute(params![id, fingerprint.as_ref().map(|f| &f[..])])?;
+                }
+                Ok(())
+            }
             Msg::Error {
                 path,
                 reason,

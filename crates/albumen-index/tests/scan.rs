@@ -202,6 +202,19 @@ fn rescan_reads_nothing_and_detects_new_changed_deleted_moved() {
         "{again:?}"
     );
 
+    // Same size, only the mtime moved: changed (the folder's fingerprint no longer matches).
+    let clip = root.join("2021/trip/clip.MOV");
+    let f = fs::File::options().write(true).open(&clip).unwrap();
+    f.set_modified(
+        std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000),
+    )
+    .unwrap();
+    drop(f);
+    let r = scan(&db, root, &opts);
+    assert_eq!((r.changed, r.read, r.unchanged), (1, 1, 3), "{r:?}");
+    let r = scan(&db, root, &opts);
+    assert_eq!((r.changed, r.read, r.unchanged), (0, 0, 4), "{r:?}");
+
     // new, changed (size), deleted, moved to another folder.
     write(&root.join("2022/new.jpg"), JPEG);
     write(
