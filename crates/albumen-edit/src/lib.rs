@@ -397,7 +397,21 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
             let xf = packet.as_ref().map(fields::read_xmp).unwrap_or_default();
             let mut before = fields::merge(xf, mv.fields.clone());
             before.time = mv.fields.time.clone().or(before.time);
-            let after = changes.apply(&before)?;
+            let mut after = changes.apply(&before)?;
+            // A UTC-only movie time given an offset: same instant, local time in that zone.
+            if let (true, None, Some(o), Some(t)) = (
+                mv.utc_only,
+                changes.time.set,
+                changes.time.offset,
+                after.time.as_mut(),
+            ) {
+                let local = t
+                    .local
+                    .checked_add_signed(chrono::Duration::seconds(i64::from(o.local_minus_utc())));
+                if let Some(l) = local {
+                    t.local = l;
+                }
+            }
             let role = Role::Embedded {
                 exif_time: true,
                 exif_gps: true,

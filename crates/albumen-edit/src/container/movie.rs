@@ -46,6 +46,8 @@ fn wrap(typ: &[u8; 4], body: &[u8]) -> Result<Vec<u8>> {
 pub(crate) struct Movie {
     pub fields: Fields,
     pub xmp: Option<String>,
+    /// The time is the header's UTC instant (no local creation date in the file).
+    pub utc_only: bool,
 }
 
 fn moov(b: &[u8]) -> Result<Bx> {
@@ -234,6 +236,7 @@ pub(crate) fn read(b: &[u8]) -> Result<Movie> {
                 .filter(|&x| x > 0)
                 .and_then(|x| DateTime::from_timestamp(x.checked_add(EPOCH_1904)?, 0))
             {
+                mv.utc_only = true;
                 mv.fields.time = Some(TimeValue {
                     local: t.naive_utc(),
                     subsec: None,
