@@ -6,8 +6,8 @@
 //!   keyword, ...). A slice of edits is applied to a file in a single write.
 //! - [`plan`] reads a file and returns a [`Plan`]: the current and new value of every field
 //!   ([`Fields`]), where it will be written ([`Target`]), and writes nothing (`--dry-run`).
-//! - [`apply`] does the same and writes: in the file for JPEG, PNG, WebP, TIFF and DNG; in an XMP
-//!   sidecar for camera raws (and any file with [`Options::sidecar`]), patching the raw's date
+//! - [`apply`] does the same and writes: in the file for JPEG, PNG, WebP, TIFF, DNG, HEIC/HEIF/AVIF
+//!   and MOV/MP4; in an XMP sidecar for camera raws (and any file with [`Options::sidecar`]), patching the raw's date
 //!   strings in place when they keep their size. Its [`Report`] carries [`Report::undo`], the edit
 //!   list that restores the previous values.
 //! - [`Error`] is the crate's error type; whatever it says, the original file is untouched.
