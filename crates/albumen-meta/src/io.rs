@@ -34,7 +34,11 @@ const BLOCK: u64 = 16 << 10;
 impl<'a> Src<'a> {
     pub(crate) fn file(file: File, len: u64, limits: Limits) -> Self {
         Src {
-            inner: Inner::File(std::cell::RefCell::new(FileCache { file, at: 0, block: Vec::new() })),
+            inner: Inner::File(std::cell::RefCell::new(FileCache {
+                file,
+                at: 0,
+                block: Vec::new(),
+            })),
             len,
             limits,
             read: Cell::new(0),
@@ -98,10 +102,12 @@ impl<'a> Src<'a> {
                 };
                 if len >= BLOCK {
                     self.read.set(self.read.get().saturating_add(len));
-                    return fill(&mut c, offset, len).map_err(|_| Error::Malformed { what, offset });
+                    return fill(&mut c, offset, len)
+                        .map_err(|_| Error::Malformed { what, offset });
                 }
                 let n = BLOCK.min(self.len - offset);
-                let block = fill(&mut c, offset, n).map_err(|_| Error::Malformed { what, offset })?;
+                let block =
+                    fill(&mut c, offset, n).map_err(|_| Error::Malformed { what, offset })?;
                 self.read.set(self.read.get().saturating_add(n));
                 c.at = offset;
                 c.block = block;

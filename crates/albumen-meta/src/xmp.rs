@@ -1,7 +1,7 @@
 //! XMP: an RDF/XML packet parsed with a namespace-aware XML reader, flattened into properties.
 
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
@@ -126,12 +126,39 @@ fn flatten_into(bytes: &[u8], flat: &mut Flat) -> Result<(), quick_xml::Error> {
                 } else {
                     key_of(&ns, e.name().as_ref(), local.as_ref())
                 };
-                let node_id = e.attributes().flatten().find_map(|a| {
+                // One pass over the attributes (quick-xml's duplicate check is quadratic, and
+                // rdf:Description elements carry dozens of them).
+                let mut node_id = None;
+                let mut resource = None;
+                let mut attr_props = Vec::new();
+                for a in e.attributes().with_checks(false).flatten() {
                     let (ans, alocal) = r.resolve_attribute(a.key);
-                    (is_rdf(&ans) && alocal.as_ref() == b"nodeID")
-                        .then(|| a.unescape_value().map(|v| v.into_owned()).ok())
-                        .flatten()
-                });
+                    if is_rdf(&ans) {
+                        let v = || a.unescape_value().ok().map(|v| v.into_owned());
+                        match alocal.as_ref() {
+                            b"nodeID" => node_id = v(),
+                            b"resource" => resource = v(),
+                            _ => {}
+                        }
+                        continue;
+                    }
+                    let raw = a.key.as_ref();
+                    if !in_rdf
+                        || matches!(ans, ResolveResult::Unbound)
+                        || raw.starts_with(b"xmlns")
+                        || raw.starts_with(b"xml:")
+                    {
+                        continue;
+                    }
+                    if let Some(k) = key_of(&ans, raw, alocal.as_ref()) {
+                        attr_props.push((
+                            k,
+                            a.unescape_value()
+                                .map(|v| v.into_owned())
+                                .unwrap_or_default(),
+                        ));
+                    }
+                }
                 let outside_property = in_rdf && stack.len() == rdf_level + 1;
                 let key = match (rdf, node_id) {
                     // Outside rdf:RDF nothing is a property.
@@ -153,17 +180,12 @@ fn flatten_into(bytes: &[u8], flat: &mut Flat) -> Result<(), quick_xml::Error> {
                     if key.as_deref() == Some("Container:Item") {
                         flat.items.push(Default::default());
                     }
-                    attrs(&r, e, flat)?;
+                    for (k, v) in attr_props {
+                        push(flat, k, v);
+                    }
                     // rdf:resource on a property element is its value.
-                    if let Some(k) = &key {
-                        for a in e.attributes().flatten() {
-                            let (ans, alocal) = r.resolve_attribute(a.key);
-                            if is_rdf(&ans) && alocal.as_ref() == b"resource" {
-                                if let Ok(v) = a.unescape_value() {
-                                    push(flat, k.clone(), v.into_owned());
-                                }
-                            }
-                        }
+                    if let (Some(k), Some(v)) = (&key, resource) {
+                        push(flat, k.clone(), v);
                     }
                 }
                 if !empty {
@@ -212,26 +234,6 @@ fn flatten_into(bytes: &[u8], flat: &mut Flat) -> Result<(), quick_xml::Error> {
             .collect();
         for v in values {
             push(flat, key.clone(), v);
-        }
-    }
-    Ok(())
-}
-
-fn attrs(r: &NsReader<&[u8]>, e: &BytesStart<'_>, flat: &mut Flat) -> Result<(), quick_xml::Error> {
-    for a in e.attributes().with_checks(false).flatten() {
-        let (ans, alocal) = r.resolve_attribute(a.key);
-        if is_rdf(&ans) || matches!(ans, ResolveResult::Unbound) {
-            continue;
-        }
-        if a.key.as_ref().starts_with(b"xmlns") || a.key.as_ref().starts_with(b"xml:") {
-            continue;
-        }
-        if let Some(k) = key_of(&ans, a.key.as_ref(), alocal.as_ref()) {
-            let v = a
-                .unescape_value()
-                .map(|v| v.into_owned())
-                .unwrap_or_default();
-            push(flat, k, v);
         }
     }
     Ok(())
@@ -377,18 +379,16 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
     if let Some(e) = err {
         md.warnings.push(format!("XMP: {e}"));
     }
-    let get = |k: &str| {
-        flat.props
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-    };
+    let mut index: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
+    for (k, v) in &flat.props {
+        index.entry(k.as_str()).or_default().push(v.as_str());
+    }
+    let get = |k: &str| index.get(k).and_then(|v| v.first().copied());
     let all = |k: &str| {
-        flat.props
-            .iter()
-            .filter(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .collect::<Vec<_>>()
+        index
+            .get(k)
+            .map(|v| v.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            .unwrap_or_default()
     };
 
     for (k, v) in &flat.props {
