@@ -478,6 +478,16 @@ impl Index {
         )
         .map_err(&dberr)?;
         tx.commit().map_err(&dberr)?;
+        if touched {
+            // Copy the WAL into the database file now that something changed (the close does
+            // not: see `open`), so the `.db` file alone holds the index; an unchanged rescan
+            // skips this fsync.
+            let _: rusqlite::Result<(i64, i64, i64)> =
+                self.conn
+                    .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    });
+        }
         log::debug!("finish committed: {:?}", t_walk.elapsed());
         report.summary = self.summary_of(library_id).map_err(&dberr)?;
         log::debug!("summary: {:?}", t_walk.elapsed());
