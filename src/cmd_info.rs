@@ -21,6 +21,10 @@ pub struct Args {
     /// Do not merge XMP sidecars.
     #[arg(long)]
     pub no_sidecars: bool,
+    /// Only what the files say: skip the resolved time (`time`) and the place name (`place`),
+    /// which load the time-zone and place tables.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 fn capture_json(c: &albumen_meta::Sourced<CaptureTime>) -> Value {
@@ -122,7 +126,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let v = match reader.read_path(p) {
             Ok(md) => {
                 let mut v = metadata_json(p, &md, args.all);
-                crate::enrich::add_time_and_place(&mut v, p, &md);
+                if !args.raw {
+                    crate::enrich::add_time_and_place(&mut v, p, &md);
+                }
                 v
             }
             Err(e) => {
