@@ -1,5 +1,6 @@
 //! Reading metadata: every corpus file (`ALBUMEN_CORPUS`, default `../shared/corpus`), one
 //! thread, warm cache. Reports files/s through criterion's throughput.
+#![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use std::path::{Path, PathBuf};
 
@@ -51,7 +52,9 @@ fn bench(c: &mut Criterion) {
             let mut parser = nom_exif::MediaParser::new();
             let mut ok = 0usize;
             for f in &files {
-                let Ok(ms) = nom_exif::MediaSource::open(f) else { continue };
+                let Ok(ms) = nom_exif::MediaSource::open(f) else {
+                    continue;
+                };
                 ok += usize::from(match ms.kind() {
                     nom_exif::MediaKind::Image => parser.parse_exif(ms).is_ok(),
                     nom_exif::MediaKind::Track => parser.parse_track(ms).is_ok(),
@@ -68,7 +71,12 @@ fn bench(c: &mut Criterion) {
         .collect();
     g.throughput(Throughput::Elements(blobs.len() as u64));
     g.bench_function("corpus-in-memory", |b| {
-        b.iter(|| blobs.iter().filter(|x| reader.read_bytes(x).is_ok()).count())
+        b.iter(|| {
+            blobs
+                .iter()
+                .filter(|x| reader.read_bytes(x).is_ok())
+                .count()
+        })
     });
     g.finish();
 }
