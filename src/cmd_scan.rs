@@ -28,10 +28,9 @@ pub struct Args {
     /// moves; reads whole files).
     #[arg(long)]
     pub hash: bool,
-    /// Resolve capture times with the time zone of the GPS position too (loads the zone
-    /// boundaries: a fraction of a second once per run).
+    /// Do not resolve capture times with the time zone of the GPS position (on by default).
     #[arg(long)]
-    pub gps_zones: bool,
+    pub no_gps_zones: bool,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -157,7 +156,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .hash(args.hash)
         .follow_symlinks(args.follow_symlinks)
         .include_hidden(args.include_hidden)
-        .gps_zones(args.gps_zones);
+        .gps_zones(!args.no_gps_zones);
     if args.no_default_skip {
         opts.skip.clear();
     }

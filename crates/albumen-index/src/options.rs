@@ -67,10 +67,10 @@ pub struct ScanOptions {
     /// read of each file.
     pub hash: bool,
     /// Resolve capture times with the GPS position's time zone (`albumen-timeline` rule 2).
-    /// Off by default: loading the zone boundaries costs a noticeable fraction of a second
-    /// once per process, more than a whole scan of 20,000 files; without it, times with an
-    /// explicit offset, a GPS clock or a movie header are still resolved, and the others are
-    /// kept as wall times (`time_source` `no-zone`).
+    /// On by default: albumen-timeline's embedded zone finder opens in a few milliseconds
+    /// (measured: scans of the 20,100-path bench tree take 0.23-0.28 s with and without it).
+    /// Off, times with an explicit offset, a GPS clock or a movie header are still resolved and
+    /// the others are kept as wall times (`time_source` `no-zone`).
     pub gps_zones: bool,
     /// Deepest folder nesting entered below a root (a guard against pathological trees).
     pub max_depth: usize,
@@ -89,7 +89,7 @@ impl Default for ScanOptions {
             extensions: DEFAULT_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
             follow_symlinks: false,
             hash: false,
-            gps_zones: false,
+            gps_zones: true,
             max_depth: 256,
             batch: 4096,
             cancel: None,
