@@ -61,7 +61,7 @@ impl Reader {
             path: path.to_path_buf(),
             source,
         };
-        let file = File::open(path).map_err(io)?;
+        let file = open_noatime(path).map_err(io)?;
         let meta = file.metadata().map_err(io)?;
         if !meta.is_file() {
             return Err(Error::NotAFile(path.to_path_buf()));
@@ -70,7 +70,16 @@ impl Reader {
         let mut md = self.read_src(&src)?;
         if md.format != Some(Format::Xmp) && !self.no_sidecars {
             for sc in sidecar_paths(path) {
-                if let Ok(bytes) = std::fs::read(&sc) {
+                let read = |p: &Path| -> std::io::Result<Vec<u8>> {
+                    let mut b = Vec::new();
+                    let f = open_noatime(p)?;
+                    std::io::Read::read_to_end(
+                        &mut std::io::Read::take(f, self.limits.max_block),
+                        &mut b,
+                    )?;
+                    Ok(b)
+                };
+                if let Ok(bytes) = read(&sc) {
                     md.bytes_read += bytes.len() as u64;
                     read_xmp(&bytes, Source::XmpSidecar, &mut md);
                     choose_capture(&mut md);
@@ -187,6 +196,26 @@ impl Reader {
         md.bytes_read = src.bytes_read();
         Ok(md)
     }
+}
+
+/// Opens for reading without updating the access time where the OS allows it (Linux
+/// `O_NOATIME`, permitted to the file's owner or root): indexing a photo tree must not touch
+/// its times. Falls back to a plain open when the flag is refused.
+fn open_noatime(path: &Path) -> std::io::Result<File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NOATIME from <fcntl.h> on every Linux architecture Rust supports.
+        const O_NOATIME: i32 = 0o1_000_000;
+        if let Ok(f) = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(O_NOATIME)
+            .open(path)
+        {
+            return Ok(f);
+        }
+    }
+    File::open(path)
 }
 
 /// Reads the metadata of a file with default settings (sidecars merged).

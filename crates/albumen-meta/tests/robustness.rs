@@ -132,3 +132,28 @@ fn null_island_and_out_of_range_gps_are_not_positions() {
     assert!(albumen_meta::GpsPosition::new(f64::NAN, 0.0, None).is_none());
     assert!(albumen_meta::GpsPosition::new(-33.8688, 151.2093, Some(5.0)).is_some());
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn reading_does_not_touch_the_access_time() {
+    use std::time::{Duration, SystemTime};
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("a.jpg");
+    std::fs::write(
+        &p,
+        [
+            0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 48, 0, 64, 1, 1, 0x11, 0, 0xFF, 0xDA,
+        ],
+    )
+    .unwrap();
+    // An access time far in the past: relatime would update it on the next read.
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    let f = std::fs::File::options().write(true).open(&p).unwrap();
+    f.set_times(std::fs::FileTimes::new().set_accessed(old))
+        .unwrap();
+    drop(f);
+    let before = std::fs::metadata(&p).unwrap().accessed().unwrap();
+    albumen_meta::read_path(&p).unwrap();
+    let after = std::fs::metadata(&p).unwrap().accessed().unwrap();
+    assert_eq!(before, after, "reading changed the access time");
+}
