@@ -685,3 +685,50 @@ fn rusqlite_count(db: &Path) -> i64 {
     c.query_row("SELECT count(*) FROM files", [], |r| r.get(0))
         .unwrap_or(0)
 }
+
+/// Reading for the index does not update access times either: every file's atime is set far in
+/// the past (so relatime would update it on any read), the tree is scanned with hashing, and the
+/// atimes must be unchanged.
+#[test]
+#[cfg(target_os = "linux")]
+fn the_scan_does_not_touch_access_times() {
+    use std::time::{Duration, SystemTime};
+    let photos = tempfile::tempdir().unwrap();
+    let root = photos.path().join("photos");
+    tree(&root);
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    let mut files = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let m = fs::symlink_metadata(&p).unwrap();
+            if m.is_dir() {
+                stack.push(p);
+            } else if m.is_file() {
+                let f = fs::File::options().write(true).open(&p).unwrap();
+                f.set_times(
+                    fs::FileTimes::new()
+                        .set_accessed(old)
+                        .set_modified(m.modified().unwrap()),
+                )
+                .unwrap();
+                files.push(p);
+            }
+        }
+    }
+    assert!(!files.is_empty());
+    let atimes = |fs_: &[PathBuf]| -> Vec<SystemTime> {
+        fs_.iter()
+            .map(|p| fs::metadata(p).unwrap().accessed().unwrap())
+            .collect()
+    };
+    let before = atimes(&files);
+    let dbdir = tempfile::tempdir().unwrap();
+    scan(
+        &dbdir.path().join("index.db"),
+        &root,
+        &ScanOptions::new().hash(true),
+    );
+    assert_eq!(before, atimes(&files), "the scan updated access times");
+}
