@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use rusqlite::{params, Connection};
+use rusqlite::types::ToSql;
+use rusqlite::{params, params_from_iter, Connection};
 
 use crate::walk::{to_i64, Change, FileRow, Msg};
 
@@ -188,95 +189,69 @@ impl Writer {
         let path_text = row.path.to_string_lossy();
         let s = row.stat;
         let hash = c.hash.as_ref().map(|h| &h[..]);
+        let (size, dev, inode, nlink) = (
+            to_i64(s.size),
+            to_i64(s.dev),
+            to_i64(s.inode),
+            to_i64(s.nlink),
+        );
+        let bytes_read = c.bytes_read.map(to_i64);
+        let run_id = self.run_id;
+        // The columns INSERT and UPDATE share, in the same order: ?6..?42 of INSERT (the last
+        // one, run_id, fills both first_run and read_run), ?2..?38 of UPDATE.
+        let shared: [&dyn ToSql; 37] = [
+            &size,
+            &s.mtime_ns,
+            &dev,
+            &inode,
+            &nlink,
+            &c.format,
+            &c.kind,
+            &c.capture_kind,
+            &c.capture_local,
+            &c.capture_utc,
+            &c.capture_offset_s,
+            &c.capture_source,
+            &c.lat,
+            &c.lon,
+            &c.alt,
+            &c.make,
+            &c.model,
+            &c.lens,
+            &c.content_id,
+            &c.burst_id,
+            &c.width,
+            &c.height,
+            &c.orientation,
+            &c.duration_s,
+            &c.motion_photo,
+            &c.rating,
+            &bytes_read,
+            &hash,
+            &c.error_reason,
+            &c.error,
+            &c.time_utc,
+            &c.time_local,
+            &c.time_offset_s,
+            &c.time_zone,
+            &c.time_source,
+            &c.time_confidence,
+            &run_id,
+        ];
         match row.id {
             None => {
                 let dir_id = self.dir_id(row)?;
-                self.conn.prepare_cached(INSERT)?.execute(params![
-                    self.library_id,
-                    dir_id,
-                    row.name,
-                    row.path.as_os_str().as_encoded_bytes(),
-                    path_text,
-                    to_i64(s.size),
-                    s.mtime_ns,
-                    to_i64(s.dev),
-                    to_i64(s.inode),
-                    to_i64(s.nlink),
-                    c.format,
-                    c.kind,
-                    c.capture_kind,
-                    c.capture_local,
-                    c.capture_utc,
-                    c.capture_offset_s,
-                    c.capture_source,
-                    c.lat,
-                    c.lon,
-                    c.alt,
-                    c.make,
-                    c.model,
-                    c.lens,
-                    c.content_id,
-                    c.burst_id,
-                    c.width,
-                    c.height,
-                    c.orientation,
-                    c.duration_s,
-                    c.motion_photo,
-                    c.rating,
-                    c.bytes_read.map(to_i64),
-                    hash,
-                    c.error_reason,
-                    c.error,
-                    c.time_utc,
-                    c.time_local,
-                    c.time_offset_s,
-                    c.time_zone,
-                    c.time_source,
-                    c.time_confidence,
-                    self.run_id,
-                ])?;
+                let library_id = self.library_id;
+                let path = row.path.as_os_str().as_encoded_bytes();
+                let head: [&dyn ToSql; 5] = [&library_id, &dir_id, &row.name, &path, &path_text];
+                self.conn
+                    .prepare_cached(INSERT)?
+                    .execute(params_from_iter(head.iter().chain(shared.iter())))?;
             }
             Some(id) => {
-                self.conn.prepare_cached(UPDATE)?.execute(params![
-                    id,
-                    to_i64(s.size),
-                    s.mtime_ns,
-                    to_i64(s.dev),
-                    to_i64(s.inode),
-                    to_i64(s.nlink),
-                    c.format,
-                    c.kind,
-                    c.capture_kind,
-                    c.capture_local,
-                    c.capture_utc,
-                    c.capture_offset_s,
-                    c.capture_source,
-                    c.lat,
-                    c.lon,
-                    c.alt,
-                    c.make,
-                    c.model,
-                    c.lens,
-                    c.content_id,
-                    c.burst_id,
-                    c.width,
-                    c.height,
-                    c.orientation,
-                    c.duration_s,
-                    c.motion_photo,
-                    c.rating,
-                    c.bytes_read.map(to_i64),
-                    hash,
-                    c.error_reason,
-                    c.error,
-                    c.time_utc,
-                    c.time_local,
-                    c.time_offset_s,
-                    c.time_zone,
-                    c.time_source,
-                    c.time_confidence,
-                    self.run_id,
-                ])?;
+                self.conn.prepare_cached(UPDATE)?.execute(params_from_iter(
+                    std::iter::once(&id as &dyn ToSql).chain(shared.iter().copied()),
+                ))?;
             }
         }
         let log = match row.change {
