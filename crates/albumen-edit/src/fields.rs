@@ -304,9 +304,11 @@ pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<V
     if c0.is_empty() && cx.is_empty() && cg.is_empty() {
         return Ok(None);
     }
+    let reserve = tiff::dangling_reserve(b, &d);
     let mut ptrs: Vec<(u16, u32)> = Vec::new();
     if let Some(x) = &d.exif {
         if !cx.is_empty() && !tiff::patch_in_place(&mut buf, e, x, &cx) {
+            tiff::pad_to(&mut buf, reserve);
             ptrs.push((tag::EXIF_IFD, tiff::append_ifd(&mut buf, e, Some(x), &cx)?));
         }
     }
@@ -316,6 +318,7 @@ pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<V
             None => false,
         };
         if !in_place {
+            tiff::pad_to(&mut buf, reserve);
             ptrs.push((
                 tag::GPS_IFD,
                 tiff::append_ifd(&mut buf, e, d.gps.as_ref(), &cg)?,
@@ -336,6 +339,7 @@ pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<V
         for (tg, off) in &ptrs {
             c0.set(*tg, Value::long(e, *off));
         }
+        tiff::pad_to(&mut buf, reserve);
         let off = tiff::append_ifd(&mut buf, e, Some(&d.ifd0), &c0)?;
         tiff::put_pointer(&mut buf, e, 4, off)?;
     } else {
@@ -753,5 +757,30 @@ mod tests {
         let v = dms(48.858370);
         let back = v[0].0 as f64 + v[1].0 as f64 / 60.0 + v[2].0 as f64 / v[2].1 as f64 / 3600.0;
         assert!((back - 48.85837).abs() < 1e-8);
+    }
+
+    #[test]
+    fn appended_gps_avoids_a_dangling_maker_note_pointer() {
+        let b = tiff::tests::dangling_nikon();
+        let ch = Changes {
+            gps: Some(GpsPosition::new(48.85837, 2.294481, None)),
+            ..Changes::default()
+        };
+        let out = edit_exif(&b, &ch, &Fields::default()).unwrap().unwrap();
+        // IFD0 gains a GPS pointer, so only the header pointer changes in the old bytes.
+        assert_eq!(&out[8..80], &b[8..80]);
+        assert!(
+            out[80..89].iter().all(|&x| x == 0),
+            "the pointed-to bytes read as an empty IFD"
+        );
+        let d = tiff::dirs(&out).unwrap();
+        let g = d.gps.unwrap();
+        assert!(g.pos >= 89);
+        let lat = g
+            .get(tag::GPS_LATITUDE)
+            .unwrap()
+            .rationals(&out, Endian::Little)
+            .unwrap();
+        assert_eq!(lat.len(), 3);
     }
 }

@@ -33,6 +33,8 @@ pub(crate) fn rebuild(mut tiff_bytes: Vec<u8>, xmp: Option<&str>) -> Result<Vec<
         v.typ = 1; // BYTE, as Adobe writes it
         ch.set(XML_PACKET, v);
         if !tiff::patch_in_place(&mut tiff_bytes, e, &d.ifd0, &ch) {
+            let reserve = tiff::dangling_reserve(&tiff_bytes, &d);
+            tiff::pad_to(&mut tiff_bytes, reserve);
             let off = tiff::append_ifd(&mut tiff_bytes, e, Some(&d.ifd0), &ch)?;
             tiff::put_pointer(&mut tiff_bytes, e, 4, off)?;
         }
