@@ -8,7 +8,9 @@
 //!   ([`Fields`]), where it will be written ([`Target`]), and writes nothing (`--dry-run`).
 //! - [`apply`] does the same and writes: in the file for JPEG, PNG, WebP, TIFF, DNG, HEIC/HEIF/AVIF
 //!   and MOV/MP4; in an XMP sidecar for camera raws (and any file with [`Options::sidecar`]), patching the raw's date
-//!   strings in place when they keep their size. Its [`Report`] carries [`Report::undo`], the edit
+//!   strings in place when they keep their size; in a sidecar only (the file untouched) for the
+//!   formats albumen-meta reads but the editor does not write inside: CRW, GIF, AVI, Matroska/WebM,
+//!   PSD, JPEG XL, BMP, BigTIFF. Its [`Report`] carries [`Report::undo`], the edit
 //!   list that restores the previous values.
 //! - [`Error`] is the crate's error type; whatever it says, the original file is untouched.
 //!
@@ -241,8 +243,43 @@ fn parts_of(kind: Kind, b: &[u8]) -> Result<Parts> {
             "{} has no EXIF/XMP blocks of its own",
             f.name()
         ))),
+        Kind::SidecarOnly(f) => Err(Error::Unsupported(format!(
+            "{} is written to a sidecar only",
+            f.name()
+        ))),
         Kind::Unknown => Err(Error::Unsupported("unrecognised format".into())),
     }
+}
+
+/// The editable fields as albumen-meta reads them (formats the editor has no parser of its own
+/// for). Fails when the reader does: a file that does not parse as its format is not edited.
+fn fields_from_meta(b: &[u8]) -> Result<Fields> {
+    let m = albumen_meta::Reader::new()
+        .sidecars(false)
+        .read_bytes(b)
+        .map_err(|e| Error::Unsupported(format!("unreadable file: {e}")))?;
+    let time = m.capture.as_ref().and_then(|c| {
+        let full = c.value.local()?;
+        let nanos = full.and_utc().timestamp_subsec_nanos();
+        let subsec = (nanos != 0).then(|| {
+            let s = format!("{nanos:09}");
+            s.trim_end_matches('0').to_string()
+        });
+        Some(TimeValue {
+            local: chrono::Timelike::with_nanosecond(&full, 0).unwrap_or(full),
+            subsec,
+            offset: c.value.offset(),
+        })
+    });
+    Ok(Fields {
+        time,
+        gps: m.gps.map(|g| g.value),
+        rating: m.rating,
+        title: m.title,
+        description: m.description,
+        keywords: m.keywords,
+        hierarchical: m.hierarchical_keywords,
+    })
 }
 
 fn fields_of(parts: &Parts, xmp: Option<&xmp::Packet>) -> Fields {
@@ -270,7 +307,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
     if kind == Kind::Unknown {
         return Err(Error::Unsupported("unrecognised format".into()));
     }
-    let sidecar = opts.sidecar || matches!(kind, Kind::Raw(..));
+    let sidecar = opts.sidecar || matches!(kind, Kind::Raw(..) | Kind::SidecarOnly(_));
     let mut notes = Vec::new();
     if sidecar {
         let sp = container::raw::sidecar_path(path);
@@ -283,6 +320,13 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
         let packet = old_text.as_deref().map(xmp::Packet::parse).transpose()?;
         let file_fields = match kind {
             Kind::Raw(..) => container::raw::read_fields(&bytes),
+            Kind::SidecarOnly(f) => {
+                notes.push(format!(
+                    "albumen does not write inside {} files: the edit is in the sidecar only",
+                    f.name()
+                ));
+                fields_from_meta(&bytes)?
+            }
             Kind::Movie(_) => container::movie::read(&bytes)
                 .map(|m| m.fields)
                 .unwrap_or_default(),
@@ -343,21 +387,32 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                 None => None,
             };
             let mut exif_gps = parts.exif.is_some();
-            // A JPEG Exif segment holds at most 65533 bytes. When the appended directories do
-            // not fit, the position goes to XMP only and EXIF keeps what can change in place.
-            if kind == Kind::Jpeg
-                && new_exif
-                    .as_ref()
-                    .is_some_and(|e| e.len() + 6 > JPEG_SEGMENT_MAX)
-            {
-                if let Some(e) = &parts.exif {
+            // The EXIF block may not be able to grow: a JPEG Exif segment holds at most 65533
+            // bytes, and a block with a value running past its end would have that value read
+            // into our appended bytes. Then the position goes to XMP only and EXIF keeps what
+            // changes in place.
+            if let Some(old) = &parts.exif {
+                let overruns = tiff::dirs(old).is_ok_and(|d| tiff::overruns_end(old, &d));
+                let cannot = |new: &Option<Vec<u8>>| match new {
+                    Some(n) if kind == Kind::Jpeg && n.len() + 6 > JPEG_SEGMENT_MAX => {
+                        Some("the Exif segment is full")
+                    }
+                    Some(n) if overruns && n.len() > old.len() => Some(
+                        "a value in the Exif block runs past its end, so the block cannot grow",
+                    ),
+                    _ => None,
+                };
+                if let Some(why) = cannot(&new_exif) {
                     let mut limited = changes.clone();
                     limited.gps = None;
-                    new_exif = fields::edit_exif(e, &limited, &after)?;
+                    new_exif = fields::edit_exif(old, &limited, &after)?;
+                    if cannot(&new_exif).is_some() {
+                        return Err(Error::Unsupported(format!(
+                            "{why}, and the time change needs new EXIF tags"
+                        )));
+                    }
                     exif_gps = false;
-                    notes.push(
-                        "the Exif segment is full: the position was written to XMP only".into(),
-                    );
+                    notes.push(format!("{why}: the position was written to XMP only"));
                 }
             }
             let role = Role::Embedded {
@@ -420,7 +475,9 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
             let out = container::movie::rebuild(&bytes, &changes, &before, new_xmp.as_deref())?;
             (before, after, out)
         }
-        Kind::Raw(..) | Kind::Unknown => return Err(Error::Unsupported(kind.name().into())),
+        Kind::Raw(..) | Kind::SidecarOnly(_) | Kind::Unknown => {
+            return Err(Error::Unsupported(kind.name().into()))
+        }
     };
     let plan = Plan {
         path: path.to_path_buf(),

@@ -92,6 +92,29 @@ fn ns_of(r: &ResolveResult) -> Option<String> {
 
 impl Packet {
     pub(crate) fn parse(text: &str) -> Result<Packet> {
+        // quick-xml skips a leading byte-order mark and counts positions after it; parse the
+        // rest and move every position past the mark, so edits land where they belong.
+        let Some(body) = text.strip_prefix('\u{FEFF}') else {
+            return Packet::parse_body(text);
+        };
+        let k = text.len() - body.len();
+        let mut p = Packet::parse_body(body)?;
+        p.text = text.to_string();
+        p.rdf_close += k;
+        for d in &mut p.descs {
+            d.start += k;
+            d.end += k;
+        }
+        for x in &mut p.props {
+            if let Loc::Elem { start, end } = &mut x.loc {
+                *start += k;
+                *end += k;
+            }
+        }
+        Ok(p)
+    }
+
+    fn parse_body(text: &str) -> Result<Packet> {
         if text.len() > MAX_PACKET {
             return Err(Error::Xmp(format!("packet of {} bytes", text.len())));
         }
@@ -525,6 +548,26 @@ mod tests {
         assert_eq!(q.list(NS_DC, "subject"), vec!["a", "b <c>", "z"]);
         assert_eq!(q.text(NS_DC, "title").as_deref(), Some("T"));
         assert_eq!(q.props.iter().filter(|p| p.local == "Rating").count(), 1);
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_shift_the_edit() {
+        // Regression: quick-xml counts positions after a BOM; the new properties were spliced
+        // 3 bytes early, cutting `</rdf:Description>` (corpus `Issue 204 (dotnet).png`).
+        let text = format!("\u{FEFF}{P}");
+        let p = Packet::parse(&text).unwrap();
+        let add = vec![NewProp {
+            ns: NS_XMP,
+            prefix: "xmp",
+            local: "Rating",
+            kind: NewKind::Text("4".into()),
+        }];
+        let out = p.rewrite(&[], &add);
+        assert!(out.starts_with('\u{FEFF}'));
+        let q = Packet::parse(&out).unwrap();
+        assert_eq!(q.text(NS_XMP, "Rating").as_deref(), Some("4"));
+        assert_eq!(q.text(NS_XMP, "CreatorTool").as_deref(), Some("Cam & Co"));
+        assert_eq!(q.list(NS_DC, "subject"), vec!["a", "b <c>"]);
     }
 
     #[test]

@@ -285,3 +285,37 @@ fn raw_sidecar_merges_and_keeps_other_content() {
     let again = plan(&raw, &[], &Options::default()).unwrap();
     assert_eq!(again.before.time, r.plan.after.time);
 }
+
+#[test]
+fn formats_without_an_in_file_writer_get_a_sidecar_and_stay_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A complete 1x1 GIF: header, screen descriptor, image descriptor, LZW data, trailer.
+    let gif: &[u8] = b"GIF89a\x01\x00\x01\x00\x00\x00\x00\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b";
+    let p = tmp.path().join("anim.gif");
+    std::fs::write(&p, gif).unwrap();
+    let edits = [
+        Edit::SetGps(GpsPosition::new(48.858370, 2.294481, None).unwrap()),
+        Edit::SetRating(Rating::new(4).unwrap()),
+    ];
+    let r = apply(&p, &edits, &Options::default()).unwrap();
+    let side = tmp.path().join("anim.gif.xmp");
+    assert_eq!(r.plan.target, albumen_edit::Target::Sidecar(side.clone()));
+    assert!(r.plan.notes.iter().any(|n| n.contains("sidecar only")));
+    assert_eq!(
+        std::fs::read(&p).unwrap(),
+        gif,
+        "the GIF itself is never written"
+    );
+    let again = plan(&p, &[], &Options::default()).unwrap();
+    assert_eq!(again.before.rating, Rating::new(4));
+    assert!((again.before.gps.unwrap().lat - 48.85837).abs() < 1e-6);
+    // Shifting needs a time the file does not have: refused, nothing written.
+    let before = std::fs::read(&side).unwrap();
+    let e = apply(
+        &p,
+        &[Edit::ShiftTime(chrono::Duration::hours(1))],
+        &Options::default(),
+    );
+    assert!(matches!(e, Err(Error::Missing(_))));
+    assert_eq!(std::fs::read(&side).unwrap(), before);
+}

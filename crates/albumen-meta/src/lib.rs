@@ -43,3 +43,4 @@ pub use detect::detect_format;
 pub use error::Error;
 pub use model::*;
 pub use reader::{read_path, sidecar_paths, Limits, Reader};
+pub use xmp::decode_packet as decode_xmp_packet;

@@ -258,7 +258,8 @@ pub fn sidecar_paths(path: &Path) -> Vec<PathBuf> {
 
 /// Picks the capture time. Priority (as exiftool-based tools do): EXIF `DateTimeOriginal` >
 /// XMP `exif:DateTimeOriginal` > QuickTime `creationdate` > EXIF `CreateDate` > XMP
-/// `xmp:CreateDate` > `photoshop:DateCreated` > QuickTime `mvhd` (UTC). A sidecar's value wins
+/// `xmp:CreateDate` > `photoshop:DateCreated` > other original times (CRW) > QuickTime `mvhd`
+/// (UTC). A sidecar's value wins
 /// over the file's of the same rank (it is the user's correction).
 fn choose_capture(md: &mut Metadata) {
     let rank = |c: &crate::TimeCandidate| -> Option<u8> {
@@ -270,6 +271,8 @@ fn choose_capture(md: &mut Metadata) {
             (TimeKind::Digitized, Source::XmpSidecar) => 4,
             (TimeKind::Digitized, Source::ExifIfd) => 5,
             (TimeKind::Digitized, _) => 6,
+            // An original time from elsewhere (a CRW's CIFF TimeStamp, a maker note).
+            (TimeKind::Original, _) => 7,
             (TimeKind::MovieHeader, _) => 8,
             _ => return None,
         })

@@ -271,6 +271,32 @@ fn utf16_order(b: &[u8]) -> Option<(bool, usize)> {
     }
 }
 
+/// The text of an XMP packet stored as UTF-8 or UTF-16 (either byte order, with or without a
+/// byte-order mark; XMP allows all three). Invalid sequences become U+FFFD.
+///
+/// ```
+/// let utf16: Vec<u8> = "<x/>".encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+/// assert_eq!(albumen_meta::decode_xmp_packet(&utf16), "<x/>");
+/// assert_eq!(albumen_meta::decode_xmp_packet(b"<x/>"), "<x/>");
+/// ```
+pub fn decode_packet(bytes: &[u8]) -> String {
+    match utf16_order(bytes) {
+        Some((le, skip)) => {
+            let units = bytes[skip..].chunks_exact(2).map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            });
+            char::decode_utf16(units)
+                .map(|c| c.unwrap_or('\u{fffd}'))
+                .collect()
+        }
+        None => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
 /// Trims XML whitespace (space, tab, CR, LF) only: other Unicode spaces are content.
 fn xml_trim(s: &str) -> &str {
     s.trim_matches([' ', '\t', '\n', '\r'])
@@ -350,17 +376,8 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
     // UTF-16 packets (with or without a byte-order mark) are transcoded first.
     let utf8;
     let bytes = match utf16_order(bytes) {
-        Some((le, skip)) => {
-            let units = bytes[skip..].chunks_exact(2).map(|c| {
-                if le {
-                    u16::from_le_bytes([c[0], c[1]])
-                } else {
-                    u16::from_be_bytes([c[0], c[1]])
-                }
-            });
-            utf8 = char::decode_utf16(units)
-                .map(|c| c.unwrap_or('\u{fffd}'))
-                .collect::<String>();
+        Some(_) => {
+            utf8 = decode_packet(bytes);
             utf8.as_bytes()
         }
         None => bytes,

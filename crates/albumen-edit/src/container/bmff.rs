@@ -408,7 +408,7 @@ pub(crate) fn heif_parts(b: &[u8]) -> Result<Parts> {
     }
     if let Some(id) = xmp_item(&h) {
         let d = item_data(b, &h, id)?;
-        p.xmp = Some(String::from_utf8_lossy(&d).into_owned());
+        p.xmp = Some(albumen_meta::decode_xmp_packet(&d));
     }
     Ok(p)
 }

@@ -101,7 +101,7 @@ pub(crate) fn parts(b: &[u8]) -> Result<Parts> {
     let l = layout(b)?;
     let exif = find(b, &l.segs, EXIF).map(|i| payload(b, &l.segs[i])[EXIF.len()..].to_vec());
     let xmp = find(b, &l.segs, XMP)
-        .map(|i| String::from_utf8_lossy(&payload(b, &l.segs[i])[XMP.len()..]).into_owned());
+        .map(|i| albumen_meta::decode_xmp_packet(&payload(b, &l.segs[i])[XMP.len()..]));
     Ok(Parts { exif, xmp })
 }
 
@@ -159,7 +159,70 @@ pub(crate) fn rebuild(b: &[u8], exif: Option<&[u8]>, xmp: Option<&str>) -> Resul
     // bytes between the last header segment and SOS (none in valid files) and the scan
     let last = l.segs.last().map(|s| s.end).unwrap_or(2);
     out.extend_from_slice(&b[last..]);
+    let delta = out.len() as i64 - b.len() as i64;
+    shift_afcp(&mut out, delta);
     Ok(out)
+}
+
+/// An AFCP trailer (IPTC appended by some Windows and AXS software: `AXS!`/`AXS*`) records
+/// absolute file offsets: its start in the last 12 bytes and each entry's data in its
+/// directory. When the header segments grow by `delta`, those move with the trailer and are
+/// re-aimed; a trailer whose recorded start does not hold its header is left alone.
+fn shift_afcp(out: &mut [u8], delta: i64) {
+    if delta == 0 || out.len() < 24 {
+        return;
+    }
+    let tail = out.len() - 12;
+    let big = match out.get(tail..tail + 4) {
+        Some(b"AXS!") => true,
+        Some(b"AXS*") => false,
+        _ => return,
+    };
+    let rd = |b: &[u8], at: usize| -> Option<u32> {
+        let v: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
+        Some(if big {
+            u32::from_be_bytes(v)
+        } else {
+            u32::from_le_bytes(v)
+        })
+    };
+    let wr = |v: u32| {
+        if big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let Some(old_start) = rd(out, tail + 4) else {
+        return;
+    };
+    let Some(start) = usize::try_from(i64::from(old_start) + delta).ok() else {
+        return;
+    };
+    if out.get(start..start + 4) != out.get(tail..tail + 4) {
+        return;
+    }
+    let Some(n) = out.get(start + 6..start + 8) else {
+        return;
+    };
+    let n = usize::from(if big {
+        u16::from_be_bytes([n[0], n[1]])
+    } else {
+        u16::from_le_bytes([n[0], n[1]])
+    });
+    let shifted = |v: u32| u32::try_from(i64::from(v) + delta).ok();
+    for i in 0..n.min(1024) {
+        let at = start + 12 + 12 * i + 8;
+        let Some(off) = rd(out, at) else { return };
+        if off >= old_start {
+            if let (Some(v), Some(dst)) = (shifted(off), out.get_mut(at..at + 4)) {
+                dst.copy_from_slice(&wr(v));
+            }
+        }
+    }
+    if let (Some(v), Some(dst)) = (shifted(old_start), out.get_mut(tail + 4..tail + 8)) {
+        dst.copy_from_slice(&wr(v));
+    }
 }
 
 #[cfg(test)]
@@ -179,6 +242,31 @@ mod tests {
         let pos = out.windows(4).position(|w| w == b"junk").unwrap();
         assert_eq!(&out[pos..pos + 9], b"junk\xFF\xE2\x00\x03\x09");
         assert!(out.ends_with(&[0xFF, 0xDA, 0, 2, 0x11, 0x22, 0xFF, 0xD9]));
+    }
+
+    #[test]
+    fn afcp_trailer_offsets_follow_the_growth() {
+        let mut b = vec![0xFF, 0xD8];
+        b.extend_from_slice(&[0xFF, 0xDA, 0, 2, 0x11, 0x22, 0xFF, 0xD9]);
+        let start = b.len() as u32;
+        // header: AXS!, version 1.0, one entry; entry: IPTC, 4 bytes at start + 24.
+        b.extend_from_slice(b"AXS!\x01\x00\x00\x01\0\0\0\0");
+        b.extend_from_slice(b"IPTC");
+        b.extend_from_slice(&4u32.to_be_bytes());
+        b.extend_from_slice(&(start + 24).to_be_bytes());
+        b.extend_from_slice(b"data");
+        b.extend_from_slice(b"AXS!");
+        b.extend_from_slice(&start.to_be_bytes());
+        b.extend_from_slice(&[0; 4]);
+        let out = rebuild(&b, None, Some("<x/>")).unwrap();
+        let d = (out.len() - b.len()) as u32;
+        let tail = out.len() - 12;
+        let s = u32::from_be_bytes(out[tail + 4..tail + 8].try_into().unwrap());
+        assert_eq!(s, start + d);
+        assert_eq!(&out[s as usize..s as usize + 4], b"AXS!");
+        let e = s as usize + 12;
+        let off = u32::from_be_bytes(out[e + 8..e + 12].try_into().unwrap());
+        assert_eq!(&out[off as usize..off as usize + 4], b"data");
     }
 
     #[test]

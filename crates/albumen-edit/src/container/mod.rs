@@ -36,6 +36,10 @@ pub(crate) enum Kind {
     Movie(Format),
     /// A camera raw: sidecar plus in-place date patch. The name is for messages.
     Raw(Format, &'static str),
+    /// A format albumen-meta reads but the editor does not write inside (CRW, GIF, AVI,
+    /// Matroska/WebM, PSD, JPEG XL, BMP, BigTIFF): edits go to a sidecar, the file is not
+    /// touched.
+    SidecarOnly(Format),
     Unknown,
 }
 
@@ -45,7 +49,11 @@ impl Kind {
             Kind::Jpeg => Format::Jpeg,
             Kind::Png => Format::Png,
             Kind::Webp => Format::Webp,
-            Kind::Tiff(f) | Kind::Heif(f) | Kind::Movie(f) | Kind::Raw(f, _) => f,
+            Kind::Tiff(f)
+            | Kind::Heif(f)
+            | Kind::Movie(f)
+            | Kind::Raw(f, _)
+            | Kind::SidecarOnly(f) => f,
             Kind::Unknown => Format::Unknown,
         }
     }
@@ -60,6 +68,17 @@ impl Kind {
 /// Detects the format from the first bytes (and, for TIFF-based files, IFD0's `Make` and
 /// `DNGVersion`).
 pub(crate) fn detect(b: &[u8]) -> Kind {
+    match detect_writable(b) {
+        Kind::Unknown => match albumen_meta::detect_format(b) {
+            Format::Unknown | Format::Xmp => Kind::Unknown,
+            f => Kind::SidecarOnly(f),
+        },
+        k => k,
+    }
+}
+
+/// The formats written in place (or, for raws, patched), from their first bytes.
+fn detect_writable(b: &[u8]) -> Kind {
     if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
         return Kind::Jpeg;
     }

@@ -248,7 +248,7 @@ pub(crate) fn read(b: &[u8]) -> Result<Movie> {
     if let Some(u) = kids.iter().find(|k| &k.typ == b"udta") {
         for x in boxes(b, u.start + u.hdr, u.end)? {
             if &x.typ == b"XMP_" {
-                mv.xmp = Some(String::from_utf8_lossy(&b[x.start + x.hdr..x.end]).into_owned());
+                mv.xmp = Some(albumen_meta::decode_xmp_packet(&b[x.start + x.hdr..x.end]));
             }
             if &x.typ == b"loci" && mv.fields.gps.is_none() {
                 if let Some((lat, lon, alt, _)) = loci(b, &x) {
@@ -265,9 +265,9 @@ pub(crate) fn read(b: &[u8]) -> Result<Movie> {
         }
     }
     if let Some(u) = uuid_xmp(b)? {
-        mv.xmp = Some(
-            String::from_utf8_lossy(b.get(u.start + u.hdr + 16..u.end).unwrap_or(&[])).into_owned(),
-        );
+        mv.xmp = Some(albumen_meta::decode_xmp_packet(
+            b.get(u.start + u.hdr + 16..u.end).unwrap_or(&[]),
+        ));
     }
     Ok(mv)
 }
@@ -429,13 +429,17 @@ fn rebuild_meta(b: &[u8], meta: &Bx, edits: &KeyEdits) -> Result<Vec<u8>> {
             }
         };
         let idx = u32::try_from(idx).map_err(|_| Error::Unsupported("too many keys".into()))?;
-        items.retain(|(i, _)| *i != idx);
-        if let Some(v) = val {
-            let mut item = Vec::new();
-            item.extend_from_slice(&data_item(v)?);
-            let mut full = wrap(b"....", &item)?;
-            full[4..8].copy_from_slice(&idx.to_be_bytes());
-            items.push((idx, full));
+        match val {
+            Some(v) => {
+                let mut full = wrap(b"....", &data_item(v)?)?;
+                full[4..8].copy_from_slice(&idx.to_be_bytes());
+                // A changed value keeps its place in the list; a new one goes last.
+                match items.iter_mut().find(|(i, _)| *i == idx) {
+                    Some(slot) => slot.1 = full,
+                    None => items.push((idx, full)),
+                }
+            }
+            None => items.retain(|(i, _)| *i != idx),
         }
     }
     let mut body = b[s..head].to_vec();

@@ -1,5 +1,7 @@
 //! PNG: the `eXIf` chunk and the XMP `iTXt` chunk (`XML:com.adobe.xmp`) are replaced or
-//! inserted before the first `IDAT`; every other chunk is copied byte for byte.
+//! inserted before the first `IDAT`; every other chunk is copied byte for byte. An XMP packet
+//! kept the ImageMagick way (a `Raw profile type xmp` text chunk, hex inside zlib) is read,
+//! merged and replaced in place by the standard `iTXt` chunk, so the file never holds two.
 
 use super::Parts;
 use crate::error::{malformed, Error, Result};
@@ -59,6 +61,55 @@ fn itxt_xmp(d: &[u8]) -> Option<Result<String>> {
     Some(Ok(String::from_utf8_lossy(text).into_owned()))
 }
 
+const RAW_XMP_KEY: &[u8] = b"Raw profile type xmp";
+/// Largest inflated text chunk read.
+const MAX_INFLATE: usize = 16 << 20;
+
+/// The XMP of an ImageMagick `Raw profile type xmp` chunk (tEXt, zTXt or iTXt):
+/// `"\nxmp\n   LEN\nHEX..."`, the hex possibly zlib-compressed.
+fn raw_profile_xmp(typ: &[u8; 4], d: &[u8]) -> Option<String> {
+    let rest = d.strip_prefix(RAW_XMP_KEY)?.strip_prefix(b"\0")?;
+    let inflate =
+        |z: &[u8]| miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(z, MAX_INFLATE).ok();
+    let text: Vec<u8> = match typ {
+        b"tEXt" => rest.to_vec(),
+        b"zTXt" => inflate(rest.get(1..)?)?,
+        b"iTXt" => {
+            let (&flag, rest) = rest.split_first()?;
+            let rest = rest.get(1..)?;
+            let l = rest.iter().position(|&c| c == 0)?;
+            let rest = rest.get(l + 1..)?;
+            let t = rest.iter().position(|&c| c == 0)?;
+            let body = rest.get(t + 1..)?;
+            if flag == 0 {
+                body.to_vec()
+            } else {
+                inflate(body)?
+            }
+        }
+        _ => return None,
+    };
+    let s = std::str::from_utf8(&text).ok()?;
+    let mut lines = s.trim_start().splitn(3, '\n');
+    let _name = lines.next()?;
+    let len: usize = lines.next()?.trim().parse().ok()?;
+    let hex: Vec<u8> = lines
+        .next()?
+        .bytes()
+        .filter(u8::is_ascii_hexdigit)
+        .collect();
+    let mut out = Vec::with_capacity(len.min(hex.len() / 2));
+    for p in hex.chunks_exact(2).take(len) {
+        let v = std::str::from_utf8(p).ok()?;
+        out.push(u8::from_str_radix(v, 16).ok()?);
+    }
+    Some(albumen_meta::decode_xmp_packet(&out))
+}
+
+fn is_text(typ: &[u8; 4]) -> bool {
+    matches!(typ, b"tEXt" | b"zTXt" | b"iTXt")
+}
+
 pub(crate) fn parts(b: &[u8]) -> Result<Parts> {
     let mut p = Parts::default();
     for c in chunks(b)? {
@@ -75,6 +126,12 @@ pub(crate) fn parts(b: &[u8]) -> Result<Parts> {
             }
             _ => {}
         }
+    }
+    if p.xmp.is_none() {
+        p.xmp = chunks(b)?
+            .iter()
+            .filter(|c| is_text(&c.typ))
+            .find_map(|c| raw_profile_xmp(&c.typ, &b[c.data.clone()]));
     }
     Ok(p)
 }
@@ -124,7 +181,12 @@ pub(crate) fn rebuild(b: &[u8], exif: Option<&[u8]>, xmp: Option<&str>) -> Resul
     let ex = cs.iter().position(|c| &c.typ == b"eXIf");
     let xi = cs
         .iter()
-        .position(|c| &c.typ == b"iTXt" && itxt_xmp(&b[c.data.clone()]).is_some());
+        .position(|c| &c.typ == b"iTXt" && itxt_xmp(&b[c.data.clone()]).is_some())
+        .or_else(|| {
+            cs.iter().position(|c| {
+                is_text(&c.typ) && raw_profile_xmp(&c.typ, &b[c.data.clone()]).is_some()
+            })
+        });
     let idat = cs.iter().position(|c| &c.typ == b"IDAT");
     let Some(idat) = idat else {
         return malformed("PNG without IDAT", b.len());
@@ -153,6 +215,44 @@ pub(crate) fn rebuild(b: &[u8], exif: Option<&[u8]>, xmp: Option<&str>) -> Resul
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// IHDR, an ImageMagick `Raw profile type xmp` zTXt, IDAT, IEND.
+    fn magick_png(xmp: &str) -> Vec<u8> {
+        let mut hex = String::new();
+        for (i, c) in xmp.bytes().enumerate() {
+            if i % 36 == 0 {
+                hex.push('\n');
+            }
+            hex.push_str(&format!("{c:02x}"));
+        }
+        let text = format!("\nxmp\n{:8}{hex}\n", xmp.len());
+        let mut z = RAW_XMP_KEY.to_vec();
+        z.extend_from_slice(&[0, 0]);
+        z.extend_from_slice(&miniz_oxide::deflate::compress_to_vec_zlib(
+            text.as_bytes(),
+            6,
+        ));
+        let mut b = SIG.to_vec();
+        b.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]).unwrap());
+        b.extend(chunk(b"zTXt", &z).unwrap());
+        b.extend(chunk(b"IDAT", b"pixels").unwrap());
+        b.extend(chunk(b"IEND", b"").unwrap());
+        b
+    }
+
+    #[test]
+    fn imagemagick_xmp_is_read_and_replaced_in_place() {
+        let x = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF \
+            xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"/></x:xmpmeta>";
+        let b = magick_png(x);
+        assert_eq!(parts(&b).unwrap().xmp.as_deref(), Some(x));
+        let out = rebuild(&b, None, Some("<new/>")).unwrap();
+        let types: Vec<[u8; 4]> = chunks(&out).unwrap().iter().map(|c| c.typ).collect();
+        assert_eq!(types, [*b"IHDR", *b"iTXt", *b"IDAT", *b"IEND"]);
+        assert_eq!(parts(&out).unwrap().xmp.as_deref(), Some("<new/>"));
+    }
+
     #[test]
     fn crc_of_iend() {
         assert_eq!(super::crc32(&[b"IEND"]), 0xAE42_6082);

@@ -15,7 +15,7 @@ pub(crate) fn parts(b: &[u8]) -> Result<Parts> {
         .ifd0
         .get(XML_PACKET)
         .and_then(|x| x.value(b, e))
-        .map(|v| String::from_utf8_lossy(v).into_owned());
+        .map(albumen_meta::decode_xmp_packet);
     Ok(Parts {
         exif: Some(b.to_vec()),
         xmp,

@@ -45,7 +45,7 @@ pub(crate) fn parts(b: &[u8]) -> Result<Parts> {
                 p.exif = Some(d.strip_prefix(b"Exif\0\0").unwrap_or(d).to_vec());
             }
             b"XMP " if p.xmp.is_none() => {
-                p.xmp = Some(String::from_utf8_lossy(&b[c.data.clone()]).into_owned());
+                p.xmp = Some(albumen_meta::decode_xmp_packet(&b[c.data.clone()]));
             }
             _ => {}
         }
