@@ -56,6 +56,11 @@ pub struct Args {
     /// Set the file's modification time to now instead of keeping it.
     #[arg(long)]
     pub touch: bool,
+    /// When the edit keeps the file's size (a date shift, XMP within its padding, a raw's date
+    /// patch), write only the changed bytes into the file (guarded by an undo journal beside
+    /// it) instead of rewriting it whole. Much faster on large videos and raws.
+    #[arg(long)]
+    pub in_place: bool,
 }
 
 fn parse_duration(s: &str) -> anyhow::Result<Duration> {
@@ -241,6 +246,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut opts = Options::default();
     opts.sidecar = args.sidecar;
     opts.keep_mtime = !args.touch;
+    opts.in_place = args.in_place;
     let mut failed = 0usize;
     let mut json = Vec::new();
     for path in &args.paths {
@@ -257,7 +263,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 if args.json {
                     json.push(serde_json::json!({"path": path, "ok": true, "report": r}));
                 } else {
-                    println!("{}", describe(&r.plan, "edited"));
+                    let how = if r.patched_in_place {
+                        format!(" [{} bytes patched in place]", r.file_bytes_written)
+                    } else {
+                        String::new()
+                    };
+                    println!("{}{how}", describe(&r.plan, "edited"));
                 }
             })
         };

@@ -60,6 +60,15 @@ pub enum Error {
     /// The file changed on disk between reading it and replacing it; nothing was written.
     #[error("{0}: changed on disk while being edited; left untouched")]
     ChangedOnDisk(PathBuf),
+    /// An in-place patch failed midway and its undo could not be applied: the journal beside
+    /// the file holds the original bytes ([`crate::recover`] applies it).
+    #[error("{path}: in-place edit interrupted; original bytes kept in {journal}")]
+    Interrupted {
+        /// The file.
+        path: PathBuf,
+        /// The undo journal.
+        journal: PathBuf,
+    },
 }
 
 pub(crate) type Result<T> = std::result::Result<T, Error>;

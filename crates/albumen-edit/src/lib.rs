@@ -82,6 +82,7 @@ pub use edit::{Edit, Fields, TimeValue};
 pub use error::Error;
 use error::Result;
 use fields::Role;
+pub use write::recover;
 
 /// How edits are applied.
 #[derive(Debug, Clone)]
@@ -95,6 +96,11 @@ pub struct Options {
     pub max_file_size: u64,
     /// Sidecars larger than this are refused (default 16 MiB).
     pub max_sidecar_size: u64,
+    /// Write the changed bytes into the file itself when the edit keeps its size (a date shift,
+    /// an XMP packet whose padding absorbs the growth, a raw's date patch), instead of
+    /// writing a whole new file and renaming it over (default false). Protected by an undo
+    /// journal beside the file ([`recover`]); not atomic to other readers while it runs.
+    pub in_place: bool,
 }
 
 impl Default for Options {
@@ -104,6 +110,7 @@ impl Default for Options {
             keep_mtime: true,
             max_file_size: 4 << 30,
             max_sidecar_size: 16 << 20,
+            in_place: false,
         }
     }
 }
@@ -155,6 +162,8 @@ pub struct Report {
     pub sidecar_bytes_written: u64,
     /// Date values patched in place inside a raw file.
     pub raw_dates_patched: usize,
+    /// Whether the file was patched in place ([`Options::in_place`]) rather than replaced.
+    pub patched_in_place: bool,
     /// Edits that restore the previous values ([`apply`] them to undo).
     #[serde(skip)]
     pub undo: Vec<Edit>,
@@ -165,6 +174,7 @@ const JPEG_SEGMENT_MAX: usize = 65533;
 
 struct Prepared {
     plan: Plan,
+    original: Vec<u8>,
     stamp: write::Stamp,
     file: Option<Vec<u8>>,
     sidecar: Option<(PathBuf, Option<write::Stamp>, String)>,
@@ -180,7 +190,14 @@ pub fn plan(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<Pl
 /// is written first, then the raw's in-place date patch).
 pub fn apply(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<Report> {
     let path = path.as_ref();
-    let p = prepare(path, edits, opts)?;
+    // An in-place edit of this file that was interrupted is undone first.
+    let recovered = recover(path)?;
+    let mut p = prepare(path, edits, opts)?;
+    if recovered {
+        p.plan
+            .notes
+            .push("an interrupted in-place edit was undone first".into());
+    }
     let mut sidecar_bytes = 0;
     if let Some((sp, st, text)) = &p.sidecar {
         write::replace(
@@ -192,9 +209,24 @@ pub fn apply(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<R
         sidecar_bytes = text.len() as u64;
     }
     let mut file_bytes = 0;
+    let mut patched = false;
     if let Some(data) = &p.file {
-        write::replace(path, data, Some(&p.stamp), opts.keep_mtime)?;
-        file_bytes = data.len() as u64;
+        let ranges = if opts.in_place {
+            write::diff_ranges(&p.original, data)
+        } else {
+            None
+        };
+        match ranges {
+            Some(r) if r.is_empty() => patched = true,
+            Some(r) => {
+                file_bytes = write::patch(path, &p.original, data, &r, &p.stamp, opts.keep_mtime)?;
+                patched = true;
+            }
+            None => {
+                write::replace(path, data, Some(&p.stamp), opts.keep_mtime)?;
+                file_bytes = data.len() as u64;
+            }
+        }
     }
     let undo = edit::inverse(&p.plan.before, &p.plan.after);
     Ok(Report {
@@ -202,6 +234,7 @@ pub fn apply(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<R
         file_bytes_written: file_bytes,
         sidecar_bytes_written: sidecar_bytes,
         raw_dates_patched: p.raw_dates,
+        patched_in_place: patched,
         undo,
     })
 }
@@ -302,6 +335,13 @@ fn fields_of(parts: &Parts, xmp: Option<&xmp::Packet>) -> Fields {
 
 fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
     let changes = Changes::from_edits(edits)?;
+    let journal = write::journal_path(path);
+    if journal.exists() {
+        return Err(Error::Interrupted {
+            path: path.to_path_buf(),
+            journal,
+        });
+    }
     let (bytes, stamp) = write::read(path, opts.max_file_size)?;
     let kind = container::detect(&bytes);
     if kind == Kind::Unknown {
@@ -365,6 +405,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
         };
         return Ok(Prepared {
             plan,
+            original: bytes,
             stamp,
             file,
             sidecar: new_text.map(|t| (sp, sst, t)),
@@ -375,7 +416,22 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
         Kind::Jpeg | Kind::Png | Kind::Webp | Kind::Tiff(_) | Kind::Heif(_) => {
             let parts = parts_of(kind, &bytes)?;
             let packet = parts.xmp.as_deref().map(xmp::Packet::parse).transpose()?;
-            let before = fields_of(&parts, packet.as_ref());
+            let mut before = fields_of(&parts, packet.as_ref());
+            // IPTC keywords/title/caption count where XMP has none (older files).
+            let iptc = if kind == Kind::Jpeg {
+                container::iptc::read(&bytes)
+            } else {
+                Fields::default()
+            };
+            if before.keywords.is_empty() {
+                before.keywords = iptc.keywords.clone();
+            }
+            if before.title.is_none() {
+                before.title = iptc.title.clone();
+            }
+            if before.description.is_none() {
+                before.description = iptc.description.clone();
+            }
             let after = changes.apply(&before)?;
             let exif_f = parts
                 .exif
@@ -420,7 +476,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                 exif_gps,
             };
             let new_xmp = fields::edit_xmp(packet.as_ref(), &changes, &after, role);
-            let out = if new_exif.is_none() && new_xmp.is_none() {
+            let mut out = if new_exif.is_none() && new_xmp.is_none() {
                 None
             } else {
                 Some(match kind {
@@ -444,6 +500,16 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                     )?,
                 })
             };
+            if kind == Kind::Jpeg {
+                let base = out.as_deref().unwrap_or(&bytes);
+                match container::iptc::sync_jpeg(base, &before, &after) {
+                    container::iptc::Sync::Written(b) => out = Some(b),
+                    container::iptc::Sync::Skipped(why) => {
+                        notes.push(format!("IPTC not updated: {why}"))
+                    }
+                    container::iptc::Sync::Untouched => {}
+                }
+            }
             (before, after, out)
         }
         Kind::Movie(_) => {
@@ -491,6 +557,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
     };
     Ok(Prepared {
         plan,
+        original: bytes,
         stamp,
         file,
         sidecar: None,

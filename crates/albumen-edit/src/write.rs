@@ -130,3 +130,327 @@ fn write_tmp(tmp: &Path, data: &[u8], expect: Option<&Stamp>, keep_mtime: bool) 
     f.sync_all().map_err(io(tmp))?;
     Ok(())
 }
+
+/// Largest total of changed bytes (and ranges) an in-place patch writes; beyond it the file is
+/// replaced as a whole.
+const PATCH_MAX_BYTES: usize = 1 << 20;
+const PATCH_MAX_RANGES: usize = 256;
+/// Granularity of the comparison: ranges closer than this are merged.
+const PATCH_GAP: usize = 64;
+const JOURNAL_MAGIC: &[u8; 8] = b"ALBJRNL1";
+
+/// The byte ranges where `new` differs from `old` (same length), or `None` when they are too
+/// many or too large for an in-place patch.
+pub(crate) fn diff_ranges(old: &[u8], new: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
+    if old.len() != new.len() {
+        return None;
+    }
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut total = 0usize;
+    // Compare in 4 KiB blocks (memcmp), then byte-wise inside differing blocks.
+    const BLOCK: usize = 4096;
+    let mut at = 0;
+    while at < old.len() {
+        let end = (at + BLOCK).min(old.len());
+        if old[at..end] != new[at..end] {
+            let mut i = at;
+            while i < end {
+                if old[i] != new[i] {
+                    let s = i;
+                    while i < end && old[i] != new[i] {
+                        i += 1;
+                    }
+                    match out.last_mut() {
+                        Some(r) if s - r.end <= PATCH_GAP => {
+                            total += i - r.end;
+                            r.end = i;
+                        }
+                        _ => {
+                            total += i - s;
+                            out.push(s..i);
+                        }
+                    }
+                    if total > PATCH_MAX_BYTES || out.len() > PATCH_MAX_RANGES {
+                        return None;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        at = end;
+    }
+    Some(out)
+}
+
+/// The undo journal of an in-place patch of `path`: `.NAME.albumen-journal` beside it.
+pub(crate) fn journal_path(path: &Path) -> PathBuf {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!(".{name}.albumen-journal"))
+}
+
+fn fnv(b: &[u8]) -> u64 {
+    b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &x| {
+        (h ^ u64::from(x)).wrapping_mul(0x0000_0100_0000_01B3)
+    })
+}
+
+fn sync_dir(path: &Path) {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// The journal: magic, file length, range count, (offset, length, original bytes) per range,
+/// FNV-1a of all that (a torn journal does not verify and is ignored).
+fn journal_bytes(old: &[u8], ranges: &[std::ops::Range<usize>]) -> Vec<u8> {
+    let mut j = Vec::new();
+    j.extend_from_slice(JOURNAL_MAGIC);
+    j.extend_from_slice(&(old.len() as u64).to_le_bytes());
+    j.extend_from_slice(&(ranges.len() as u64).to_le_bytes());
+    for r in ranges {
+        j.extend_from_slice(&(r.start as u64).to_le_bytes());
+        j.extend_from_slice(&(r.len() as u64).to_le_bytes());
+        j.extend_from_slice(&old[r.clone()]);
+    }
+    let sum = fnv(&j);
+    j.extend_from_slice(&sum.to_le_bytes());
+    j
+}
+
+/// Writes the changed `ranges` of `new` into `path` in place (its length is unchanged).
+///
+/// Crash safety without a full copy: first an undo journal holding the original bytes of those
+/// ranges is written and fsynced beside the file; then the ranges are written and the file
+/// fsynced; then the journal is removed. If the process or machine stops in between, the
+/// journal is still there and [`recover`] puts the original bytes back (the CLI does it before
+/// touching the file again). The file must still match `expect` (size and mtime) just before
+/// the write.
+#[cfg(unix)]
+pub(crate) fn patch(
+    path: &Path,
+    old: &[u8],
+    new: &[u8],
+    ranges: &[std::ops::Range<usize>],
+    expect: &Stamp,
+    keep_mtime: bool,
+) -> Result<u64> {
+    use std::os::unix::fs::FileExt;
+    // Opened first: a file we may not write is refused before anything is written.
+    let f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(io(path))?;
+    match stamp(path) {
+        Ok(now) if now.len == expect.len && now.mtime == expect.mtime => {}
+        _ => return Err(Error::ChangedOnDisk(path.to_path_buf())),
+    }
+    let jp = journal_path(path);
+    let j = journal_bytes(old, ranges);
+    {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&jp)
+            .map_err(io(&jp))?;
+        let w = f.write_all(&j).and_then(|()| f.sync_all());
+        if let Err(e) = w {
+            let _ = fs::remove_file(&jp);
+            return Err(io(&jp)(e));
+        }
+    }
+    sync_dir(&jp);
+    let r = (|| {
+        for r in ranges {
+            f.write_all_at(&new[r.clone()], r.start as u64)
+                .map_err(io(path))?;
+        }
+        if keep_mtime {
+            if let Some(m) = expect.mtime {
+                f.set_modified(m).map_err(io(path))?;
+            }
+        }
+        f.sync_all().map_err(io(path))
+    })();
+    match r {
+        Ok(()) => {
+            fs::remove_file(&jp).map_err(io(&jp))?;
+            sync_dir(&jp);
+            Ok(ranges.iter().map(|r| r.len() as u64).sum())
+        }
+        Err(e) => {
+            // Put back whatever was written; the journal stays if that fails too.
+            if recover(path).is_ok() {
+                Err(e)
+            } else {
+                Err(Error::Interrupted {
+                    path: path.to_path_buf(),
+                    journal: jp,
+                })
+            }
+        }
+    }
+}
+
+/// Undoes an interrupted in-place patch of `path` from its journal, if there is one: writes
+/// the original bytes back, fsyncs, removes the journal. Returns whether a journal was applied.
+/// A journal that does not verify (torn write of the journal itself: the patch never started)
+/// is removed without touching the file.
+#[cfg(unix)]
+pub fn recover(path: &Path) -> Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let jp = journal_path(path);
+    let j = match fs::read(&jp) {
+        Ok(j) => j,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(io(&jp)(e)),
+    };
+    let valid = (|| -> Option<Vec<(u64, &[u8])>> {
+        let body = j.get(..j.len().checked_sub(8)?)?;
+        let sum = u64::from_le_bytes(j.get(j.len() - 8..)?.try_into().ok()?);
+        if !body.starts_with(JOURNAL_MAGIC) || fnv(body) != sum {
+            return None;
+        }
+        let u = |at: usize| -> Option<u64> {
+            Some(u64::from_le_bytes(body.get(at..at + 8)?.try_into().ok()?))
+        };
+        let n = usize::try_from(u(16)?).ok()?;
+        let mut at = 24;
+        let mut out = Vec::new();
+        for _ in 0..n.min(PATCH_MAX_RANGES) {
+            let off = u(at)?;
+            let len = usize::try_from(u(at + 8)?).ok()?;
+            let data = body.get(at + 16..at + 16 + len)?;
+            out.push((off, data));
+            at += 16 + len;
+        }
+        Some(out)
+    })();
+    let Some(ranges) = valid else {
+        fs::remove_file(&jp).map_err(io(&jp))?;
+        return Ok(false);
+    };
+    let len = u64::from_le_bytes(j[8..16].try_into().unwrap_or([0; 8]));
+    if fs::metadata(path).map_err(io(path))?.len() != len {
+        return Err(Error::ChangedOnDisk(path.to_path_buf()));
+    }
+    let f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(io(path))?;
+    let mtime = fs::metadata(path).ok().and_then(|m| m.modified().ok());
+    for (off, data) in ranges {
+        f.write_all_at(data, off).map_err(io(path))?;
+    }
+    if let Some(m) = mtime {
+        let _ = f.set_modified(m);
+    }
+    f.sync_all().map_err(io(path))?;
+    fs::remove_file(&jp).map_err(io(&jp))?;
+    sync_dir(&jp);
+    Ok(true)
+}
+
+#[cfg(not(unix))]
+pub(crate) fn patch(
+    path: &Path,
+    _old: &[u8],
+    new: &[u8],
+    _ranges: &[std::ops::Range<usize>],
+    expect: &Stamp,
+    keep_mtime: bool,
+) -> Result<u64> {
+    replace(path, new, Some(expect), keep_mtime)?;
+    Ok(new.len() as u64)
+}
+
+/// Undoes an interrupted in-place patch (in-place patching is Unix-only; nothing to undo here).
+#[cfg(not(unix))]
+pub fn recover(_path: &Path) -> Result<bool> {
+    Ok(false)
+}
+
+#[cfg(all(test, unix))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn setup(old: &[u8]) -> (tempfile::TempDir, PathBuf) {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("f.bin");
+        fs::write(&p, old).unwrap();
+        (d, p)
+    }
+
+    #[test]
+    fn diff_merges_near_ranges_and_gives_up_on_big_ones() {
+        let old = vec![0u8; 100_000];
+        let mut new = old.clone();
+        new[10] = 1;
+        new[20] = 1; // within the gap: merged
+        new[50_000] = 1;
+        assert_eq!(
+            diff_ranges(&old, &new).unwrap(),
+            vec![10..21, 50_000..50_001]
+        );
+        assert_eq!(diff_ranges(&old, &old).unwrap(), vec![]);
+        assert!(diff_ranges(&old, &new[1..]).is_none());
+        let all: Vec<u8> = vec![1; 2 << 20];
+        assert!(diff_ranges(&vec![0; 2 << 20], &all).is_none());
+    }
+
+    #[test]
+    fn patch_writes_only_the_ranges_and_removes_its_journal() {
+        let old: Vec<u8> = (0..10_000u32).map(|i| i as u8).collect();
+        let (_d, p) = setup(&old);
+        let mut new = old.clone();
+        new[100..104].copy_from_slice(b"DATE");
+        new[9_000] = 0xEE;
+        let r = diff_ranges(&old, &new).unwrap();
+        let st = stamp(&p).unwrap();
+        assert_eq!(patch(&p, &old, &new, &r, &st, true).unwrap(), 5);
+        assert_eq!(fs::read(&p).unwrap(), new);
+        assert!(!journal_path(&p).exists());
+        assert_eq!(stamp(&p).unwrap().mtime, st.mtime);
+    }
+
+    #[test]
+    fn a_crash_between_journal_and_patch_is_undone() {
+        let old: Vec<u8> = (0..10_000u32).map(|i| (i * 7) as u8).collect();
+        let (_d, p) = setup(&old);
+        let mut new = old.clone();
+        new[5..9].copy_from_slice(b"XXXX");
+        new[8_000..8_010].copy_from_slice(b"0123456789");
+        let r = diff_ranges(&old, &new).unwrap();
+        // What a crash after the journal and the first range leaves behind:
+        fs::write(journal_path(&p), journal_bytes(&old, &r)).unwrap();
+        let mut half = old.clone();
+        half[r[0].clone()].copy_from_slice(&new[r[0].clone()]);
+        fs::write(&p, &half).unwrap();
+        assert!(recover(&p).unwrap());
+        assert_eq!(fs::read(&p).unwrap(), old);
+        assert!(!journal_path(&p).exists());
+        assert!(!recover(&p).unwrap(), "nothing left to recover");
+    }
+
+    #[test]
+    fn a_torn_journal_is_dropped_and_the_file_left_alone() {
+        let old = b"original contents".to_vec();
+        let (_d, p) = setup(&old);
+        let r = 0..8;
+        let mut j = journal_bytes(&old, std::slice::from_ref(&r));
+        j.truncate(j.len() - 3);
+        fs::write(journal_path(&p), &j).unwrap();
+        assert!(!recover(&p).unwrap());
+        assert_eq!(fs::read(&p).unwrap(), old);
+        assert!(!journal_path(&p).exists());
+    }
+}

@@ -75,6 +75,8 @@ const EDITED: &[&str] = &[
     "GPSCoordinates",
     "LocationInformation",
     "CreationTime",
+    // IPTC keywords are kept in step with XMP; the Photoshop digest of the IPTC block follows.
+    "IPTCDigest",
 ];
 const STRUCTURAL: &[&str] = &[
     "Offset",

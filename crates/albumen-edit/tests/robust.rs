@@ -319,3 +319,60 @@ fn formats_without_an_in_file_writer_get_a_sidecar_and_stay_untouched() {
     assert!(matches!(e, Err(Error::Missing(_))));
     assert_eq!(std::fs::read(&side).unwrap(), before);
 }
+
+#[test]
+fn in_place_gives_the_same_bytes_as_a_full_rewrite() {
+    let Some(root) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let names = [
+        "crafted/live/videos-elsewhere/IMG_9999.MOV",
+        "metadata-extractor-images/mov/with-gps.mov",
+        "exiftool-samples/Canon.jpg",
+        "exiftool-samples/Nikon.nef",
+        "exiftool-samples/CanonRaw.cr2",
+    ];
+    let edits = [Edit::ShiftTime(chrono::Duration::minutes(90))];
+    let mut patched = 0;
+    for (i, n) in names.iter().enumerate() {
+        let src = root.join(n);
+        if !src.is_file() {
+            println!("skipped {n}: not in the corpus");
+            continue;
+        }
+        let a = tmp.path().join(format!(
+            "a{i}_{}",
+            src.file_name().unwrap().to_string_lossy()
+        ));
+        let b = tmp.path().join(format!(
+            "b{i}_{}",
+            src.file_name().unwrap().to_string_lossy()
+        ));
+        std::fs::copy(&src, &a).unwrap();
+        std::fs::copy(&src, &b).unwrap();
+        let ra = apply(&a, &edits, &Options::default()).unwrap();
+        let mut o = Options::default();
+        o.in_place = true;
+        let rb = apply(&b, &edits, &o).unwrap();
+        assert!(!ra.patched_in_place);
+        assert_eq!(
+            std::fs::read(&a).unwrap(),
+            std::fs::read(&b).unwrap(),
+            "{n}"
+        );
+        if rb.patched_in_place {
+            patched += 1;
+            assert!(
+                rb.file_bytes_written < 4096,
+                "{n}: {} bytes",
+                rb.file_bytes_written
+            );
+        }
+        assert!(!std::fs::read_dir(tmp.path()).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".albumen-journal")));
+    }
+    println!("{patched} of {} patched in place", names.len());
+    assert!(patched >= 3, "a date shift keeps the size of these files");
+}

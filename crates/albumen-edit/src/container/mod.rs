@@ -2,6 +2,7 @@
 //! ones back without moving anything else.
 
 pub(crate) mod bmff;
+pub(crate) mod iptc;
 pub(crate) mod jpeg;
 pub(crate) mod movie;
 pub(crate) mod png;

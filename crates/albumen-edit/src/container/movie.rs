@@ -515,7 +515,6 @@ pub(crate) fn rebuild(
     xmp: Option<&str>,
 ) -> Result<Option<Vec<u8>>> {
     let m = moov(b)?;
-    let mut src = b.to_vec();
     let t = &ch.time;
     let mut touched = false;
     // Without a local creation date the movie's time is only the header's UTC instant: a new
@@ -527,10 +526,13 @@ pub(crate) fn rebuild(
     if !has_local {
         tu.offset = None;
     }
+    // The header times (mvhd/tkhd/mdhd) are shifted in the new moov once it is built, so the
+    // file is never copied whole just to patch them.
+    let mut header_shift = None;
     if tu.touches_dates() || tu.offset.is_some() {
         if let Some(d) = tu.utc_delta(before.time.as_ref()) {
             if !d.is_zero() {
-                shift_headers(&mut src, m.start + m.hdr, m.end, d.num_seconds())?;
+                header_shift = Some(d.num_seconds());
                 touched = true;
             }
         }
@@ -597,19 +599,19 @@ pub(crate) fn rebuild(
         return Ok(None);
     }
     // rebuild moov's children
-    let uuid = uuid_xmp(&src)?;
+    let uuid = uuid_xmp(b)?;
     let udta_xmp = if uuid.is_some() { None } else { xmp };
-    let kids = boxes(&src, m.start + m.hdr, m.end)?;
+    let kids = boxes(b, m.start + m.hdr, m.end)?;
     let meta_in_moov = kids
         .iter()
-        .position(|k| &k.typ == b"meta" && has_keys(&src, k));
+        .position(|k| &k.typ == b"meta" && has_keys(b, k));
     let udta = kids.iter().position(|k| &k.typ == b"udta");
     let meta_in_udta = udta.and_then(|u| {
         let ub = kids[u];
-        boxes(&src, ub.start + ub.hdr, ub.end)
+        boxes(b, ub.start + ub.hdr, ub.end)
             .ok()?
             .into_iter()
-            .position(|k| &k.typ == b"meta" && has_keys(&src, &k))
+            .position(|k| &k.typ == b"meta" && has_keys(b, &k))
     });
     // Without a keys/ilst list in the file, the position goes to `udta/©xyz` rather than into
     // a new `meta` box: a new `hdlr` would change what readers report as the handler type.
@@ -621,10 +623,10 @@ pub(crate) fn rebuild(
     let mut body = Vec::new();
     for (i, k) in kids.iter().enumerate() {
         if Some(i) == meta_in_moov && !edits.is_empty() {
-            body.extend_from_slice(&rebuild_meta(&src, k, &edits)?);
+            body.extend_from_slice(&rebuild_meta(b, k, &edits)?);
         } else if Some(i) == udta {
             body.extend_from_slice(&rebuild_udta(
-                &src,
+                b,
                 k,
                 if meta_in_moov.is_none() && meta_in_udta.is_some() {
                     Some(&edits)
@@ -636,7 +638,7 @@ pub(crate) fn rebuild(
                 udta_xmp,
             )?);
         } else {
-            body.extend_from_slice(&src[k.start..k.end]);
+            body.extend_from_slice(&b[k.start..k.end]);
         }
     }
     if udta.is_none() {
@@ -652,6 +654,10 @@ pub(crate) fn rebuild(
         }
     }
     let mut new_moov = wrap(b"moov", &body)?;
+    if let Some(secs) = header_shift {
+        let n = new_moov.len();
+        shift_headers(&mut new_moov, 8, n, secs)?;
+    }
     // (old start, old end, new bytes) of every replaced top-level box
     let mut reps: Vec<(usize, usize, Vec<u8>)> = Vec::new();
     if let (Some(u), Some(x)) = (uuid, xmp) {
@@ -671,14 +677,14 @@ pub(crate) fn rebuild(
     }
     reps.push((m.start, m.end, new_moov));
     reps.sort_by_key(|r| r.0);
-    let mut out = Vec::with_capacity(src.len() + 4096);
+    let mut out = Vec::with_capacity(b.len() + 4096);
     let mut at = 0;
     for (s, e, v) in &reps {
-        out.extend_from_slice(&src[at..*s]);
+        out.extend_from_slice(&b[at..*s]);
         out.extend_from_slice(v);
         at = *e;
     }
-    out.extend_from_slice(&src[at..]);
+    out.extend_from_slice(&b[at..]);
     Ok(Some(out))
 }
 

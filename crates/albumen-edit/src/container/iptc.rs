@@ -1,0 +1,437 @@
+//! IPTC-IIM in a JPEG's Photoshop APP13 segment: the keywords (2:25), object name (2:05, the
+//! title) and caption (2:120, the description) are kept in step with XMP when the file already
+//! has IPTC, as the Metadata Working Group guidance asks (apps such as Immich read keywords from
+//! IPTC). Every other dataset and Photoshop resource is copied byte for byte; the
+//! `IPTCDigest` resource (0x0425) is updated when it matched the old IPTC data, so readers
+//! still see IPTC and XMP as in sync. Files without IPTC get none.
+
+use md5::{Digest, Md5};
+
+use crate::edit::Fields;
+
+const PHOTOSHOP: &[u8] = b"Photoshop 3.0\0";
+const RES_IPTC: u16 = 0x0404;
+const RES_DIGEST: u16 = 0x0425;
+const KEYWORDS: u8 = 25;
+const OBJECT_NAME: u8 = 5;
+const CAPTION: u8 = 120;
+/// IIM limits (bytes) for the datasets written.
+const MAX_KEYWORD: usize = 64;
+const MAX_OBJECT_NAME: usize = 64;
+const MAX_CAPTION: usize = 2000;
+
+/// One Photoshop image resource.
+struct Resource {
+    id: u16,
+    /// The whole resource (signature, id, name, size, data, pad).
+    raw: std::ops::Range<usize>,
+    data: std::ops::Range<usize>,
+}
+
+fn resources(p: &[u8]) -> Option<Vec<Resource>> {
+    let mut v = Vec::new();
+    let mut i = 0;
+    while i < p.len() {
+        if p.get(i..i + 4)? != b"8BIM" {
+            return None;
+        }
+        let id = u16::from_be_bytes([*p.get(i + 4)?, *p.get(i + 5)?]);
+        let name_len = usize::from(*p.get(i + 6)?);
+        let mut j = i + 7 + name_len;
+        if (name_len + 1) % 2 == 1 {
+            j += 1;
+        }
+        let size = u32::from_be_bytes(p.get(j..j + 4)?.try_into().ok()?) as usize;
+        let start = j + 4;
+        let end = start.checked_add(size)?;
+        if end > p.len() {
+            return None;
+        }
+        let next = end + (size % 2);
+        v.push(Resource {
+            id,
+            raw: i..next.min(p.len()),
+            data: start..end,
+        });
+        i = next;
+    }
+    Some(v)
+}
+
+/// One IIM dataset: record, number, value range, whole range.
+struct Dataset {
+    record: u8,
+    number: u8,
+    value: std::ops::Range<usize>,
+    raw: std::ops::Range<usize>,
+}
+
+fn datasets(d: &[u8]) -> Option<Vec<Dataset>> {
+    let mut v = Vec::new();
+    let mut i = 0;
+    while i < d.len() {
+        if d[i] == 0 && d[i..].iter().all(|&c| c == 0) {
+            break; // trailing padding
+        }
+        if d[i] != 0x1C {
+            return None;
+        }
+        let (record, number) = (*d.get(i + 1)?, *d.get(i + 2)?);
+        let len = u16::from_be_bytes([*d.get(i + 3)?, *d.get(i + 4)?]);
+        if len & 0x8000 != 0 {
+            return None; // extended-length dataset: not written here
+        }
+        let start = i + 5;
+        let end = start + usize::from(len);
+        if end > d.len() {
+            return None;
+        }
+        v.push(Dataset {
+            record,
+            number,
+            value: start..end,
+            raw: i..end,
+        });
+        i = end;
+    }
+    Some(v)
+}
+
+/// The segment payload ranges of the APP13 Photoshop segment, when there is exactly one.
+fn app13(b: &[u8]) -> Option<std::ops::Range<usize>> {
+    let mut found = None;
+    let mut i = 2;
+    while i + 4 <= b.len() {
+        if b[i] != 0xFF {
+            return None;
+        }
+        let m = b[i + 1];
+        if m == 0xDA || m == 0xD9 {
+            break;
+        }
+        if m == 0xD8 || m == 0x01 || (0xD0..=0xD7).contains(&m) || m == 0xFF {
+            i += if m == 0xFF { 1 } else { 2 };
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+        let end = i + 2 + len;
+        if len < 2 || end > b.len() {
+            return None;
+        }
+        if m == 0xED && b[i + 4..end].starts_with(PHOTOSHOP) {
+            if found.is_some() {
+                return None; // split over several segments: left alone
+            }
+            found = Some(i + 4..end);
+        }
+        i = end;
+    }
+    found
+}
+
+fn utf8_marked(d: &[u8], sets: &[Dataset]) -> bool {
+    sets.iter().any(|s| {
+        s.record == 1 && s.number == 90 && d.get(s.value.clone()) == Some(b"\x1b%G".as_slice())
+    })
+}
+
+fn decode(v: &[u8], utf8: bool) -> String {
+    if utf8 {
+        String::from_utf8_lossy(v).into_owned()
+    } else {
+        match std::str::from_utf8(v) {
+            Ok(s) => s.to_string(),
+            Err(_) => v.iter().map(|&c| char::from(c)).collect(), // Latin-1
+        }
+    }
+}
+
+fn encode(s: &str, utf8: bool) -> Option<Vec<u8>> {
+    if utf8 || s.is_ascii() {
+        return Some(s.as_bytes().to_vec());
+    }
+    s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+}
+
+/// Keywords, title and description as the file's IPTC holds them (empty when it has none).
+pub(crate) fn read(b: &[u8]) -> Fields {
+    let mut f = Fields::default();
+    let Some(seg) = app13(b) else { return f };
+    let p = &b[seg.start + PHOTOSHOP.len()..seg.end];
+    let Some(res) = resources(p) else { return f };
+    let Some(r) = res.iter().find(|r| r.id == RES_IPTC) else {
+        return f;
+    };
+    let d = &p[r.data.clone()];
+    let Some(sets) = datasets(d) else { return f };
+    let utf8 = utf8_marked(d, &sets);
+    for s in sets.iter().filter(|s| s.record == 2) {
+        let v = decode(&d[s.value.clone()], utf8);
+        match s.number {
+            KEYWORDS => f.keywords.push(v),
+            OBJECT_NAME => f.title = Some(v),
+            CAPTION => f.description = Some(v),
+            _ => {}
+        }
+    }
+    f
+}
+
+/// What happened to the IPTC of a file.
+pub(crate) enum Sync {
+    /// No IPTC, or nothing of it changes.
+    Untouched,
+    /// The new file.
+    Written(Vec<u8>),
+    /// IPTC exists but was not written (why).
+    Skipped(&'static str),
+}
+
+/// Rewrites the IPTC keywords/title/description of JPEG `b` to `after` where they differ from
+/// `before`.
+pub(crate) fn sync_jpeg(b: &[u8], before: &Fields, after: &Fields) -> Sync {
+    let Some(seg) = app13(b) else {
+        return Sync::Untouched;
+    };
+    let p_start = seg.start + PHOTOSHOP.len();
+    let p = &b[p_start..seg.end];
+    let Some(res) = resources(p) else {
+        return Sync::Skipped("its Photoshop resources do not parse");
+    };
+    let Some(ri) = res.iter().position(|r| r.id == RES_IPTC) else {
+        return Sync::Untouched;
+    };
+    let d = &p[res[ri].data.clone()];
+    let Some(sets) = datasets(d) else {
+        return Sync::Skipped("its IPTC datasets do not parse");
+    };
+    let utf8 = utf8_marked(d, &sets);
+    // (number, new values) for the fields that change
+    let mut plan: Vec<(u8, Vec<Vec<u8>>)> = Vec::new();
+    let mut add = |n: u8, vals: Vec<&str>, max: usize| -> Result<(), &'static str> {
+        let mut out = Vec::new();
+        for v in vals {
+            let e = encode(v, utf8).ok_or("a value has characters its IPTC encoding lacks")?;
+            if e.len() > max {
+                return Err("a value is longer than IPTC allows");
+            }
+            out.push(e);
+        }
+        plan.push((n, out));
+        Ok(())
+    };
+    let mut r = Ok(());
+    if before.keywords != after.keywords {
+        r = r.and(add(
+            KEYWORDS,
+            after.keywords.iter().map(String::as_str).collect(),
+            MAX_KEYWORD,
+        ));
+    }
+    if before.title != after.title {
+        r = r.and(add(
+            OBJECT_NAME,
+            after.title.iter().map(String::as_str).collect(),
+            MAX_OBJECT_NAME,
+        ));
+    }
+    if before.description != after.description {
+        r = r.and(add(
+            CAPTION,
+            after.description.iter().map(String::as_str).collect(),
+            MAX_CAPTION,
+        ));
+    }
+    if let Err(why) = r {
+        return Sync::Skipped(why);
+    }
+    if plan.is_empty() {
+        return Sync::Untouched;
+    }
+    plan.sort_by_key(|(n, _)| *n);
+    let emit = |out: &mut Vec<u8>, n: u8, vals: &[Vec<u8>]| {
+        for v in vals {
+            out.extend_from_slice(&[0x1C, 2, n]);
+            out.extend_from_slice(&(v.len() as u16).to_be_bytes());
+            out.extend_from_slice(v);
+        }
+    };
+    // New IPTC: datasets in order; a changed field's values go where its first dataset was, or,
+    // when it had none, after the last record-2 dataset of a lower number (IIM keeps record 2
+    // loosely ordered by number).
+    let mut new = Vec::with_capacity(d.len() + 256);
+    let mut done = vec![false; plan.len()];
+    let place = |n: u8, s: &Dataset| s.record == 2 && s.number > n;
+    for s in &sets {
+        for (k, (n, vals)) in plan.iter().enumerate() {
+            if !done[k] && (s.record == 2 && s.number == *n || place(*n, s) || s.record > 2) {
+                emit(&mut new, *n, vals);
+                done[k] = true;
+            }
+        }
+        if s.record == 2 && plan.iter().any(|(n, _)| *n == s.number) {
+            continue;
+        }
+        new.extend_from_slice(&d[s.raw.clone()]);
+    }
+    for (k, (n, vals)) in plan.iter().enumerate() {
+        if !done[k] {
+            emit(&mut new, *n, vals);
+        }
+    }
+    // Rebuild the resource list.
+    let old_md5: [u8; 16] = Md5::digest(d).into();
+    let new_md5: [u8; 16] = Md5::digest(&new).into();
+    let mut payload = PHOTOSHOP.to_vec();
+    for (i, r) in res.iter().enumerate() {
+        let raw = &p[r.raw.clone()];
+        let head = &raw[..r.data.start - r.raw.start - 4];
+        let write = |payload: &mut Vec<u8>, data: &[u8]| {
+            payload.extend_from_slice(head);
+            payload.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            payload.extend_from_slice(data);
+            if data.len() % 2 == 1 {
+                payload.push(0);
+            }
+        };
+        if i == ri {
+            write(&mut payload, &new);
+        } else if r.id == RES_DIGEST && p.get(r.data.clone()) == Some(&old_md5[..]) {
+            write(&mut payload, &new_md5);
+        } else {
+            payload.extend_from_slice(raw);
+        }
+    }
+    if payload.len() > 65533 {
+        return Sync::Skipped("the new IPTC does not fit its JPEG segment");
+    }
+    let mut out = Vec::with_capacity(b.len() + 256);
+    out.extend_from_slice(&b[..seg.start - 2]);
+    out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&payload);
+    out.extend_from_slice(&b[seg.end..]);
+    Sync::Written(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg_with_iptc(iptc: &[u8], digest: bool) -> Vec<u8> {
+        let mut p = PHOTOSHOP.to_vec();
+        let mut res = |id: u16, data: &[u8]| {
+            p.extend_from_slice(b"8BIM");
+            p.extend_from_slice(&id.to_be_bytes());
+            p.extend_from_slice(&[0, 0]);
+            p.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            p.extend_from_slice(data);
+            if data.len() % 2 == 1 {
+                p.push(0);
+            }
+        };
+        res(0x03ED, &[1, 2, 3, 4]);
+        res(RES_IPTC, iptc);
+        if digest {
+            let m: [u8; 16] = Md5::digest(iptc).into();
+            res(RES_DIGEST, &m);
+        }
+        let mut b = vec![0xFF, 0xD8, 0xFF, 0xED];
+        b.extend_from_slice(&((p.len() + 2) as u16).to_be_bytes());
+        b.extend_from_slice(&p);
+        b.extend_from_slice(&[0xFF, 0xDA, 0, 2, 0x11, 0xFF, 0xD9]);
+        b
+    }
+
+    fn ds(n: u8, v: &[u8]) -> Vec<u8> {
+        let mut o = vec![0x1C, 2, n];
+        o.extend_from_slice(&(v.len() as u16).to_be_bytes());
+        o.extend_from_slice(v);
+        o
+    }
+
+    #[test]
+    fn keywords_are_replaced_in_place_and_the_digest_follows() {
+        let mut iptc = ds(0, &[0, 4]);
+        iptc.extend(ds(5, b"Title"));
+        iptc.extend(ds(25, b"a"));
+        iptc.extend(ds(25, b"b"));
+        iptc.extend(ds(120, b"Caption"));
+        let b = jpeg_with_iptc(&iptc, true);
+        let before = read(&b);
+        assert_eq!(before.keywords, ["a", "b"]);
+        assert_eq!(before.title.as_deref(), Some("Title"));
+        let mut after = before.clone();
+        after.keywords.push("caf\u{e9}".into());
+        let Sync::Written(out) = sync_jpeg(&b, &before, &after) else {
+            panic!("not written")
+        };
+        let f = read(&out);
+        assert_eq!(f.keywords, ["a", "b", "caf\u{e9}"]);
+        assert_eq!(f.title.as_deref(), Some("Title"));
+        assert_eq!(f.description.as_deref(), Some("Caption"));
+        // Latin-1 without a UTF-8 marker; order kept; digest current.
+        let seg = app13(&out).unwrap();
+        let p = &out[seg.start + PHOTOSHOP.len()..seg.end];
+        let res = resources(p).unwrap();
+        let d = &p[res.iter().find(|r| r.id == RES_IPTC).unwrap().data.clone()];
+        let numbers: Vec<u8> = datasets(d).unwrap().iter().map(|s| s.number).collect();
+        assert_eq!(numbers, [0, 5, 25, 25, 25, 120]);
+        assert!(d.windows(4).any(|w| w == b"caf\xe9"));
+        let dg = &p[res
+            .iter()
+            .find(|r| r.id == RES_DIGEST)
+            .unwrap()
+            .data
+            .clone()];
+        assert_eq!(dg, &<[u8; 16]>::from(Md5::digest(d))[..]);
+        // The other resource is byte-identical, the scan too.
+        assert!(p.windows(4).any(|w| w == [1, 2, 3, 4]));
+        assert!(out.ends_with(&[0xFF, 0xDA, 0, 2, 0x11, 0xFF, 0xD9]));
+    }
+
+    #[test]
+    fn new_keywords_go_after_lower_datasets_and_stale_digests_stay() {
+        let mut iptc = ds(0, &[0, 4]);
+        iptc.extend(ds(120, b"Caption"));
+        let mut b = jpeg_with_iptc(&iptc, true);
+        // Make the digest stale: it must then be left as it was.
+        let n = b.len();
+        b[n - 7 - 16] ^= 0xFF;
+        let before = read(&b);
+        let mut after = before.clone();
+        after.keywords = vec!["k".into()];
+        let Sync::Written(out) = sync_jpeg(&b, &before, &after) else {
+            panic!("not written")
+        };
+        let seg = app13(&out).unwrap();
+        let p = &out[seg.start + PHOTOSHOP.len()..seg.end];
+        let res = resources(p).unwrap();
+        let d = &p[res.iter().find(|r| r.id == RES_IPTC).unwrap().data.clone()];
+        let numbers: Vec<u8> = datasets(d).unwrap().iter().map(|s| s.number).collect();
+        assert_eq!(numbers, [0, 25, 120]);
+        let dg = &p[res
+            .iter()
+            .find(|r| r.id == RES_DIGEST)
+            .unwrap()
+            .data
+            .clone()];
+        assert_ne!(dg, &<[u8; 16]>::from(Md5::digest(d))[..]);
+    }
+
+    #[test]
+    fn no_iptc_no_change_and_garbage_is_skipped() {
+        let b = [0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 0xFF, 0xD9];
+        let f = Fields::default();
+        let mut g = f.clone();
+        g.keywords = vec!["x".into()];
+        assert!(matches!(sync_jpeg(&b, &f, &g), Sync::Untouched));
+        let mut bad = jpeg_with_iptc(&ds(25, b"a"), false);
+        let at = bad.windows(3).position(|w| w == [0x1C, 2, 25]).unwrap();
+        bad[at] = 0x1D;
+        assert!(matches!(sync_jpeg(&bad, &f, &g), Sync::Skipped(_)));
+        for n in 0..bad.len() {
+            let _ = read(&bad[..n]);
+            let _ = sync_jpeg(&bad[..n], &f, &g);
+        }
+    }
+}
