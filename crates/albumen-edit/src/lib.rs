@@ -178,6 +178,9 @@ struct Prepared {
     stamp: write::Stamp,
     file: Option<Vec<u8>>,
     sidecar: Option<(PathBuf, Option<write::Stamp>, String)>,
+    /// The sidecar's bytes before the edit (`None`: there was none), to put back when the
+    /// file's own write fails after the sidecar's.
+    old_sidecar: Option<Vec<u8>>,
     raw_dates: usize,
 }
 
@@ -216,16 +219,36 @@ pub fn apply(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<R
         } else {
             None
         };
-        match ranges {
-            Some(r) if r.is_empty() => patched = true,
-            Some(r) => {
-                file_bytes = write::patch(path, &p.original, data, &r, &p.stamp, opts.keep_mtime)?;
+        let r = match ranges {
+            Some(r) if r.is_empty() => {
                 patched = true;
+                Ok(())
             }
-            None => {
-                write::replace(path, data, Some(&p.stamp), opts.keep_mtime)?;
-                file_bytes = data.len() as u64;
+            Some(r) => write::patch(path, &p.original, data, &r, &p.stamp, opts.keep_mtime).map(
+                |n| {
+                    file_bytes = n;
+                    patched = true;
+                },
+            ),
+            None => write::replace(path, data, Some(&p.stamp), opts.keep_mtime)
+                .map(|()| file_bytes = data.len() as u64),
+        };
+        if let Err(e) = r {
+            // The raw's date patch failed after its sidecar was written: put the sidecar back
+            // as it was, so the pair stays as before the edit.
+            if let Some((sp, _, _)) = &p.sidecar {
+                let _ = match &p.old_sidecar {
+                    Some(old) => {
+                        let now = write::stamp(sp).ok();
+                        write::replace(sp, old, now.as_ref(), false)
+                    }
+                    None => std::fs::remove_file(sp).map_err(|source| Error::Io {
+                        path: sp.clone(),
+                        source,
+                    }),
+                };
             }
+            return Err(e);
         }
     }
     let undo = edit::inverse(&p.plan.before, &p.plan.after);
@@ -351,12 +374,13 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
     let mut notes = Vec::new();
     if sidecar {
         let sp = container::raw::sidecar_path(path);
-        let (old_text, sst) = if sp.is_file() {
+        let (old_raw, sst) = if sp.is_file() {
             let (b, st) = write::read(&sp, opts.max_sidecar_size)?;
-            (Some(String::from_utf8_lossy(&b).into_owned()), Some(st))
+            (Some(b), Some(st))
         } else {
             (None, None)
         };
+        let old_text = old_raw.as_deref().map(albumen_meta::decode_xmp_packet);
         let packet = old_text.as_deref().map(xmp::Packet::parse).transpose()?;
         let file_fields = match kind {
             Kind::Raw(..) => container::raw::read_fields(&bytes),
@@ -409,6 +433,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
             stamp,
             file,
             sidecar: new_text.map(|t| (sp, sst, t)),
+            old_sidecar: old_raw,
             raw_dates,
         });
     }
@@ -561,6 +586,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
         stamp,
         file,
         sidecar: None,
+        old_sidecar: None,
         raw_dates: 0,
     })
 }
