@@ -224,12 +224,12 @@ pub fn apply(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<R
                 patched = true;
                 Ok(())
             }
-            Some(r) => write::patch(path, &p.original, data, &r, &p.stamp, opts.keep_mtime).map(
-                |n| {
+            Some(r) => {
+                write::patch(path, &p.original, data, &r, &p.stamp, opts.keep_mtime).map(|n| {
                     file_bytes = n;
                     patched = true;
-                },
-            ),
+                })
+            }
             None => write::replace(path, data, Some(&p.stamp), opts.keep_mtime)
                 .map(|()| file_bytes = data.len() as u64),
         };

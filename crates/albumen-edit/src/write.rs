@@ -96,14 +96,7 @@ pub(crate) fn replace(
         let _ = fs::remove_file(&tmp);
         return r;
     }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    // Durability of the rename; some file systems refuse fsync on a directory handle.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
+    sync_dir(path);
     Ok(())
 }
 
@@ -199,6 +192,8 @@ fn fnv(b: &[u8]) -> u64 {
     })
 }
 
+/// fsyncs the directory holding `path` (durability of a rename or removal); some file systems
+/// refuse fsync on a directory handle, which is not an error.
 fn sync_dir(path: &Path) {
     let dir = path
         .parent()

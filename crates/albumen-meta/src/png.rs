@@ -11,8 +11,15 @@ fn inflate(data: &[u8]) -> Option<Vec<u8>> {
     miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(data, MAX_INFLATE).ok()
 }
 
-/// Decodes ImageMagick's "Raw profile type exif/APP1" text: "\nexif\n   LEN\nHEX...".
-fn raw_profile(text: &[u8]) -> Option<Vec<u8>> {
+/// Decodes ImageMagick's "Raw profile type NAME" text chunk body (`"\nNAME\n   LEN\nHEX..."`,
+/// after any zlib inflation) into the profile's bytes; ImageMagick keeps EXIF, XMP and IPTC in
+/// PNG text chunks this way.
+///
+/// ```
+/// let text = b"\nxmp\n       4\n3c782f3e\n";
+/// assert_eq!(albumen_meta::decode_raw_profile(text).as_deref(), Some(&b"<x/>"[..]));
+/// ```
+pub fn raw_profile(text: &[u8]) -> Option<Vec<u8>> {
     let s = std::str::from_utf8(text).ok()?;
     let mut lines = s.trim_start().splitn(3, '\n');
     let _name = lines.next()?;

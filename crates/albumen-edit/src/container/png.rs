@@ -89,20 +89,7 @@ fn raw_profile_xmp(typ: &[u8; 4], d: &[u8]) -> Option<String> {
         }
         _ => return None,
     };
-    let s = std::str::from_utf8(&text).ok()?;
-    let mut lines = s.trim_start().splitn(3, '\n');
-    let _name = lines.next()?;
-    let len: usize = lines.next()?.trim().parse().ok()?;
-    let hex: Vec<u8> = lines
-        .next()?
-        .bytes()
-        .filter(u8::is_ascii_hexdigit)
-        .collect();
-    let mut out = Vec::with_capacity(len.min(hex.len() / 2));
-    for p in hex.chunks_exact(2).take(len) {
-        let v = std::str::from_utf8(p).ok()?;
-        out.push(u8::from_str_radix(v, 16).ok()?);
-    }
+    let out = albumen_meta::decode_raw_profile(&text)?;
     Some(albumen_meta::decode_xmp_packet(&out))
 }
 
