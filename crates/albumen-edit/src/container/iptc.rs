@@ -1,9 +1,10 @@
 //! IPTC-IIM in a JPEG's Photoshop APP13 segment: the keywords (2:25), object name (2:05, the
-//! title) and caption (2:120, the description) are kept in step with XMP when the file already
-//! has IPTC, as the Metadata Working Group guidance asks (apps such as Immich read keywords from
-//! IPTC). Every other dataset and Photoshop resource is copied byte for byte; the
-//! `IPTCDigest` resource (0x0425) is updated when it matched the old IPTC data, so readers
-//! still see IPTC and XMP as in sync. Files without IPTC get none.
+//! title) and caption (2:120, the description) that a file's IPTC already holds are kept in
+//! step with XMP, as the Metadata Working Group guidance asks (apps such as Immich read keywords
+//! from IPTC). IPTC fields the file does not have are not created (XMP carries them), and files
+//! without IPTC get none. Every other dataset and Photoshop resource is copied byte for byte;
+//! the `IPTCDigest` resource (0x0425) is updated when it matched the old IPTC data, so readers
+//! still see IPTC and XMP as in sync. IPTC dates (2:55/2:60) are not shifted yet.
 
 use md5::{Digest, Md5};
 
@@ -220,22 +221,23 @@ pub(crate) fn sync_jpeg(b: &[u8], before: &Fields, after: &Fields) -> Sync {
         plan.push((n, out));
         Ok(())
     };
+    let has = |n: u8| sets.iter().any(|s| s.record == 2 && s.number == n);
     let mut r = Ok(());
-    if before.keywords != after.keywords {
+    if before.keywords != after.keywords && has(KEYWORDS) {
         r = r.and(add(
             KEYWORDS,
             after.keywords.iter().map(String::as_str).collect(),
             MAX_KEYWORD,
         ));
     }
-    if before.title != after.title {
+    if before.title != after.title && has(OBJECT_NAME) {
         r = r.and(add(
             OBJECT_NAME,
             after.title.iter().map(String::as_str).collect(),
             MAX_OBJECT_NAME,
         ));
     }
-    if before.description != after.description {
+    if before.description != after.description && has(CAPTION) {
         r = r.and(add(
             CAPTION,
             after.description.iter().map(String::as_str).collect(),
@@ -256,27 +258,20 @@ pub(crate) fn sync_jpeg(b: &[u8], before: &Fields, after: &Fields) -> Sync {
             out.extend_from_slice(v);
         }
     };
-    // New IPTC: datasets in order; a changed field's values go where its first dataset was, or,
-    // when it had none, after the last record-2 dataset of a lower number (IIM keeps record 2
-    // loosely ordered by number).
+    // New IPTC: datasets in order, a changed field's values where its first dataset was.
     let mut new = Vec::with_capacity(d.len() + 256);
     let mut done = vec![false; plan.len()];
-    let place = |n: u8, s: &Dataset| s.record == 2 && s.number > n;
     for s in &sets {
-        for (k, (n, vals)) in plan.iter().enumerate() {
-            if !done[k] && (s.record == 2 && s.number == *n || place(*n, s) || s.record > 2) {
-                emit(&mut new, *n, vals);
+        match plan
+            .iter()
+            .position(|(n, _)| s.record == 2 && s.number == *n)
+        {
+            Some(k) if !done[k] => {
+                emit(&mut new, plan[k].0, &plan[k].1);
                 done[k] = true;
             }
-        }
-        if s.record == 2 && plan.iter().any(|(n, _)| *n == s.number) {
-            continue;
-        }
-        new.extend_from_slice(&d[s.raw.clone()]);
-    }
-    for (k, (n, vals)) in plan.iter().enumerate() {
-        if !done[k] {
-            emit(&mut new, *n, vals);
+            Some(_) => {}
+            None => new.extend_from_slice(&d[s.raw.clone()]),
         }
     }
     // Rebuild the resource list.
@@ -390,25 +385,28 @@ mod tests {
     }
 
     #[test]
-    fn new_keywords_go_after_lower_datasets_and_stale_digests_stay() {
+    fn absent_fields_are_not_created_and_stale_digests_stay() {
         let mut iptc = ds(0, &[0, 4]);
         iptc.extend(ds(120, b"Caption"));
         let mut b = jpeg_with_iptc(&iptc, true);
-        // Make the digest stale: it must then be left as it was.
-        let n = b.len();
-        b[n - 7 - 16] ^= 0xFF;
         let before = read(&b);
         let mut after = before.clone();
         after.keywords = vec!["k".into()];
+        assert!(matches!(sync_jpeg(&b, &before, &after), Sync::Untouched));
+        // Make the digest stale: a caption change then leaves it as it was.
+        let n = b.len();
+        b[n - 7 - 16] ^= 0xFF;
+        after.description = Some("New caption".into());
         let Sync::Written(out) = sync_jpeg(&b, &before, &after) else {
             panic!("not written")
         };
+        let f = read(&out);
+        assert_eq!(f.description.as_deref(), Some("New caption"));
+        assert!(f.keywords.is_empty());
         let seg = app13(&out).unwrap();
         let p = &out[seg.start + PHOTOSHOP.len()..seg.end];
         let res = resources(p).unwrap();
         let d = &p[res.iter().find(|r| r.id == RES_IPTC).unwrap().data.clone()];
-        let numbers: Vec<u8> = datasets(d).unwrap().iter().map(|s| s.number).collect();
-        assert_eq!(numbers, [0, 25, 120]);
         let dg = &p[res
             .iter()
             .find(|r| r.id == RES_DIGEST)
