@@ -93,6 +93,8 @@ pub struct Options {
     /// Keep the file's modification time (default true).
     pub keep_mtime: bool,
     /// Files larger than this are refused (default 4 GiB); the editor holds the file in memory.
+    /// Movies (MOV/MP4/3GP) are read without their media data (`mdat`), which is copied from
+    /// disk when the file is rewritten, so they may be up to 64 times larger.
     pub max_file_size: u64,
     /// Sidecars larger than this are refused (default 16 MiB).
     pub max_sidecar_size: u64,
@@ -174,9 +176,9 @@ const JPEG_SEGMENT_MAX: usize = 65533;
 
 struct Prepared {
     plan: Plan,
-    original: Vec<u8>,
+    original: write::Original,
     stamp: write::Stamp,
-    file: Option<Vec<u8>>,
+    file: Option<write::Output>,
     sidecar: Option<(PathBuf, Option<write::Stamp>, String)>,
     /// The sidecar's bytes before the edit (`None`: there was none), to put back when the
     /// file's own write fails after the sidecar's.
@@ -214,24 +216,24 @@ pub fn apply(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<R
     let mut file_bytes = 0;
     let mut patched = false;
     if let Some(data) = &p.file {
-        let ranges = if opts.in_place {
-            write::diff_ranges(&p.original, data)
+        let writes = if opts.in_place {
+            write::in_place_writes(&p.original, data)
         } else {
             None
         };
-        let r = match ranges {
-            Some(r) if r.is_empty() => {
+        let r = match writes {
+            Some(w) if w.is_empty() => {
                 patched = true;
                 Ok(())
             }
-            Some(r) => {
-                write::patch(path, &p.original, data, &r, &p.stamp, opts.keep_mtime).map(|n| {
+            Some(w) => {
+                write::patch(path, &p.original.bytes, &w, &p.stamp, opts.keep_mtime).map(|n| {
                     file_bytes = n;
                     patched = true;
                 })
             }
-            None => write::replace(path, data, Some(&p.stamp), opts.keep_mtime)
-                .map(|()| file_bytes = data.len() as u64),
+            None => write::replace_output(path, data, Some(&p.stamp), opts.keep_mtime)
+                .map(|()| file_bytes = data.len()),
         };
         if let Err(e) = r {
             // The raw's date patch failed after its sidecar was written: put the sidecar back
@@ -365,8 +367,17 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
             journal,
         });
     }
-    let (bytes, stamp) = write::read(path, opts.max_file_size)?;
-    let kind = container::detect(&bytes);
+    // Movies are read sparsely (no `mdat`), everything else whole.
+    let head = write::read_head(path, 64)?;
+    let (original, stamp) = match container::detect(&head) {
+        Kind::Movie(_) => match write::read_sparse(path, opts.max_file_size)? {
+            Some(x) => x,
+            None => write::read_whole(path, opts.max_file_size)?,
+        },
+        _ => write::read_whole(path, opts.max_file_size)?,
+    };
+    let bytes = &original.bytes;
+    let kind = container::detect(bytes);
     if kind == Kind::Unknown {
         return Err(Error::Unsupported("unrecognised format".into()));
     }
@@ -429,9 +440,9 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
         };
         return Ok(Prepared {
             plan,
-            original: bytes,
+            original,
             stamp,
-            file,
+            file: file.map(write::Output::Whole),
             sidecar: new_text.map(|t| (sp, sst, t)),
             old_sidecar: old_raw,
             raw_dates,
@@ -535,7 +546,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                     container::iptc::Sync::Untouched => {}
                 }
             }
-            (before, after, out)
+            (before, after, out.map(write::Output::Whole))
         }
         Kind::Movie(_) => {
             let mv = container::movie::read(&bytes)?;
@@ -563,8 +574,8 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                 exif_gps: true,
             };
             let new_xmp = fields::edit_xmp(packet.as_ref(), &changes, &after, role);
-            let out = container::movie::rebuild(&bytes, &changes, &before, new_xmp.as_deref())?;
-            (before, after, out)
+            let out = container::movie::rebuild(bytes, &changes, &before, new_xmp.as_deref())?;
+            (before, after, out.map(write::Output::Pieces))
         }
         Kind::Raw(..) | Kind::SidecarOnly(_) | Kind::Unknown => {
             return Err(Error::Unsupported(kind.name().into()))
@@ -582,7 +593,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
     };
     Ok(Prepared {
         plan,
-        original: bytes,
+        original,
         stamp,
         file,
         sidecar: None,

@@ -18,6 +18,101 @@ pub(crate) struct Stamp {
     pub owner: (u32, u32),
 }
 
+/// A piece of a new file: a byte range of the file being edited (copied from disk when the new
+/// file is written, never held in memory), or new bytes.
+#[derive(Debug, Clone)]
+pub(crate) enum Piece {
+    Src(std::ops::Range<u64>),
+    New(Vec<u8>),
+}
+
+/// The new contents of a file.
+#[derive(Debug, Clone)]
+pub(crate) enum Output {
+    Whole(Vec<u8>),
+    /// Spliced from the original (large movies: only the headers are in memory).
+    Pieces(Vec<Piece>),
+}
+
+impl Output {
+    pub(crate) fn len(&self) -> u64 {
+        match self {
+            Output::Whole(v) => v.len() as u64,
+            Output::Pieces(p) => p
+                .iter()
+                .map(|x| match x {
+                    Piece::Src(r) => r.end - r.start,
+                    Piece::New(v) => v.len() as u64,
+                })
+                .sum(),
+        }
+    }
+}
+
+/// The original bytes of a file as the editor holds them: all of it, or (for movies) a buffer of
+/// the file's length where only `loaded` ranges were read (the rest is zero and never written).
+pub(crate) struct Original {
+    pub bytes: Vec<u8>,
+    pub loaded: Option<Vec<std::ops::Range<usize>>>,
+}
+
+impl Original {
+    fn has(&self, r: &std::ops::Range<usize>) -> bool {
+        match &self.loaded {
+            None => r.end <= self.bytes.len(),
+            Some(l) => l.iter().any(|x| x.start <= r.start && r.end <= x.end),
+        }
+    }
+}
+
+/// The writes of an in-place patch (file range, new bytes) that turn `orig` into `out`, or
+/// `None` when `out` is not the same length with everything else in place, or the change is
+/// too large for a patch.
+pub(crate) fn in_place_writes<'a>(
+    orig: &Original,
+    out: &'a Output,
+) -> Option<Vec<(std::ops::Range<usize>, &'a [u8])>> {
+    if out.len() != orig.bytes.len() as u64 {
+        return None;
+    }
+    match out {
+        Output::Whole(new) => {
+            if orig.loaded.is_some() {
+                return None;
+            }
+            let r = diff_ranges(&orig.bytes, new)?;
+            Some(r.into_iter().map(|r| (r.clone(), &new[r])).collect())
+        }
+        Output::Pieces(ps) => {
+            let mut at = 0usize;
+            let mut writes = Vec::new();
+            let mut total = 0;
+            for p in ps {
+                match p {
+                    Piece::Src(r) => {
+                        if r.start != at as u64 {
+                            return None; // moved data: not a patch
+                        }
+                        at += usize::try_from(r.end - r.start).ok()?;
+                    }
+                    Piece::New(v) => {
+                        let span = at..at + v.len();
+                        if !orig.has(&span) {
+                            return None;
+                        }
+                        for d in diff_ranges(&orig.bytes[span.clone()], v)? {
+                            total += d.len();
+                            writes.push((at + d.start..at + d.end, &v[d]));
+                        }
+                        at = span.end;
+                    }
+                }
+            }
+            (total <= PATCH_MAX_BYTES && writes.len() <= PATCH_MAX_RANGES).then_some(writes)
+        }
+    }
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
         path: path.to_path_buf(),
@@ -60,6 +155,97 @@ pub(crate) fn read(path: &Path, limit: u64) -> Result<(Vec<u8>, Stamp)> {
     Ok((v, s))
 }
 
+/// `free`/`skip` boxes larger than this are not read either (`mdat` never is).
+const SPARSE_BOX_MAX: u64 = 64 << 20;
+
+/// Reads an ISO-BMFF movie sparsely: a zero buffer of the file's length (the system hands out
+/// untouched zero pages lazily, so it costs what is read) where only the top-level boxes other
+/// than `mdat` (and box headers) are read. `None` when the top level does not walk cleanly
+/// (the caller then reads the file whole). Movies may be larger than `limit` this way, up to
+/// 64 times it.
+pub(crate) fn read_sparse(path: &Path, limit: u64) -> Result<Option<(Original, Stamp)>> {
+    use std::io::{Seek, SeekFrom};
+    let s = stamp(path)?;
+    if s.len > limit.saturating_mul(64) {
+        return Err(Error::TooLarge {
+            len: s.len,
+            limit: limit.saturating_mul(64),
+        });
+    }
+    let Ok(len) = usize::try_from(s.len) else {
+        return Ok(None);
+    };
+    let mut f = File::open(path).map_err(io(path))?;
+    let mut plan: Vec<std::ops::Range<u64>> = Vec::new();
+    let mut at = 0u64;
+    let mut head = [0u8; 16];
+    while at < s.len {
+        if plan.len() > 100_000 || s.len - at < 8 {
+            return Ok(None);
+        }
+        f.seek(SeekFrom::Start(at)).map_err(io(path))?;
+        let n = (s.len - at).min(16) as usize;
+        f.read_exact(&mut head[..n]).map_err(io(path))?;
+        let size32 = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+        let (size, hdr) = match size32 {
+            0 => (s.len - at, 8),
+            1 if n == 16 => (
+                u64::from_be_bytes([
+                    head[8], head[9], head[10], head[11], head[12], head[13], head[14], head[15],
+                ]),
+                16,
+            ),
+            1 => return Ok(None),
+            v => (u64::from(v), 8),
+        };
+        if size < hdr || size > s.len - at {
+            return Ok(None);
+        }
+        let typ = &head[4..8];
+        let skip = typ == b"mdat" || (matches!(typ, b"free" | b"skip") && size > SPARSE_BOX_MAX);
+        plan.push(at..at + if skip { hdr } else { size });
+        at += size;
+    }
+    let mut bytes = vec![0u8; len];
+    for r in &plan {
+        f.seek(SeekFrom::Start(r.start)).map_err(io(path))?;
+        let (a, b) = (r.start as usize, r.end as usize);
+        f.read_exact(&mut bytes[a..b]).map_err(io(path))?;
+    }
+    let loaded = plan
+        .iter()
+        .map(|r| r.start as usize..r.end as usize)
+        .collect();
+    Ok(Some((
+        Original {
+            bytes,
+            loaded: Some(loaded),
+        },
+        s,
+    )))
+}
+
+/// The first `n` bytes (fewer for a shorter file).
+pub(crate) fn read_head(path: &Path, n: u64) -> Result<Vec<u8>> {
+    let _ = stamp(path)?; // a directory or missing file is reported as such
+    let f = File::open(path).map_err(io(path))?;
+    let mut v = Vec::new();
+    f.take(n).read_to_end(&mut v).map_err(io(path))?;
+    Ok(v)
+}
+
+/// [`read`] as an [`Original`].
+pub(crate) fn read_whole(path: &Path, limit: u64) -> Result<(Original, Stamp)> {
+    let (bytes, s) = read(path, limit)?;
+    Ok((
+        Original {
+            bytes,
+            loaded: None,
+        },
+        s,
+    ))
+}
+
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -82,8 +268,19 @@ pub(crate) fn replace(
     expect: Option<&Stamp>,
     keep_mtime: bool,
 ) -> Result<()> {
+    replace_output(path, &Output::Whole(data.to_vec()), expect, keep_mtime)
+}
+
+/// [`replace`] for an [`Output`]: `Src` pieces are copied from `path` itself into the
+/// temporary file (the kernel's copy where it can), so a spliced movie is never held whole.
+pub(crate) fn replace_output(
+    path: &Path,
+    out: &Output,
+    expect: Option<&Stamp>,
+    keep_mtime: bool,
+) -> Result<()> {
     let tmp = temp_path(path);
-    let r = write_tmp(&tmp, data, expect, keep_mtime).and_then(|()| {
+    let r = write_tmp(&tmp, path, out, expect, keep_mtime).and_then(|()| {
         match (expect, stamp(path)) {
             (Some(e), Ok(now)) if now.len == e.len && now.mtime == e.mtime => {}
             (None, Err(Error::Io { source, .. }))
@@ -100,13 +297,39 @@ pub(crate) fn replace(
     Ok(())
 }
 
-fn write_tmp(tmp: &Path, data: &[u8], expect: Option<&Stamp>, keep_mtime: bool) -> Result<()> {
+fn write_tmp(
+    tmp: &Path,
+    src: &Path,
+    out: &Output,
+    expect: Option<&Stamp>,
+    keep_mtime: bool,
+) -> Result<()> {
+    use std::io::{Seek, SeekFrom};
     let mut f = OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(tmp)
         .map_err(io(tmp))?;
-    f.write_all(data).map_err(io(tmp))?;
+    match out {
+        Output::Whole(data) => f.write_all(data).map_err(io(tmp))?,
+        Output::Pieces(ps) => {
+            let mut from = File::open(src).map_err(io(src))?;
+            for p in ps {
+                match p {
+                    Piece::New(v) => f.write_all(v).map_err(io(tmp))?,
+                    Piece::Src(r) => {
+                        from.seek(SeekFrom::Start(r.start)).map_err(io(src))?;
+                        let want = r.end - r.start;
+                        let n = std::io::copy(&mut Read::by_ref(&mut from).take(want), &mut f)
+                            .map_err(io(tmp))?;
+                        if n != want {
+                            return Err(Error::ChangedOnDisk(src.to_path_buf()));
+                        }
+                    }
+                }
+            }
+        }
+    }
     if let Some(s) = expect {
         f.set_permissions(s.perms.clone()).map_err(io(tmp))?;
         #[cfg(unix)]
@@ -233,8 +456,7 @@ fn journal_bytes(old: &[u8], ranges: &[std::ops::Range<usize>]) -> Vec<u8> {
 pub(crate) fn patch(
     path: &Path,
     old: &[u8],
-    new: &[u8],
-    ranges: &[std::ops::Range<usize>],
+    writes: &[(std::ops::Range<usize>, &[u8])],
     expect: &Stamp,
     keep_mtime: bool,
 ) -> Result<u64> {
@@ -249,7 +471,8 @@ pub(crate) fn patch(
         _ => return Err(Error::ChangedOnDisk(path.to_path_buf())),
     }
     let jp = journal_path(path);
-    let j = journal_bytes(old, ranges);
+    let ranges: Vec<std::ops::Range<usize>> = writes.iter().map(|w| w.0.clone()).collect();
+    let j = journal_bytes(old, &ranges);
     {
         let mut f = OpenOptions::new()
             .write(true)
@@ -264,9 +487,8 @@ pub(crate) fn patch(
     }
     sync_dir(&jp);
     let r = (|| {
-        for r in ranges {
-            f.write_all_at(&new[r.clone()], r.start as u64)
-                .map_err(io(path))?;
+        for (r, bytes) in writes {
+            f.write_all_at(bytes, r.start as u64).map_err(io(path))?;
         }
         if keep_mtime {
             if let Some(m) = expect.mtime {
@@ -279,7 +501,7 @@ pub(crate) fn patch(
         Ok(()) => {
             fs::remove_file(&jp).map_err(io(&jp))?;
             sync_dir(&jp);
-            Ok(ranges.iter().map(|r| r.len() as u64).sum())
+            Ok(writes.iter().map(|w| w.1.len() as u64).sum())
         }
         Err(e) => {
             // Put back whatever was written; the journal stays if that fails too.
@@ -358,13 +580,13 @@ pub fn recover(path: &Path) -> Result<bool> {
 pub(crate) fn patch(
     path: &Path,
     _old: &[u8],
-    new: &[u8],
-    _ranges: &[std::ops::Range<usize>],
-    expect: &Stamp,
-    keep_mtime: bool,
+    _writes: &[(std::ops::Range<usize>, &[u8])],
+    _expect: &Stamp,
+    _keep_mtime: bool,
 ) -> Result<u64> {
-    replace(path, new, Some(expect), keep_mtime)?;
-    Ok(new.len() as u64)
+    Err(Error::Unsupported(
+        "in-place edits need a Unix system".into(),
+    ))
 }
 
 /// Undoes an interrupted in-place patch (in-place patching is Unix-only; nothing to undo here).
@@ -410,8 +632,9 @@ mod tests {
         new[100..104].copy_from_slice(b"DATE");
         new[9_000] = 0xEE;
         let r = diff_ranges(&old, &new).unwrap();
+        let w: Vec<_> = r.iter().map(|r| (r.clone(), &new[r.clone()])).collect();
         let st = stamp(&p).unwrap();
-        assert_eq!(patch(&p, &old, &new, &r, &st, true).unwrap(), 5);
+        assert_eq!(patch(&p, &old, &w, &st, true).unwrap(), 5);
         assert_eq!(fs::read(&p).unwrap(), new);
         assert!(!journal_path(&p).exists());
         assert_eq!(stamp(&p).unwrap().mtime, st.mtime);

@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveDateTime};
 use super::bmff::{boxes, Bx};
 use crate::edit::{fmt_offset, parse_offset, Changes, Fields, TimeValue};
 use crate::error::{malformed, Error, Result};
+use crate::write::Piece;
 
 const CREATIONDATE: &[u8] = b"com.apple.quicktime.creationdate";
 const LOCATION: &[u8] = b"com.apple.quicktime.location.ISO6709";
@@ -513,7 +514,7 @@ pub(crate) fn rebuild(
     ch: &Changes,
     before: &Fields,
     xmp: Option<&str>,
-) -> Result<Option<Vec<u8>>> {
+) -> Result<Option<Vec<Piece>>> {
     let m = moov(b)?;
     let t = &ch.time;
     let mut touched = false;
@@ -677,14 +678,20 @@ pub(crate) fn rebuild(
     }
     reps.push((m.start, m.end, new_moov));
     reps.sort_by_key(|r| r.0);
-    let mut out = Vec::with_capacity(b.len() + 4096);
+    // The new file: the old one's bytes between the replaced boxes (copied from disk when
+    // written: `mdat` is never in memory), the new boxes in between.
+    let mut out = Vec::with_capacity(2 * reps.len() + 1);
     let mut at = 0;
-    for (s, e, v) in &reps {
-        out.extend_from_slice(&b[at..*s]);
-        out.extend_from_slice(v);
-        at = *e;
+    for (s, e, v) in reps {
+        if s > at {
+            out.push(Piece::Src(at as u64..s as u64));
+        }
+        out.push(Piece::New(v));
+        at = e;
     }
-    out.extend_from_slice(&b[at..]);
+    if at < b.len() {
+        out.push(Piece::Src(at as u64..b.len() as u64));
+    }
     Ok(Some(out))
 }
 
