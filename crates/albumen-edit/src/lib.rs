@@ -394,23 +394,23 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
         let old_text = old_raw.as_deref().map(albumen_meta::decode_xmp_packet);
         let packet = old_text.as_deref().map(xmp::Packet::parse).transpose()?;
         let file_fields = match kind {
-            Kind::Raw(..) => container::raw::read_fields(&bytes),
+            Kind::Raw(..) => container::raw::read_fields(bytes),
             Kind::SidecarOnly(f) => {
                 notes.push(format!(
                     "albumen does not write inside {} files: the edit is in the sidecar only",
                     f.name()
                 ));
-                fields_from_meta(&bytes)?
+                fields_from_meta(bytes)?
             }
-            Kind::Movie(_) => container::movie::read(&bytes)
+            Kind::Movie(_) => container::movie::read(bytes)
                 .map(|m| m.fields)
                 .unwrap_or_default(),
-            k => match parts_of(k, &bytes) {
+            k => match parts_of(k, bytes) {
                 Ok(p) => {
                     let x = p.xmp.as_deref().and_then(|t| xmp::Packet::parse(t).ok());
                     fields_of(&p, x.as_ref())
                 }
-                Err(_) => container::raw::read_fields(&bytes),
+                Err(_) => container::raw::read_fields(bytes),
             },
         };
         let side_fields = packet.as_ref().map(fields::read_xmp).unwrap_or_default();
@@ -450,12 +450,12 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
     }
     let (before, after, file) = match kind {
         Kind::Jpeg | Kind::Png | Kind::Webp | Kind::Tiff(_) | Kind::Heif(_) => {
-            let parts = parts_of(kind, &bytes)?;
+            let parts = parts_of(kind, bytes)?;
             let packet = parts.xmp.as_deref().map(xmp::Packet::parse).transpose()?;
             let mut before = fields_of(&parts, packet.as_ref());
             // IPTC keywords/title/caption count where XMP has none (older files).
             let iptc = if kind == Kind::Jpeg {
-                container::iptc::read(&bytes)
+                container::iptc::read(bytes)
             } else {
                 Fields::default()
             };
@@ -517,16 +517,16 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
             } else {
                 Some(match kind {
                     Kind::Jpeg => {
-                        container::jpeg::rebuild(&bytes, new_exif.as_deref(), new_xmp.as_deref())?
+                        container::jpeg::rebuild(bytes, new_exif.as_deref(), new_xmp.as_deref())?
                     }
                     Kind::Png => {
-                        container::png::rebuild(&bytes, new_exif.as_deref(), new_xmp.as_deref())?
+                        container::png::rebuild(bytes, new_exif.as_deref(), new_xmp.as_deref())?
                     }
                     Kind::Webp => {
-                        container::webp::rebuild(&bytes, new_exif.as_deref(), new_xmp.as_deref())?
+                        container::webp::rebuild(bytes, new_exif.as_deref(), new_xmp.as_deref())?
                     }
                     Kind::Heif(_) => container::bmff::heif_rebuild(
-                        &bytes,
+                        bytes,
                         new_exif.as_deref(),
                         new_xmp.as_deref(),
                     )?,
@@ -537,7 +537,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                 })
             };
             if kind == Kind::Jpeg {
-                let base = out.as_deref().unwrap_or(&bytes);
+                let base = out.as_deref().unwrap_or(bytes);
                 match container::iptc::sync_jpeg(base, &before, &after) {
                     container::iptc::Sync::Written(b) => out = Some(b),
                     container::iptc::Sync::Skipped(why) => {
@@ -549,7 +549,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
             (before, after, out.map(write::Output::Whole))
         }
         Kind::Movie(_) => {
-            let mv = container::movie::read(&bytes)?;
+            let mv = container::movie::read(bytes)?;
             let packet = mv.xmp.as_deref().map(xmp::Packet::parse).transpose()?;
             let xf = packet.as_ref().map(fields::read_xmp).unwrap_or_default();
             let mut before = fields::merge(xf, mv.fields.clone());

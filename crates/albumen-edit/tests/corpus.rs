@@ -383,7 +383,7 @@ fn standard_edit_round_trips_on_the_corpus() {
                         ));
                     }
                 }
-                if let (Some(a), Some(b)) = (packets(&src), packets(&dst)) {
+                if let (Some(a), Some(b)) = (packets(src), packets(&dst)) {
                     if a != b {
                         why.push("audio/video packets changed".into());
                     }
