@@ -671,4 +671,47 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), old);
         assert!(!journal_path(&p).exists());
     }
+
+    #[test]
+    fn movies_are_read_without_their_media_data_and_spliced_back_from_disk() {
+        let mut b = Vec::new();
+        let mut bx = |typ: &[u8; 4], body: &[u8]| {
+            b.extend_from_slice(&((body.len() + 8) as u32).to_be_bytes());
+            b.extend_from_slice(typ);
+            b.extend_from_slice(body);
+        };
+        bx(b"ftyp", b"qt  \0\0\0\0");
+        bx(b"mdat", &[0xAB; 5000]);
+        bx(b"moov", b"old-moov");
+        let (_d, p) = setup(&b);
+        let (orig, st) = read_sparse(&p, 1 << 20).unwrap().unwrap();
+        assert_eq!(orig.bytes.len(), b.len());
+        assert_eq!(
+            orig.loaded.as_ref().unwrap(),
+            &vec![0..16, 16..24, 5024..5040]
+        );
+        assert!(
+            orig.bytes[24..5024].iter().all(|&x| x == 0),
+            "mdat not read"
+        );
+        assert_eq!(&orig.bytes[5024..], &b[5024..]);
+        // Same-size new moov: an in-place patch of its changed bytes only.
+        let out = Output::Pieces(vec![Piece::Src(0..5032), Piece::New(b"new-moov".to_vec())]);
+        let w = in_place_writes(&orig, &out).unwrap();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].0, 5032..5035);
+        // Growing: rewritten from pieces, mdat copied from disk.
+        let out = Output::Pieces(vec![
+            Piece::Src(0..5024),
+            Piece::New(b"\0\0\0\x12moovbigger-moov".to_vec()),
+        ]);
+        assert!(in_place_writes(&orig, &out).is_none());
+        replace_output(&p, &out, Some(&st), true).unwrap();
+        let now = fs::read(&p).unwrap();
+        assert_eq!(&now[..5024], &b[..5024]);
+        assert!(now.ends_with(b"bigger-moov"));
+        // A top level that does not walk: read whole instead.
+        let (_d2, q) = setup(b"\0\0\0\x04junk");
+        assert!(read_sparse(&q, 1 << 20).unwrap().is_none());
+    }
 }
