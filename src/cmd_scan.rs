@@ -3,8 +3,8 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use albumen_index::{Index, Progress, ScanOptions, ScanReport};
@@ -163,6 +163,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for s in args.skip {
         opts = opts.skip(s);
     }
+    // Ctrl-C (or SIGTERM) stops the scan cleanly: what was committed stays and the next scan
+    // resumes from there. A second Ctrl-C exits at once (also safe: the index commits in
+    // transactions).
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop))?;
+        signal_hook::flag::register(sig, Arc::clone(&stop))?;
+    }
+    opts = opts.cancel(Arc::clone(&stop));
     let mut index = Index::open(&db)?;
 
     // One library for all roots when named, else one library per root.
@@ -212,6 +221,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let complete = reports.iter().all(|r| r.complete);
     Ok(if complete {
         ExitCode::SUCCESS
+    } else if stop.load(Ordering::Relaxed) {
+        ExitCode::from(130)
     } else {
         ExitCode::from(1)
     })
