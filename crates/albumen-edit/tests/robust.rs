@@ -101,10 +101,18 @@ fn mutated_files_never_panic_and_refusals_leave_them_untouched() {
             std::fs::write(&p, &b).unwrap();
             tried += 1;
             let _ = plan(&p, &edits(), &Options::default());
-            if apply(&p, &edits(), &Options::default()).is_err() {
+            // Every other round in place (the undo-journal path, sparse movie reads).
+            let mut o = Options::default();
+            o.in_place = round % 2 == 1;
+            if apply(&p, &edits(), &o).is_err() {
                 refused += 1;
                 assert_eq!(std::fs::read(&p).unwrap(), b, "refused edit changed {p:?}");
             }
+            let journal = tmp.path().join(format!(
+                ".{}.albumen-journal",
+                p.file_name().unwrap().to_string_lossy()
+            ));
+            assert!(!journal.exists(), "journal left behind for {p:?}");
         }
     }
     println!("{tried} mutated files, {refused} refused cleanly, none panicked");

@@ -1,0 +1,33 @@
+//! The editor on any bytes: format detection, every container's parser and rebuilder, the
+//! EXIF/XMP/IPTC writers. The standard edit is applied to a temporary copy; whatever happens
+//! must be an `Ok` or a typed error, never a panic, and a refused edit leaves the bytes as
+//! they were.
+#![no_main]
+use albumen_edit::{apply, Edit, Options};
+use albumen_meta::{GpsPosition, Rating};
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let Ok(dir) = tempfile::tempdir() else { return };
+    let p = dir.path().join("f");
+    if std::fs::write(&p, data).is_err() {
+        return;
+    }
+    let mut edits = vec![Edit::SetRating(Rating::new(4).unwrap())];
+    if let Some(g) = GpsPosition::new(48.85837, 2.294481, None) {
+        edits.push(Edit::SetGps(g));
+    }
+    edits.push(Edit::AddKeyword("fuzz".into()));
+    edits.push(Edit::ShiftTime(chrono::Duration::minutes(90)));
+    let mut in_place = Options::default();
+    in_place.in_place = true;
+    for opts in [Options::default(), in_place] {
+        let before = std::fs::read(&p).unwrap();
+        if apply(&p, &edits, &opts).is_err() {
+            assert_eq!(
+                std::fs::read(&p).unwrap(),
+                before,
+                "a refused edit changed the file"
+            );
+        }
+    }
+});
