@@ -181,7 +181,7 @@ pub struct Geocoder {
     /// Cities in implicit k-d tree order (median of each slice is the node).
     cities: Vec<City>,
     names: String,
-    zone_finder: Option<tzf_rs::DefaultFinder>,
+    zone_finder: Option<Zones>,
     options: GeocoderOptions,
 }
 
@@ -198,6 +198,50 @@ impl fmt::Debug for Geocoder {
 }
 
 /// The global geocoder of [`reverse_geocode`], built on first use.
+/// The time-zone polygons used to keep a place on the right side of a border. Starts with
+/// `tzf-rs`'s `EmbeddedFinder`, which queries the bundled data in place (opens in a few ms,
+/// about 320 ns a lookup), and switches to the expanded `DefaultFinder` (about 70 ms to build,
+/// about 80 ns a lookup) after [`Zones::SWITCH_AFTER`] lookups: a single `albumen info` does
+/// not pay the build, a million-photo scan does once. Both answer the same over the same data.
+struct Zones {
+    embedded: tzf_rs::EmbeddedFinder,
+    fast: OnceLock<Option<tzf_rs::DefaultFinder>>,
+    lookups: std::sync::atomic::AtomicUsize,
+}
+
+impl Zones {
+    const SWITCH_AFTER: usize = 300_000;
+
+    fn new() -> Result<Self, Error> {
+        let embedded =
+            tzf_rs::EmbeddedFinder::from_tzb(tzf_dist::load_lite_tzb()).map_err(|_| {
+                Error::CorruptData {
+                    offset: 0,
+                    what: "time-zone boundary data",
+                }
+            })?;
+        Ok(Zones {
+            embedded,
+            fast: OnceLock::new(),
+            lookups: std::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+
+    fn name(&self, lon: f64, lat: f64) -> &str {
+        use std::sync::atomic::Ordering;
+        if self.fast.get().is_none()
+            && self.lookups.fetch_add(1, Ordering::Relaxed) >= Self::SWITCH_AFTER
+        {
+            self.fast
+                .get_or_init(|| tzf_rs::DefaultFinder::from_tzb(tzf_dist::load_lite_tzb()).ok());
+        }
+        match self.fast.get() {
+            Some(Some(f)) => f.get_tz_name(lon, lat),
+            _ => self.embedded.get_tz_name(lon, lat),
+        }
+    }
+}
+
 static GLOBAL: OnceLock<Option<Geocoder>> = OnceLock::new();
 
 /// Names the place at a position with the global [`Geocoder`] (default options, built on first
@@ -324,7 +368,7 @@ impl Geocoder {
             })?;
         let mut g = Self::parse(&raw, options)?;
         if options.use_borders {
-            g.zone_finder = Some(tzf_rs::DefaultFinder::new());
+            g.zone_finder = Some(Zones::new()?);
         }
         Ok(g)
     }
@@ -475,7 +519,7 @@ impl Geocoder {
         let zone = self
             .zone_finder
             .as_ref()
-            .map(|f| f.get_tz_name(lon, lat))
+            .map(|f| f.name(lon, lat))
             .filter(|z| !z.is_empty());
         let countries = match zone {
             None if self.zone_finder.is_some() => {
