@@ -15,7 +15,7 @@ use crate::options::{Filter, ScanOptions};
 use crate::progress::Progress;
 use crate::schema::{PRAGMAS, SCHEMA, SCHEMA_VERSION};
 use crate::walk::{KnownDir, Walker};
-use crate::writer::{Writer, SAVE_GONE};
+use crate::writer::{Writer, SAVE_GONE, UNPAIR};
 
 /// The default database path: `$XDG_DATA_HOME/albumen/index.db`, else
 /// `$HOME/.local/share/albumen/index.db` (never inside the photo folders).
@@ -429,6 +429,7 @@ impl Index {
                         params![fid, run_id],
                     )
                     .map_err(&dberr)?;
+                    tx.execute(UNPAIR, [fid]).map_err(&dberr)?;
                     tx.execute("DELETE FROM files WHERE id = ?1", [fid])
                         .map_err(&dberr)?;
                     report.deleted += 1;

@@ -429,3 +429,40 @@ fn export_does_not_touch_the_sources_access_times() {
     assert_eq!(r.skipped.files, 5);
     assert_eq!(atimes(), before, "export updated access times");
 }
+
+/// Regression: a rescan after a Live Photo's files were removed (here by an archive; by hand or
+/// with its whole folder as well) failed with "FOREIGN KEY constraint failed", because the
+/// `pairs` row still pointed at the deleted `files` rows.
+#[test]
+fn a_rescan_after_archiving_a_live_photo_drops_it_from_the_index() {
+    use albumen_index::ScanOptions;
+    let s = setup();
+    let pair = files(&s.root);
+    let r = run(&s, "2024-03-11", "2024-03-11", |o| o.remove_originals(true));
+    assert_eq!(r.removed.files, 3, "{r:#?}");
+    let mut index = Index::open(&s.db).unwrap();
+    let mut rescan = || {
+        index
+            .scan(
+                "lib",
+                std::slice::from_ref(&s.root),
+                &ScanOptions::new(),
+                &NoProgress,
+            )
+            .unwrap()
+    };
+    let rep = rescan();
+    assert_eq!(rep.deleted, 2, "{rep:?}");
+    assert_eq!(rep.summary.pairs, 0);
+
+    // The same pair in a folder of its own, then the whole folder removed.
+    for name in ["IMG_0002.JPG", "IMG_0002.MOV"] {
+        let (bytes, _, _) = &pair[Path::new("2024-03").join(name).as_path()];
+        common::write(&s.root.join("again").join(name), bytes);
+    }
+    assert_eq!(rescan().summary.pairs, 1);
+    fs::remove_dir_all(s.root.join("again")).unwrap();
+    let rep = rescan();
+    assert_eq!((rep.deleted, rep.summary.pairs), (2, 0), "{rep:?}");
+    assert_eq!(rep.summary.files, 4);
+}
