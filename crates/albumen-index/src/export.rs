@@ -333,11 +333,16 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
         }
     }
 
-    // Units, with sidecars shared between items merged into one unit (union-find).
+    // Units, with items that share a file merged into one unit (union-find): a sidecar used
+    // by a raw file and its JPEG, a Live Photo video paired with a still and its edited copy
+    // (`IMG_2929.HEIC`, `IMG_E2929.HEIC`). The file goes with the first; its source is removed
+    // only when the whole merged unit verified.
     let mut units: Vec<ExportUnit> = Vec::new();
     let mut owner: HashMap<PathBuf, usize> = HashMap::new();
     let mut parent: Vec<usize> = Vec::new();
-    let mut seen_files: HashSet<i64> = HashSet::new();
+    let mut other_stills = c
+        .prepare("SELECT still_file_id FROM pairs WHERE video_file_id = ?1")
+        .map_err(&dberr)?;
     for (t, main, vids) in &selected {
         let u = units.len();
         parent.push(u);
@@ -345,8 +350,24 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
         for (s, role) in
             std::iter::once((main, Role::Item)).chain(vids.iter().map(|v| (v, Role::LiveVideo)))
         {
-            if !seen_files.insert(s.id) {
+            if let Some(&o) = owner.get(&s.path) {
+                union(&mut parent, o, u);
                 continue;
+            }
+            owner.insert(s.path.clone(), u);
+            let mut keep_source = None;
+            if role == Role::LiveVideo {
+                let stills = other_stills
+                    .query_map([s.id], |r| r.get::<_, i64>(0))
+                    .map_err(&dberr)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(&dberr)?;
+                if stills.iter().any(|id| !chosen.contains(id)) {
+                    keep_source = Some(
+                        "a Live Photo video also paired with a still that is not exported"
+                            .to_string(),
+                    );
+                }
             }
             files.push(PlannedFile {
                 source: s.path.clone(),
@@ -354,7 +375,7 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
                 role,
                 file_id: Some(s.id),
                 indexed: Some((s.size, s.mtime_ns)),
-                keep_source: None,
+                keep_source,
                 clashes_with: None,
             });
             let Some(folder) = folders.get(&s.dir_id) else {

@@ -466,3 +466,62 @@ fn a_rescan_after_archiving_a_live_photo_drops_it_from_the_index() {
     assert_eq!((rep.deleted, rep.summary.pairs), (2, 0), "{rep:?}");
     assert_eq!(rep.summary.files, 4);
 }
+
+/// Adds a `pairs` row as albumen-live writes for an edited copy (`IMG_E2929.HEIC` shares
+/// `IMG_2929.MOV` with `IMG_2929.HEIC`): `still` is paired with IMG_0002.MOV too.
+fn pair_with_the_video(s: &Setup, still: &str) {
+    let index = Index::open(&s.db).unwrap();
+    let n = index
+        .connection()
+        .execute(
+            "INSERT INTO pairs (library_id, still_file_id, video_file_id, method, confidence, evidence) \
+             SELECT s.library_id, s.id, v.id, 'apple-live', 1.0, 'test' FROM files s, files v \
+             WHERE s.path_text LIKE '%/' || ?1 AND v.path_text LIKE '%/IMG_0002.MOV'",
+            [still],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn a_live_video_shared_with_a_still_left_out_is_copied_but_not_removed() {
+    let s = setup();
+    pair_with_the_video(&s, "IMG_0003.JPG"); // 2024-03-12: outside the range
+    let r = run(&s, "2024-03-11", "2024-03-11", |o| o.remove_originals(true));
+    let video = r
+        .files
+        .iter()
+        .find(|f| f.source.ends_with("IMG_0002.MOV"))
+        .unwrap();
+    assert_eq!(video.action, Action::Copied);
+    assert_eq!(video.removal, Removal::Kept, "{video:#?}");
+    assert!(s.root.join("2024-03/IMG_0002.MOV").exists());
+    assert!(!s.root.join("2024-03/IMG_0002.JPG").exists());
+}
+
+#[test]
+fn items_sharing_a_live_video_are_removed_together_or_not_at_all() {
+    let s = setup();
+    // IMG_0001.JPG (2024-03-10, in the range too) shares the video. Without the AAE (which
+    // both IMG_0002 files claim) only the video joins the two items.
+    pair_with_the_video(&s, "IMG_0001.JPG");
+    fs::remove_file(s.root.join("2024-03/IMG_0002.AAE")).unwrap();
+    let there = s.dest.join("2024-03/IMG_0001.xmp");
+    fs::create_dir_all(there.parent().unwrap()).unwrap();
+    fs::write(&there, b"other").unwrap();
+    let r = run(&s, "2024-03-10", "2024-03-11", |o| o.remove_originals(true));
+    assert_eq!(r.conflicts, 1, "{r:#?}");
+    // One unit of two items: the video is listed once, and nothing of either item goes.
+    assert_eq!(
+        r.files
+            .iter()
+            .filter(|f| f.source.ends_with("IMG_0002.MOV"))
+            .count(),
+        1
+    );
+    assert_eq!(r.removed.files, 0, "{r:#?}");
+    assert_eq!(r.kept, 4);
+    fs::remove_file(&there).unwrap();
+    let r = run(&s, "2024-03-10", "2024-03-11", |o| o.remove_originals(true));
+    assert_eq!((r.removed.files, r.items_complete), (4, 2), "{r:#?}");
+}
