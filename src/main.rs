@@ -6,14 +6,17 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod cmd_edit;
+mod cmd_export;
 mod cmd_info;
 mod cmd_map;
 mod cmd_pairs;
 mod cmd_scan;
 mod cmd_timeline;
+mod cmd_verify;
 mod enrich;
 
 /// In-place photo library tools.
@@ -40,6 +43,27 @@ enum Command {
     Places(cmd_map::PlacesArgs),
     /// Scan folders in place into the SQLite index (read-only on the folders).
     Scan(cmd_scan::Args),
+    /// Copy (or archive with --remove-originals) the indexed items of a time range to a folder.
+    Export(cmd_export::Args),
+    /// Check that a backup folder holds every indexed file of a library.
+    Verify(cmd_verify::Args),
+}
+
+/// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
+/// reads it: a missing database is an error, not a new empty index.
+fn open_existing_index(db: Option<std::path::PathBuf>) -> anyhow::Result<albumen_index::Index> {
+    let db = match db {
+        Some(p) => p,
+        None => albumen_index::default_db_path()
+            .context("no --db given and neither XDG_DATA_HOME nor HOME is set")?,
+    };
+    if !db.is_file() {
+        anyhow::bail!(
+            "no index at {} (run `albumen scan` first, or give --db)",
+            db.display()
+        );
+    }
+    Ok(albumen_index::Index::open(&db)?)
 }
 
 fn main() -> ExitCode {
@@ -52,6 +76,8 @@ fn main() -> ExitCode {
         Command::Map(a) => cmd_map::run_map(a),
         Command::Places(a) => cmd_map::run_places(a),
         Command::Scan(a) => cmd_scan::run(a),
+        Command::Export(a) => cmd_export::run(a),
+        Command::Verify(a) => cmd_verify::run(a),
     };
     match result {
         Ok(code) => code,

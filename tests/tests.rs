@@ -1,6 +1,12 @@
 //! Integration tests of the `albumen` binary, one module per concern.
 
+mod export;
 mod info;
+mod verify;
+
+/// The generated library of albumen-index's export and verify tests, shared with them.
+#[path = "../crates/albumen-index/tests/common/mod.rs"]
+mod fixtures;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -53,6 +53,38 @@ pub enum Error {
     /// No library of that name in the index.
     #[error("no library named {0:?} in the index")]
     NoSuchLibrary(String),
+    /// The index holds several libraries and the operation needs one named.
+    #[error("the index holds several libraries, name one of: {}", .0.join(", "))]
+    LibraryNeeded(Vec<String>),
+    /// The index holds no library yet.
+    #[error("the index holds no library yet (scan a folder first)")]
+    NoLibrary,
+    /// A time bound is neither `YYYY-MM-DD` nor `YYYY-MM-DDTHH:MM` (nor with `:SS`).
+    #[error("{0:?}: not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM)")]
+    BadTime(String),
+    /// The time range ends before it starts.
+    #[error("the time range {from} .. {to} ends before it starts")]
+    EmptyRange {
+        /// The start as given.
+        from: String,
+        /// The end as given.
+        to: String,
+    },
+    /// An export destination that is a root of the library itself: the copies would be the
+    /// originals.
+    #[error("the destination {dest} is the library root {root}; export to another folder")]
+    DestIsRoot {
+        /// The destination.
+        dest: PathBuf,
+        /// The library root it is.
+        root: PathBuf,
+    },
+    /// A backup to verify that is a root of the library itself.
+    #[error("{backup} is the library root itself, not a copy of it")]
+    BackupIsRoot {
+        /// The folder given as the backup.
+        backup: PathBuf,
+    },
     /// A worker thread of the scan panicked or the writer stopped unexpectedly.
     #[error("scan worker failed: {0}")]
     Worker(String),

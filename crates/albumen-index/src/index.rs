@@ -15,7 +15,7 @@ use crate::options::{Filter, ScanOptions};
 use crate::progress::Progress;
 use crate::schema::{PRAGMAS, SCHEMA, SCHEMA_VERSION};
 use crate::walk::{KnownDir, Walker};
-use crate::writer::{Writer, SAVE_GONE};
+use crate::writer::{Writer, SAVE_GONE, UNPAIR};
 
 /// The default database path: `$XDG_DATA_HOME/albumen/index.db`, else
 /// `$HOME/.local/share/albumen/index.db` (never inside the photo folders).
@@ -98,7 +98,7 @@ pub struct Index {
     path: PathBuf,
 }
 
-fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+pub(crate) fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |source| Error::Db {
         path: path.to_path_buf(),
         source,
@@ -109,7 +109,7 @@ fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn u64_of(v: i64) -> u64 {
+pub(crate) fn u64_of(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
@@ -429,6 +429,7 @@ impl Index {
                         params![fid, run_id],
                     )
                     .map_err(&dberr)?;
+                    tx.execute(UNPAIR, [fid]).map_err(&dberr)?;
                     tx.execute("DELETE FROM files WHERE id = ?1", [fid])
                         .map_err(&dberr)?;
                     report.deleted += 1;

@@ -14,6 +14,9 @@
 //!   [`Progress`] is the seam through which a scan reports progress (the library never prints);
 //!   [`ScanReport`] and [`Summary`] say what happened and what the library holds.
 //! - [`Error`] is the crate's one error type; per-file problems are data, not errors.
+//! - [`export`] copies (or archives, removing the originals after verification) the items of a
+//!   time range to another folder; [`verify`] checks a backup folder against the index. Both
+//!   work from the index and a [`Library`] (its roots); both return typed reports.
 //!
 //! # Example
 //! ```
@@ -43,18 +46,24 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod export;
 mod index;
+mod library;
 mod options;
 mod pairs;
 mod progress;
 mod record;
 mod schema;
+pub mod verify;
 mod walk;
 mod writer;
 
 pub use error::{Error, Result};
+pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
 pub use index::{default_db_path, Index, ScanReport, Summary};
+pub use library::Library;
 pub use options::{ScanOptions, DEFAULT_EXTENSIONS, DEFAULT_SKIP};
 pub use progress::{NoProgress, Progress};
 pub use rusqlite;
 pub use schema::SCHEMA_VERSION;
+pub use verify::{VerifyOptions, VerifyReport};

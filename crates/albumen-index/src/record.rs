@@ -172,9 +172,15 @@ pub(crate) fn meta_error_is_vanished(e: &albumen_meta::Error) -> bool {
 
 /// Streams a file through BLAKE3 (fixed 64 KiB buffer; memory does not grow with the size).
 pub(crate) fn hash_file(path: &Path) -> io::Result<[u8; 32]> {
+    hash_file_len(path).map(|(h, _)| h)
+}
+
+/// [`hash_file`], and the number of bytes hashed.
+pub(crate) fn hash_file_len(path: &Path) -> io::Result<([u8; 32], u64)> {
     let mut f = open_read_only(path)?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 64 * 1024];
+    let mut len = 0u64;
     loop {
         let n = match f.read(&mut buf) {
             Ok(0) => break,
@@ -183,8 +189,9 @@ pub(crate) fn hash_file(path: &Path) -> io::Result<[u8; 32]> {
             Err(e) => return Err(e),
         };
         hasher.update(buf.get(..n).unwrap_or_default());
+        len = len.saturating_add(n as u64);
     }
-    Ok(*hasher.finalize().as_bytes())
+    Ok((*hasher.finalize().as_bytes(), len))
 }
 
 /// Opens a file for reading only. On Linux, asks for `O_NOATIME` first so reading does not even

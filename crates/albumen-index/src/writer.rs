@@ -55,6 +55,10 @@ const UPDATE: &str = "UPDATE files SET size = ?2, mtime_ns = ?3, dev = ?4, inode
     time_utc = ?32, time_local = ?33, time_offset_s = ?34, time_zone = ?35, time_source = ?36, \
     time_confidence = ?37, read_run = ?38 WHERE id = ?1";
 
+/// Drops the Live Photo pair a row about to be deleted belongs to: `pairs` references `files`
+/// (and SQLite enforces it), and a scan that deletes rows rebuilds the pairs at the end anyway.
+pub(crate) const UNPAIR: &str = "DELETE FROM pairs WHERE still_file_id = ?1 OR video_file_id = ?1";
+
 /// Copies a row about to be deleted into `temp.gone`, for move detection at the end.
 pub(crate) const SAVE_GONE: &str = "INSERT INTO temp.gone (path_text, dev, inode, size, \
     mtime_ns, hash) SELECT path_text, dev, inode, size, mtime_ns, hash FROM files WHERE id = ?1";
@@ -134,6 +138,7 @@ impl Writer {
                          SELECT ?2, 'deleted', path_text FROM files WHERE id = ?1",
                     )?
                     .execute(params![id, self.run_id])?;
+                self.conn.prepare_cached(UNPAIR)?.execute([id])?;
                 self.conn
                     .prepare_cached("DELETE FROM files WHERE id = ?1")?
                     .execute([id])?;

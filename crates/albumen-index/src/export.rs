@@ -1,0 +1,1200 @@
+//! Export: copy (or archive) the items of a time range to another folder, safely.
+//!
+//! [`plan`] selects from the index every item whose local capture time (`items.time_local`:
+//! the time resolved by albumen-timeline, else the capture time as written) lies in a
+//! [`TimeRange`], and turns each into an [`ExportUnit`]: the item's file, the video of its
+//! Live Photo pair (whatever the video's own time) and the sidecars beside them (`NAME.xmp`,
+//! `NAME.EXT.xmp`, Apple's `NAME.AAE` / `IMG_O1234.AAE`), each with its destination. Items
+//! whose time is unknown are never selected; the plan counts them. [`ExportPlan::run`] then
+//! copies unit by unit, in parallel:
+//!
+//! - a copy is written to a temporary file in the destination folder, given the source's
+//!   permissions and modification time, fsynced, read back and compared with the source (size
+//!   and BLAKE3 hash, the hash the index stores in `files.hash`), and only then linked to its
+//!   name, without replacing anything that appeared there meanwhile; the folder is fsynced;
+//! - a destination that already holds the same bytes is skipped; one that holds other bytes is
+//!   never overwritten: it is a conflict;
+//! - with [`ExportOptions::remove_originals`], the sources of a unit are deleted only once
+//!   every file of the unit is verified at the destination (copied now, or already there), and
+//!   only if the source has not changed since it was read. This is the one place albumen
+//!   deletes a user's file. A dry run reads and compares but creates, writes and deletes
+//!   nothing, and reports exactly what a run would remove.
+//!
+//! The photo tree stays read-only except for that explicit removal: sources are opened for
+//! reading only (`O_NOATIME` on Linux).
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::index::{db_err, u64_of, Index};
+use crate::library::{lossy_path, Library};
+use crate::pairs::path_of;
+use crate::progress::Progress;
+use crate::record::{hash_file_len, open_read_only};
+use crate::walk::Stat;
+
+/// The format of `files.time_local` (a prefix of it: fractions of a second may follow).
+const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
+
+/// A range of local wall-clock times, inclusive at the precision it was given in: `2024-03-10`
+/// to `2024-03-12` is three whole days, `2024-03-10T09:00` to `2024-03-10T17:30` ends at the
+/// end of 17:30.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeRange {
+    /// First instant in the range.
+    pub start: NaiveDateTime,
+    /// First instant after the range.
+    pub end: NaiveDateTime,
+}
+
+impl TimeRange {
+    /// Parses a range from two bounds, each `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM` or
+    /// `YYYY-MM-DDTHH:MM:SS` (a space may replace the `T`).
+    pub fn parse(from: &str, to: &str) -> Result<TimeRange> {
+        let (start, _) = parse_bound(from).ok_or_else(|| Error::BadTime(from.to_string()))?;
+        let (to_start, step) = parse_bound(to).ok_or_else(|| Error::BadTime(to.to_string()))?;
+        let end = to_start
+            .checked_add_signed(step)
+            .ok_or_else(|| Error::BadTime(to.to_string()))?;
+        if start >= end {
+            return Err(Error::EmptyRange {
+                from: from.to_string(),
+                to: to.to_string(),
+            });
+        }
+        Ok(TimeRange { start, end })
+    }
+
+    /// Whether a local time lies in the range.
+    pub fn contains(&self, t: &NaiveDateTime) -> bool {
+        self.start <= *t && *t < self.end
+    }
+}
+
+/// A bound and the length of the unit it was given in (a day, a minute, a second).
+fn parse_bound(s: &str) -> Option<(NaiveDateTime, TimeDelta)> {
+    let s = s.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some((d.and_time(NaiveTime::MIN), TimeDelta::days(1)));
+    }
+    for (fmt, step) in [
+        ("%Y-%m-%dT%H:%M", TimeDelta::minutes(1)),
+        ("%Y-%m-%d %H:%M", TimeDelta::minutes(1)),
+        ("%Y-%m-%dT%H:%M:%S", TimeDelta::seconds(1)),
+        ("%Y-%m-%d %H:%M:%S", TimeDelta::seconds(1)),
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some((t, step));
+        }
+    }
+    None
+}
+
+/// A stored local time (`YYYY-MM-DDTHH:MM:SS[.f]`).
+fn parse_local(s: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()
+}
+
+/// Where copies go below the destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Layout {
+    /// The path relative to the library root (`DEST/2024/trip/IMG_1.JPG`).
+    #[default]
+    Keep,
+    /// `DEST/YYYY/MM/DD/NAME` by the item's local capture date (a Live Photo's video and the
+    /// sidecars go with their item).
+    Date,
+}
+
+/// What to export, where, and how.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ExportOptions {
+    /// The library (`None`: the index's only library).
+    pub library: Option<String>,
+    /// The local capture times to export.
+    pub range: TimeRange,
+    /// The destination folder (created when needed).
+    pub dest: PathBuf,
+    /// Where copies go below `dest`.
+    pub layout: Layout,
+    /// Delete each source once its whole unit is verified at the destination (archive).
+    pub remove_originals: bool,
+    /// Read and compare, but create, write and delete nothing.
+    pub dry_run: bool,
+}
+
+impl ExportOptions {
+    /// Options with the default layout (keep), copying only, not a dry run.
+    pub fn new(range: TimeRange, dest: impl Into<PathBuf>) -> Self {
+        ExportOptions {
+            library: None,
+            range,
+            dest: dest.into(),
+            layout: Layout::Keep,
+            remove_originals: false,
+            dry_run: false,
+        }
+    }
+    /// Sets the library.
+    pub fn library(mut self, name: impl Into<String>) -> Self {
+        self.library = Some(name.into());
+        self
+    }
+    /// Sets the layout.
+    pub fn layout(mut self, layout: Layout) -> Self {
+        self.layout = layout;
+        self
+    }
+    /// Asks for the sources to be removed after their copies verified.
+    pub fn remove_originals(mut self, yes: bool) -> Self {
+        self.remove_originals = yes;
+        self
+    }
+    /// Makes this a dry run.
+    pub fn dry_run(mut self, yes: bool) -> Self {
+        self.dry_run = yes;
+        self
+    }
+}
+
+/// What a file is to its unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Role {
+    /// The item's own file (a photo, a video, a Live Photo's still).
+    Item,
+    /// The video of a Live Photo pair.
+    LiveVideo,
+    /// An XMP or AAE sidecar beside one of the unit's files.
+    Sidecar,
+}
+
+/// One file to copy.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PlannedFile {
+    /// Where it is.
+    pub source: PathBuf,
+    /// Where its copy goes.
+    pub dest: PathBuf,
+    /// What it is to its unit.
+    pub role: Role,
+    /// `files.id` (sidecars are not indexed).
+    pub file_id: Option<i64>,
+    /// Size and modification time (ns) recorded by the last scan (indexed files only).
+    pub indexed: Option<(u64, i64)>,
+    /// Why the source is kept even when originals are removed (a sidecar that an indexed file
+    /// outside the export also uses).
+    pub keep_source: Option<String>,
+    /// Another file of the plan that goes to the same destination (this one is a conflict).
+    pub clashes_with: Option<PathBuf>,
+}
+
+/// Files that travel together: an item, its Live Photo video, their sidecars (and other items
+/// sharing a sidecar with them, e.g. a raw file and its JPEG with one `NAME.xmp`).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ExportUnit {
+    /// The items (`items.id`), usually one.
+    pub items: Vec<i64>,
+    /// The files.
+    pub files: Vec<PlannedFile>,
+}
+
+/// What an export will do, before it touches anything.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ExportPlan {
+    /// The library.
+    pub library: Library,
+    /// The options it was made with.
+    pub options: ExportOptions,
+    /// The units, in capture-time order.
+    pub units: Vec<ExportUnit>,
+    /// Items selected.
+    pub items: u64,
+    /// Items of the library left out because their capture time is unknown.
+    pub unknown_time: u64,
+}
+
+/// One selected indexed file.
+struct Source {
+    id: i64,
+    path: PathBuf,
+    name: Vec<u8>,
+    dir_id: i64,
+    size: u64,
+    mtime_ns: i64,
+}
+
+/// Selects what to export. Reads the index and lists the source folders (for sidecars);
+/// opens no file and writes nothing.
+pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
+    let library = index.library(opts.library.as_deref())?;
+    if let Ok(dest) = fs::canonicalize(&opts.dest) {
+        if let Some(root) = library.roots.iter().find(|r| **r == dest) {
+            return Err(Error::DestIsRoot {
+                dest: opts.dest.clone(),
+                root: root.clone(),
+            });
+        }
+    }
+    let c = index.connection();
+    let dberr = db_err(index.path());
+    let unknown_time: i64 = c
+        .query_row(
+            "SELECT count(*) FROM items WHERE library_id = ?1 AND time_local IS NULL",
+            [library.id],
+            |r| r.get(0),
+        )
+        .map_err(&dberr)?;
+    let mut unknown_time = u64_of(unknown_time);
+
+    let source = |r: &rusqlite::Row<'_>, at: usize| -> rusqlite::Result<Source> {
+        Ok(Source {
+            id: r.get(at)?,
+            path: path_of(r.get(at + 1)?),
+            name: r.get(at + 2)?,
+            dir_id: r.get(at + 3)?,
+            size: u64_of(r.get(at + 4)?),
+            mtime_ns: r.get(at + 5)?,
+        })
+    };
+    // The stored local times are `YYYY-MM-DDTHH:MM:SS[.f]`, which sort as text: SQLite narrows
+    // the rows, the parse below decides.
+    let mut selected: Vec<(NaiveDateTime, Source, Vec<Source>)> = Vec::new();
+    {
+        let mut st = c
+            .prepare(
+                "SELECT i.time_local, f.id, f.path, f.name, f.dir_id, f.size, f.mtime_ns \
+                 FROM items i JOIN files f ON f.id = i.file_id \
+                 WHERE i.library_id = ?1 AND i.time_local >= ?2 AND i.time_local < ?3 \
+                 ORDER BY i.time_local, f.path",
+            )
+            .map_err(&dberr)?;
+        let mut videos = c
+            .prepare(
+                "SELECT v.id, v.path, v.name, v.dir_id, v.size, v.mtime_ns FROM pairs p \
+                 JOIN files v ON v.id = p.video_file_id WHERE p.still_file_id = ?1 \
+                 ORDER BY v.path",
+            )
+            .map_err(&dberr)?;
+        let from = opts.range.start.format(LOCAL_FORMAT).to_string();
+        let to = opts.range.end.format(LOCAL_FORMAT).to_string();
+        let mut rows = st
+            .query(rusqlite::params![library.id, from, to])
+            .map_err(&dberr)?;
+        while let Some(r) = rows.next().map_err(&dberr)? {
+            let time: String = r.get(0).map_err(&dberr)?;
+            let main = source(r, 1).map_err(&dberr)?;
+            let Some(t) = parse_local(&time) else {
+                unknown_time += 1;
+                continue;
+            };
+            if !opts.range.contains(&t) {
+                continue;
+            }
+            let vids = videos
+                .query_map([main.id], |r| source(r, 0))
+                .map_err(&dberr)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(&dberr)?;
+            selected.push((t, main, vids));
+        }
+    }
+    let items = selected.len() as u64;
+
+    // Sidecars: list each source folder once; note the sidecars that indexed files left out
+    // of the export use too (their source is kept).
+    let chosen: HashSet<i64> = selected
+        .iter()
+        .flat_map(|(_, m, v)| std::iter::once(m.id).chain(v.iter().map(|s| s.id)))
+        .collect();
+    let mut folders: HashMap<i64, Folder> = HashMap::new();
+    for (_, m, vids) in &selected {
+        for s in std::iter::once(m).chain(vids) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = folders.entry(s.dir_id) {
+                slot.insert(Folder::load(index, s, &chosen)?);
+            }
+        }
+    }
+
+    // Units, with items that share a file merged into one unit (union-find): a sidecar used
+    // by a raw file and its JPEG, a Live Photo video paired with a still and its edited copy
+    // (`IMG_2929.HEIC`, `IMG_E2929.HEIC`). The file goes with the first; its source is removed
+    // only when the whole merged unit verified.
+    let mut units: Vec<ExportUnit> = Vec::new();
+    let mut owner: HashMap<PathBuf, usize> = HashMap::new();
+    let mut parent: Vec<usize> = Vec::new();
+    let mut other_stills = c
+        .prepare("SELECT still_file_id FROM pairs WHERE video_file_id = ?1")
+        .map_err(&dberr)?;
+    for (t, main, vids) in &selected {
+        let u = units.len();
+        parent.push(u);
+        let mut files = Vec::new();
+        for (s, role) in
+            std::iter::once((main, Role::Item)).chain(vids.iter().map(|v| (v, Role::LiveVideo)))
+        {
+            if let Some(&o) = owner.get(&s.path) {
+                union(&mut parent, o, u);
+                continue;
+            }
+            owner.insert(s.path.clone(), u);
+            let mut keep_source = None;
+            if role == Role::LiveVideo {
+                let stills = other_stills
+                    .query_map([s.id], |r| r.get::<_, i64>(0))
+                    .map_err(&dberr)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(&dberr)?;
+                if stills.iter().any(|id| !chosen.contains(id)) {
+                    keep_source = Some(
+                        "a Live Photo video also paired with a still that is not exported"
+                            .to_string(),
+                    );
+                }
+            }
+            files.push(PlannedFile {
+                source: s.path.clone(),
+                dest: dest_of(&library, opts, &s.path, t),
+                role,
+                file_id: Some(s.id),
+                indexed: Some((s.size, s.mtime_ns)),
+                keep_source,
+                clashes_with: None,
+            });
+            let Some(folder) = folders.get(&s.dir_id) else {
+                continue;
+            };
+            for sc in folder.sidecars_of(&s.name) {
+                let path = s.path.with_file_name(&sc);
+                if let Some(&o) = owner.get(&path) {
+                    union(&mut parent, o, u);
+                    continue;
+                }
+                owner.insert(path.clone(), u);
+                files.push(PlannedFile {
+                    dest: dest_of(&library, opts, &path, t),
+                    keep_source: folder.shared.contains(&sc).then(|| {
+                        "a sidecar also used by an indexed file that is not exported".to_string()
+                    }),
+                    source: path,
+                    role: Role::Sidecar,
+                    file_id: None,
+                    indexed: None,
+                    clashes_with: None,
+                });
+            }
+        }
+        units.push(ExportUnit {
+            items: vec![main.id],
+            files,
+        });
+    }
+    let mut merged: Vec<Option<ExportUnit>> = units.into_iter().map(Some).collect();
+    for u in (0..merged.len()).rev() {
+        let r = find(&mut parent, u);
+        if r != u {
+            if let Some(unit) = merged.get_mut(u).and_then(Option::take) {
+                if let Some(Some(root)) = merged.get_mut(r) {
+                    root.items.extend(unit.items);
+                    root.files.extend(unit.files);
+                }
+            }
+        }
+    }
+    let mut units: Vec<ExportUnit> = merged.into_iter().flatten().collect();
+
+    // Two sources for one destination (`--layout date`, or roots with the same relative
+    // paths): the first keeps it, the others are conflicts.
+    let mut dests: HashMap<PathBuf, PathBuf> = HashMap::new();
+    for f in units.iter_mut().flat_map(|u| u.files.iter_mut()) {
+        match dests.get(&f.dest) {
+            Some(first) => f.clashes_with = Some(first.clone()),
+            None => {
+                dests.insert(f.dest.clone(), f.source.clone());
+            }
+        }
+    }
+    Ok(ExportPlan {
+        library,
+        options: opts.clone(),
+        units,
+        items,
+        unknown_time,
+    })
+}
+
+fn find(parent: &mut [usize], mut x: usize) -> usize {
+    while let Some(&p) = parent.get(x) {
+        if p == x {
+            break;
+        }
+        let gp = parent.get(p).copied().unwrap_or(p);
+        if let Some(slot) = parent.get_mut(x) {
+            *slot = gp;
+        }
+        x = p;
+    }
+    x
+}
+
+/// Joins the sets of `a` and `b`; the earlier unit stays the root (so merged units keep the
+/// order of their first item).
+fn union(parent: &mut [usize], a: usize, b: usize) {
+    let (ra, rb) = (find(parent, a), find(parent, b));
+    let (lo, hi) = (ra.min(rb), ra.max(rb));
+    if let Some(slot) = parent.get_mut(hi) {
+        *slot = lo;
+    }
+}
+
+/// Where the copy of `path` (an item's file or a sidecar beside it) goes.
+fn dest_of(library: &Library, opts: &ExportOptions, path: &Path, time: &NaiveDateTime) -> PathBuf {
+    let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+    match opts.layout {
+        Layout::Keep => match library.relative(path) {
+            Some(rel) => opts.dest.join(rel),
+            None => opts.dest.join(name),
+        },
+        Layout::Date => opts
+            .dest
+            .join(format!("{:04}", time.year()))
+            .join(format!("{:02}", time.month()))
+            .join(format!("{:02}", time.day()))
+            .join(name),
+    }
+}
+
+/// The kinds of sidecar files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum SidecarKind {
+    Xmp,
+    Aae,
+}
+
+/// A sidecar name split into its base and kind: `IMG_1.JPG.xmp` → (`IMG_1.JPG`, Xmp).
+fn sidecar_base(name: &[u8]) -> Option<(&[u8], SidecarKind)> {
+    let dot = name.iter().rposition(|&b| b == b'.')?;
+    let (base, ext) = (&name[..dot], &name[dot + 1..]);
+    if base.is_empty() {
+        return None;
+    }
+    if ext.eq_ignore_ascii_case(b"xmp") {
+        Some((base, SidecarKind::Xmp))
+    } else if ext.eq_ignore_ascii_case(b"aae") {
+        Some((base, SidecarKind::Aae))
+    } else {
+        None
+    }
+}
+
+/// The sidecar bases a media file claims, as albumen-meta's `sidecar_paths` names XMP
+/// sidecars (`NAME.xmp`, `NAME.EXT.xmp`), plus Apple's edit files: `NAME.AAE`, and
+/// `IMG_O1234.AAE` for `IMG_1234.*` (the name iOS 16 and later give an original's edits).
+fn claimed_bases(name: &[u8]) -> Vec<(Vec<u8>, SidecarKind)> {
+    let stem = match name.iter().rposition(|&b| b == b'.') {
+        Some(dot) if dot > 0 => &name[..dot],
+        _ => name,
+    };
+    let mut out = vec![
+        (name.to_vec(), SidecarKind::Xmp),
+        (stem.to_vec(), SidecarKind::Xmp),
+        (stem.to_vec(), SidecarKind::Aae),
+    ];
+    if let Some(digits) = stem.strip_prefix(b"IMG_") {
+        if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+            out.push(([b"IMG_O", digits].concat(), SidecarKind::Aae));
+        }
+    }
+    out
+}
+
+/// One source folder: its sidecars by base, and those an unexported indexed file claims.
+struct Folder {
+    sidecars: HashMap<(Vec<u8>, SidecarKind), Vec<OsString>>,
+    shared: HashSet<OsString>,
+}
+
+impl Folder {
+    fn load(index: &Index, s: &Source, chosen: &HashSet<i64>) -> Result<Folder> {
+        let mut sidecars: HashMap<(Vec<u8>, SidecarKind), Vec<OsString>> = HashMap::new();
+        if let Some(dir) = s.path.parent() {
+            // A folder that cannot be listed has no sidecars we can copy; the copy of its
+            // files reports the problem if there is one.
+            for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+                let name = e.file_name();
+                if !e.file_type().is_ok_and(|t| t.is_file()) {
+                    continue;
+                }
+                if let Some((base, kind)) = sidecar_base(name.as_encoded_bytes()) {
+                    sidecars
+                        .entry((base.to_vec(), kind))
+                        .or_default()
+                        .push(name.clone());
+                }
+            }
+        }
+        for v in sidecars.values_mut() {
+            v.sort();
+        }
+        let mut shared = HashSet::new();
+        if !sidecars.is_empty() {
+            let dberr = db_err(index.path());
+            let mut st = index
+                .connection()
+                .prepare_cached("SELECT id, name FROM files WHERE dir_id = ?1")
+                .map_err(&dberr)?;
+            let rows = st
+                .query_map([s.dir_id], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })
+                .map_err(&dberr)?;
+            for row in rows {
+                let (id, name) = row.map_err(&dberr)?;
+                if chosen.contains(&id) {
+                    continue;
+                }
+                for key in claimed_bases(&name) {
+                    if let Some(names) = sidecars.get(&key) {
+                        shared.extend(names.iter().cloned());
+                    }
+                }
+            }
+        }
+        Ok(Folder { sidecars, shared })
+    }
+
+    /// The sidecar names a media file of this folder claims.
+    fn sidecars_of(&self, name: &[u8]) -> Vec<OsString> {
+        let mut out: Vec<OsString> = Vec::new();
+        for key in claimed_bases(name) {
+            for n in self.sidecars.get(&key).into_iter().flatten() {
+                if !out.contains(n) {
+                    out.push(n.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What happened to one file's copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Action {
+    /// Copied and verified.
+    Copied,
+    /// Dry run: would be copied.
+    WouldCopy,
+    /// The destination already holds the same bytes (size and hash compared): skipped.
+    Identical,
+    /// The destination holds something else (or another file of the export goes there): left
+    /// alone, not copied.
+    Conflict,
+    /// The copy failed or did not verify (nothing is left at the destination).
+    Failed,
+}
+
+/// What happened to the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Removal {
+    /// Originals are not removed in this export.
+    NotAsked,
+    /// Deleted after its unit verified.
+    Removed,
+    /// Dry run: would be deleted (if its copy verifies).
+    WouldRemove,
+    /// Not deleted (see the detail).
+    Kept,
+    /// The deletion failed.
+    Failed,
+}
+
+/// The outcome for one file.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct FileOutcome {
+    /// The source.
+    #[serde(serialize_with = "lossy_path")]
+    pub source: PathBuf,
+    /// The destination.
+    #[serde(serialize_with = "lossy_path")]
+    pub dest: PathBuf,
+    /// What it is to its unit.
+    pub role: Role,
+    /// Its size in bytes (as found now; the indexed size when it is gone).
+    pub bytes: u64,
+    /// What happened to the copy.
+    pub action: Action,
+    /// Why, for conflicts and failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// What happened to the source.
+    pub removal: Removal,
+    /// Why the source was kept, or why its deletion failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removal_detail: Option<String>,
+    /// The source's size or modification time is not what the last scan recorded (it is
+    /// copied as it is now).
+    pub changed_since_scan: bool,
+}
+
+/// Files and bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Count {
+    /// Files.
+    pub files: u64,
+    /// Bytes.
+    pub bytes: u64,
+}
+
+impl Count {
+    fn add(&mut self, bytes: u64) {
+        self.files += 1;
+        self.bytes = self.bytes.saturating_add(bytes);
+    }
+}
+
+/// What an export did (or, in a dry run, would do).
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ExportReport {
+    /// Library name.
+    pub library: String,
+    /// First local time of the range (`YYYY-MM-DDTHH:MM:SS`).
+    pub from: String,
+    /// First local time after the range.
+    pub until: String,
+    /// The destination folder.
+    #[serde(serialize_with = "lossy_path")]
+    pub dest: PathBuf,
+    /// The layout.
+    pub layout: Layout,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// Whether originals were to be removed.
+    pub remove_originals: bool,
+    /// Items selected.
+    pub items: u64,
+    /// Items whose every file (Live Photo video and sidecars included) is verified at the
+    /// destination, copied now or already there (dry run: would be).
+    pub items_complete: u64,
+    /// Items of the library left out because their capture time is unknown.
+    pub unknown_time: u64,
+    /// Files selected (items' files, Live Photo videos, sidecars) and their bytes.
+    pub selected: Count,
+    /// Copied and verified (dry run: would be copied).
+    pub copied: Count,
+    /// Already at the destination with the same bytes.
+    pub skipped: Count,
+    /// Files not copied because the destination holds something else.
+    pub conflicts: u64,
+    /// Files whose copy failed or did not verify.
+    pub failed: u64,
+    /// Sources deleted (dry run: that would be deleted).
+    pub removed: Count,
+    /// Sources kept although originals were to be removed.
+    pub kept: u64,
+    /// Sources whose deletion failed.
+    pub removal_failed: u64,
+    /// Sources that changed since the last scan.
+    pub changed_since_scan: u64,
+    /// Wall time in milliseconds.
+    pub elapsed_ms: u64,
+    /// Every file, in plan order.
+    pub files: Vec<FileOutcome>,
+}
+
+impl ExportReport {
+    /// Whether everything selected is at the destination and nothing failed.
+    pub fn ok(&self) -> bool {
+        self.conflicts == 0 && self.failed == 0 && self.removal_failed == 0
+    }
+}
+
+impl ExportPlan {
+    /// Files in the plan.
+    pub fn files(&self) -> usize {
+        self.units.iter().map(|u| u.files.len()).sum()
+    }
+
+    /// Carries the plan out (or, for a dry run, works out exactly what it would do). Problems
+    /// with single files are in the report, not errors.
+    pub fn run(&self, progress: &dyn Progress) -> ExportReport {
+        let started = Instant::now();
+        let o = &self.options;
+        progress.found(self.files() as u64);
+        let tmp_counter = AtomicU64::new(0);
+        let done: Vec<Vec<FileOutcome>> = self
+            .units
+            .par_iter()
+            .map(|u| {
+                let out = run_unit(u, o, &tmp_counter);
+                progress.done(u.files.len() as u64);
+                out
+            })
+            .collect();
+        let mut r = ExportReport {
+            library: self.library.name.clone(),
+            from: o.range.start.format(LOCAL_FORMAT).to_string(),
+            until: o.range.end.format(LOCAL_FORMAT).to_string(),
+            dest: o.dest.clone(),
+            layout: o.layout,
+            dry_run: o.dry_run,
+            remove_originals: o.remove_originals,
+            items: self.items,
+            items_complete: 0,
+            unknown_time: self.unknown_time,
+            selected: Count::default(),
+            copied: Count::default(),
+            skipped: Count::default(),
+            conflicts: 0,
+            failed: 0,
+            removed: Count::default(),
+            kept: 0,
+            removal_failed: 0,
+            changed_since_scan: 0,
+            elapsed_ms: 0,
+            files: Vec::new(),
+        };
+        for (unit, outs) in self.units.iter().zip(done) {
+            if outs.iter().all(|f| at_dest(f.action)) {
+                r.items_complete += unit.items.len() as u64;
+            }
+            for f in outs {
+                r.selected.add(f.bytes);
+                match f.action {
+                    Action::Copied | Action::WouldCopy => r.copied.add(f.bytes),
+                    Action::Identical => r.skipped.add(f.bytes),
+                    Action::Conflict => r.conflicts += 1,
+                    Action::Failed => r.failed += 1,
+                }
+                match f.removal {
+                    Removal::Removed | Removal::WouldRemove => r.removed.add(f.bytes),
+                    Removal::Kept => r.kept += 1,
+                    Removal::Failed => r.removal_failed += 1,
+                    Removal::NotAsked => {}
+                }
+                r.changed_since_scan += u64::from(f.changed_since_scan);
+                r.files.push(f);
+            }
+        }
+        r.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        r
+    }
+}
+
+/// Selects and exports in one call: [`plan`], then [`ExportPlan::run`].
+pub fn export(
+    index: &Index,
+    opts: &ExportOptions,
+    progress: &dyn Progress,
+) -> Result<ExportReport> {
+    Ok(plan(index, opts)?.run(progress))
+}
+
+/// Whether the file is (or, in a dry run, would be) verified at its destination.
+fn at_dest(a: Action) -> bool {
+    matches!(a, Action::Copied | Action::WouldCopy | Action::Identical)
+}
+
+/// One file's copy and what the removal step needs to know.
+struct Done {
+    out: FileOutcome,
+    /// The source as it was when its bytes were verified at the destination.
+    verified: Option<Stat>,
+    /// The destination is the source itself (same device and inode).
+    same_file: bool,
+}
+
+fn run_unit(u: &ExportUnit, o: &ExportOptions, tmp_counter: &AtomicU64) -> Vec<FileOutcome> {
+    let mut done: Vec<Done> = u
+        .files
+        .iter()
+        .map(|f| copy_one(f, o.dry_run, tmp_counter))
+        .collect();
+    if !o.remove_originals {
+        return done.into_iter().map(|d| d.out).collect();
+    }
+    let all_there = done.iter().all(|d| at_dest(d.out.action));
+    let mut touched_dirs: Vec<PathBuf> = Vec::new();
+    for (d, f) in done.iter_mut().zip(&u.files) {
+        let keep = |d: &mut Done, why: &str| {
+            d.out.removal = Removal::Kept;
+            d.out.removal_detail = Some(why.to_string());
+        };
+        if !all_there {
+            keep(
+                d,
+                "not every file of this item is verified at the destination",
+            );
+        } else if let Some(why) = &f.keep_source {
+            keep(d, why);
+        } else if d.same_file {
+            keep(d, "the destination is this very file");
+        } else if o.dry_run {
+            d.out.removal = Removal::WouldRemove;
+        } else {
+            // Only the bytes that were verified may go: the source must be as it was then.
+            let now = fs::symlink_metadata(&f.source).map(|m| Stat::of(&m));
+            match (now, d.verified) {
+                (Ok(now), Some(v)) if same_content_stat(&now, &v) => {
+                    match fs::remove_file(&f.source) {
+                        Ok(()) => {
+                            d.out.removal = Removal::Removed;
+                            if let Some(p) = f.source.parent() {
+                                if !touched_dirs.iter().any(|t| t == p) {
+                                    touched_dirs.push(p.to_path_buf());
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            d.out.removal = Removal::Failed;
+                            d.out.removal_detail = Some(e.to_string());
+                        }
+                    }
+                }
+                _ => keep(d, "the source changed after its copy was verified"),
+            }
+        }
+    }
+    for dir in touched_dirs {
+        let _ = sync_dir(&dir);
+    }
+    done.into_iter().map(|d| d.out).collect()
+}
+
+fn same_content_stat(a: &Stat, b: &Stat) -> bool {
+    a.size == b.size && a.mtime_ns == b.mtime_ns && a.dev == b.dev && a.inode == b.inode
+}
+
+fn copy_one(f: &PlannedFile, dry_run: bool, tmp_counter: &AtomicU64) -> Done {
+    let mut out = FileOutcome {
+        source: f.source.clone(),
+        dest: f.dest.clone(),
+        role: f.role,
+        bytes: f.indexed.map_or(0, |(s, _)| s),
+        action: Action::Failed,
+        detail: None,
+        removal: Removal::NotAsked,
+        removal_detail: None,
+        changed_since_scan: false,
+    };
+    let done = |out: FileOutcome, verified, same_file| Done {
+        out,
+        verified,
+        same_file,
+    };
+    let fail = |mut out: FileOutcome, action: Action, why: String| {
+        out.action = action;
+        out.detail = Some(why);
+        out
+    };
+    let src = match fs::metadata(&f.source) {
+        Ok(m) if m.is_file() => Stat::of(&m),
+        Ok(_) => {
+            return done(
+                fail(out, Action::Failed, "the source is not a file".into()),
+                None,
+                false,
+            )
+        }
+        Err(e) => {
+            let why = format!("source: {e}");
+            return done(fail(out, Action::Failed, why), None, false);
+        }
+    };
+    out.bytes = src.size;
+    out.changed_since_scan = f
+        .indexed
+        .is_some_and(|(size, mtime)| size != src.size || mtime != src.mtime_ns);
+    if let Some(first) = &f.clashes_with {
+        let why = format!("{} goes to the same destination", first.display());
+        return done(fail(out, Action::Conflict, why), None, false);
+    }
+    match fs::symlink_metadata(&f.dest) {
+        Ok(m) if !m.is_file() => {
+            let why = "the destination exists and is not a file".to_string();
+            done(fail(out, Action::Conflict, why), None, false)
+        }
+        Ok(m) => {
+            let dst = Stat::of(&m);
+            if dst.dev == src.dev && dst.inode == src.inode {
+                out.action = Action::Identical;
+                return done(out, Some(src), true);
+            }
+            if dst.size != src.size {
+                let why = format!(
+                    "the destination exists with other content ({} bytes, the source has {})",
+                    dst.size, src.size
+                );
+                return done(fail(out, Action::Conflict, why), None, false);
+            }
+            match (hash_file_len(&f.source), hash_file_len(&f.dest)) {
+                (Ok(a), Ok(b)) if a == b => {
+                    // The verdict holds for the source as it was before it was hashed.
+                    let now = fs::metadata(&f.source).map(|m| Stat::of(&m));
+                    if now.is_ok_and(|n| same_content_stat(&n, &src)) {
+                        out.action = Action::Identical;
+                        done(out, Some(src), false)
+                    } else {
+                        let why = "the source changed while it was compared".to_string();
+                        done(fail(out, Action::Failed, why), None, false)
+                    }
+                }
+                (Ok(_), Ok(_)) => {
+                    let why = "the destination exists with other content (same size)".to_string();
+                    done(fail(out, Action::Conflict, why), None, false)
+                }
+                (Err(e), _) => done(
+                    fail(out, Action::Failed, format!("source: {e}")),
+                    None,
+                    false,
+                ),
+                (_, Err(e)) => {
+                    let why = format!("destination: {e}");
+                    done(fail(out, Action::Failed, why), None, false)
+                }
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if dry_run {
+                out.action = Action::WouldCopy;
+                return done(out, Some(src), false);
+            }
+            match copy_verified(&f.source, &f.dest, tmp_counter) {
+                Ok(stat) => {
+                    out.action = Action::Copied;
+                    out.bytes = stat.size;
+                    done(out, Some(stat), false)
+                }
+                Err(CopyError::Exists) => {
+                    let why = "the destination appeared while the copy was made".to_string();
+                    done(fail(out, Action::Conflict, why), None, false)
+                }
+                Err(e) => done(fail(out, Action::Failed, e.to_string()), None, false),
+            }
+        }
+        Err(e) => done(
+            fail(out, Action::Failed, format!("destination: {e}")),
+            None,
+            false,
+        ),
+    }
+}
+
+/// Why a copy did not happen.
+#[derive(Debug, thiserror::Error)]
+enum CopyError {
+    #[error("{what}: {source}")]
+    Io {
+        what: &'static str,
+        #[source]
+        source: io::Error,
+    },
+    #[error("the source changed while it was copied")]
+    Changed,
+    #[error("the copy read back differs from the source")]
+    Mismatch,
+    #[error("the destination exists")]
+    Exists,
+}
+
+fn io_err(what: &'static str) -> impl Fn(io::Error) -> CopyError {
+    move |source| CopyError::Io { what, source }
+}
+
+/// Removes a temporary file unless it was renamed into place.
+struct TempFile(Option<PathBuf>);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
+/// Buffer of one copy in flight (one per worker thread: memory stays bounded).
+const COPY_BUF: usize = 256 * 1024;
+
+/// Copies `src` to `dest` (which must not exist): temp file in the destination folder, the
+/// source's permissions and mtime, fsync, read back and compare size and BLAKE3 hash, link to
+/// the final name without replacing anything, fsync the folder. Returns the source's `stat` as
+/// it was copied.
+fn copy_verified(src: &Path, dest: &Path, tmp_counter: &AtomicU64) -> Result<Stat, CopyError> {
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io_err("creating the destination folder"))?;
+    let mut input = open_read_only(src).map_err(io_err("source"))?;
+    let meta = input.metadata().map_err(io_err("source"))?;
+    let before = Stat::of(&meta);
+    let n = tmp_counter.fetch_add(1, Ordering::Relaxed);
+    let tmp_path = parent.join(format!(".albumen-export-{}-{n}.tmp", std::process::id()));
+    let mut tmp = TempFile(None);
+    let mut out = File::options()
+        .write(true)
+        .create_new(true)
+        .open(&tmp_path)
+        .map_err(io_err("temporary file"))?;
+    tmp.0 = Some(tmp_path.clone());
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0u8; COPY_BUF];
+    let mut copied = 0u64;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_err("reading the source")(e)),
+        };
+        let chunk = buf.get(..n).unwrap_or_default();
+        hasher.update(chunk);
+        out.write_all(chunk).map_err(io_err("writing the copy"))?;
+        copied = copied.saturating_add(n as u64);
+    }
+    drop(input);
+    out.set_permissions(meta.permissions())
+        .map_err(io_err("setting the copy's permissions"))?;
+    let mtime = meta.modified().map_err(io_err("source"))?;
+    out.set_times(fs::FileTimes::new().set_modified(mtime))
+        .map_err(io_err("setting the copy's modification time"))?;
+    out.sync_all().map_err(io_err("syncing the copy"))?;
+    drop(out);
+    let after = fs::metadata(src).map(|m| Stat::of(&m));
+    if copied != before.size || !after.is_ok_and(|a| same_content_stat(&a, &before)) {
+        return Err(CopyError::Changed);
+    }
+    // Read back what the file system holds (possibly from its cache: this checks the copy
+    // path end to end, not the disk's surface).
+    let (hash, len) = hash_file_len(&tmp_path).map_err(io_err("reading the copy back"))?;
+    if len != copied || hash != *hasher.finalize().as_bytes() {
+        return Err(CopyError::Mismatch);
+    }
+    // A hard link never replaces an existing name (a plain rename would); file systems
+    // without hard links get a rename after a last check.
+    match fs::hard_link(&tmp_path, dest) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(CopyError::Exists),
+        Err(_) => {
+            if fs::symlink_metadata(dest).is_ok() {
+                return Err(CopyError::Exists);
+            }
+            fs::rename(&tmp_path, dest).map_err(io_err("renaming the copy into place"))?;
+            tmp.0 = None;
+        }
+    }
+    drop(tmp);
+    sync_dir(parent).map_err(io_err("syncing the destination folder"))?;
+    Ok(before)
+}
+
+/// fsyncs a folder, so the names created or removed in it are durable.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> NaiveDateTime {
+        parse_local(s).unwrap()
+    }
+
+    #[test]
+    fn ranges_are_inclusive_at_their_precision() {
+        let r = TimeRange::parse("2024-03-10", "2024-03-10").unwrap();
+        assert!(r.contains(&t("2024-03-10T00:00:00")));
+        assert!(r.contains(&t("2024-03-10T23:59:59.999")));
+        assert!(!r.contains(&t("2024-03-11T00:00:00")));
+        assert!(!r.contains(&t("2024-03-09T23:59:59")));
+        let r = TimeRange::parse("2024-03-10T09:00", "2024-03-10T17:30").unwrap();
+        assert!(!r.contains(&t("2024-03-10T08:59:59")));
+        assert!(r.contains(&t("2024-03-10T17:30:59")));
+        assert!(!r.contains(&t("2024-03-10T17:31:00")));
+        let r = TimeRange::parse("2024-03-10 09:00:05", "2024-03-10 09:00:05").unwrap();
+        assert!(r.contains(&t("2024-03-10T09:00:05.5")));
+        assert!(!r.contains(&t("2024-03-10T09:00:06")));
+        assert!(matches!(
+            TimeRange::parse("2024-03-11", "2024-03-10"),
+            Err(Error::EmptyRange { .. })
+        ));
+        for bad in [
+            "2024-13-01",
+            "yesterday",
+            "2024-03-10T25:00",
+            "2024-03-10T10:00Z",
+            "",
+        ] {
+            assert!(
+                matches!(TimeRange::parse(bad, "2024-03-10"), Err(Error::BadTime(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn stored_times_sort_as_text_like_they_compare() {
+        // The SQL prefilter relies on it.
+        let a = "2024-03-10T12:30:00";
+        assert!("2024-03-10T12:30:00.5" > a);
+        assert!("2024-03-10T12:30:00.5" < "2024-03-10T12:30:01");
+    }
+
+    #[test]
+    fn sidecar_names() {
+        assert_eq!(
+            sidecar_base(b"IMG_1.JPG.xmp"),
+            Some((&b"IMG_1.JPG"[..], SidecarKind::Xmp))
+        );
+        assert_eq!(
+            sidecar_base(b"IMG_1.XMP"),
+            Some((&b"IMG_1"[..], SidecarKind::Xmp))
+        );
+        assert_eq!(
+            sidecar_base(b"IMG_O0042.AAE"),
+            Some((&b"IMG_O0042"[..], SidecarKind::Aae))
+        );
+        assert_eq!(sidecar_base(b".xmp"), None);
+        assert_eq!(sidecar_base(b"IMG_1.JPG"), None);
+        let c = claimed_bases(b"IMG_0042.HEIC");
+        for want in [
+            (&b"IMG_0042.HEIC"[..], SidecarKind::Xmp),
+            (b"IMG_0042", SidecarKind::Xmp),
+            (b"IMG_0042", SidecarKind::Aae),
+            (b"IMG_O0042", SidecarKind::Aae),
+        ] {
+            assert!(c.contains(&(want.0.to_vec(), want.1)), "{want:?}");
+        }
+        assert!(!claimed_bases(b"DSC_1.NEF").contains(&(b"IMG_ODSC_1".to_vec(), SidecarKind::Aae)));
+        assert_eq!(claimed_bases(b"IMG_E0042.JPG").len(), 3);
+    }
+
+    #[test]
+    fn union_find_keeps_the_earliest_root() {
+        let mut p: Vec<usize> = (0..5).collect();
+        union(&mut p, 3, 1);
+        union(&mut p, 4, 3);
+        assert_eq!(find(&mut p, 4), 1);
+        assert_eq!(find(&mut p, 0), 0);
+    }
+}
