@@ -203,25 +203,20 @@ pub fn apply(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<R
             .notes
             .push("an interrupted in-place edit was undone first".into());
     }
-    let mut sidecar_bytes = 0;
-    if let Some((sp, st, text)) = &p.sidecar {
-        write::replace(
-            sp,
-            text.as_bytes(),
-            st.as_ref(),
-            opts.keep_mtime && st.is_some(),
-        )?;
-        sidecar_bytes = text.len() as u64;
-    }
     let mut file_bytes = 0;
     let mut patched = false;
-    if let Some(data) = &p.file {
+    let side = p
+        .sidecar
+        .as_ref()
+        .map(|(sp, st, text)| (sp.as_path(), st.as_ref(), text.as_bytes()));
+    let sidecar_bytes = commit(side, p.old_sidecar.as_deref(), opts.keep_mtime, || {
+        let Some(data) = &p.file else { return Ok(()) };
         let writes = if opts.in_place {
             write::in_place_writes(&p.original, data)
         } else {
             None
         };
-        let r = match writes {
+        match writes {
             Some(w) if w.is_empty() => {
                 patched = true;
                 Ok(())
@@ -234,25 +229,8 @@ pub fn apply(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<R
             }
             None => write::replace_output(path, data, Some(&p.stamp), opts.keep_mtime)
                 .map(|()| file_bytes = data.len()),
-        };
-        if let Err(e) = r {
-            // The raw's date patch failed after its sidecar was written: put the sidecar back
-            // as it was, so the pair stays as before the edit.
-            if let Some((sp, _, _)) = &p.sidecar {
-                let _ = match &p.old_sidecar {
-                    Some(old) => {
-                        let now = write::stamp(sp).ok();
-                        write::replace(sp, old, now.as_ref(), false)
-                    }
-                    None => std::fs::remove_file(sp).map_err(|source| Error::Io {
-                        path: sp.clone(),
-                        source,
-                    }),
-                };
-            }
-            return Err(e);
         }
-    }
+    })?;
     let undo = edit::inverse(&p.plan.before, &p.plan.after);
     Ok(Report {
         plan: p.plan,
@@ -262,6 +240,39 @@ pub fn apply(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<R
         patched_in_place: patched,
         undo,
     })
+}
+
+/// Writes the sidecar (when there is one), then the file by `write_file`. When the file's write
+/// fails after the sidecar's, the sidecar is put back as it was (`old`; `None`: it did not
+/// exist and is removed), so file and sidecar stay as before the edit. Returns the sidecar
+/// bytes written.
+fn commit(
+    sidecar: Option<(&Path, Option<&write::Stamp>, &[u8])>,
+    old: Option<&[u8]>,
+    keep_mtime: bool,
+    write_file: impl FnOnce() -> Result<()>,
+) -> Result<u64> {
+    let mut n = 0;
+    if let Some((sp, st, text)) = sidecar {
+        write::replace(sp, text, st, keep_mtime && st.is_some())?;
+        n = text.len() as u64;
+    }
+    if let Err(e) = write_file() {
+        if let Some((sp, _, _)) = sidecar {
+            let _ = match old {
+                Some(old) => {
+                    let now = write::stamp(sp).ok();
+                    write::replace(sp, old, now.as_ref(), false)
+                }
+                None => std::fs::remove_file(sp).map_err(|source| Error::Io {
+                    path: sp.to_path_buf(),
+                    source,
+                }),
+            };
+        }
+        return Err(e);
+    }
+    Ok(n)
 }
 
 fn changed(a: &Fields, b: &Fields) -> Vec<&'static str> {
@@ -644,5 +655,40 @@ mod tests {
             again.before.time.unwrap().local.to_string(),
             "2020-01-02 04:04:05"
         );
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod commit_tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_file_write_puts_the_sidecar_back() {
+        let d = tempfile::tempdir().unwrap();
+        let sp = d.path().join("a.nef.xmp");
+        let fail = || Err(Error::ChangedOnDisk(d.path().join("a.nef")));
+        // An existing sidecar gets its old bytes back.
+        std::fs::write(&sp, b"old sidecar").unwrap();
+        let st = write::stamp(&sp).unwrap();
+        let e = commit(
+            Some((&sp, Some(&st), b"new")),
+            Some(b"old sidecar"),
+            true,
+            fail,
+        );
+        assert!(matches!(e, Err(Error::ChangedOnDisk(_))));
+        assert_eq!(std::fs::read(&sp).unwrap(), b"old sidecar");
+        // A new one is removed again.
+        std::fs::remove_file(&sp).unwrap();
+        let e = commit(Some((&sp, None, b"new")), None, true, fail);
+        assert!(e.is_err());
+        assert!(!sp.exists());
+        // Success keeps the new sidecar.
+        assert_eq!(
+            commit(Some((&sp, None, b"new")), None, true, || Ok(())).unwrap(),
+            3
+        );
+        assert_eq!(std::fs::read(&sp).unwrap(), b"new");
     }
 }
