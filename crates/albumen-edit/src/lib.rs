@@ -387,6 +387,14 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
         },
         _ => write::read_whole(path, opts.max_file_size)?,
     };
+    // Only a movie may be held sparsely (its unread `mdat` is zeros that must never be written):
+    // if the file changed kind since its first bytes were read, read it whole.
+    let (original, stamp) = match (&original.loaded, container::detect(&original.bytes)) {
+        (Some(_), k) if !matches!(k, Kind::Movie(_)) => {
+            write::read_whole(path, opts.max_file_size)?
+        }
+        _ => (original, stamp),
+    };
     let bytes = &original.bytes;
     let kind = container::detect(bytes);
     if kind == Kind::Unknown {
@@ -555,6 +563,11 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                         notes.push(format!("IPTC not updated: {why}"))
                     }
                     container::iptc::Sync::Untouched => {}
+                }
+                // Once the header is final: an AFCP trailer's absolute offsets move with it.
+                if let Some(o) = out.as_mut() {
+                    let delta = o.len() as i64 - bytes.len() as i64;
+                    container::jpeg::shift_afcp(o, delta);
                 }
             }
             (before, after, out.map(write::Output::Whole))

@@ -172,7 +172,11 @@ pub(crate) fn read_sparse(path: &Path, limit: u64) -> Result<Option<(Original, S
             limit: limit.saturating_mul(64),
         });
     }
-    let Ok(len) = usize::try_from(s.len) else {
+    // A buffer of the file's length must be addressable (32-bit: at most isize::MAX).
+    let Some(len) = usize::try_from(s.len)
+        .ok()
+        .filter(|&l| l <= isize::MAX as usize)
+    else {
         return Ok(None);
     };
     let mut f = File::open(path).map_err(io(path))?;
@@ -205,6 +209,12 @@ pub(crate) fn read_sparse(path: &Path, limit: u64) -> Result<Option<(Original, S
         let skip = typ == b"mdat" || (matches!(typ, b"free" | b"skip") && size > SPARSE_BOX_MAX);
         plan.push(at..at + if skip { hdr } else { size });
         at += size;
+    }
+    // What is read stays within the limit, like a whole read: a movie whose boxes other than
+    // `mdat` are larger is read whole (and refused by that read when it is over the limit).
+    let loaded_total: u64 = plan.iter().map(|r| r.end - r.start).sum();
+    if loaded_total > limit {
+        return Ok(None);
     }
     let mut bytes = vec![0u8; len];
     for r in &plan {
@@ -353,7 +363,7 @@ const PATCH_MAX_BYTES: usize = 1 << 20;
 const PATCH_MAX_RANGES: usize = 256;
 /// Granularity of the comparison: ranges closer than this are merged.
 const PATCH_GAP: usize = 64;
-const JOURNAL_MAGIC: &[u8; 8] = b"ALBJRNL1";
+const JOURNAL_MAGIC: &[u8; 8] = b"ALBJRNL2";
 
 /// The byte ranges where `new` differs from `old` (same length), or `None` when they are too
 /// many or too large for an in-place patch.
@@ -399,14 +409,14 @@ pub(crate) fn diff_ranges(old: &[u8], new: &[u8]) -> Option<Vec<std::ops::Range<
     Some(out)
 }
 
-/// The undo journal of an in-place patch of `path`: `.NAME.albumen-journal` beside it.
+/// The undo journal of an in-place patch of `path`: `.NAME.albumen-journal` beside it (the
+/// name kept byte for byte, so two non-UTF-8 names never share a journal).
 pub(crate) fn journal_path(path: &Path) -> PathBuf {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dir.join(format!(".{name}.albumen-journal"))
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(".albumen-journal");
+    dir.join(name)
 }
 
 fn fnv(b: &[u8]) -> u64 {
@@ -427,31 +437,119 @@ fn sync_dir(path: &Path) {
     }
 }
 
-/// The journal: magic, file length, range count, (offset, length, original bytes) per range,
-/// FNV-1a of all that (a torn journal does not verify and is ignored).
-fn journal_bytes(old: &[u8], ranges: &[std::ops::Range<usize>]) -> Vec<u8> {
+/// What a journal says about the file it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct JournalHead {
+    pub len: u64,
+    /// Device and inode (0, 0 where unknown).
+    pub dev: u64,
+    pub ino: u64,
+    /// The modification time before the patch (seconds, nanoseconds since the epoch), put back
+    /// on recovery; `None` when the file system gave none.
+    pub mtime: Option<(i64, u32)>,
+}
+
+#[cfg(unix)]
+fn head_of(m: &fs::Metadata) -> JournalHead {
+    use std::os::unix::fs::MetadataExt;
+    JournalHead {
+        len: m.len(),
+        dev: m.dev(),
+        ino: m.ino(),
+        mtime: Some((m.mtime(), m.mtime_nsec().clamp(0, 999_999_999) as u32)),
+    }
+}
+
+/// The journal: magic, the file's length, device, inode and mtime, the range count, then per
+/// range its offset, length, original bytes and new bytes; FNV-1a of all that last (a torn
+/// journal does not verify and is ignored: it is fsynced before the file is touched).
+fn journal_bytes(
+    head: &JournalHead,
+    old: &[u8],
+    writes: &[(std::ops::Range<usize>, &[u8])],
+) -> Vec<u8> {
     let mut j = Vec::new();
     j.extend_from_slice(JOURNAL_MAGIC);
-    j.extend_from_slice(&(old.len() as u64).to_le_bytes());
-    j.extend_from_slice(&(ranges.len() as u64).to_le_bytes());
-    for r in ranges {
+    for v in [head.len, head.dev, head.ino] {
+        j.extend_from_slice(&v.to_le_bytes());
+    }
+    let (secs, nanos, has) = match head.mtime {
+        Some((s, n)) => (s, n, 1u32),
+        None => (0, 0, 0),
+    };
+    j.extend_from_slice(&secs.to_le_bytes());
+    j.extend_from_slice(&nanos.to_le_bytes());
+    j.extend_from_slice(&has.to_le_bytes());
+    j.extend_from_slice(&(writes.len() as u64).to_le_bytes());
+    for (r, new) in writes {
         j.extend_from_slice(&(r.start as u64).to_le_bytes());
         j.extend_from_slice(&(r.len() as u64).to_le_bytes());
         j.extend_from_slice(&old[r.clone()]);
+        j.extend_from_slice(new);
     }
     let sum = fnv(&j);
     j.extend_from_slice(&sum.to_le_bytes());
     j
 }
 
-/// Writes the changed `ranges` of `new` into `path` in place (its length is unchanged).
+/// A parsed journal: its head and (offset, original bytes, new bytes) per range. `None` when it
+/// does not verify or does not hold together.
+#[allow(clippy::type_complexity)]
+fn parse_journal(j: &[u8]) -> Option<(JournalHead, Vec<(u64, &[u8], &[u8])>)> {
+    let body = j.get(..j.len().checked_sub(8)?)?;
+    let sum = u64::from_le_bytes(j.get(j.len() - 8..)?.try_into().ok()?);
+    if !body.starts_with(JOURNAL_MAGIC) || fnv(body) != sum {
+        return None;
+    }
+    let u64_at = |at: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(body.get(at..at + 8)?.try_into().ok()?))
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(body.get(at..at + 4)?.try_into().ok()?))
+    };
+    let (len, dev, ino) = (u64_at(8)?, u64_at(16)?, u64_at(24)?);
+    let secs = u64_at(32)? as i64;
+    let nanos = u32_at(40)?;
+    let mtime = (u32_at(44)? == 1).then_some((secs, nanos));
+    let n = usize::try_from(u64_at(48)?).ok()?;
+    if n > PATCH_MAX_RANGES {
+        return None;
+    }
+    let mut at = 56;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let off = u64_at(at)?;
+        let l = usize::try_from(u64_at(at + 8)?).ok()?;
+        if off.checked_add(l as u64)? > len {
+            return None;
+        }
+        let old = body.get(at + 16..at + 16 + l)?;
+        let new = body.get(at + 16 + l..at + 16 + 2 * l)?;
+        out.push((off, old, new));
+        at += 16 + 2 * l;
+    }
+    if at != body.len() {
+        return None;
+    }
+    Some((
+        JournalHead {
+            len,
+            dev,
+            ino,
+            mtime,
+        },
+        out,
+    ))
+}
+
+/// Writes `writes` (file range, new bytes) into `path` in place (its length is unchanged).
 ///
-/// Crash safety without a full copy: first an undo journal holding the original bytes of those
-/// ranges is written and fsynced beside the file; then the ranges are written and the file
-/// fsynced; then the journal is removed. If the process or machine stops in between, the
-/// journal is still there and [`recover`] puts the original bytes back (the CLI does it before
-/// touching the file again). The file must still match `expect` (size and mtime) just before
-/// the write.
+/// Crash safety without a full copy: first an undo journal holding the original and the new
+/// bytes of those ranges and the file's identity is written and fsynced beside the file, and
+/// locked for as long as the patch runs; then the ranges are written and the file fsynced; then
+/// the journal is removed. If the process or machine stops in between, the journal is still
+/// there and [`recover`] puts the original bytes back (the CLI does it before touching the file
+/// again). The file must still match `expect` (size and mtime) just before the write.
 #[cfg(unix)]
 pub(crate) fn patch(
     path: &Path,
@@ -466,24 +564,25 @@ pub(crate) fn patch(
         .write(true)
         .open(path)
         .map_err(io(path))?;
-    match stamp(path) {
-        Ok(now) if now.len == expect.len && now.mtime == expect.mtime => {}
-        _ => return Err(Error::ChangedOnDisk(path.to_path_buf())),
+    let m = f.metadata().map_err(io(path))?;
+    if m.len() != expect.len || m.modified().ok() != expect.mtime {
+        return Err(Error::ChangedOnDisk(path.to_path_buf()));
     }
+    let head = head_of(&m);
     let jp = journal_path(path);
-    let ranges: Vec<std::ops::Range<usize>> = writes.iter().map(|w| w.0.clone()).collect();
-    let j = journal_bytes(old, &ranges);
-    {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&jp)
-            .map_err(io(&jp))?;
-        let w = f.write_all(&j).and_then(|()| f.sync_all());
-        if let Err(e) = w {
-            let _ = fs::remove_file(&jp);
-            return Err(io(&jp)(e));
-        }
+    let j = journal_bytes(&head, old, writes);
+    // create_new: a journal already there is another patch running, or one to recover first.
+    let jf = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&jp)
+        .map_err(io(&jp))?;
+    // Held until the journal is removed: `recover` in another process backs off meanwhile.
+    let locked = jf.try_lock().is_ok();
+    let w = (&jf).write_all(&j).and_then(|()| jf.sync_all());
+    if let Err(e) = w {
+        let _ = fs::remove_file(&jp);
+        return Err(io(&jp)(e));
     }
     sync_dir(&jp);
     let r = (|| {
@@ -501,9 +600,12 @@ pub(crate) fn patch(
         Ok(()) => {
             fs::remove_file(&jp).map_err(io(&jp))?;
             sync_dir(&jp);
+            drop(jf);
+            let _ = locked;
             Ok(writes.iter().map(|w| w.1.len() as u64).sum())
         }
         Err(e) => {
+            drop(jf);
             // Put back whatever was written; the journal stays if that fails too.
             if recover(path).is_ok() {
                 Err(e)
@@ -518,57 +620,72 @@ pub(crate) fn patch(
 }
 
 /// Undoes an interrupted in-place patch of `path` from its journal, if there is one: writes
-/// the original bytes back, fsyncs, removes the journal. Returns whether a journal was applied.
-/// A journal that does not verify (torn write of the journal itself: the patch never started)
-/// is removed without touching the file.
+/// the original bytes back, restores the mtime, fsyncs, removes the journal. Returns whether a
+/// journal was applied. A journal that does not verify (torn while being written: the patch
+/// never started) is removed without touching the file.
+///
+/// The journal is applied only to the file it was made for (same device, inode and length)
+/// and only where each range still holds the original or the new bytes; otherwise, or while
+/// another process's patch holds it, this fails with [`Error::Interrupted`], writes nothing,
+/// and keeps the journal (delete it to keep the file as it is).
 #[cfg(unix)]
 pub fn recover(path: &Path) -> Result<bool> {
     use std::os::unix::fs::FileExt;
     let jp = journal_path(path);
-    let j = match fs::read(&jp) {
-        Ok(j) => j,
+    let jf = match File::open(&jp) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(io(&jp)(e)),
     };
-    let valid = (|| -> Option<Vec<(u64, &[u8])>> {
-        let body = j.get(..j.len().checked_sub(8)?)?;
-        let sum = u64::from_le_bytes(j.get(j.len() - 8..)?.try_into().ok()?);
-        if !body.starts_with(JOURNAL_MAGIC) || fnv(body) != sum {
-            return None;
-        }
-        let u = |at: usize| -> Option<u64> {
-            Some(u64::from_le_bytes(body.get(at..at + 8)?.try_into().ok()?))
-        };
-        let n = usize::try_from(u(16)?).ok()?;
-        let mut at = 24;
-        let mut out = Vec::new();
-        for _ in 0..n.min(PATCH_MAX_RANGES) {
-            let off = u(at)?;
-            let len = usize::try_from(u(at + 8)?).ok()?;
-            let data = body.get(at + 16..at + 16 + len)?;
-            out.push((off, data));
-            at += 16 + len;
-        }
-        Some(out)
-    })();
-    let Some(ranges) = valid else {
+    let stuck = || Error::Interrupted {
+        path: path.to_path_buf(),
+        journal: jp.clone(),
+    };
+    if jf.try_lock().is_err() {
+        return Err(stuck()); // a patch is running in another process
+    }
+    let mut j = Vec::new();
+    Read::by_ref(&mut &jf)
+        .take(2 * (PATCH_MAX_BYTES as u64) + 64 * (PATCH_MAX_RANGES as u64) + 1024)
+        .read_to_end(&mut j)
+        .map_err(io(&jp))?;
+    let Some((head, ranges)) = parse_journal(&j) else {
         fs::remove_file(&jp).map_err(io(&jp))?;
         return Ok(false);
     };
-    let len = u64::from_le_bytes(j[8..16].try_into().unwrap_or([0; 8]));
-    if fs::metadata(path).map_err(io(path))?.len() != len {
-        return Err(Error::ChangedOnDisk(path.to_path_buf()));
-    }
     let f = OpenOptions::new()
+        .read(true)
         .write(true)
         .open(path)
         .map_err(io(path))?;
-    let mtime = fs::metadata(path).ok().and_then(|m| m.modified().ok());
-    for (off, data) in ranges {
-        f.write_all_at(data, off).map_err(io(path))?;
+    let now = head_of(&f.metadata().map_err(io(path))?);
+    if now.len != head.len || (head.ino != 0 && (now.dev, now.ino) != (head.dev, head.ino)) {
+        return Err(stuck());
     }
-    if let Some(m) = mtime {
-        let _ = f.set_modified(m);
+    // Every range must hold what the patch left there: the old bytes or the new ones.
+    let mut restore = Vec::new();
+    for (off, old, new) in &ranges {
+        let mut cur = vec![0u8; old.len()];
+        f.read_exact_at(&mut cur, *off).map_err(io(path))?;
+        if cur == *old {
+            continue;
+        }
+        if cur != *new {
+            return Err(stuck());
+        }
+        restore.push((*off, *old));
+    }
+    for (off, old) in restore {
+        f.write_all_at(old, off).map_err(io(path))?;
+    }
+    if let Some((secs, nanos)) = head.mtime {
+        let t = if secs >= 0 {
+            SystemTime::UNIX_EPOCH + std::time::Duration::new(secs as u64, nanos)
+        } else {
+            SystemTime::UNIX_EPOCH - std::time::Duration::new(secs.unsigned_abs(), 0)
+                + std::time::Duration::new(0, nanos)
+        };
+        let _ = f.set_modified(t);
     }
     f.sync_all().map_err(io(path))?;
     fs::remove_file(&jp).map_err(io(&jp))?;
@@ -599,6 +716,12 @@ pub fn recover(_path: &Path) -> Result<bool> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// The journal `patch` would write for turning `old` into `new` at `r`, for the file at `p`.
+    fn journal_for(p: &Path, old: &[u8], new: &[u8], r: &[std::ops::Range<usize>]) -> Vec<u8> {
+        let w: Vec<_> = r.iter().map(|r| (r.clone(), &new[r.clone()])).collect();
+        journal_bytes(&head_of(&fs::metadata(p).unwrap()), old, &w)
+    }
 
     fn setup(old: &[u8]) -> (tempfile::TempDir, PathBuf) {
         let d = tempfile::tempdir().unwrap();
@@ -649,7 +772,7 @@ mod tests {
         new[8_000..8_010].copy_from_slice(b"0123456789");
         let r = diff_ranges(&old, &new).unwrap();
         // What a crash after the journal and the first range leaves behind:
-        fs::write(journal_path(&p), journal_bytes(&old, &r)).unwrap();
+        fs::write(journal_path(&p), journal_for(&p, &old, &new, &r)).unwrap();
         let mut half = old.clone();
         half[r[0].clone()].copy_from_slice(&new[r[0].clone()]);
         fs::write(&p, &half).unwrap();
@@ -664,7 +787,7 @@ mod tests {
         let old = b"original contents".to_vec();
         let (_d, p) = setup(&old);
         let r = 0..8;
-        let mut j = journal_bytes(&old, std::slice::from_ref(&r));
+        let mut j = journal_for(&p, &old, b"new bytes", std::slice::from_ref(&r));
         j.truncate(j.len() - 3);
         fs::write(journal_path(&p), &j).unwrap();
         assert!(!recover(&p).unwrap());
@@ -713,5 +836,75 @@ mod tests {
         // A top level that does not walk: read whole instead.
         let (_d2, q) = setup(b"\0\0\0\x04junk");
         assert!(read_sparse(&q, 1 << 20).unwrap().is_none());
+    }
+
+    #[test]
+    fn review_stale_journal_is_not_applied_to_another_file() {
+        let old: Vec<u8> = (0..10_000u32).map(|i| (i * 7) as u8).collect();
+        let (_d, p) = setup(&old);
+        let mut new = old.clone();
+        new[100..110].copy_from_slice(b"0123456789");
+        let r = diff_ranges(&old, &new).unwrap();
+        // Power cut right after the journal was made durable, before any write.
+        fs::write(journal_path(&p), journal_for(&p, &old, &new, &r)).unwrap();
+        // Later the path holds other bytes of the same length (another tool's same-size edit,
+        // `exiftool -P` date shift, a re-import of IMG_0001 from the next card).
+        let other: Vec<u8> = (0..10_000u32).map(|i| (i * 13 + 1) as u8).collect();
+        fs::write(&p, &other).unwrap();
+        let _ = recover(&p);
+        assert!(
+            fs::read(&p).unwrap() == other,
+            "journal bytes written into a file they do not belong to"
+        );
+    }
+
+    #[test]
+    fn review_recover_puts_the_mtime_back() {
+        let old: Vec<u8> = (0..4_000u32).map(|i| i as u8).collect();
+        let (_d, p) = setup(&old);
+        let t0 = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+        File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(t0)
+            .unwrap();
+        let mut new = old.clone();
+        new[10..14].copy_from_slice(b"DATE");
+        let r = diff_ranges(&old, &new).unwrap();
+        fs::write(journal_path(&p), journal_for(&p, &old, &new, &r)).unwrap();
+        fs::write(&p, &new).unwrap(); // the crashed patch's write (mtime now "now")
+        assert!(recover(&p).unwrap());
+        assert_eq!(fs::read(&p).unwrap(), old);
+        assert_eq!(
+            stamp(&p).unwrap().mtime,
+            Some(t0),
+            "recover leaves the crash-time mtime"
+        );
+    }
+
+    #[test]
+    fn review_sparse_read_is_bounded_by_the_limit() {
+        // 40 MiB movie with a 39 MiB non-mdat top-level box; limit 1 MiB.
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("big.mov");
+        let mut f = File::create(&p).unwrap();
+        f.write_all(b"\0\0\0\x10ftypqt  \0\0\0\0").unwrap();
+        let big: u32 = 39 << 20;
+        f.write_all(&big.to_be_bytes()).unwrap();
+        f.write_all(b"uuid").unwrap();
+        f.set_len(16 + u64::from(big)).unwrap();
+        drop(f);
+        let mut f = fs::OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"\0\0\0\x08moov").unwrap();
+        drop(f);
+        let limit = 1 << 20;
+        if let Ok(Some((o, _))) = read_sparse(&p, limit) {
+            let loaded: usize = o.loaded.unwrap().iter().map(|r| r.len()).sum();
+            assert!(
+                loaded as u64 <= limit,
+                "{loaded} bytes read into memory for a limit of {limit}"
+            );
+        }
     }
 }

@@ -206,13 +206,29 @@ pub(crate) fn sync_jpeg(b: &[u8], before: &Fields, after: &Fields) -> Sync {
     let Some(sets) = datasets(d) else {
         return Sync::Skipped("its IPTC datasets do not parse");
     };
-    let utf8 = utf8_marked(d, &sets);
+    // New values are written in the encoding the record already uses: UTF-8 when it says so
+    // (1:90) or already holds non-ASCII UTF-8, else Latin-1. Values that stay keep their bytes.
+    let utf8 = utf8_marked(d, &sets)
+        || sets.iter().any(|s| {
+            let v = &d[s.value.clone()];
+            s.record == 2 && !v.is_ascii() && std::str::from_utf8(v).is_ok()
+        });
+    let old_of = |n: u8| -> Vec<(String, &[u8])> {
+        sets.iter()
+            .filter(|s| s.record == 2 && s.number == n)
+            .map(|s| (decode(&d[s.value.clone()], utf8), &d[s.value.clone()]))
+            .collect()
+    };
     // (number, new values) for the fields that change
     let mut plan: Vec<(u8, Vec<Vec<u8>>)> = Vec::new();
     let mut add = |n: u8, vals: Vec<&str>, max: usize| -> Result<(), &'static str> {
+        let old = old_of(n);
         let mut out = Vec::new();
         for v in vals {
-            let e = encode(v, utf8).ok_or("a value has characters its IPTC encoding lacks")?;
+            let e = match old.iter().find(|(s, _)| s == v) {
+                Some((_, raw)) => raw.to_vec(),
+                None => encode(v, utf8).ok_or("a value has characters its IPTC encoding lacks")?,
+            };
             if e.len() > max {
                 return Err("a value is longer than IPTC allows");
             }
@@ -224,11 +240,22 @@ pub(crate) fn sync_jpeg(b: &[u8], before: &Fields, after: &Fields) -> Sync {
     let has = |n: u8| sets.iter().any(|s| s.record == 2 && s.number == n);
     let mut r = Ok(());
     if before.keywords != after.keywords && has(KEYWORDS) {
-        r = r.and(add(
-            KEYWORDS,
-            after.keywords.iter().map(String::as_str).collect(),
-            MAX_KEYWORD,
-        ));
+        // The edit's additions and removals, applied to IPTC's own list (which may hold
+        // keywords XMP lacks when another tool changed one of them).
+        let iptc: Vec<String> = old_of(KEYWORDS).into_iter().map(|(s, _)| s).collect();
+        let mut list: Vec<&str> = iptc
+            .iter()
+            .map(String::as_str)
+            .filter(|k| {
+                after.keywords.iter().any(|a| a == k) || !before.keywords.iter().any(|b| b == k)
+            })
+            .collect();
+        for k in &after.keywords {
+            if !list.contains(&k.as_str()) {
+                list.push(k);
+            }
+        }
+        r = r.and(add(KEYWORDS, list, MAX_KEYWORD));
     }
     if before.title != after.title && has(OBJECT_NAME) {
         r = r.and(add(
@@ -414,6 +441,9 @@ mod tests {
             .data
             .clone()];
         assert_ne!(dg, &<[u8; 16]>::from(Md5::digest(d))[..]);
+        // ... and is byte for byte the stale one it was.
+        let n = b.len();
+        assert_eq!(dg, &b[n - 7 - 16..n - 7]);
     }
 
     #[test]

@@ -159,16 +159,14 @@ pub(crate) fn rebuild(b: &[u8], exif: Option<&[u8]>, xmp: Option<&str>) -> Resul
     // bytes between the last header segment and SOS (none in valid files) and the scan
     let last = l.segs.last().map(|s| s.end).unwrap_or(2);
     out.extend_from_slice(&b[last..]);
-    let delta = out.len() as i64 - b.len() as i64;
-    shift_afcp(&mut out, delta);
     Ok(out)
 }
 
 /// An AFCP trailer (IPTC appended by some Windows and AXS software: `AXS!`/`AXS*`) records
 /// absolute file offsets: its start in the last 12 bytes and each entry's data in its
-/// directory. When the header segments grow by `delta`, those move with the trailer and are
-/// re-aimed; a trailer whose recorded start does not hold its header is left alone.
-fn shift_afcp(out: &mut [u8], delta: i64) {
+/// directory. When the header segments grow by `delta` (the caller applies it once, to the
+/// final file), those move with the trailer and are re-aimed; a trailer whose recorded start does not hold its header is left alone.
+pub(crate) fn shift_afcp(out: &mut [u8], delta: i64) {
     if delta == 0 || out.len() < 24 {
         return;
     }
@@ -258,8 +256,9 @@ mod tests {
         b.extend_from_slice(b"AXS!");
         b.extend_from_slice(&start.to_be_bytes());
         b.extend_from_slice(&[0; 4]);
-        let out = rebuild(&b, None, Some("<x/>")).unwrap();
+        let mut out = rebuild(&b, None, Some("<x/>")).unwrap();
         let d = (out.len() - b.len()) as u32;
+        shift_afcp(&mut out, i64::from(d));
         let tail = out.len() - 12;
         let s = u32::from_be_bytes(out[tail + 4..tail + 8].try_into().unwrap());
         assert_eq!(s, start + d);
