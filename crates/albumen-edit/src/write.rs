@@ -16,6 +16,21 @@ pub(crate) struct Stamp {
     pub perms: fs::Permissions,
     #[cfg(unix)]
     pub owner: (u32, u32),
+    /// Device, inode and status-change time: a same-size write that kept the mtime (another
+    /// tool's in-place edit, `touch -r`) or a file swapped in under the name still shows here.
+    #[cfg(unix)]
+    pub change: (u64, u64, i64, i64),
+}
+
+impl Stamp {
+    /// Whether `now` is the file as it was when this stamp was taken.
+    pub(crate) fn same_as(&self, now: &Stamp) -> bool {
+        #[cfg(unix)]
+        if self.change != now.change {
+            return false;
+        }
+        self.len == now.len && self.mtime == now.mtime
+    }
 }
 
 /// A piece of a new file: a byte range of the file being edited (copied from disk when the new
@@ -133,6 +148,11 @@ pub(crate) fn stamp(path: &Path) -> Result<Stamp> {
         owner: {
             use std::os::unix::fs::MetadataExt;
             (m.uid(), m.gid())
+        },
+        #[cfg(unix)]
+        change: {
+            use std::os::unix::fs::MetadataExt;
+            (m.dev(), m.ino(), m.ctime(), m.ctime_nsec())
         },
     })
 }
@@ -292,7 +312,7 @@ pub(crate) fn replace_output(
     let tmp = temp_path(path);
     let r = write_tmp(&tmp, path, out, expect, keep_mtime).and_then(|()| {
         match (expect, stamp(path)) {
-            (Some(e), Ok(now)) if now.len == e.len && now.mtime == e.mtime => {}
+            (Some(e), Ok(now)) if e.same_as(&now) => {}
             (None, Err(Error::Io { source, .. }))
                 if source.kind() == std::io::ErrorKind::NotFound => {}
             _ => return Err(Error::ChangedOnDisk(path.to_path_buf())),
@@ -565,7 +585,17 @@ pub(crate) fn patch(
         .open(path)
         .map_err(io(path))?;
     let m = f.metadata().map_err(io(path))?;
-    if m.len() != expect.len || m.modified().ok() != expect.mtime {
+    let now = Stamp {
+        len: m.len(),
+        mtime: m.modified().ok(),
+        perms: m.permissions(),
+        owner: expect.owner,
+        change: {
+            use std::os::unix::fs::MetadataExt;
+            (m.dev(), m.ino(), m.ctime(), m.ctime_nsec())
+        },
+    };
+    if !expect.same_as(&now) {
         return Err(Error::ChangedOnDisk(path.to_path_buf()));
     }
     let head = head_of(&m);
@@ -906,5 +936,24 @@ mod tests {
                 "{loaded} bytes read into memory for a limit of {limit}"
             );
         }
+    }
+
+    #[test]
+    fn a_same_size_change_that_kept_the_mtime_is_still_seen() {
+        let (_d, p) = setup(b"original bytes");
+        let st = stamp(&p).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        // Another tool rewrites it in place, same size, and puts the mtime back (exiftool -P).
+        let f = OpenOptions::new().write(true).open(&p).unwrap();
+        std::os::unix::fs::FileExt::write_all_at(&f, b"ORIGINAL", 0).unwrap();
+        f.set_modified(st.mtime.unwrap()).unwrap();
+        drop(f);
+        let e = replace(&p, b"our edit", Some(&st), true);
+        assert!(matches!(e, Err(Error::ChangedOnDisk(_))), "{e:?}");
+        assert_eq!(fs::read(&p).unwrap(), b"ORIGINAL bytes");
+        let w = [(0..3, &b"our"[..])];
+        let e = patch(&p, b"original bytes", &w, &st, true);
+        assert!(matches!(e, Err(Error::ChangedOnDisk(_))), "{e:?}");
+        assert!(!journal_path(&p).exists());
     }
 }
