@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use albumen_index::export::{self, Action, Removal};
 use albumen_index::{ExportOptions, ExportReport, Layout, NoProgress, TimeRange};
-use anyhow::Context;
 
 /// Arguments of `albumen export`.
 #[derive(clap::Args, Debug)]
@@ -69,20 +68,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .dry_run(args.dry_run);
     opts.library = args.library;
     let report = export::export(&index, &opts, &NoProgress)?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report).context("writing JSON")?;
-        writeln!(out)?;
-    } else {
-        print_text(&mut out, &report, args.quiet)?;
-    }
-    out.flush()?;
-    Ok(if report.ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    let ok = report.ok();
+    crate::emit(
+        args.json,
+        &report,
+        |out| print_text(out, &report, args.quiet),
+        ok,
+    )
 }
 
 /// Bytes for people: 1.5 MB (powers of 1000).
@@ -103,7 +95,7 @@ pub fn human_bytes(n: u64) -> String {
     format!("{v:.1} {unit}")
 }
 
-fn print_text(out: &mut impl Write, r: &ExportReport, quiet: bool) -> std::io::Result<()> {
+fn print_text(out: &mut dyn Write, r: &ExportReport, quiet: bool) -> std::io::Result<()> {
     if !quiet {
         for f in &r.files {
             let (src, dest) = (f.source.display(), f.dest.display());

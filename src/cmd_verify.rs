@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use albumen_index::verify::{self, DiffReason};
 use albumen_index::{NoProgress, VerifyOptions, VerifyReport};
-use anyhow::Context;
 
 use crate::cmd_export::human_bytes;
 
@@ -40,23 +39,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut opts = VerifyOptions::new(args.backup).hash(args.hash);
     opts.library = args.library;
     let report = verify::verify(&index, &opts, &NoProgress)?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report).context("writing JSON")?;
-        writeln!(out)?;
-    } else {
-        print_text(&mut out, &report, args.quiet)?;
-    }
-    out.flush()?;
-    Ok(if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    let ok = report.passed();
+    crate::emit(
+        args.json,
+        &report,
+        |out| print_text(out, &report, args.quiet),
+        ok,
+    )
 }
 
-fn print_text(out: &mut impl Write, r: &VerifyReport, quiet: bool) -> std::io::Result<()> {
+fn print_text(out: &mut dyn Write, r: &VerifyReport, quiet: bool) -> std::io::Result<()> {
     if !quiet {
         for e in &r.missing {
             writeln!(out, "missing  {}", e.path.display())?;

@@ -66,6 +66,31 @@ fn open_existing_index(db: Option<std::path::PathBuf>) -> anyhow::Result<albumen
     Ok(albumen_index::Index::open(&db)?)
 }
 
+/// Writes a command's report to stdout, as pretty JSON or as the command's text, and gives the
+/// exit status: 0 when `ok`, 1 otherwise.
+fn emit<R: serde::Serialize, W: FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>>(
+    json: bool,
+    report: &R,
+    text: W,
+    ok: bool,
+) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if json {
+        serde_json::to_writer_pretty(&mut out, report).context("writing JSON")?;
+        writeln!(out)?;
+    } else {
+        text(&mut out)?;
+    }
+    out.flush()?;
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
