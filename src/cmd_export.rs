@@ -65,9 +65,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             LayoutArg::Date => Layout::Date,
         })
         .remove_originals(args.remove_originals)
-        .dry_run(args.dry_run);
+        .dry_run(args.dry_run)
+        // Ctrl-C: items being copied are finished, the rest left alone; exit 130.
+        .cancel(crate::stop_on_signals()?);
     opts.library = args.library;
     let report = export::export(&index, &opts, &NoProgress)?;
+    if report.interrupted {
+        eprintln!("albumen export: interrupted; items not started were left alone (run it again to finish)");
+        crate::emit(
+            args.json,
+            &report,
+            |out| print_text(out, &report, args.quiet),
+            false,
+        )?;
+        return Ok(ExitCode::from(130));
+    }
     let ok = report.ok();
     crate::emit(
         args.json,

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -166,11 +166,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Ctrl-C (or SIGTERM) stops the scan cleanly: what was committed stays and the next scan
     // resumes from there. A second Ctrl-C exits at once (also safe: the index commits in
     // transactions).
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop))?;
-        signal_hook::flag::register(sig, Arc::clone(&stop))?;
-    }
+    let stop = crate::stop_on_signals()?;
     opts = opts.cancel(Arc::clone(&stop));
     let mut index = Index::open(&db)?;
 

@@ -66,6 +66,18 @@ fn open_existing_index(db: Option<std::path::PathBuf>) -> anyhow::Result<albumen
     Ok(albumen_index::Index::open(&db)?)
 }
 
+/// A flag that Ctrl-C and SIGTERM set, for a long command to stop cleanly; a second signal
+/// exits at once with status 130.
+fn stop_on_signals() -> anyhow::Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    use std::sync::{atomic::AtomicBool, Arc};
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop))?;
+        signal_hook::flag::register(sig, Arc::clone(&stop))?;
+    }
+    Ok(stop)
+}
+
 /// Writes a command's report to stdout, as pretty JSON or as the command's text, and gives the
 /// exit status: 0 when `ok`, 1 otherwise.
 fn emit<R: serde::Serialize, W: FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>>(

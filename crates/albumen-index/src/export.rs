@@ -134,6 +134,9 @@ pub struct ExportOptions {
     pub remove_originals: bool,
     /// Read and compare, but create, write and delete nothing.
     pub dry_run: bool,
+    /// Set to `true` from another thread (a Ctrl-C handler) to stop: the items being copied
+    /// are finished (with their removals, when asked), the others are left as they are.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl ExportOptions {
@@ -146,7 +149,13 @@ impl ExportOptions {
             layout: Layout::Keep,
             remove_originals: false,
             dry_run: false,
+            cancel: None,
         }
+    }
+    /// Sets a cancellation flag.
+    pub fn cancel(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.cancel = Some(flag);
+        self
     }
     /// Sets the library.
     pub fn library(mut self, name: impl Into<String>) -> Self {
@@ -720,6 +729,8 @@ pub struct ExportReport {
     pub changed_since_scan: u64,
     /// Wall time in milliseconds.
     pub elapsed_ms: u64,
+    /// The export was cancelled: files of items not started are `failed` with that reason.
+    pub interrupted: bool,
     /// Every file, in plan order.
     pub files: Vec<FileOutcome>,
 }
@@ -744,15 +755,23 @@ impl ExportPlan {
         let o = &self.options;
         progress.found(self.files() as u64);
         let tmp_counter = AtomicU64::new(0);
+        let left_out = std::sync::atomic::AtomicBool::new(false);
         let done: Vec<Vec<FileOutcome>> = self
             .units
             .par_iter()
             .map(|u| {
+                // A unit is all or nothing: one that has started is finished, the rest are not
+                // started once the export is cancelled.
+                if o.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    left_out.store(true, Ordering::Relaxed);
+                    return u.files.iter().map(not_started).collect();
+                }
                 let out = run_unit(u, o, &tmp_counter);
                 progress.done(u.files.len() as u64);
                 out
             })
             .collect();
+        let interrupted = left_out.load(Ordering::Relaxed);
         let mut r = ExportReport {
             library: self.library.name.clone(),
             from: o.range.start.format(LOCAL_FORMAT).to_string(),
@@ -774,6 +793,7 @@ impl ExportPlan {
             removal_failed: 0,
             changed_since_scan: 0,
             elapsed_ms: 0,
+            interrupted,
             files: Vec::new(),
         };
         for (unit, outs) in self.units.iter().zip(done) {
@@ -881,6 +901,21 @@ fn run_unit(u: &ExportUnit, o: &ExportOptions, tmp_counter: &AtomicU64) -> Vec<F
         let _ = sync_dir(&dir);
     }
     done.into_iter().map(|d| d.out).collect()
+}
+
+/// The outcome of a file whose unit was not started (the export was cancelled).
+fn not_started(f: &PlannedFile) -> FileOutcome {
+    FileOutcome {
+        source: f.source.clone(),
+        dest: f.dest.clone(),
+        role: f.role,
+        bytes: f.indexed.map_or(0, |(s, _)| s),
+        action: Action::Failed,
+        detail: Some("not copied: the export was interrupted".into()),
+        removal: Removal::NotAsked,
+        removal_detail: None,
+        changed_since_scan: false,
+    }
 }
 
 fn same_content_stat(a: &Stat, b: &Stat) -> bool {

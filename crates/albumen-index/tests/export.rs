@@ -525,3 +525,29 @@ fn items_sharing_a_live_video_are_removed_together_or_not_at_all() {
     let r = run(&s, "2024-03-10", "2024-03-11", |o| o.remove_originals(true));
     assert_eq!((r.removed.files, r.items_complete), (4, 2), "{r:#?}");
 }
+
+#[test]
+fn a_cancelled_export_leaves_items_not_started_alone() {
+    let s = setup();
+    let before = files(&s.root);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let r = run(&s, "2024-03-10", "2024-03-11", |o| {
+        o.remove_originals(true).cancel(stop.clone())
+    });
+    assert!(r.interrupted);
+    assert_eq!(r.copied.files, 0);
+    assert_eq!(r.removed.files, 0);
+    assert!(r.files.iter().all(|f| f.action == Action::Failed
+        && f.detail.as_deref() == Some("not copied: the export was interrupted")));
+    assert_eq!(
+        files(&s.root),
+        before,
+        "a cancelled archive removed sources"
+    );
+    assert!(!s.dest.exists() || files(&s.dest).is_empty());
+    // Not cancelled: the same export completes and says so.
+    stop.store(false, std::sync::atomic::Ordering::Relaxed);
+    let r = run(&s, "2024-03-10", "2024-03-11", |o| o.cancel(stop.clone()));
+    assert!(!r.interrupted);
+    assert_eq!(r.copied.files, 5);
+}
