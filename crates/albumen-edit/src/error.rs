@@ -60,6 +60,16 @@ pub enum Error {
     /// The file changed on disk between reading it and replacing it; nothing was written.
     #[error("{0}: changed on disk while being edited; left untouched")]
     ChangedOnDisk(PathBuf),
+    /// A leftover in-place journal does not match the file any more (another file under the
+    /// name, or changed since): nothing was written; delete the journal to keep the file as it
+    /// is.
+    #[error("{path}: the leftover in-place journal {journal} no longer matches the file; nothing was written (delete the journal to keep the file as it is)")]
+    StaleJournal {
+        /// The file.
+        path: PathBuf,
+        /// The journal.
+        journal: PathBuf,
+    },
     /// An in-place patch failed midway and its undo could not be applied: the journal beside
     /// the file holds the original bytes ([`crate::recover`] applies it).
     #[error("{path}: in-place edit interrupted; original bytes kept in {journal}")]

@@ -656,8 +656,9 @@ pub(crate) fn patch(
 ///
 /// The journal is applied only to the file it was made for (same device, inode and length)
 /// and only where each range still holds the original or the new bytes; otherwise, or while
-/// another process's patch holds it, this fails with [`Error::Interrupted`], writes nothing,
-/// and keeps the journal (delete it to keep the file as it is).
+/// another process's patch holds it, this fails ([`Error::StaleJournal`], or
+/// [`Error::Interrupted`] while the patch runs), writes nothing, and keeps the journal (delete it
+/// to keep the file as it is).
 #[cfg(unix)]
 pub fn recover(path: &Path) -> Result<bool> {
     use std::os::unix::fs::FileExt;
@@ -667,12 +668,16 @@ pub fn recover(path: &Path) -> Result<bool> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(io(&jp)(e)),
     };
-    let stuck = || Error::Interrupted {
+    let stuck = || Error::StaleJournal {
         path: path.to_path_buf(),
         journal: jp.clone(),
     };
     if jf.try_lock().is_err() {
-        return Err(stuck()); // a patch is running in another process
+        // A patch is running in another process.
+        return Err(Error::Interrupted {
+            path: path.to_path_buf(),
+            journal: jp.clone(),
+        });
     }
     let mut j = Vec::new();
     Read::by_ref(&mut &jf)
@@ -881,7 +886,8 @@ mod tests {
         // `exiftool -P` date shift, a re-import of IMG_0001 from the next card).
         let other: Vec<u8> = (0..10_000u32).map(|i| (i * 13 + 1) as u8).collect();
         fs::write(&p, &other).unwrap();
-        let _ = recover(&p);
+        assert!(matches!(recover(&p), Err(Error::StaleJournal { .. })));
+        assert!(journal_path(&p).exists(), "a refused journal is kept");
         assert!(
             fs::read(&p).unwrap() == other,
             "journal bytes written into a file they do not belong to"
