@@ -3,6 +3,9 @@
 //! Each subcommand lives in its own module (`cmd_*.rs`); this file only parses the command line
 //! and dispatches. Libraries never print; everything that reaches the terminal is decided here or
 //! in the `cmd_*` modules.
+// Argument doc comments are clap's --help text, written for the terminal (`LAT,LON[,ALT]`),
+// not rustdoc links.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 use std::process::ExitCode;
 
