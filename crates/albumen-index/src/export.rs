@@ -40,7 +40,7 @@ use crate::index::{db_err, u64_of, Index};
 use crate::library::{lossy_path, Library};
 use crate::pairs::path_of;
 use crate::progress::Progress;
-use crate::record::{hash_file_len, open_read_only};
+use crate::record::hash_file_len;
 use crate::walk::Stat;
 
 /// The format of `files.time_local` (a prefix of it: fractions of a second may follow).
@@ -1079,7 +1079,7 @@ const COPY_BUF: usize = 256 * 1024;
 fn copy_verified(src: &Path, dest: &Path, tmp_counter: &AtomicU64) -> Result<Stat, CopyError> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io_err("creating the destination folder"))?;
-    let mut input = open_read_only(src).map_err(io_err("source"))?;
+    let mut input = albumen_meta::open_noatime(src).map_err(io_err("source"))?;
     let meta = input.metadata().map_err(io_err("source"))?;
     let before = Stat::of(&meta);
     let n = tmp_counter.fetch_add(1, Ordering::Relaxed);

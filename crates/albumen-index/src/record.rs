@@ -1,7 +1,6 @@
 //! What the index keeps of one file's content: the columns extracted from its
 //! [`albumen_meta::Metadata`], or why it could not be read.
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
@@ -177,7 +176,7 @@ pub(crate) fn hash_file(path: &Path) -> io::Result<[u8; 32]> {
 
 /// [`hash_file`], and the number of bytes hashed.
 pub(crate) fn hash_file_len(path: &Path) -> io::Result<([u8; 32], u64)> {
-    let mut f = open_read_only(path)?;
+    let mut f = albumen_meta::open_noatime(path)?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut len = 0u64;
@@ -192,26 +191,4 @@ pub(crate) fn hash_file_len(path: &Path) -> io::Result<([u8; 32], u64)> {
         len = len.saturating_add(n as u64);
     }
     Ok((*hasher.finalize().as_bytes(), len))
-}
-
-/// Opens a file for reading only. On Linux, asks for `O_NOATIME` first so reading does not even
-/// touch the access time (allowed only to the file's owner; falls back to a plain open).
-pub(crate) fn open_read_only(path: &Path) -> io::Result<File> {
-    // O_NOATIME is 0o1000000 on x86-64 and aarch64 Linux (other architectures differ).
-    #[cfg(all(
-        target_os = "linux",
-        any(target_arch = "x86_64", target_arch = "aarch64")
-    ))]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        const O_NOATIME: i32 = 0o1_000_000;
-        if let Ok(f) = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(O_NOATIME)
-            .open(path)
-        {
-            return Ok(f);
-        }
-    }
-    File::open(path)
 }

@@ -43,5 +43,5 @@ pub use detect::detect_format;
 pub use error::Error;
 pub use model::*;
 pub use png::raw_profile as decode_raw_profile;
-pub use reader::{read_path, sidecar_paths, Limits, Reader};
+pub use reader::{open_noatime, read_path, sidecar_paths, Limits, Reader};
 pub use xmp::decode_packet as decode_xmp_packet;

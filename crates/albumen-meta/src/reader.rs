@@ -199,13 +199,25 @@ impl Reader {
 }
 
 /// Opens for reading without updating the access time where the OS allows it (Linux
-/// `O_NOATIME`, permitted to the file's owner or root): indexing a photo tree must not touch
-/// its times. Falls back to a plain open when the flag is refused.
-fn open_noatime(path: &Path) -> std::io::Result<File> {
-    #[cfg(target_os = "linux")]
+/// `O_NOATIME`, permitted to the file's owner or root): indexing, hashing or copying a photo
+/// tree must not touch its times. Falls back to a plain open when the flag is refused. Also
+/// used by albumen-index for hashing, export and verify.
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let p = dir.path().join("a.jpg");
+/// # std::fs::write(&p, b"x").unwrap();
+/// let f = albumen_meta::open_noatime(&p).unwrap();
+/// assert_eq!(f.metadata().unwrap().len(), 1);
+/// ```
+pub fn open_noatime(path: &Path) -> std::io::Result<File> {
+    // O_NOATIME is 0o1000000 on x86-64 and aarch64 Linux (other architectures differ).
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        // O_NOATIME from <fcntl.h> on every Linux architecture Rust supports.
         const O_NOATIME: i32 = 0o1_000_000;
         if let Ok(f) = std::fs::OpenOptions::new()
             .read(true)
