@@ -344,18 +344,11 @@ pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<V
         tiff::put_pointer(&mut buf, e, 4, off)?;
         // ExifTool sizes the IFDs chained after IFD0 (IFD1, the thumbnail's) by what follows
         // IFD0; with IFD0 now last, it would report IFD1 as short. Zero-fill so it fits.
-        let mut next = d.ifd0.next as usize;
-        let mut need = 0;
-        for _ in 0..8 {
-            if next == 0 {
-                break;
-            }
-            let Ok(ifd) = tiff::parse_ifd(b, e, next) else {
-                break;
-            };
-            need = need.max(ifd.span());
-            next = ifd.next as usize;
-        }
+        let need = tiff::chain(b, e, d.ifd0.next)
+            .iter()
+            .filter_map(|(_, ifd)| ifd.as_ref().map(tiff::Ifd::span))
+            .max()
+            .unwrap_or(0);
         tiff::pad_to(&mut buf, off as usize + need);
     } else {
         for (tg, off) in &ptrs {

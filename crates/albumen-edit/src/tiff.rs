@@ -293,6 +293,25 @@ pub(crate) fn dirs(b: &[u8]) -> Result<Dirs> {
 /// few hundred bytes, so only pointers that would land in them matter.
 const DANGLING_WINDOW: usize = 4096;
 
+/// The IFDs chained after IFD0 by next-IFD pointers, from `first` (IFD1 is the thumbnail's; a
+/// few files have more), at most 8: each position reached and its directory, `None` (and the
+/// end of the chain) where none parses there.
+pub(crate) fn chain(b: &[u8], e: Endian, first: u32) -> Vec<(usize, Option<Ifd>)> {
+    let mut out = Vec::new();
+    let mut next = first as usize;
+    while next != 0 && out.len() < 8 {
+        let ifd = parse_ifd(b, e, next).ok();
+        let following = ifd.as_ref().map_or(0, |i| i.next as usize);
+        let end = ifd.is_none();
+        out.push((next, ifd));
+        if end {
+            break;
+        }
+        next = following;
+    }
+    out
+}
+
 /// A place the block's directories point at: `size` bytes at `target`; `guess` when it is a
 /// maker note's single LONG that may or may not be a sub-directory pointer.
 #[derive(Debug, Clone, Copy)]
@@ -348,19 +367,13 @@ fn pointees(b: &[u8], d: &Dirs) -> Vec<Pointee> {
         scan(b, e, ifd, 0, false, &mut out);
     }
     // The chain of next IFDs (IFD1 is the thumbnail; a few files have more).
-    let mut next = d.ifd0.next as usize;
-    for _ in 0..8 {
-        if next == 0 {
-            break;
-        }
+    for (pos, ifd) in chain(b, e, d.ifd0.next) {
         out.push(Pointee {
-            target: next,
+            target: pos,
             size: 6,
             guess: false,
         });
-        let Ok(ifd) = parse_ifd(b, e, next) else {
-            break;
-        };
+        let Some(ifd) = ifd else { break };
         scan(b, e, &ifd, 0, false, &mut out);
         for (o, l) in [(0x0111, 0x0117), (0x0201, 0x0202)] {
             let v = |t: u16| ifd.get(t).and_then(|x| x.uint(b, e));
@@ -372,7 +385,6 @@ fn pointees(b: &[u8], d: &Dirs) -> Vec<Pointee> {
                 });
             }
         }
-        next = ifd.next as usize;
     }
     let Some(mn) = d
         .exif

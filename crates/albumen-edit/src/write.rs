@@ -298,7 +298,7 @@ pub(crate) fn replace(
     expect: Option<&Stamp>,
     keep_mtime: bool,
 ) -> Result<()> {
-    replace_output(path, &Output::Whole(data.to_vec()), expect, keep_mtime)
+    replace_body(path, Body::Bytes(data), expect, keep_mtime)
 }
 
 /// [`replace`] for an [`Output`]: `Src` pieces are copied from `path` itself into the
@@ -309,8 +309,28 @@ pub(crate) fn replace_output(
     expect: Option<&Stamp>,
     keep_mtime: bool,
 ) -> Result<()> {
+    let body = match out {
+        Output::Whole(v) => Body::Bytes(v),
+        Output::Pieces(p) => Body::Pieces(p),
+    };
+    replace_body(path, body, expect, keep_mtime)
+}
+
+/// What a replacement file is made of, borrowed (so [`replace`] copies nothing).
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Bytes(&'a [u8]),
+    Pieces(&'a [Piece]),
+}
+
+fn replace_body(
+    path: &Path,
+    body: Body<'_>,
+    expect: Option<&Stamp>,
+    keep_mtime: bool,
+) -> Result<()> {
     let tmp = temp_path(path);
-    let r = write_tmp(&tmp, path, out, expect, keep_mtime).and_then(|()| {
+    let r = write_tmp(&tmp, path, body, expect, keep_mtime).and_then(|()| {
         match (expect, stamp(path)) {
             (Some(e), Ok(now)) if e.same_as(&now) => {}
             (None, Err(Error::Io { source, .. }))
@@ -330,7 +350,7 @@ pub(crate) fn replace_output(
 fn write_tmp(
     tmp: &Path,
     src: &Path,
-    out: &Output,
+    body: Body<'_>,
     expect: Option<&Stamp>,
     keep_mtime: bool,
 ) -> Result<()> {
@@ -340,9 +360,9 @@ fn write_tmp(
         .create_new(true)
         .open(tmp)
         .map_err(io(tmp))?;
-    match out {
-        Output::Whole(data) => f.write_all(data).map_err(io(tmp))?,
-        Output::Pieces(ps) => {
+    match body {
+        Body::Bytes(data) => f.write_all(data).map_err(io(tmp))?,
+        Body::Pieces(ps) => {
             let mut from = File::open(src).map_err(io(src))?;
             for p in ps {
                 match p {
