@@ -30,6 +30,26 @@ pub enum Error {
     /// The format is not one the editor can write.
     #[error("unsupported format: {0}")]
     Unsupported(String),
+    /// The format is edited through an XMP sidecar (camera raws, and the formats the editor
+    /// does not write inside: CRW, GIF, AVI, Matroska/WebM, PSD, JPEG XL, BMP, BigTIFF), so
+    /// there are no new file bytes to return: [`crate::edit_bytes`] and [`crate::edit_stream`]
+    /// refuse it; [`crate::apply`] on a path writes the sidecar.
+    #[error(
+        "{format} is edited through an XMP sidecar, not inside the file; use apply() on a path"
+    )]
+    SidecarOnly {
+        /// The format's short name (`"nef"`, `"gif"`, ...).
+        format: &'static str,
+    },
+    /// Reading the input or writing the output of [`crate::edit_stream`] failed.
+    #[error("{side}: {source}")]
+    Stream {
+        /// `"input"` or `"output"`.
+        side: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The file is malformed where the editor needs to change it.
     #[error("malformed {what} at byte {offset}")]
     Malformed {

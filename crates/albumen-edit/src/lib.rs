@@ -12,6 +12,10 @@
 //!   formats albumen-meta reads but the editor does not write inside: CRW, GIF, AVI, Matroska/WebM,
 //!   PSD, JPEG XL, BMP, BigTIFF. Its [`Report`] carries [`Report::undo`], the edit
 //!   list that restores the previous values.
+//! - [`edit_bytes`] and [`plan_bytes`] do the same on a file held in memory (a server editing
+//!   an upload, media in object storage), and [`edit_stream`] from a `Read + Seek` to a `Write`
+//!   (a 4 GB movie is read without its media data): the bytes [`apply`] would write, by the same
+//!   code; formats edited through a sidecar give [`Error::SidecarOnly`].
 //! - [`Error`] is the crate's error type; whatever it says, the original file is untouched.
 //!
 //! How it stays lossless: EXIF directories that change are appended to the end of the TIFF
@@ -65,6 +69,7 @@
 
 mod container;
 mod edit;
+mod embed;
 mod error;
 mod fields;
 mod tiff;
@@ -79,6 +84,7 @@ use serde::Serialize;
 use container::{Kind, Parts};
 use edit::Changes;
 pub use edit::{Edit, Fields, TimeValue};
+pub use embed::{edit_bytes, edit_stream, plan_bytes};
 pub use error::Error;
 use error::Result;
 use fields::Role;
@@ -133,7 +139,7 @@ pub enum Target {
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Plan {
-    /// The file.
+    /// The file (empty for [`plan_bytes`], [`edit_stream`]).
     pub path: PathBuf,
     /// Detected format (from the bytes, not the name).
     pub format: Format,
@@ -467,7 +473,39 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
             raw_dates,
         });
     }
-    let (before, after, file) = match kind {
+    let (before, after, file) = in_file(kind, bytes, &changes, &mut notes)?;
+    let plan = Plan {
+        path: path.to_path_buf(),
+        format: kind.format(),
+        format_name: kind.name(),
+        target: Target::InFile,
+        changed: changed(&before, &after),
+        before,
+        after,
+        notes,
+    };
+    Ok(Prepared {
+        plan,
+        original,
+        stamp,
+        file,
+        sidecar: None,
+        old_sidecar: None,
+        raw_dates: 0,
+    })
+}
+
+/// The edit of a file whose metadata is written inside it (JPEG, PNG, WebP, TIFF/DNG,
+/// HEIF/AVIF, movies): the values before and after, and the new file (`None`: nothing
+/// changes). One core for [`apply`] on a path and [`edit_bytes`]/[`edit_stream`]: `bytes` is
+/// the whole file, or for a movie the file's length with only its boxes other than `mdat` read.
+fn in_file(
+    kind: Kind,
+    bytes: &[u8],
+    changes: &Changes,
+    notes: &mut Vec<String>,
+) -> Result<(Fields, Fields, Option<write::Output>)> {
+    let out = match kind {
         Kind::Jpeg | Kind::Png | Kind::Webp | Kind::Tiff(_) | Kind::Heif(_) => {
             let parts = parts_of(kind, bytes)?;
             let packet = parts.xmp.as_deref().map(xmp::Packet::parse).transpose()?;
@@ -494,7 +532,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                 .map(fields::read_exif)
                 .unwrap_or_default();
             let mut new_exif = match &parts.exif {
-                Some(e) => fields::edit_exif(e, &changes, &after)?,
+                Some(e) => fields::edit_exif(e, changes, &after)?,
                 None => None,
             };
             let mut exif_gps = parts.exif.is_some();
@@ -530,7 +568,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                 exif_time: exif_f.time.is_some(),
                 exif_gps,
             };
-            let new_xmp = fields::edit_xmp(packet.as_ref(), &changes, &after, role);
+            let new_xmp = fields::edit_xmp(packet.as_ref(), changes, &after, role);
             let mut out = if new_exif.is_none() && new_xmp.is_none() {
                 None
             } else {
@@ -550,7 +588,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                         new_xmp.as_deref(),
                     )?,
                     _ => container::tiff_file::rebuild(
-                        new_exif.unwrap_or_else(|| bytes.clone()),
+                        new_exif.unwrap_or_else(|| bytes.to_vec()),
                         new_xmp.as_deref(),
                     )?,
                 })
@@ -597,33 +635,15 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                 exif_time: true,
                 exif_gps: true,
             };
-            let new_xmp = fields::edit_xmp(packet.as_ref(), &changes, &after, role);
-            let out = container::movie::rebuild(bytes, &changes, &before, new_xmp.as_deref())?;
+            let new_xmp = fields::edit_xmp(packet.as_ref(), changes, &after, role);
+            let out = container::movie::rebuild(bytes, changes, &before, new_xmp.as_deref())?;
             (before, after, out.map(write::Output::Pieces))
         }
         Kind::Raw(..) | Kind::SidecarOnly(_) | Kind::Unknown => {
             return Err(Error::Unsupported(kind.name().into()))
         }
     };
-    let plan = Plan {
-        path: path.to_path_buf(),
-        format: kind.format(),
-        format_name: kind.name(),
-        target: Target::InFile,
-        changed: changed(&before, &after),
-        before,
-        after,
-        notes,
-    };
-    Ok(Prepared {
-        plan,
-        original,
-        stamp,
-        file,
-        sidecar: None,
-        old_sidecar: None,
-        raw_dates: 0,
-    })
+    Ok(out)
 }
 
 #[cfg(test)]

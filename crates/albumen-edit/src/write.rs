@@ -1,7 +1,7 @@
 //! Reading a file with a stamp, and replacing it atomically and durably.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
@@ -128,7 +128,7 @@ pub(crate) fn in_place_writes<'a>(
     }
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -184,35 +184,44 @@ const SPARSE_BOX_MAX: u64 = 64 << 20;
 /// (the caller then reads the file whole). Movies may be larger than `limit` this way, up to
 /// 64 times it.
 pub(crate) fn read_sparse(path: &Path, limit: u64) -> Result<Option<(Original, Stamp)>> {
-    use std::io::{Seek, SeekFrom};
     let s = stamp(path)?;
-    if s.len > limit.saturating_mul(64) {
+    let mut f = File::open(path).map_err(io(path))?;
+    Ok(sparse(&mut f, s.len, limit, &io(path))?.map(|o| (o, s)))
+}
+
+/// [`read_sparse`] from any seekable source of `len` bytes (I/O errors mapped by `err`).
+pub(crate) fn sparse<R: Read + Seek>(
+    f: &mut R,
+    len: u64,
+    limit: u64,
+    err: &dyn Fn(std::io::Error) -> Error,
+) -> Result<Option<Original>> {
+    if len > limit.saturating_mul(64) {
         return Err(Error::TooLarge {
-            len: s.len,
+            len,
             limit: limit.saturating_mul(64),
         });
     }
     // A buffer of the file's length must be addressable (32-bit: at most isize::MAX).
-    let Some(len) = usize::try_from(s.len)
+    let Some(ulen) = usize::try_from(len)
         .ok()
         .filter(|&l| l <= isize::MAX as usize)
     else {
         return Ok(None);
     };
-    let mut f = File::open(path).map_err(io(path))?;
     let mut plan: Vec<std::ops::Range<u64>> = Vec::new();
     let mut at = 0u64;
     let mut head = [0u8; 16];
-    while at < s.len {
-        if plan.len() > 100_000 || s.len - at < 8 {
+    while at < len {
+        if plan.len() > 100_000 || len - at < 8 {
             return Ok(None);
         }
-        f.seek(SeekFrom::Start(at)).map_err(io(path))?;
-        let n = (s.len - at).min(16) as usize;
-        f.read_exact(&mut head[..n]).map_err(io(path))?;
+        f.seek(SeekFrom::Start(at)).map_err(err)?;
+        let n = (len - at).min(16) as usize;
+        f.read_exact(&mut head[..n]).map_err(err)?;
         let size32 = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
         let (size, hdr) = match size32 {
-            0 => (s.len - at, 8),
+            0 => (len - at, 8),
             1 if n == 16 => (
                 u64::from_be_bytes([
                     head[8], head[9], head[10], head[11], head[12], head[13], head[14], head[15],
@@ -222,7 +231,7 @@ pub(crate) fn read_sparse(path: &Path, limit: u64) -> Result<Option<(Original, S
             1 => return Ok(None),
             v => (u64::from(v), 8),
         };
-        if size < hdr || size > s.len - at {
+        if size < hdr || size > len - at {
             return Ok(None);
         }
         let typ = &head[4..8];
@@ -236,23 +245,53 @@ pub(crate) fn read_sparse(path: &Path, limit: u64) -> Result<Option<(Original, S
     if loaded_total > limit {
         return Ok(None);
     }
-    let mut bytes = vec![0u8; len];
+    let mut bytes = vec![0u8; ulen];
     for r in &plan {
-        f.seek(SeekFrom::Start(r.start)).map_err(io(path))?;
+        f.seek(SeekFrom::Start(r.start)).map_err(err)?;
         let (a, b) = (r.start as usize, r.end as usize);
-        f.read_exact(&mut bytes[a..b]).map_err(io(path))?;
+        f.read_exact(&mut bytes[a..b]).map_err(err)?;
     }
     let loaded = plan
         .iter()
         .map(|r| r.start as usize..r.end as usize)
         .collect();
-    Ok(Some((
-        Original {
-            bytes,
-            loaded: Some(loaded),
-        },
-        s,
-    )))
+    Ok(Some(Original {
+        bytes,
+        loaded: Some(loaded),
+    }))
+}
+
+/// Writes `pieces` to `to`: new bytes as they are, `Src` ranges copied from `from` (never held
+/// whole). A range `from` cannot supply in full is `short()`; a failed seek is mapped by
+/// `rerr`, a failed copy by `werr`. Returns the bytes written.
+pub(crate) fn write_pieces<R: Read + Seek, W: Write + ?Sized>(
+    from: &mut R,
+    pieces: &[Piece],
+    to: &mut W,
+    rerr: &dyn Fn(std::io::Error) -> Error,
+    werr: &dyn Fn(std::io::Error) -> Error,
+    short: &dyn Fn() -> Error,
+) -> Result<u64> {
+    let mut total = 0u64;
+    for p in pieces {
+        match p {
+            Piece::New(v) => {
+                to.write_all(v).map_err(werr)?;
+                total += v.len() as u64;
+            }
+            Piece::Src(r) => {
+                from.seek(SeekFrom::Start(r.start)).map_err(rerr)?;
+                let want = r.end - r.start;
+                // `io::copy` between files is the kernel's copy where it can be.
+                let n = std::io::copy(&mut Read::by_ref(from).take(want), to).map_err(werr)?;
+                if n != want {
+                    return Err(short());
+                }
+                total += n;
+            }
+        }
+    }
+    Ok(total)
 }
 
 /// The first `n` bytes (fewer for a shorter file).
@@ -354,7 +393,6 @@ fn write_tmp(
     expect: Option<&Stamp>,
     keep_mtime: bool,
 ) -> Result<()> {
-    use std::io::{Seek, SeekFrom};
     let mut f = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -364,20 +402,9 @@ fn write_tmp(
         Body::Bytes(data) => f.write_all(data).map_err(io(tmp))?,
         Body::Pieces(ps) => {
             let mut from = File::open(src).map_err(io(src))?;
-            for p in ps {
-                match p {
-                    Piece::New(v) => f.write_all(v).map_err(io(tmp))?,
-                    Piece::Src(r) => {
-                        from.seek(SeekFrom::Start(r.start)).map_err(io(src))?;
-                        let want = r.end - r.start;
-                        let n = std::io::copy(&mut Read::by_ref(&mut from).take(want), &mut f)
-                            .map_err(io(tmp))?;
-                        if n != want {
-                            return Err(Error::ChangedOnDisk(src.to_path_buf()));
-                        }
-                    }
-                }
-            }
+            write_pieces(&mut from, ps, &mut f, &io(src), &io(tmp), &|| {
+                Error::ChangedOnDisk(src.to_path_buf())
+            })?;
         }
     }
     if let Some(s) = expect {
