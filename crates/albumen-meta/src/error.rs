@@ -15,6 +15,13 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Seeking or reading the source of [`crate::Reader::read_reader`] failed.
+    #[error("reading the source: {source}")]
+    Stream {
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The path is not a regular file.
     #[error("{0}: not a regular file")]
     NotAFile(PathBuf),

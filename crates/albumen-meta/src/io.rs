@@ -6,7 +6,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use crate::{Error, Limits};
 
-/// A random-access byte source: a file or a buffer. Every read is bounded by the source length
+/// A random-access byte source: a file (or any `Read + Seek`) or a buffer. Every read is bounded by the source length
 /// and by [`Limits::max_block`], and counted.
 pub(crate) struct Src<'a> {
     inner: Inner<'a>,
@@ -16,14 +16,18 @@ pub(crate) struct Src<'a> {
 }
 
 enum Inner<'a> {
-    File(std::cell::RefCell<FileCache>),
+    File(std::cell::RefCell<FileCache<'a>>),
     Mem(&'a [u8]),
 }
 
+/// What a seekable source must be.
+pub(crate) trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
 /// Small reads (markers, box headers, IFD entries) come in runs at nearby offsets; one
 /// read-ahead block turns hundreds of system calls per file into a few.
-struct FileCache {
-    file: File,
+struct FileCache<'a> {
+    file: Box<dyn ReadSeek + 'a>,
     at: u64,
     block: Vec<u8>,
 }
@@ -33,6 +37,11 @@ const BLOCK: u64 = 16 << 10;
 
 impl<'a> Src<'a> {
     pub(crate) fn file(file: File, len: u64, limits: Limits) -> Self {
+        Self::reader(Box::new(file), len, limits)
+    }
+
+    /// A source of `len` bytes read from `r` (seeked to each read's offset).
+    pub(crate) fn reader(file: Box<dyn ReadSeek + 'a>, len: u64, limits: Limits) -> Self {
         Src {
             inner: Inner::File(std::cell::RefCell::new(FileCache {
                 file,
@@ -94,7 +103,7 @@ impl<'a> Src<'a> {
                     let s = (offset - c.at) as usize;
                     return Ok(c.block[s..s + len as usize].to_vec());
                 }
-                let fill = |c: &mut FileCache, at: u64, n: u64| -> std::io::Result<Vec<u8>> {
+                let fill = |c: &mut FileCache<'_>, at: u64, n: u64| -> std::io::Result<Vec<u8>> {
                     let mut buf = vec![0u8; n as usize];
                     c.file.seek(SeekFrom::Start(at))?;
                     c.file.read_exact(&mut buf)?;

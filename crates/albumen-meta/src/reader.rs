@@ -94,6 +94,29 @@ impl Reader {
         self.read_src(&Src::mem(bytes, self.limits))
     }
 
+    /// Reads metadata from any `Read + Seek` source holding the whole file (an object-store
+    /// stream, a file opened elsewhere, a `Cursor`): only the metadata is read, by seeking, with
+    /// the same [`Limits`] as [`Reader::read_path`]. Sidecars are not looked for (there is no
+    /// path); a failed seek or read is [`Error::Stream`] (the length) or [`Error::Malformed`]
+    /// (a read inside the file).
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// let jpeg = [0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 48, 0, 64, 1, 1, 0x11, 0, 0xFF, 0xDA];
+    /// let md = albumen_meta::Reader::new().read_reader(Cursor::new(&jpeg[..]))?;
+    /// assert_eq!((md.width, md.height), (Some(64), Some(48)));
+    /// # Ok::<(), albumen_meta::Error>(())
+    /// ```
+    pub fn read_reader<R: std::io::Read + std::io::Seek>(
+        &self,
+        mut r: R,
+    ) -> Result<Metadata, Error> {
+        let len = r
+            .seek(std::io::SeekFrom::End(0))
+            .map_err(|source| Error::Stream { source })?;
+        self.read_src(&Src::reader(Box::new(r), len, self.limits))
+    }
+
     fn read_src(&self, src: &Src<'_>) -> Result<Metadata, Error> {
         if src.len() == 0 {
             return Err(Error::Empty);

@@ -406,3 +406,42 @@ fn reads_only_metadata_bytes() {
     println!("{checked} files over 1 MB read partially");
     assert!(checked > 10);
 }
+
+/// `Reader::read_reader` (seeking a `Read + Seek`) reads what `read_bytes` reads, for every
+/// file of the corpus (the count of bytes read aside: the seeking reader reads in blocks).
+#[test]
+fn read_reader_matches_read_bytes_on_the_corpus() {
+    let Some(root) = corpus() else { return };
+    let mut stack = vec![root];
+    let (mut n, mut same) = (0, 0);
+    let mut bad = Vec::new();
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let b = std::fs::read(&p).unwrap();
+            let r = albumen_meta::Reader::new().sidecars(false);
+            let strip = |m: Result<albumen_meta::Metadata, albumen_meta::Error>| {
+                m.map(|mut m| {
+                    m.bytes_read = 0;
+                    serde_json::to_string(&m).unwrap()
+                })
+                .map_err(|e| e.to_string())
+            };
+            let mem = strip(r.read_bytes(&b));
+            let seek = strip(r.read_reader(std::io::Cursor::new(&b)));
+            let file = strip(r.read_reader(std::fs::File::open(&p).unwrap()));
+            n += 1;
+            if mem == seek && seek == file {
+                same += 1;
+            } else {
+                bad.push(p.display().to_string());
+            }
+        }
+    }
+    println!("read_reader: {same} of {n} corpus files read as read_bytes reads them");
+    assert!(bad.is_empty(), "differ: {bad:?}");
+}
