@@ -11,7 +11,9 @@
 //! - [`Geocoder`] names a position offline: city, region, country and ISO code ([`Place`]) from
 //!   a GeoNames extract embedded in the crate (see `data/README.md`: CC BY 4.0), checked
 //!   against time-zone polygons so that answers stay on the right side of borders and open sea
-//!   is "no place". [`reverse_geocode`] uses a global one built on first use.
+//!   is "no place". [`reverse_geocode`] uses a global one built on first use. The table is
+//!   the `embedded-places` feature (default, about 2.7 MB in the binary); without it,
+//!   [`Geocoder::from_compressed`] takes a table the application ships or downloads.
 //! - [`scan_positions`] walks folders and reads every file's GPS position with
 //!   `albumen_meta::read_path`, in parallel (what `albumen map` and `albumen places` use).
 //! - [`distance_m`] / [`same_place`]: geodesic (haversine, via `geo`) distances, never degrees.
@@ -48,8 +50,9 @@ mod scan;
 
 pub use cluster::{resolution_for_zoom, Bbox, Cluster, ClusterIndex, ClusterIndexBuilder, ItemId};
 pub use error::Error;
+#[cfg(feature = "embedded-places")]
+pub use places::reverse_geocode;
 pub use places::{
-    distance_m, reverse_geocode, same_place, CountryCode, Geocoder, GeocoderOptions, Place,
-    PlaceMatch,
+    distance_m, same_place, CountryCode, Geocoder, GeocoderOptions, Place, PlaceMatch,
 };
 pub use scan::{scan_positions, walk, GeoFile, GeoScan};

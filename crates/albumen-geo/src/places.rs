@@ -31,7 +31,9 @@ use serde::{Serialize, Serializer};
 
 use crate::error::Error;
 
-/// The place table built by `scripts/geonames/build_places.py` (GeoNames, CC BY 4.0).
+/// The place table built by `scripts/geonames/build_places.py` (GeoNames, CC BY 4.0), in the
+/// binary with the `embedded-places` feature (default; about 2.7 MB).
+#[cfg(feature = "embedded-places")]
 static EMBEDDED: &[u8] = include_bytes!("../data/places.bin.z");
 
 /// Largest decompressed table accepted (the shipped one is about 5 MB).
@@ -242,6 +244,7 @@ impl Zones {
     }
 }
 
+#[cfg(feature = "embedded-places")]
 static GLOBAL: OnceLock<Option<Geocoder>> = OnceLock::new();
 
 /// Names the place at a position with the global [`Geocoder`] (default options, built on first
@@ -252,6 +255,10 @@ static GLOBAL: OnceLock<Option<Geocoder>> = OnceLock::new();
 /// assert_eq!(p.country_code.as_str(), "FR");
 /// assert!(albumen_geo::reverse_geocode(-0.5, -30.0).is_none()); // mid-Atlantic
 /// ```
+///
+/// Needs the `embedded-places` feature (default); without it, build a [`Geocoder`] with
+/// [`Geocoder::from_compressed`] from a table you ship.
+#[cfg(feature = "embedded-places")]
 pub fn reverse_geocode(lat: f64, lon: f64) -> Option<Place> {
     let geocoder = GLOBAL
         .get_or_init(|| match Geocoder::embedded() {
@@ -353,7 +360,9 @@ impl<'a> Cursor<'a> {
 }
 
 impl Geocoder {
-    /// The geocoder over the embedded GeoNames table, with default options.
+    /// The geocoder over the embedded GeoNames table, with default options (the
+    /// `embedded-places` feature, default).
+    #[cfg(feature = "embedded-places")]
     pub fn embedded() -> Result<Self, Error> {
         Self::from_compressed(EMBEDDED, GeocoderOptions::default())
     }
@@ -656,6 +665,7 @@ fn search(
 }
 
 #[cfg(test)]
+#[cfg(feature = "embedded-places")]
 mod tests {
     use super::*;
 

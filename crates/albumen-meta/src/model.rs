@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
-use serde::Serialize;
 
 /// Where a value was read from, so that conflicts can be explained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 #[non_exhaustive]
 pub enum Source {
     /// TIFF/EXIF IFD0 (the main image directory).
@@ -58,7 +58,8 @@ impl fmt::Display for Source {
 }
 
 /// A value together with where it was read from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Sourced<T> {
     /// The value.
     pub value: T,
@@ -74,8 +75,9 @@ impl<T> Sourced<T> {
 }
 
 /// A capture time, keeping apart what is known about its zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "kebab-case"))]
 pub enum CaptureTime {
     /// Local wall time with a known UTC offset (`OffsetTimeOriginal`, an XMP date with a zone,
     /// QuickTime `creationdate`).
@@ -127,8 +129,9 @@ impl CaptureTime {
 }
 
 /// What a capture-time candidate is (which tag it came from).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 #[non_exhaustive]
 pub enum TimeKind {
     /// EXIF `DateTimeOriginal` / XMP `exif:DateTimeOriginal` / `photoshop:DateCreated`.
@@ -148,7 +151,8 @@ pub enum TimeKind {
 }
 
 /// One capture-time candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TimeCandidate {
     /// Which tag it is.
     pub kind: TimeKind,
@@ -159,7 +163,8 @@ pub struct TimeCandidate {
 }
 
 /// A validated GPS position (WGS 84 degrees).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GpsPosition {
     /// Latitude in degrees, -90..=90, north positive.
     pub lat: f64,
@@ -187,8 +192,9 @@ impl GpsPosition {
 }
 
 /// EXIF orientation (1..=8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
 pub struct Orientation(u8);
 
 impl Orientation {
@@ -207,8 +213,9 @@ impl Orientation {
 }
 
 /// A star rating 0..=5 (XMP `xmp:Rating`; -1 "rejected" is kept as `rejected`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
 pub struct Rating(i8);
 
 impl Rating {
@@ -223,8 +230,9 @@ impl Rating {
 }
 
 /// Container / file format, detected from magic bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 #[non_exhaustive]
 #[allow(missing_docs)]
 pub enum Format {
@@ -328,7 +336,8 @@ impl Format {
 
 /// A motion photo: a video embedded at the end of a still (Google `GCamera`/`Container`, Samsung
 /// `MotionPhoto_Data`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MotionPhoto {
     /// Offset of the embedded video from the start of the file, in bytes.
     pub video_offset: u64,
@@ -339,8 +348,9 @@ pub struct MotionPhoto {
 }
 
 /// How a motion photo was recognised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum MotionPhotoKind {
     /// Google Camera XMP (`GCamera:MotionPhoto`/`MicroVideo` with `Container:Directory` or
     /// `MicroVideoOffset`).
@@ -350,8 +360,9 @@ pub enum MotionPhotoKind {
 }
 
 /// A tag value kept raw, so nothing read is thrown away.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(untagged))]
 pub enum TagValue {
     /// Text.
     Text(String),
@@ -366,7 +377,8 @@ pub enum TagValue {
 }
 
 /// Everything read from one file.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Metadata {
     /// The detected format.
