@@ -64,6 +64,17 @@
 //! assert!(plan(&path, &[], &Options::default())?.before.keywords.is_empty());
 //! # Ok(()) }
 //! ```
+//!
+//! The same edit in memory (no file; the bytes `apply` would write):
+//! ```
+//! use albumen_edit::{edit_bytes, plan_bytes, Edit, Options};
+//! # fn main() -> Result<(), albumen_edit::Error> {
+//! let upload = [0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9];
+//! let edited = edit_bytes(&upload, &[Edit::AddKeyword("holiday".into())], &Options::default())?;
+//! let p = plan_bytes(&edited, &[], &Options::default())?;
+//! assert_eq!(p.before.keywords, vec!["holiday".to_string()]);
+//! # Ok(()) }
+//! ```
 
 #![forbid(unsafe_code)]
 

@@ -45,3 +45,8 @@ pub use model::*;
 pub use png::raw_profile as decode_raw_profile;
 pub use reader::{open_noatime, read_path, sidecar_paths, Limits, Reader};
 pub use xmp::decode_packet as decode_xmp_packet;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
