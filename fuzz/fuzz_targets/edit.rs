@@ -18,16 +18,26 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     }
     edits.push(Edit::AddKeyword("fuzz".into()));
     edits.push(Edit::ShiftTime(chrono::Duration::minutes(90)));
+    // The in-memory editor: no panic either, and where it edits, what apply writes.
+    let mem = albumen_edit::edit_bytes(data, &edits, &Options::default());
     let mut in_place = Options::default();
     in_place.in_place = true;
-    for opts in [Options::default(), in_place] {
+    for (i, opts) in [Options::default(), in_place].into_iter().enumerate() {
         let before = std::fs::read(&p).unwrap();
-        if apply(&p, &edits, &opts).is_err() {
-            assert_eq!(
+        match apply(&p, &edits, &opts) {
+            Err(_) => assert_eq!(
                 std::fs::read(&p).unwrap(),
                 before,
                 "a refused edit changed the file"
-            );
+            ),
+            Ok(r) if i == 0 && r.plan.target == albumen_edit::Target::InFile => {
+                let now = std::fs::read(&p).unwrap();
+                assert!(
+                    mem.as_ref().is_ok_and(|m| *m == now),
+                    "edit_bytes differs from apply"
+                );
+            }
+            Ok(_) => {}
         }
     }
 });

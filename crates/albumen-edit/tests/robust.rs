@@ -104,9 +104,36 @@ fn mutated_files_never_panic_and_refusals_leave_them_untouched() {
             // Every other round in place (the undo-journal path, sparse movie reads).
             let mut o = Options::default();
             o.in_place = round % 2 == 1;
-            if apply(&p, &edits(), &o).is_err() {
-                refused += 1;
-                assert_eq!(std::fs::read(&p).unwrap(), b, "refused edit changed {p:?}");
+            // The in-memory and streaming editors on the same bytes: no panic, and where they
+            // edit, the bytes apply writes.
+            let mem = albumen_edit::edit_bytes(&b, &edits(), &Options::default());
+            let mut streamed = Vec::new();
+            let st = albumen_edit::edit_stream(
+                std::io::Cursor::new(&b),
+                &mut streamed,
+                &edits(),
+                &Options::default(),
+            );
+            assert_eq!(
+                mem.is_ok(),
+                st.is_ok(),
+                "edit_bytes and edit_stream disagree on {p:?}"
+            );
+            match apply(&p, &edits(), &o) {
+                Err(_) => {
+                    refused += 1;
+                    assert_eq!(std::fs::read(&p).unwrap(), b, "refused edit changed {p:?}");
+                    assert!(mem.is_err(), "edit_bytes edited what apply refused: {p:?}");
+                }
+                Ok(r) if r.plan.target == albumen_edit::Target::InFile => {
+                    let on_disk = std::fs::read(&p).unwrap();
+                    assert!(
+                        mem.as_ref().is_ok_and(|m| *m == on_disk),
+                        "edit_bytes differs from apply on {p:?}"
+                    );
+                    assert_eq!(streamed, on_disk, "edit_stream differs from apply on {p:?}");
+                }
+                Ok(_) => {}
             }
             let journal = tmp.path().join(format!(
                 ".{}.albumen-journal",
