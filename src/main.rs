@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod cmd_demo;
 mod cmd_edit;
 mod cmd_export;
 mod cmd_info;
@@ -20,6 +21,7 @@ mod cmd_pairs;
 mod cmd_scan;
 mod cmd_timeline;
 mod cmd_verify;
+mod demo_files;
 mod enrich;
 
 /// In-place photo library tools.
@@ -32,6 +34,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Write a small demo library of real-format files and show what albumen does with it.
+    Demo(cmd_demo::Args),
     /// Print the metadata of files (one typed model for every format).
     Info(cmd_info::Args),
     /// Losslessly edit date/time, GPS, rating, title, description and keywords.
@@ -106,9 +110,10 @@ fn emit<R: serde::Serialize, W: FnOnce(&mut dyn std::io::Write) -> std::io::Resu
     })
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+/// Runs one subcommand.
+fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Demo(a) => cmd_demo::run(a),
         Command::Info(a) => cmd_info::run(a),
         Command::Edit(a) => cmd_edit::run(a),
         Command::Pairs(a) => cmd_pairs::run(a),
@@ -118,8 +123,12 @@ fn main() -> ExitCode {
         Command::Scan(a) => cmd_scan::run(a),
         Command::Export(a) => cmd_export::run(a),
         Command::Verify(a) => cmd_verify::run(a),
-    };
-    match result {
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("albumen: {e:#}");

@@ -1,5 +1,6 @@
 //! Integration tests of the `albumen` binary, one module per concern.
 
+mod demo;
 mod export;
 mod info;
 mod verify;
