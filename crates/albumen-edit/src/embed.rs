@@ -17,6 +17,7 @@ use crate::{changed, in_file, Edit, Options, Plan, Report, Target};
 /// Fails with [`Error::SidecarOnly`] for the formats edited through an XMP sidecar (camera raws,
 /// GIF, AVI, ...), with [`Error::InvalidEdit`] when [`Options::sidecar`] is set (there is no
 /// sidecar here), and with [`Error::TooLarge`] above [`Options::max_file_size`].
+/// [`Options::in_place`] and [`Options::keep_mtime`] concern files and are not used here.
 ///
 /// ```
 /// use albumen_edit::{plan_bytes, Edit, Options};
