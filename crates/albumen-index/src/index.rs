@@ -567,7 +567,7 @@ fn detect_moves(c: &Connection, library_id: i64, run_id: i64) -> rusqlite::Resul
 }
 
 /// Recounts what a library holds into `library_stats` (the cached [`Summary`]).
-fn refresh_stats(
+pub(crate) fn refresh_stats(
     c: &Connection,
     library_id: i64,
     ps: &crate::pairs::PairStats,
