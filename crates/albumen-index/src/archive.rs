@@ -158,12 +158,7 @@ pub fn archive(
         return Err(Error::SameLibrary(opts.from_library.clone()));
     }
     let live = index.library(Some(&opts.from_library))?;
-    if !opts.dry_run {
-        fs::create_dir_all(&opts.dest).map_err(|source| Error::Io {
-            path: opts.dest.clone(),
-            source,
-        })?;
-    }
+    // Checked before anything is created: the live tree is read-only to an archive.
     let dest = absolute(&opts.dest)?;
     for root in &live.roots {
         if dest.starts_with(root) || root.starts_with(&dest) {
@@ -177,6 +172,12 @@ pub fn archive(
         if db.starts_with(&dest) {
             return Err(Error::DbInsideRoot { db, root: dest });
         }
+    }
+    if !opts.dry_run {
+        fs::create_dir_all(&dest).map_err(|source| Error::Io {
+            path: opts.dest.clone(),
+            source,
+        })?;
     }
 
     let mut eo = ExportOptions::new(opts.range.clone(), dest.clone())
@@ -275,21 +276,35 @@ pub fn archive(
     Ok(r)
 }
 
-/// An absolute, symlink-resolved form of a folder that may not exist yet (dry run).
+/// An absolute, symlink-resolved form of a folder that may not exist yet: its deepest existing
+/// ancestor resolved, the rest appended.
 fn absolute(p: &Path) -> Result<PathBuf> {
-    match fs::canonicalize(p) {
-        Ok(abs) => Ok(abs),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let cwd = std::env::current_dir().map_err(|source| Error::Io {
-                path: p.to_path_buf(),
-                source,
-            })?;
-            Ok(cwd.join(p))
+    let io_err = |source| Error::Io {
+        path: p.to_path_buf(),
+        source,
+    };
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(io_err)?.join(p)
+    };
+    let mut rest: Vec<&std::ffi::OsStr> = Vec::new();
+    let mut at: &Path = &abs;
+    loop {
+        match fs::canonicalize(at) {
+            Ok(mut found) => {
+                found.extend(rest.iter().rev());
+                return Ok(found);
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match (at.parent(), at.file_name()) {
+                (Some(parent), Some(name)) => {
+                    rest.push(name);
+                    at = parent;
+                }
+                _ => return Err(io_err(e)),
+            },
+            Err(e) => return Err(io_err(e)),
         }
-        Err(source) => Err(Error::Io {
-            path: p.to_path_buf(),
-            source,
-        }),
     }
 }
 
