@@ -128,6 +128,12 @@ fn print_summary(r: &ScanReport) {
         "  unchanged {}, new {}, changed {}, moved {}, deleted {}; read {} (hard links reused {}), hashed {}",
         r.unchanged, r.new, r.changed, r.moved, r.deleted, r.read, r.hard_link_reuse, r.hashed
     );
+    if r.redownloads > 0 {
+        eprintln!(
+            "  re-downloads {} (an asset already in the library under another name; see `changes`)",
+            r.redownloads
+        );
+    }
     let items: Vec<String> = r
         .summary
         .items
