@@ -1,6 +1,7 @@
 //! Integration tests of the `albumen` binary, one module per concern.
 
 mod export;
+mod icloudpd;
 mod info;
 mod verify;
 

@@ -77,7 +77,11 @@ fn same_hash_under_a_new_name_is_a_redownload() {
         &jpeg("2024:03:17 09:00:00", Some("+01:00"), "three"),
     );
     let r = scan(&db, &root, true);
-    assert_eq!((r.new, r.redownloads, r.moved, r.deleted), (1, 1, 0, 0), "{r:?}");
+    assert_eq!(
+        (r.new, r.redownloads, r.moved, r.deleted),
+        (1, 1, 0, 0),
+        "{r:?}"
+    );
     let rd = redownloads(&db);
     assert_eq!(rd.len(), 1);
     assert!(rd[0].0.ends_with("2024-03-10/IMG_0001-12345.JPG"), "{rd:?}");
@@ -140,7 +144,11 @@ fn corpus_same_asset_by_content_identifier() {
     let other = root.join("2020-05-04");
     fs::create_dir_all(&other).unwrap();
     fs::copy(src.join("IMG_2929.HEIC"), other.join("IMG_2929.HEIC")).unwrap();
-    fs::copy(src.join("IMG_2929.MOV"), other.join("IMG_2929_HEVC-52016.MOV")).unwrap();
+    fs::copy(
+        src.join("IMG_2929.MOV"),
+        other.join("IMG_2929_HEVC-52016.MOV"),
+    )
+    .unwrap();
     // Same identifier and instant, other bytes: not the same asset's file.
     let mut edited = fs::read(src.join("IMG_2929.HEIC")).unwrap();
     edited.extend_from_slice(b"edited");
@@ -167,9 +175,17 @@ fn corpus_same_asset_by_content_identifier() {
 
     // Renamed: the old name is gone, the asset is under a new one. A move, not a re-download.
     fs::rename(day.join("IMG_2929.HEIC"), d.path().join("aside.heic")).unwrap();
-    fs::copy(d.path().join("aside.heic"), day.join("IMG_2929-2712264.HEIC")).unwrap();
+    fs::copy(
+        d.path().join("aside.heic"),
+        day.join("IMG_2929-2712264.HEIC"),
+    )
+    .unwrap();
     let r = scan(&db, &root, false);
-    assert_eq!((r.new, r.deleted, r.moved, r.redownloads), (0, 0, 1, 0), "{r:?}");
+    assert_eq!(
+        (r.new, r.deleted, r.moved, r.redownloads),
+        (0, 0, 1, 0),
+        "{r:?}"
+    );
 }
 
 #[test]
