@@ -149,6 +149,42 @@ struct RowMove {
 
 /// Moves the items of `opts.range` from `opts.from_library` to `opts.to_library` (files and
 /// index); see the module documentation. Problems with single files are in the report.
+///
+/// ```
+/// use albumen_index::archive::{archive, year_range, ArchiveOptions};
+/// use albumen_index::{Index, NoProgress, ScanOptions};
+/// use albumen_meta::encode::{ExifBuilder, ExifValue, Ifd};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // A JPEG taken on 2005-07-01 (EXIF DateTimeOriginal), in an icloudpd date folder.
+/// let exif = ExifBuilder::new(true)
+///     .set(Ifd::Exif, 0x9003, ExifValue::Ascii("2005:07:01 12:00:00".into()))
+///     .build()?;
+/// let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
+/// jpeg.extend(u16::try_from(8 + exif.len())?.to_be_bytes());
+/// jpeg.extend(b"Exif\0\0");
+/// jpeg.extend(exif);
+/// jpeg.extend([0xFF, 0xD9]);
+/// let dir = tempfile::tempdir()?;
+/// let (live, arch) = (dir.path().join("live"), dir.path().join("archive"));
+/// std::fs::create_dir_all(live.join("2005/07/01"))?;
+/// std::fs::write(live.join("2005/07/01/IMG_0001.JPG"), &jpeg)?;
+///
+/// let mut index = Index::open(dir.path().join("index.db"))?;
+/// index.scan("live", &[live.clone()], &ScanOptions::new(), &NoProgress)?;
+/// let opts = ArchiveOptions::new("live", year_range(2005)?, "archive", &arch);
+/// let report = archive(&index, &opts, &NoProgress)?;
+/// assert!(report.ok());
+/// assert_eq!(report.items_moved, 1);
+/// assert!(arch.join("2005/07/01/IMG_0001.JPG").is_file());
+/// assert!(!live.join("2005/07/01/IMG_0001.JPG").exists());
+///
+/// // The index followed: a rescan of the archive finds the file already there.
+/// let again = index.scan("archive", &[arch], &ScanOptions::new(), &NoProgress)?;
+/// assert_eq!((again.unchanged, again.new), (1, 0));
+/// # Ok(())
+/// # }
+/// ```
 pub fn archive(
     index: &Index,
     opts: &ArchiveOptions,
