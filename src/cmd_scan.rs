@@ -51,8 +51,10 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// A progress line on stderr, redrawn at most ten times a second (files/s, ETA).
-struct Bar {
+/// A progress line on stderr, redrawn at most ten times a second (files/s, ETA). Also used by
+/// `albumen archive`.
+pub(crate) struct Bar {
+    label: &'static str,
     found: AtomicU64,
     done: AtomicU64,
     start: Instant,
@@ -60,6 +62,17 @@ struct Bar {
 }
 
 impl Bar {
+    /// A bar whose line starts with `label` (`scanning`, `archiving`).
+    pub(crate) fn new(label: &'static str) -> Self {
+        Bar {
+            label,
+            found: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+            start: Instant::now(),
+            last: Mutex::new(Instant::now()),
+        }
+    }
+
     fn draw(&self, force: bool) {
         let Ok(mut last) = self.last.lock() else {
             return;
@@ -77,7 +90,8 @@ impl Bar {
         } else {
             String::new()
         };
-        eprint!("\r\x1b[2Kscanning: {done}/{found} files, {rate:.0} files/s{eta}");
+        let label = self.label;
+        eprint!("\r\x1b[2K{label}: {done}/{found} files, {rate:.0} files/s{eta}");
     }
 }
 
@@ -114,6 +128,12 @@ fn print_summary(r: &ScanReport) {
         "  unchanged {}, new {}, changed {}, moved {}, deleted {}; read {} (hard links reused {}), hashed {}",
         r.unchanged, r.new, r.changed, r.moved, r.deleted, r.read, r.hard_link_reuse, r.hashed
     );
+    if r.redownloads > 0 {
+        eprintln!(
+            "  re-downloads {} (an asset already in the library under another name; see `changes`)",
+            r.redownloads
+        );
+    }
     let items: Vec<String> = r
         .summary
         .items
@@ -189,12 +209,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut reports = Vec::new();
     for (library, roots) in jobs {
         let report = if tty {
-            let bar = Bar {
-                found: AtomicU64::new(0),
-                done: AtomicU64::new(0),
-                start: Instant::now(),
-                last: Mutex::new(Instant::now()),
-            };
+            let bar = Bar::new("scanning");
             let r = index.scan(&library, &roots, &opts, &bar);
             eprint!("\r\x1b[2K");
             r?

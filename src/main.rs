@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod cmd_archive;
 mod cmd_demo;
 mod cmd_edit;
 mod cmd_export;
@@ -54,6 +55,8 @@ enum Command {
     Export(cmd_export::Args),
     /// Check that a backup folder holds every indexed file of a library.
     Verify(cmd_verify::Args),
+    /// Move a year (or range) of a live library into an archive library: files and index.
+    Archive(cmd_archive::Args),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -123,6 +126,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Scan(a) => cmd_scan::run(a),
         Command::Export(a) => cmd_export::run(a),
         Command::Verify(a) => cmd_verify::run(a),
+        Command::Archive(a) => cmd_archive::run(a),
     }
 }
 

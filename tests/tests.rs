@@ -2,6 +2,7 @@
 
 mod demo;
 mod export;
+mod icloudpd;
 mod info;
 mod verify;
 

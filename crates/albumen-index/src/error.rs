@@ -79,6 +79,18 @@ pub enum Error {
         /// The library root it is.
         root: PathBuf,
     },
+    /// An archive whose source and destination libraries are the same.
+    #[error("cannot archive library {0:?} into itself; name another --to-library")]
+    SameLibrary(String),
+    /// An archive folder inside a root of the library being archived, or holding one: the
+    /// archived files would still be in the live tree.
+    #[error("the archive folder {dest} overlaps the library root {root}; archive to a folder outside it")]
+    ArchiveOverlaps {
+        /// The archive folder.
+        dest: PathBuf,
+        /// The root of the library being archived.
+        root: PathBuf,
+    },
     /// A backup to verify that is a root of the library itself.
     #[error("{backup} is the library root itself, not a copy of it")]
     BackupIsRoot {

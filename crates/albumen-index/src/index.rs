@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::options::{Filter, ScanOptions};
 use crate::progress::Progress;
-use crate::schema::{PRAGMAS, SCHEMA, SCHEMA_VERSION};
+use crate::schema::{MIGRATIONS, PRAGMAS, SCHEMA, SCHEMA_VERSION};
 use crate::walk::{KnownDir, Walker};
 use crate::writer::{Writer, SAVE_GONE, UNPAIR};
 
@@ -52,6 +52,12 @@ pub struct ScanReport {
     pub moved: u64,
     /// Files gone since the last scan.
     pub deleted: u64,
+    /// New paths holding an asset the library already had under another name (same hash, or
+    /// [`SAME_ASSET`]), the earlier file still there: a re-download (icloudpd fetches an asset
+    /// again when its metadata or the folder structure changes). Counted here rather than as
+    /// new; `files.redownload_of` names the earlier row, `changes` says `redownload`. Only on
+    /// rescans (a library's first scan has nothing earlier).
+    pub redownloads: u64,
     /// Files actually read (metadata), hard links counted once.
     pub read: u64,
     /// Paths whose content was taken from another hard link to the same inode read in this scan.
@@ -150,6 +156,9 @@ impl Index {
             .map_err(db_err(&path))?;
         match version.map(|v| v.parse::<i64>().unwrap_or(i64::MAX)) {
             Some(v) if v == SCHEMA_VERSION => {}
+            Some(found) if (1..SCHEMA_VERSION).contains(&found) => {
+                migrate(&conn, found).map_err(db_err(&path))?;
+            }
             Some(found) => {
                 return Err(Error::SchemaVersion {
                     path,
@@ -285,7 +294,8 @@ impl Index {
         let run_id = c.last_insert_rowid();
         c.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS gone (path_text TEXT, dev INTEGER, inode INTEGER, \
-             size INTEGER, mtime_ns INTEGER, hash BLOB); DELETE FROM temp.gone;",
+             size INTEGER, mtime_ns INTEGER, hash BLOB, content_id TEXT, kind TEXT, \
+             format TEXT, instant TEXT); DELETE FROM temp.gone;",
         )
         .map_err(&dberr)?;
 
@@ -443,7 +453,22 @@ impl Index {
             report.new = report.new.saturating_sub(report.moved);
             report.deleted = report.deleted.saturating_sub(report.moved);
         }
-        let touched = report.new + report.changed + report.deleted + report.moved > 0;
+        if report.new > 0 && !first_scan {
+            report.redownloads = detect_redownloads(&tx, library_id, run_id).map_err(&dberr)?;
+            report.new = report.new.saturating_sub(report.redownloads);
+        }
+        if report.deleted > 0 {
+            // A re-download whose earlier file is gone now is the asset's only file.
+            tx.execute(
+                "UPDATE files SET redownload_of = NULL WHERE library_id = ?1 \
+                 AND redownload_of IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM files o WHERE o.id = files.redownload_of)",
+                [library_id],
+            )
+            .map_err(&dberr)?;
+        }
+        let touched =
+            report.new + report.changed + report.deleted + report.moved + report.redownloads > 0;
         let stats_missing: bool = tx
             .query_row(
                 "SELECT NOT EXISTS (SELECT 1 FROM library_stats WHERE library_id = ?1)",
@@ -533,6 +558,21 @@ impl Index {
     }
 }
 
+/// Brings a database of version `found` up to [`SCHEMA_VERSION`], in one transaction.
+fn migrate(c: &Connection, found: i64) -> rusqlite::Result<()> {
+    let tx = c.unchecked_transaction()?;
+    for (version, sql) in MIGRATIONS {
+        if *version > found {
+            tx.execute_batch(sql)?;
+        }
+    }
+    tx.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+        [SCHEMA_VERSION.to_string()],
+    )?;
+    tx.commit()
+}
+
 /// Whether `path` is `root` or below it (byte paths, component boundary).
 fn under(path: &[u8], root: &[u8]) -> bool {
     path.strip_prefix(root)
@@ -540,15 +580,19 @@ fn under(path: &[u8], root: &[u8]) -> bool {
 }
 
 /// Pairs rows deleted in this run with rows new in this run that have the same content (same
-/// device+inode+size+mtime, or same hash): a move or rename. Returns how many.
+/// device+inode+size+mtime, or same hash), or are the same asset ([`SAME_ASSET`]: a file
+/// downloaded again under another name, the old one gone): a move or rename. Returns how many.
 fn detect_moves(c: &Connection, library_id: i64, run_id: i64) -> rusqlite::Result<u64> {
     let moves: Vec<(String, String)> = {
-        let mut st = c.prepare(
+        let sql = format!(
             "SELECT g.path_text, (SELECT f.path_text FROM files f WHERE f.library_id = ?1 \
                AND f.first_run = ?2 AND ((f.dev = g.dev AND f.inode = g.inode AND f.size = g.size \
-               AND f.mtime_ns = g.mtime_ns) OR (g.hash IS NOT NULL AND f.hash = g.hash)) LIMIT 1) \
+               AND f.mtime_ns = g.mtime_ns) OR (g.hash IS NOT NULL AND f.hash = g.hash) \
+               OR ({})) LIMIT 1) \
              AS new_path FROM temp.gone g WHERE new_path IS NOT NULL",
-        )?;
+            same_asset("f", "g", "g.instant")
+        );
+        let mut st = c.prepare(&sql)?;
         let rows = st.query_map(params![library_id, run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
@@ -566,8 +610,63 @@ fn detect_moves(c: &Connection, library_id: i64, run_id: i64) -> rusqlite::Resul
     Ok(moves.len() as u64)
 }
 
+/// When two files are the same asset of a photo library without being byte-compared: the same
+/// Apple content identifier, kind and format, the same capture instant and the same size. The
+/// identifier alone is not enough (a Live Photo's still and video share it, and so do an
+/// original and its edited copy, which also share the instant; the size tells those apart).
+pub const SAME_ASSET: &str = "same content identifier, kind, format, capture instant and size";
+
+/// [`SAME_ASSET`] as SQL between the rows `a` and `b` (`b_instant`: `b`'s instant expression).
+fn same_asset(a: &str, b: &str, b_instant: &str) -> String {
+    format!(
+        "{b}.content_id IS NOT NULL AND {a}.content_id = {b}.content_id AND {a}.kind IS {b}.kind \
+         AND {a}.format IS {b}.format AND {a}.size = {b}.size \
+         AND coalesce({a}.time_utc, {a}.capture_utc) = {b_instant}"
+    )
+}
+
+/// Marks the rows new in this run that are an asset the library already held under another name
+/// (same hash, or [`SAME_ASSET`]): icloudpd downloads an asset again when its metadata or the
+/// folder structure changes. Their `changes` row becomes `redownload` (with the earlier path)
+/// and `files.redownload_of` names the earlier row. Returns how many.
+fn detect_redownloads(c: &Connection, library_id: i64, run_id: i64) -> rusqlite::Result<u64> {
+    let earlier = |cond: &str| {
+        format!(
+            "(SELECT o.id FROM files o WHERE o.library_id = ?1 AND o.first_run < ?2 \
+               AND o.redownload_of IS NULL AND {cond} ORDER BY o.id LIMIT 1)"
+        )
+    };
+    let sql = format!(
+        "SELECT n.id, n.path_text, coalesce({}, {}) AS orig FROM changes c \
+         JOIN files n ON n.library_id = ?1 AND n.first_run = ?2 AND n.path_text = c.path_text \
+         WHERE c.run_id = ?2 AND c.kind = 'new' AND orig IS NOT NULL",
+        earlier("n.hash IS NOT NULL AND o.hash = n.hash"),
+        earlier(&same_asset("o", "n", "coalesce(n.time_utc, n.capture_utc)")),
+    );
+    let found: Vec<(i64, String, i64)> = {
+        let mut st = c.prepare(&sql)?;
+        let rows = st.query_map(params![library_id, run_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (id, path, orig) in &found {
+        c.execute(
+            "UPDATE files SET redownload_of = ?2 WHERE id = ?1",
+            params![id, orig],
+        )?;
+        c.execute(
+            "UPDATE changes SET kind = 'redownload', \
+             old_path_text = (SELECT path_text FROM files WHERE id = ?3) \
+             WHERE run_id = ?1 AND kind = 'new' AND path_text = ?2",
+            params![run_id, path, orig],
+        )?;
+    }
+    Ok(found.len() as u64)
+}
+
 /// Recounts what a library holds into `library_stats` (the cached [`Summary`]).
-fn refresh_stats(
+pub(crate) fn refresh_stats(
     c: &Connection,
     library_id: i64,
     ps: &crate::pairs::PairStats,

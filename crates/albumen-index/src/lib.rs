@@ -17,6 +17,9 @@
 //! - [`export`] copies (or archives, removing the originals after verification) the items of a
 //!   time range to another folder; [`verify`] checks a backup folder against the index. Both
 //!   work from the index and a [`Library`] (its roots); both return typed reports.
+//! - [`archive`] moves the items of a time range from one library's tree into another's
+//!   (export's verified copy, then removal) and moves their rows with them in the same step:
+//!   same item ids, new library and paths, nothing left for a rescan to do.
 //!
 //! # Example
 //! ```
@@ -45,6 +48,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod archive;
 mod error;
 pub mod export;
 mod index;
@@ -58,12 +62,13 @@ pub mod verify;
 mod walk;
 mod writer;
 
+pub use archive::{ArchiveOptions, ArchiveReport};
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
-pub use index::{default_db_path, Index, ScanReport, Summary};
+pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET};
 pub use library::Library;
 pub use options::{ScanOptions, DEFAULT_EXTENSIONS, DEFAULT_SKIP};
 pub use progress::{NoProgress, Progress};
 pub use rusqlite;
-pub use schema::SCHEMA_VERSION;
+pub use schema::{MIGRATIONS, SCHEMA_VERSION};
 pub use verify::{VerifyOptions, VerifyReport};

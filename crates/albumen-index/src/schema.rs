@@ -1,7 +1,17 @@
 //! The SQLite schema (documented in `SCHEMA.md` beside this crate's `Cargo.toml`).
 
-/// Version written to `meta.schema_version`; bump on incompatible changes.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Version written to `meta.schema_version`; bump on every change, with a [`MIGRATIONS`] step.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// The steps that bring an older database up to [`SCHEMA_VERSION`]: `(version, SQL)` runs on a
+/// database of version `version - 1`, in one transaction with the version update. Additive
+/// only (new columns, tables, indexes), so that older rows stay valid.
+pub const MIGRATIONS: &[(i64, &str)] = &[(
+    2,
+    "ALTER TABLE files ADD COLUMN redownload_of INTEGER;
+     CREATE INDEX IF NOT EXISTS files_redownload ON files (redownload_of)
+       WHERE redownload_of IS NOT NULL;",
+)];
 
 /// Connection settings applied to every connection that writes.
 ///
@@ -102,12 +112,14 @@ CREATE TABLE IF NOT EXISTS files (
   error_reason     TEXT,
   error            TEXT,
   first_run        INTEGER NOT NULL,
-  read_run         INTEGER NOT NULL
+  read_run         INTEGER NOT NULL,
+  redownload_of    INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS files_dir_name ON files (dir_id, name);
 CREATE INDEX IF NOT EXISTS files_content_id ON files (content_id) WHERE content_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS files_hash ON files (hash) WHERE hash IS NOT NULL;
 CREATE INDEX IF NOT EXISTS files_library ON files (library_id, first_run);
+CREATE INDEX IF NOT EXISTS files_redownload ON files (redownload_of) WHERE redownload_of IS NOT NULL;
 CREATE TABLE IF NOT EXISTS pairs (
   id            INTEGER PRIMARY KEY,
   library_id    INTEGER NOT NULL REFERENCES libraries(id),

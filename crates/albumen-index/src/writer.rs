@@ -61,7 +61,9 @@ pub(crate) const UNPAIR: &str = "DELETE FROM pairs WHERE still_file_id = ?1 OR v
 
 /// Copies a row about to be deleted into `temp.gone`, for move detection at the end.
 pub(crate) const SAVE_GONE: &str = "INSERT INTO temp.gone (path_text, dev, inode, size, \
-    mtime_ns, hash) SELECT path_text, dev, inode, size, mtime_ns, hash FROM files WHERE id = ?1";
+    mtime_ns, hash, content_id, kind, format, instant) SELECT path_text, dev, inode, size, \
+    mtime_ns, hash, content_id, kind, format, coalesce(time_utc, capture_utc) FROM files \
+    WHERE id = ?1";
 
 impl Writer {
     /// Runs until the channel closes; returns the connection for the finishing steps.

@@ -12,6 +12,9 @@
 //!   (same folder, then same name, then nearest common folder) so that the same Live Photo in
 //!   two libraries is never cross-linked. Files without identifiers fall back to same folder +
 //!   same name + a 1.5–3.5 s video + capture times within seconds, as a weaker `name-time` pair.
+//!   Names are compared without copy decorations and without icloudpd's (`IMG_1234_HEVC.MOV`,
+//!   `_HEIC`, the `-NNNNN` de-duplication ids on either file); in icloudpd's date folders
+//!   (`YYYY/MM/DD`, `YYYY-MM-DD`) a video one day folder away from its still is still found.
 //! - [`detect_motion_photo`] finds the MP4 embedded in a Google or Samsung motion photo and
 //!   [`extract_motion_video`] copies it out byte for byte.
 //! - [`scan_roots`] walks folders, reads every file in parallel and pairs them: what

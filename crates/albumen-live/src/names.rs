@@ -3,9 +3,17 @@
 //! Real libraries rename files: Apple writes an edited copy as `IMG_E1234.HEIC` beside
 //! `IMG_1234.HEIC`, export tools and file managers add ` (1)`, ` 2`, ` copy` or `-edited`. The
 //! normalised stem removes those decorations so that variants of one capture compare equal.
+//!
+//! icloudpd (the iCloud Photos downloader) has conventions of its own: a Live Photo's video is
+//! `IMG_1234_HEVC.MOV` (older versions: `IMG_1234_HEIC.MOV`), and when two assets of a folder
+//! share a name it appends a de-duplication id, the file's size in bytes, to either file
+//! (`FullSizeRender-2369959.HEIC` with `FullSizeRender_HEVC-4559592.MOV`). Both are decorations
+//! here too. Its folders are dates (`YYYY/MM/DD` or `YYYY-MM-DD`): [`date_folder`] reads them.
 
 use std::ffi::OsStr;
-use std::path::Path;
+use std::path::{Component, Path};
+
+use chrono::NaiveDate;
 
 /// How the base names of two files relate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,14 +80,50 @@ pub(crate) fn normalized_stem(stem: &OsStr) -> String {
     s
 }
 
+/// icloudpd's suffixes of a Live Photo's video (lower case).
+const ICLOUDPD_VIDEO_SUFFIXES: [&str; 2] = ["_hevc", "_heic"];
+
+/// The length of icloudpd's de-duplication id at the end of a lower-cased stem (`-` and the
+/// file's size in bytes), or `None`. Only 5 to 12 digits after a base that holds a letter count:
+/// a media file has at least 10 000 bytes, and `DSC-1234` or a date-time name such as
+/// `20230101-123456` must keep their numbers.
+fn dedup_id_len(s: &str) -> Option<usize> {
+    let digits = s.bytes().rev().take_while(u8::is_ascii_digit).count();
+    if !(5..=12).contains(&digits) {
+        return None;
+    }
+    let base = s.get(..s.len() - digits)?.strip_suffix('-')?;
+    base.bytes()
+        .any(|b| b.is_ascii_alphabetic())
+        .then_some(digits + 1)
+}
+
+/// Whether a stem carries one of icloudpd's decorations (`_HEVC`, `_HEIC`, a `-NNNNN`
+/// de-duplication id), in any case.
+pub(crate) fn is_icloudpd_decorated(stem: &OsStr) -> bool {
+    let s = stem.to_string_lossy().to_lowercase();
+    dedup_id_len(&s).is_some()
+        || ICLOUDPD_VIDEO_SUFFIXES
+            .iter()
+            .any(|x| s.len() > x.len() && s.ends_with(x))
+}
+
 /// Removes one trailing decoration: ` (1)`, `(1)`, ` 2`, ` copy`, ` copy 2`, `-edited`,
-/// `_edited`, `-bearbeitet` is not handled (language-specific).
+/// `_edited`, icloudpd's `_HEVC` / `_HEIC` and `-NNNNN` de-duplication id; `-bearbeitet` is not
+/// handled (language-specific).
 fn strip_decoration(s: &mut String) {
-    for suffix in ["-edited", "_edited", " edited", " copy", "-copy", "_copy"] {
+    for suffix in ["-edited", "_edited", " edited", " copy", "-copy", "_copy"]
+        .into_iter()
+        .chain(ICLOUDPD_VIDEO_SUFFIXES)
+    {
         if s.len() > suffix.len() && s.ends_with(suffix) {
             s.truncate(s.len() - suffix.len());
             return;
         }
+    }
+    if let Some(n) = dedup_id_len(s) {
+        s.truncate(s.len() - n);
+        return;
     }
     let b = s.as_bytes();
     // "(n)" with an optional leading space
@@ -129,6 +173,31 @@ pub(crate) fn name_match(
     }
 }
 
+/// The date of an icloudpd date folder and the folder above the date part: `lib/2021/03/07`
+/// gives (`lib`, 2021-03-07), `lib/2021-03-07` gives (`lib`, 2021-03-07); other folders `None`.
+pub(crate) fn date_folder(folder: &Path) -> Option<(&Path, NaiveDate)> {
+    fn name(c: Option<Component<'_>>) -> Option<&str> {
+        match c {
+            Some(Component::Normal(n)) => n.to_str(),
+            _ => None,
+        }
+    }
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let mut comps = folder.components();
+    let last = name(comps.next_back())?;
+    if last.len() == 10 && last.as_bytes().get(4) == Some(&b'-') {
+        let date = NaiveDate::parse_from_str(last, "%Y-%m-%d").ok()?;
+        return Some((comps.as_path(), date));
+    }
+    let (month, year) = (name(comps.next_back())?, name(comps.next_back())?);
+    if !(digits(year, 4) && digits(month, 2) && digits(last, 2)) {
+        return None;
+    }
+    let date =
+        NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, last.parse().ok()?)?;
+    Some((comps.as_path(), date))
+}
+
 /// Number of leading path components two folders share.
 pub(crate) fn common_depth(a: &Path, b: &Path) -> usize {
     a.components()
@@ -157,6 +226,56 @@ mod tests {
         assert_eq!(normalized_stem("(1)"), "(1)");
         assert_eq!(normalized_stem(""), "");
         assert_eq!(normalized_stem("IMG_Edit"), "img_edit");
+    }
+
+    #[test]
+    fn icloudpd_names_are_normalised() {
+        let n = |s: &str| normalized_stem(OsStr::new(s));
+        // Live Photo videos: `_HEVC`, and `_HEIC` from older icloudpd versions.
+        assert_eq!(n("IMG_1234_HEVC"), "img_1234");
+        assert_eq!(n("IMG_1234_heic"), "img_1234");
+        // De-duplication ids (the file size) on either file, with or without `_HEVC`.
+        assert_eq!(n("FullSizeRender-2369959"), "fullsizerender");
+        assert_eq!(n("FullSizeRender_HEVC-4559592"), "fullsizerender");
+        assert_eq!(n("IMG_0042-1884695"), "img_0042");
+        // Numbers that are not such ids stay.
+        assert_eq!(n("DSC-1234"), "dsc-1234");
+        assert_eq!(n("20230101-123456"), "20230101-123456");
+        assert_eq!(n("IMG_1234-12345678901234"), "img_1234-12345678901234");
+        assert_eq!(n("_HEVC"), "_hevc");
+        assert_eq!(n("-123456"), "-123456");
+        let d = |s: &str| is_icloudpd_decorated(OsStr::new(s));
+        assert!(d("IMG_1_HEVC") && d("FullSizeRender-2369959") && d("x_heic"));
+        assert!(!d("IMG_1234") && !d("IMG_E1234") && !d("DSC-1234") && !d("_HEVC"));
+    }
+
+    #[test]
+    fn date_folders() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            date_folder(Path::new("/nas/anna/2021/03/07")),
+            Some((Path::new("/nas/anna"), day(2021, 3, 7)))
+        );
+        assert_eq!(
+            date_folder(Path::new("anna/2021-03-07")),
+            Some((Path::new("anna"), day(2021, 3, 7)))
+        );
+        assert_eq!(
+            date_folder(Path::new("2021/03/07")),
+            Some((Path::new(""), day(2021, 3, 7)))
+        );
+        for no in [
+            "anna/2021/13/07",
+            "anna/2021/02/30",
+            "anna/2021-3-07",
+            "anna/21/03/07",
+            "anna/trip",
+            "03/07",
+            "",
+            "/",
+        ] {
+            assert_eq!(date_folder(Path::new(no)), None, "{no}");
+        }
     }
 
     #[test]

@@ -22,8 +22,9 @@ pub enum PairKind {
     AppleLive,
     /// A still with its video embedded in the same file (Google / Samsung motion photo).
     MotionPhoto,
-    /// No identifiers: same folder, same base name, a Live-Photo-length video taken at the
-    /// still's instant. Always weaker than [`PairKind::AppleLive`].
+    /// No identifiers: same folder (or neighbouring date folders), same base name (up to copy
+    /// and icloudpd decorations), a Live-Photo-length video taken at the still's instant. Always
+    /// weaker than [`PairKind::AppleLive`].
     NameTime,
 }
 
@@ -73,6 +74,10 @@ pub enum Evidence {
     EditedVariant,
     /// The names are equal once copy decorations (` (1)`, ` 2`, ` copy`) are removed.
     RenamedCopy,
+    /// The names are equal as icloudpd writes them: the video's `_HEVC` / `_HEIC` suffix and
+    /// the de-duplication ids (`-NNNNN`) removed (`FullSizeRender-2369959.HEIC`,
+    /// `FullSizeRender_HEVC-4559592.MOV`).
+    IcloudpdName,
     /// The video's duration, in seconds.
     Duration {
         /// Seconds.
@@ -116,6 +121,7 @@ impl fmt::Display for Evidence {
             }
             Evidence::EditedVariant => f.write_str("edited copy"),
             Evidence::RenamedCopy => f.write_str("renamed copy"),
+            Evidence::IcloudpdName => f.write_str("icloudpd names"),
             Evidence::Duration { seconds } => write!(f, "video {seconds:.1} s"),
             Evidence::TimeDelta { seconds, basis } => {
                 let b = match basis {
@@ -703,29 +709,45 @@ impl Pairer {
                 .filter(|d| d.is_finite() && *d >= self.min_duration_s && *d <= self.max_duration_s)
         };
         // Videos of Live-Photo length first; stills are only looked at in their folders (most
-        // photos have no short video beside them, and need no name normalisation).
+        // photos have no short video beside them, and need no name normalisation). A file in an
+        // icloudpd date folder (`lib/2021/03/07`) is grouped under the folder above the date, so
+        // that a Live Photo taken at midnight whose files landed in neighbouring days still meets.
+        let place = |i: usize| {
+            names::date_folder(e[i].folder)
+                .map_or(e[i].folder, |(above, _)| above)
+                .as_os_str()
+        };
         let mut groups: Map<(&OsStr, &str), (Members, Members)> = Map::default();
         let mut folders: HashSet<&OsStr, foldhash::fast::RandomState> = HashSet::default();
         for &i in no_id {
             if e[i].role == Role::Video && duration_ok(i).is_some() {
-                folders.insert(e[i].folder.as_os_str());
-                groups
-                    .entry((e[i].folder.as_os_str(), e[i].norm()))
-                    .or_default()
-                    .1
-                    .push(i);
+                folders.insert(place(i));
+                groups.entry((place(i), e[i].norm())).or_default().1.push(i);
             }
         }
         if groups.is_empty() {
             return paired;
         }
         for &i in no_id {
-            if e[i].role == Role::Still && folders.contains(e[i].folder.as_os_str()) {
-                if let Some(g) = groups.get_mut(&(e[i].folder.as_os_str(), e[i].norm())) {
+            if e[i].role == Role::Still && folders.contains(place(i)) {
+                if let Some(g) = groups.get_mut(&(place(i), e[i].norm())) {
                     g.0.push(i);
                 }
             }
         }
+        // Files of one group are in one folder, or in date folders at most a day apart.
+        let near = |s: usize, v: usize| {
+            same_folder(e[s].folder, e[v].folder)
+                || match (
+                    names::date_folder(e[s].folder),
+                    names::date_folder(e[v].folder),
+                ) {
+                    (Some((a, x)), Some((b, y))) => {
+                        same_folder(a, b) && (x - y).num_days().abs() <= 1
+                    }
+                    _ => false,
+                }
+        };
         for (stills, videos) in groups.values() {
             let (stills, videos) = (stills.as_slice(), videos.as_slice());
             if stills.is_empty()
@@ -737,6 +759,9 @@ impl Pairer {
             for &v in videos {
                 let Some(d) = duration_ok(v) else { continue };
                 for &s in stills {
+                    if !near(s, v) {
+                        continue;
+                    }
                     if let Some(t) = time_match(e[s].meta, e[v].meta) {
                         if t.seconds <= self.max_time_delta_s {
                             cands.push((t.seconds, s, v, t, d));
@@ -779,8 +804,12 @@ impl Pairer {
 
     fn name_time_pair(&self, s: &Entry<'_>, v: &Entry<'_>, t: TimeMatch, duration: f64) -> Pair {
         let exact = s.stem.eq_ignore_ascii_case(v.stem);
+        let same_folder = same_folder(s.folder, v.folder);
         let mut confidence: f64 = 0.7;
         if !exact {
+            confidence -= 0.05;
+        }
+        if !same_folder {
             confidence -= 0.05;
         }
         match t.basis {
@@ -792,7 +821,13 @@ impl Pairer {
             confidence -= 0.1 * (t.seconds / self.max_time_delta_s).clamp(0.0, 1.0);
         }
         let mut evidence = vec![
-            Evidence::SameFolder,
+            if same_folder {
+                Evidence::SameFolder
+            } else {
+                Evidence::OtherFolder {
+                    common_ancestor: common_ancestor(s.folder, v.folder),
+                }
+            },
             name_evidence(s, v),
             Evidence::Duration {
                 seconds: round3(duration),
@@ -826,6 +861,8 @@ fn name_evidence(s: &Entry<'_>, v: &Entry<'_>) -> Evidence {
         Evidence::SameName
     } else if names::is_apple_edited(s.stem) && !names::is_apple_edited(v.stem) {
         Evidence::EditedVariant
+    } else if names::is_icloudpd_decorated(s.stem) || names::is_icloudpd_decorated(v.stem) {
+        Evidence::IcloudpdName
     } else {
         Evidence::RenamedCopy
     }
@@ -1305,6 +1342,157 @@ mod tests {
         assert!(run(&[("n/IMG_1.JPG", &s), ("n/IMG_1.MOV", &v)])
             .pairs
             .is_empty());
+    }
+
+    /// A still and its video as icloudpd names them, without identifiers: `(still, video)`
+    /// paths, the still's local time and the video's, 2.8 s long.
+    fn icloudpd_pair(still_t: &str, video_t: &str) -> (Metadata, Metadata) {
+        let mut s = still(None);
+        s.format = Some(Format::Jpeg);
+        s.capture = floating(still_t);
+        let mut v = video(None);
+        v.duration_s = Some(2.803);
+        v.capture = floating(video_t);
+        (s, v)
+    }
+
+    /// icloud-photos-downloader#500 / #1065: `IMG_0042.JPG` with `IMG_0042_HEVC.MOV` (and
+    /// `_HEIC` from older versions), in `YYYY/MM/DD` folders, pair by name and time.
+    #[test]
+    fn icloudpd_hevc_suffix_pairs_by_name_and_time() {
+        let (s, v) = icloudpd_pair("2014-09-16 14:05:12", "2014-09-16 14:05:12");
+        for video_name in [
+            "IMG_0042_HEVC.MOV",
+            "IMG_0042_HEIC.MOV",
+            "IMG_0042_hevc.mov",
+        ] {
+            let video_path = format!("anna/2014/09/16/{video_name}");
+            let p = run(&[
+                ("anna/2014/09/16/IMG_0042.JPG", &s),
+                (video_path.as_str(), &v),
+            ]);
+            assert_eq!(
+                pairs(&p),
+                [(
+                    "anna/2014/09/16/IMG_0042.JPG",
+                    video_path.as_str(),
+                    PairKind::NameTime
+                )]
+            );
+            assert!(p.pairs[0].evidence.contains(&Evidence::IcloudpdName));
+            assert!(p.pairs[0].evidence.contains(&Evidence::SameFolder));
+        }
+    }
+
+    /// De-duplication ids on either file or both: `FullSizeRender-1111111.JPG` with
+    /// `FullSizeRender_HEVC-2222222.MOV`, in a `YYYY-MM-DD` folder.
+    #[test]
+    fn icloudpd_dedup_ids_pair_on_either_file() {
+        let (s, v) = icloudpd_pair("2021-03-07 10:00:00", "2021-03-07 10:00:01");
+        for (still_name, video_name) in [
+            (
+                "FullSizeRender-1111111.JPG",
+                "FullSizeRender_HEVC-2222222.MOV",
+            ),
+            ("FullSizeRender.JPG", "FullSizeRender_HEVC-2222222.MOV"),
+            ("FullSizeRender-1111111.JPG", "FullSizeRender_HEVC.MOV"),
+            ("IMG_0042-1884695.JPG", "IMG_0042-4559592.MOV"),
+        ] {
+            let (sp, vp) = (
+                format!("anna/2021-03-07/{still_name}"),
+                format!("anna/2021-03-07/{video_name}"),
+            );
+            let p = run(&[(sp.as_str(), &s), (vp.as_str(), &v)]);
+            assert_eq!(
+                pairs(&p),
+                [(sp.as_str(), vp.as_str(), PairKind::NameTime)],
+                "{still_name} + {video_name}"
+            );
+            assert!(p.pairs[0].evidence.contains(&Evidence::IcloudpdName));
+        }
+    }
+
+    /// Identifiers first: icloudpd names with Apple's content identifier are `apple-live` pairs
+    /// (the names only add evidence), whatever the de-duplication ids.
+    #[test]
+    fn icloudpd_names_with_identifiers_are_apple_pairs() {
+        let (s, v) = (still(Some(ID)), video(Some(ID)));
+        let p = run(&[
+            ("anna/2020/05/04/FullSizeRender-2369959.HEIC", &s),
+            ("anna/2020/05/04/FullSizeRender_HEVC-4559592.MOV", &v),
+        ]);
+        assert_eq!(p.pairs.len(), 1);
+        assert_eq!(p.pairs[0].kind, PairKind::AppleLive);
+        assert!(p.pairs[0].evidence.contains(&Evidence::IcloudpdName));
+        assert!(p.pairs[0].confidence >= 0.9);
+    }
+
+    /// A same-name decoy: `IMG_0043_HEVC.MOV` a day later and 4 s long is not the still's, and
+    /// several `FullSizeRender` files of one folder pair one to one by time.
+    #[test]
+    fn icloudpd_decoys_do_not_pair() {
+        let (s, mut v) = icloudpd_pair("2012-09-29 16:11:25", "2012-09-30 16:11:25");
+        v.duration_s = Some(4.004);
+        assert!(run(&[
+            ("anna/2012/09/29/IMG_0043.JPG", &s),
+            ("anna/2012/09/29/IMG_0043_HEVC.MOV", &v),
+        ])
+        .pairs
+        .is_empty());
+        let (s1, v1) = icloudpd_pair("2021-03-07 10:00:00", "2021-03-07 10:00:00");
+        let (s2, v2) = icloudpd_pair("2021-03-07 12:00:00", "2021-03-07 12:00:01");
+        let p = run(&[
+            ("d/2021-03-07/FullSizeRender-1000001.JPG", &s1),
+            ("d/2021-03-07/FullSizeRender-1000002.JPG", &s2),
+            ("d/2021-03-07/FullSizeRender_HEVC-2000001.MOV", &v2),
+            ("d/2021-03-07/FullSizeRender_HEVC-2000002.MOV", &v1),
+        ]);
+        assert_eq!(
+            pairs(&p),
+            [
+                (
+                    "d/2021-03-07/FullSizeRender-1000001.JPG",
+                    "d/2021-03-07/FullSizeRender_HEVC-2000002.MOV",
+                    PairKind::NameTime
+                ),
+                (
+                    "d/2021-03-07/FullSizeRender-1000002.JPG",
+                    "d/2021-03-07/FullSizeRender_HEVC-2000001.MOV",
+                    PairKind::NameTime
+                )
+            ]
+        );
+        // Numbers that are not de-duplication ids are names: no pair.
+        let (s, v) = icloudpd_pair("2021-03-07 10:00:00", "2021-03-07 10:00:00");
+        assert!(run(&[("d/DSC-1234.JPG", &s), ("d/DSC-1235.MOV", &v)])
+            .pairs
+            .is_empty());
+    }
+
+    /// A Live Photo taken at midnight whose files landed in neighbouring date folders still
+    /// pairs (weaker, with the common folder as evidence); two days apart it does not.
+    #[test]
+    fn icloudpd_neighbouring_date_folders() {
+        let (s, v) = icloudpd_pair("2021-03-07 23:59:59", "2021-03-08 00:00:01");
+        for (sp, vp) in [
+            ("a/2021/03/07/IMG_1.JPG", "a/2021/03/08/IMG_1_HEVC.MOV"),
+            ("a/2021-03-07/IMG_1.JPG", "a/2021-03-08/IMG_1_HEVC.MOV"),
+        ] {
+            let p = run(&[(sp, &s), (vp, &v)]);
+            assert_eq!(pairs(&p), [(sp, vp, PairKind::NameTime)]);
+            assert!(p.pairs[0]
+                .evidence
+                .iter()
+                .any(|e| matches!(e, Evidence::OtherFolder { .. })));
+            assert!(p.pairs[0].confidence < 0.7);
+        }
+        for (sp, vp) in [
+            ("a/2021/03/06/IMG_1.JPG", "a/2021/03/08/IMG_1_HEVC.MOV"),
+            ("a/2021/03/07/IMG_1.JPG", "b/2021/03/08/IMG_1_HEVC.MOV"),
+            ("a/x/IMG_1.JPG", "a/2021/03/08/IMG_1_HEVC.MOV"),
+        ] {
+            assert!(run(&[(sp, &s), (vp, &v)]).pairs.is_empty(), "{sp} {vp}");
+        }
     }
 
     #[test]
