@@ -51,8 +51,10 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// A progress line on stderr, redrawn at most ten times a second (files/s, ETA).
-struct Bar {
+/// A progress line on stderr, redrawn at most ten times a second (files/s, ETA); `albumen sync`
+/// uses it too.
+pub(crate) struct Bar {
+    label: &'static str,
     found: AtomicU64,
     done: AtomicU64,
     start: Instant,
@@ -60,6 +62,17 @@ struct Bar {
 }
 
 impl Bar {
+    /// A bar whose line starts with `label`.
+    pub(crate) fn new(label: &'static str) -> Self {
+        Bar {
+            label,
+            found: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+            start: Instant::now(),
+            last: Mutex::new(Instant::now()),
+        }
+    }
+
     fn draw(&self, force: bool) {
         let Ok(mut last) = self.last.lock() else {
             return;
@@ -77,7 +90,8 @@ impl Bar {
         } else {
             String::new()
         };
-        eprint!("\r\x1b[2Kscanning: {done}/{found} files, {rate:.0} files/s{eta}");
+        let label = self.label;
+        eprint!("\r\x1b[2K{label}: {done}/{found} files, {rate:.0} files/s{eta}");
     }
 }
 
@@ -189,12 +203,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut reports = Vec::new();
     for (library, roots) in jobs {
         let report = if tty {
-            let bar = Bar {
-                found: AtomicU64::new(0),
-                done: AtomicU64::new(0),
-                start: Instant::now(),
-                last: Mutex::new(Instant::now()),
-            };
+            let bar = Bar::new("scanning");
             let r = index.scan(&library, &roots, &opts, &bar);
             eprint!("\r\x1b[2K");
             r?

@@ -18,6 +18,7 @@ mod cmd_info;
 mod cmd_map;
 mod cmd_pairs;
 mod cmd_scan;
+mod cmd_sync;
 mod cmd_timeline;
 mod cmd_verify;
 mod enrich;
@@ -50,6 +51,9 @@ enum Command {
     Export(cmd_export::Args),
     /// Check that a backup folder holds every indexed file of a library.
     Verify(cmd_verify::Args),
+    /// Keep a folder a one-way mirror of a time range of a library (copies, updates, moves,
+    /// trashes; never overwrites a file changed there).
+    Sync(cmd_sync::Args),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -118,6 +122,7 @@ fn main() -> ExitCode {
         Command::Scan(a) => cmd_scan::run(a),
         Command::Export(a) => cmd_export::run(a),
         Command::Verify(a) => cmd_verify::run(a),
+        Command::Sync(a) => cmd_sync::run(a),
     };
     match result {
         Ok(code) => code,
