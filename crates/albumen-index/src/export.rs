@@ -1312,6 +1312,22 @@ pub(crate) fn copy_verified(
 /// [`remove_stale_temps`]).
 pub(crate) const TEMP_PREFIX: &str = ".albumen-export-";
 
+/// Whether process `pid` is running, as `/proc/PID/stat` says (a zombie is not: a killed
+/// process whose parent has not reaped it yet). Without `/proc` (not Linux), every process
+/// counts as gone: the sync's lock keeps other syncs out, but an `albumen export` running into
+/// the same folder at that moment would lose its copy in flight (and report it failed).
+fn process_alive(pid: u32) -> bool {
+    let Ok(stat) = fs::read(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // `PID (COMM) STATE ...`: COMM may hold anything, so the state follows the last `)`.
+    let state = stat
+        .iter()
+        .rposition(|&b| b == b')')
+        .and_then(|i| stat.get(i + 2));
+    !matches!(state, Some(b'Z' | b'X' | b'x'))
+}
+
 /// Removes, below `root` (not descending into folders whose names start with `.albumen`), the
 /// temporary files that copies killed before they finished left (named [`TEMP_PREFIX`]`PID-N.tmp`),
 /// except those of a process that is still running (where the system says, via `/proc`).
@@ -1343,8 +1359,7 @@ pub(crate) fn remove_stale_temps(root: &Path) -> u64 {
                 .next()
                 .and_then(|p| std::str::from_utf8(p).ok())
                 .and_then(|p| p.parse::<u32>().ok());
-            let alive =
-                pid.is_some_and(|p| p == me || Path::new("/proc").join(p.to_string()).exists());
+            let alive = pid.is_some_and(|p| p == me || process_alive(p));
             if ft.is_file() && !alive && fs::remove_file(e.path()).is_ok() {
                 removed += 1;
             }

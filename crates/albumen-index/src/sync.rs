@@ -322,8 +322,25 @@ impl State {
         };
         let conn = if read_only {
             if path.is_file() {
-                Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-                    .map_err(dberr)?
+                // `immutable`: a read-only open of a WAL database would otherwise leave its
+                // `-wal` and `-shm` files behind, and a dry run writes nothing. (A WAL left by
+                // a killed sync is then not read: those files are compared by bytes instead.)
+                match path.to_str() {
+                    Some(p) => {
+                        let uri = format!(
+                            "file:{}?immutable=1",
+                            p.replace('%', "%25")
+                                .replace('?', "%3f")
+                                .replace('#', "%23")
+                        );
+                        Connection::open_with_flags(
+                            uri,
+                            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+                        )
+                    }
+                    None => Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY),
+                }
+                .map_err(dberr)?
             } else {
                 let c = Connection::open_in_memory().map_err(dberr)?;
                 c.execute_batch(STATE_SCHEMA).map_err(dberr)?;
