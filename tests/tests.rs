@@ -2,6 +2,7 @@
 
 mod export;
 mod info;
+mod sync;
 mod verify;
 
 /// The generated library of albumen-index's export and verify tests, shared with them.
