@@ -34,6 +34,15 @@ pub struct Args {
     /// Live Photo video, sidecars) verified. Nothing else in albumen deletes a file.
     #[arg(long)]
     pub remove_originals: bool,
+    /// Remove every location from the copies, for sharing (EXIF GPS, XMP exif:GPS* and place
+    /// names, QuickTime location, Live Photo videos too), losslessly through albumen-edit. A
+    /// file whose location cannot be removed is not copied (reported as withheld).
+    #[arg(long)]
+    pub strip_location: bool,
+    /// Remove camera and lens serial numbers from the copies (EXIF, DNG and XMP; not maker
+    /// notes).
+    #[arg(long)]
+    pub strip_serials: bool,
     /// Show what would be copied and removed; write and delete nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -66,6 +75,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })
         .remove_originals(args.remove_originals)
         .dry_run(args.dry_run)
+        .strip_location(args.strip_location)
+        .strip_serials(args.strip_serials)
         // Ctrl-C: items being copied are finished, the rest left alone; exit 130.
         .cancel(crate::stop_on_signals()?);
     opts.library = args.library;
@@ -117,6 +128,7 @@ fn print_text(out: &mut dyn Write, r: &ExportReport, quiet: bool) -> std::io::Re
                 Action::Identical if r.dry_run => writeln!(out, "already there  {dest}")?,
                 Action::Conflict => writeln!(out, "CONFLICT  {src} -> {dest}: {detail}")?,
                 Action::Failed => writeln!(out, "FAILED  {src} -> {dest}: {detail}")?,
+                Action::Withheld => writeln!(out, "withheld  {src}: {detail}")?,
                 _ => {}
             }
             let why = f.removal_detail.as_deref().unwrap_or("");
@@ -160,6 +172,13 @@ fn print_text(out: &mut dyn Write, r: &ExportReport, quiet: bool) -> std::io::Re
         r.conflicts,
         r.failed
     )?;
+    if r.withheld > 0 {
+        writeln!(
+            out,
+            "  {} files withheld: what was to be stripped could not be removed from them",
+            r.withheld
+        )?;
+    }
     if r.remove_originals {
         let verb = if r.dry_run { "to remove" } else { "removed" };
         writeln!(

@@ -51,8 +51,8 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// A progress line on stderr, redrawn at most ten times a second (files/s, ETA). Also used by
-/// `albumen archive`.
+/// A progress line on stderr, redrawn at most ten times a second (files/s, ETA); `albumen
+/// archive` and `albumen sync` use it too.
 pub(crate) struct Bar {
     label: &'static str,
     found: AtomicU64,
@@ -62,7 +62,7 @@ pub(crate) struct Bar {
 }
 
 impl Bar {
-    /// A bar whose line starts with `label` (`scanning`, `archiving`).
+    /// A bar whose line starts with `label` (`scanning`, `archiving`, `syncing`).
     pub(crate) fn new(label: &'static str) -> Self {
         Bar {
             label,

@@ -20,6 +20,7 @@ mod cmd_info;
 mod cmd_map;
 mod cmd_pairs;
 mod cmd_scan;
+mod cmd_sync;
 mod cmd_timeline;
 mod cmd_verify;
 mod demo_files;
@@ -57,6 +58,9 @@ enum Command {
     Verify(cmd_verify::Args),
     /// Move a year (or range) of a live library into an archive library: files and index.
     Archive(cmd_archive::Args),
+    /// Keep a folder a one-way mirror of a time range of a library (copies, updates, moves,
+    /// trashes; never overwrites a file changed there).
+    Sync(cmd_sync::Args),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -127,6 +131,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Export(a) => cmd_export::run(a),
         Command::Verify(a) => cmd_verify::run(a),
         Command::Archive(a) => cmd_archive::run(a),
+        Command::Sync(a) => cmd_sync::run(a),
     }
 }
 

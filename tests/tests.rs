@@ -4,6 +4,7 @@ mod demo;
 mod export;
 mod icloudpd;
 mod info;
+mod sync;
 mod verify;
 
 /// The generated library of albumen-index's export and verify tests, shared with them.

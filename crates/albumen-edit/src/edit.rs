@@ -30,6 +30,18 @@ pub enum Edit {
     SetGps(GpsPosition),
     /// Remove the GPS position and all other GPS tags (privacy).
     RemoveGps,
+    /// Remove every location, for sharing: what [`Edit::RemoveGps`] removes, plus every
+    /// `exif:GPS*` XMP property and the XMP place names (`photoshop:City`/`State`/`Country`,
+    /// `Iptc4xmpCore:Location`/`CountryCode`, `Iptc4xmpExt:LocationCreated`/`LocationShown`).
+    /// In camera raws, which are otherwise never rewritten, the GPS directories are zeroed
+    /// in place (same size, every offset kept; the raw's sidecar is not touched); a format
+    /// written through a sidecar only is refused when it holds a position.
+    RemoveLocation,
+    /// Remove camera and lens serial numbers: EXIF `BodySerialNumber`, `LensSerialNumber`,
+    /// DNG `CameraSerialNumber` (their values zeroed), XMP `aux:SerialNumber`,
+    /// `aux:LensSerialNumber`, `exifEX:BodySerialNumber`, `exifEX:LensSerialNumber`. Serial
+    /// numbers inside maker notes are not reached.
+    RemoveSerials,
     /// Set the star rating (`xmp:Rating`, and EXIF `Rating` where present).
     SetRating(Rating),
     /// Set the title (`dc:title`); an empty string removes it.
@@ -147,6 +159,10 @@ pub(crate) struct Changes {
     pub description: Option<String>,
     pub keywords: Option<KeywordOps>,
     pub hierarchical: Option<Vec<String>>,
+    /// [`Edit::RemoveLocation`]: every location, not only the GPS position.
+    pub strip_location: bool,
+    /// [`Edit::RemoveSerials`].
+    pub strip_serials: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -201,6 +217,11 @@ impl Changes {
                 Edit::SetOffset(o) => c.time.offset = Some(*o),
                 Edit::SetGps(p) => c.gps = Some(Some(*p)),
                 Edit::RemoveGps => c.gps = Some(None),
+                Edit::RemoveLocation => {
+                    c.gps = Some(None);
+                    c.strip_location = true;
+                }
+                Edit::RemoveSerials => c.strip_serials = true,
                 Edit::SetRating(r) => c.rating = Some(*r),
                 Edit::SetTitle(t) => c.title = Some(t.clone()),
                 Edit::SetDescription(t) => c.description = Some(t.clone()),

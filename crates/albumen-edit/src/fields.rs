@@ -285,6 +285,25 @@ pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<V
         }
         Some(None) | None => {}
     }
+    if ch.strip_serials {
+        // The values are zeroed too, so the bytes left behind do not still carry them.
+        let mut gone = |ifd: &tiff::Ifd, tg: u16, c: &mut IfdChange| {
+            if let Some(x) = ifd.get(tg) {
+                c.remove.push(tg);
+                if let Some(r) = x.value_range(b, e) {
+                    let outside = r.start >= ifd.pos + ifd.span() || r.end <= ifd.pos;
+                    if let (true, Some(s)) = (outside, buf.get_mut(r)) {
+                        s.fill(0);
+                    }
+                }
+            }
+        };
+        if let Some(x) = &d.exif {
+            gone(x, tag::BODY_SERIAL_NUMBER, &mut cx);
+            gone(x, tag::LENS_SERIAL_NUMBER, &mut cx);
+        }
+        gone(&d.ifd0, tag::CAMERA_SERIAL_NUMBER, &mut c0);
+    }
     if let (Some(r), Some(_)) = (ch.rating, d.ifd0.get(tag::RATING)) {
         let v = r.get().max(0) as u16;
         c0.set(tag::RATING, Value::short(e, v));
@@ -548,6 +567,26 @@ const GPS_PROPS: [&str; 8] = [
     "GPSImgDirection",
 ];
 
+/// XMP namespaces of location and serial-number properties.
+const NS_IPTC_CORE: &str = "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/";
+const NS_IPTC_EXT: &str = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/";
+const NS_AUX: &str = "http://ns.adobe.com/exif/1.0/aux/";
+const NS_EXIF_EX: &str = "http://cipa.jp/exif/1.0/";
+
+/// Whether an XMP property holds a location ([`crate::Edit::RemoveLocation`]).
+fn is_location_prop(ns: &str, local: &str) -> bool {
+    (matches!(ns, NS_EXIF | NS_EXIF_EX) && local.starts_with("GPS"))
+        || (ns == NS_PHOTOSHOP && matches!(local, "City" | "State" | "Country"))
+        || (ns == NS_IPTC_CORE && matches!(local, "Location" | "CountryCode"))
+        || (ns == NS_IPTC_EXT && matches!(local, "LocationCreated" | "LocationShown"))
+}
+
+/// Whether an XMP property holds a serial number ([`crate::Edit::RemoveSerials`]).
+fn is_serial_prop(ns: &str, local: &str) -> bool {
+    (ns == NS_AUX && matches!(local, "SerialNumber" | "LensSerialNumber"))
+        || (ns == NS_EXIF_EX && matches!(local, "BodySerialNumber" | "LensSerialNumber"))
+}
+
 /// The new packet text, or `None` when XMP needs no change.
 pub(crate) fn edit_xmp(
     old: Option<&Packet>,
@@ -625,6 +664,15 @@ pub(crate) fn edit_xmp(
                 put("GPSAltitudeRef", if a < 0.0 { "1" } else { "0" }.into());
                 let (n, d) = rational(a.abs(), 1000);
                 put("GPSAltitude", format!("{n}/{d}"));
+            }
+        }
+    }
+    if let Some(p) = old {
+        for (ns, l) in p.names() {
+            let location = ch.strip_location && is_location_prop(ns, l);
+            let serial = ch.strip_serials && is_serial_prop(ns, l);
+            if (location || serial) && !remove.contains(&(ns, l)) {
+                remove.push((ns, l));
             }
         }
     }

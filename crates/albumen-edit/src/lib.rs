@@ -450,6 +450,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
             },
         };
         let side_fields = packet.as_ref().map(fields::read_xmp).unwrap_or_default();
+        let file_gps = file_fields.gps.is_some();
         let before = fields::merge(file_fields, side_fields);
         let after = changes.apply(&before)?;
         let new_text = fields::edit_xmp(packet.as_ref(), &changes, &after, Role::Sidecar);
@@ -462,6 +463,29 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                 file = Some(b);
             } else {
                 notes.push("no date in the raw file could be patched in place".into());
+            }
+        }
+        if changes.strip_location {
+            // A raw's GPS directories are zeroed in place; other files written through a
+            // sidecar keep what is inside them, so one holding a position is refused.
+            let mut b = file.take().unwrap_or_else(|| bytes.clone());
+            let wiped = if matches!(kind, Kind::Raw(..)) {
+                container::raw::wipe_gps(&mut b)
+            } else {
+                0
+            };
+            if wiped > 0 {
+                file = Some(b);
+            } else {
+                if file_gps {
+                    return Err(Error::Unsupported(format!(
+                        "the position inside this {} file cannot be removed",
+                        kind.name()
+                    )));
+                }
+                if raw_dates > 0 {
+                    file = Some(b);
+                }
             }
         }
         let plan = Plan {

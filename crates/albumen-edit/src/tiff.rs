@@ -60,6 +60,9 @@ pub(crate) mod tag {
     pub const RATING_PERCENT: u16 = 0x4749;
     pub const EXIF_IFD: u16 = 0x8769;
     pub const GPS_IFD: u16 = 0x8825;
+    pub const BODY_SERIAL_NUMBER: u16 = 0xA431;
+    pub const LENS_SERIAL_NUMBER: u16 = 0xA435;
+    pub const CAMERA_SERIAL_NUMBER: u16 = 0xC62F;
     pub const DATE_TIME_ORIGINAL: u16 = 0x9003;
     pub const CREATE_DATE: u16 = 0x9004;
     pub const OFFSET_TIME: u16 = 0x9010;

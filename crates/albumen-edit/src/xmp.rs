@@ -314,6 +314,11 @@ impl Packet {
             .map(|p| &p.value)
     }
 
+    /// The (namespace, local name) of every property.
+    pub(crate) fn names(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.props.iter().map(|p| (p.ns.as_str(), p.local.as_str()))
+    }
+
     pub(crate) fn has(&self, ns: &str, local: &str) -> bool {
         self.get(ns, local).is_some()
     }

@@ -97,6 +97,13 @@ pub enum Error {
         /// The folder given as the backup.
         backup: PathBuf,
     },
+    /// An export that would remove the originals after copies that are not byte-identical
+    /// (stripped of their location or serial numbers): what was removed would be lost.
+    #[error("--remove-originals cannot be combined with stripping the copies: the originals are the only complete files")]
+    StripWithRemoval,
+    /// Another `albumen sync` holds the destination.
+    #[error("another albumen sync is running into {0}")]
+    SyncBusy(PathBuf),
     /// A worker thread of the scan panicked or the writer stopped unexpectedly.
     #[error("scan worker failed: {0}")]
     Worker(String),

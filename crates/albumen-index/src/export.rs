@@ -137,6 +137,40 @@ pub struct ExportOptions {
     /// Set to `true` from another thread (a Ctrl-C handler) to stop: the items being copied
     /// are finished (with their removals, when asked), the others are left as they are.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// What to remove from every copy (for sharing); nothing by default.
+    pub strip: Strip,
+}
+
+/// What an export removes from its copies, through albumen-edit, losslessly (image data and
+/// every other tag kept). A copy is changed as a temporary file, after it verified against
+/// its source and before it is put in place; the library's files are never touched. A file
+/// whose copy cannot be cleaned is not shared at all ([`Action::Withheld`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Strip {
+    /// Remove every location ([`albumen_edit::Edit::RemoveLocation`]).
+    pub location: bool,
+    /// Remove camera and lens serial numbers ([`albumen_edit::Edit::RemoveSerials`]).
+    pub serials: bool,
+}
+
+impl Strip {
+    /// Nothing is removed.
+    pub fn is_empty(self) -> bool {
+        !self.location && !self.serials
+    }
+
+    /// The edits that do it.
+    pub fn edits(self) -> Vec<albumen_edit::Edit> {
+        let mut v = Vec::new();
+        if self.location {
+            v.push(albumen_edit::Edit::RemoveLocation);
+        }
+        if self.serials {
+            v.push(albumen_edit::Edit::RemoveSerials);
+        }
+        v
+    }
 }
 
 impl ExportOptions {
@@ -150,7 +184,18 @@ impl ExportOptions {
             remove_originals: false,
             dry_run: false,
             cancel: None,
+            strip: Strip::default(),
         }
+    }
+    /// Removes locations from the copies (for sharing).
+    pub fn strip_location(mut self, yes: bool) -> Self {
+        self.strip.location = yes;
+        self
+    }
+    /// Removes camera and lens serial numbers from the copies (for sharing).
+    pub fn strip_serials(mut self, yes: bool) -> Self {
+        self.strip.serials = yes;
+        self
     }
     /// Sets a cancellation flag.
     pub fn cancel(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
@@ -254,6 +299,9 @@ struct Source {
 /// opens no file and writes nothing.
 pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
     let library = index.library(opts.library.as_deref())?;
+    if opts.remove_originals && !opts.strip.is_empty() {
+        return Err(Error::StripWithRemoval);
+    }
     if let Ok(dest) = fs::canonicalize(&opts.dest) {
         if let Some(root) = library.roots.iter().find(|r| **r == dest) {
             return Err(Error::DestIsRoot {
@@ -619,6 +667,9 @@ pub enum Action {
     Conflict,
     /// The copy failed or did not verify (nothing is left at the destination).
     Failed,
+    /// Not shared: what [`ExportOptions::strip`] asks to remove could not be removed from this
+    /// file (the detail says why); nothing is left at the destination.
+    Withheld,
 }
 
 /// What happened to the source.
@@ -719,6 +770,8 @@ pub struct ExportReport {
     pub conflicts: u64,
     /// Files whose copy failed or did not verify.
     pub failed: u64,
+    /// Files not shared because what was to be stripped could not be removed from them.
+    pub withheld: u64,
     /// Sources deleted (dry run: that would be deleted).
     pub removed: Count,
     /// Sources kept although originals were to be removed.
@@ -788,6 +841,7 @@ impl ExportPlan {
             skipped: Count::default(),
             conflicts: 0,
             failed: 0,
+            withheld: 0,
             removed: Count::default(),
             kept: 0,
             removal_failed: 0,
@@ -807,6 +861,7 @@ impl ExportPlan {
                     Action::Identical => r.skipped.add(f.bytes),
                     Action::Conflict => r.conflicts += 1,
                     Action::Failed => r.failed += 1,
+                    Action::Withheld => r.withheld += 1,
                 }
                 match f.removal {
                     Removal::Removed | Removal::WouldRemove => r.removed.add(f.bytes),
@@ -850,7 +905,7 @@ fn run_unit(u: &ExportUnit, o: &ExportOptions, tmp_counter: &AtomicU64) -> Vec<F
     let mut done: Vec<Done> = u
         .files
         .iter()
-        .map(|f| copy_one(f, o.dry_run, tmp_counter))
+        .map(|f| copy_one(f, o, tmp_counter))
         .collect();
     if !o.remove_originals {
         return done.into_iter().map(|d| d.out).collect();
@@ -918,11 +973,15 @@ fn not_started(f: &PlannedFile) -> FileOutcome {
     }
 }
 
-fn same_content_stat(a: &Stat, b: &Stat) -> bool {
+pub(crate) fn same_content_stat(a: &Stat, b: &Stat) -> bool {
     a.size == b.size && a.mtime_ns == b.mtime_ns && a.dev == b.dev && a.inode == b.inode
 }
 
-fn copy_one(f: &PlannedFile, dry_run: bool, tmp_counter: &AtomicU64) -> Done {
+fn copy_one(f: &PlannedFile, o: &ExportOptions, tmp_counter: &AtomicU64) -> Done {
+    let dry_run = o.dry_run;
+    let edits = o.strip.edits();
+    let strip = |p: &Path| strip_copy(p, f.role, &edits);
+    let transform: Option<Transform<'_>> = (!edits.is_empty()).then_some(&strip as Transform<'_>);
     let mut out = FileOutcome {
         source: f.source.clone(),
         dest: f.dest.clone(),
@@ -971,6 +1030,23 @@ fn copy_one(f: &PlannedFile, dry_run: bool, tmp_counter: &AtomicU64) -> Done {
             let why = "the destination exists and is not a file".to_string();
             done(fail(out, Action::Conflict, why), None, false)
         }
+        Ok(_) if transform.is_some() => {
+            // The copy differs from its source: make it again and compare.
+            match copy_verified(&f.source, &f.dest, tmp_counter, Place::Check, transform) {
+                Ok(c) => {
+                    out.action = Action::Identical;
+                    done(out, Some(c.source), false)
+                }
+                Err(CopyError::Exists) => {
+                    let why = "the destination exists with other content".to_string();
+                    done(fail(out, Action::Conflict, why), None, false)
+                }
+                Err(CopyError::Transform(why)) => {
+                    done(fail(out, Action::Withheld, why), None, false)
+                }
+                Err(e) => done(fail(out, Action::Failed, e.to_string()), None, false),
+            }
+        }
         Ok(m) => {
             let dst = Stat::of(&m);
             if dst.dev == src.dev && dst.inode == src.inode {
@@ -1013,14 +1089,22 @@ fn copy_one(f: &PlannedFile, dry_run: bool, tmp_counter: &AtomicU64) -> Done {
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if dry_run {
+                if transform.is_some() {
+                    if let Err(why) = strippable(&f.source, f.role, &edits) {
+                        return done(fail(out, Action::Withheld, why), None, false);
+                    }
+                }
                 out.action = Action::WouldCopy;
                 return done(out, Some(src), false);
             }
-            match copy_verified(&f.source, &f.dest, tmp_counter) {
-                Ok(stat) => {
+            match copy_verified(&f.source, &f.dest, tmp_counter, Place::New, transform) {
+                Ok(c) => {
                     out.action = Action::Copied;
-                    out.bytes = stat.size;
-                    done(out, Some(stat), false)
+                    out.bytes = c.dest.size;
+                    done(out, Some(c.source), false)
+                }
+                Err(CopyError::Transform(why)) => {
+                    done(fail(out, Action::Withheld, why), None, false)
                 }
                 Err(CopyError::Exists) => {
                     let why = "the destination appeared while the copy was made".to_string();
@@ -1039,7 +1123,7 @@ fn copy_one(f: &PlannedFile, dry_run: bool, tmp_counter: &AtomicU64) -> Done {
 
 /// Why a copy did not happen.
 #[derive(Debug, thiserror::Error)]
-enum CopyError {
+pub(crate) enum CopyError {
     #[error("{what}: {source}")]
     Io {
         what: &'static str,
@@ -1052,6 +1136,8 @@ enum CopyError {
     Mismatch,
     #[error("the destination exists")]
     Exists,
+    #[error("{0}")]
+    Transform(String),
 }
 
 fn io_err(what: &'static str) -> impl Fn(io::Error) -> CopyError {
@@ -1072,18 +1158,52 @@ impl Drop for TempFile {
 /// Buffer of one copy in flight (one per worker thread: memory stays bounded).
 const COPY_BUF: usize = 256 * 1024;
 
-/// Copies `src` to `dest` (which must not exist): temp file in the destination folder, the
-/// source's permissions and mtime, fsync, read back and compare size and BLAKE3 hash, link to
-/// the final name without replacing anything, fsync the folder. Returns the source's `stat` as
-/// it was copied.
-fn copy_verified(src: &Path, dest: &Path, tmp_counter: &AtomicU64) -> Result<Stat, CopyError> {
+/// How [`copy_verified`] puts the verified copy in place.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Place {
+    /// Link it to a name that must not exist (nothing is ever replaced).
+    New,
+    /// Rename it over the destination, which must still be the file `expect` describes (size,
+    /// mtime, inode): a file that changed meanwhile is left alone ([`CopyError::Exists`]).
+    Replace(Stat),
+    /// Put nothing in place: succeed when the destination already holds the same bytes,
+    /// [`CopyError::Exists`] otherwise.
+    Check,
+}
+
+/// What [`copy_verified`] wrote.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Copied {
+    /// The source as it was copied.
+    pub source: Stat,
+    /// The copy in place.
+    pub dest: Stat,
+    /// BLAKE3 of the copy's bytes.
+    pub hash: [u8; 32],
+}
+
+/// A change made to a verified copy before it is put in place (e.g. removing its location),
+/// given the temporary file's path; it must leave a complete file there (or fail).
+pub(crate) type Transform<'a> = &'a (dyn Fn(&Path) -> Result<(), String> + Sync);
+
+/// Copies `src` to `dest`: temp file in the destination folder, the source's permissions and
+/// mtime, fsync, read back and compare size and BLAKE3 hash, then (with `transform`) change the
+/// temp file and give it the source's mtime again, then put it in place as `place` says (a new
+/// name is linked without replacing anything), fsync the folder.
+pub(crate) fn copy_verified(
+    src: &Path,
+    dest: &Path,
+    tmp_counter: &AtomicU64,
+    place: Place,
+    transform: Option<Transform<'_>>,
+) -> Result<Copied, CopyError> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io_err("creating the destination folder"))?;
     let mut input = albumen_meta::open_noatime(src).map_err(io_err("source"))?;
     let meta = input.metadata().map_err(io_err("source"))?;
     let before = Stat::of(&meta);
     let n = tmp_counter.fetch_add(1, Ordering::Relaxed);
-    let tmp_path = parent.join(format!(".albumen-export-{}-{n}.tmp", std::process::id()));
+    let tmp_path = parent.join(format!("{TEMP_PREFIX}{}-{n}.tmp", std::process::id()));
     let mut tmp = TempFile(None);
     let mut out = File::options()
         .write(true)
@@ -1120,30 +1240,193 @@ fn copy_verified(src: &Path, dest: &Path, tmp_counter: &AtomicU64) -> Result<Sta
     }
     // Read back what the file system holds (possibly from its cache: this checks the copy
     // path end to end, not the disk's surface).
-    let (hash, len) = hash_file_len(&tmp_path).map_err(io_err("reading the copy back"))?;
+    let (mut hash, len) = hash_file_len(&tmp_path).map_err(io_err("reading the copy back"))?;
     if len != copied || hash != *hasher.finalize().as_bytes() {
         return Err(CopyError::Mismatch);
     }
-    // A hard link never replaces an existing name (a plain rename would); file systems
-    // without hard links get a rename after a last check.
-    match fs::hard_link(&tmp_path, dest) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(CopyError::Exists),
-        Err(_) => {
-            if fs::symlink_metadata(dest).is_ok() {
+    if let Some(t) = transform {
+        t(&tmp_path).map_err(CopyError::Transform)?;
+        let f = File::options()
+            .write(true)
+            .open(&tmp_path)
+            .map_err(io_err("the changed copy"))?;
+        f.set_times(fs::FileTimes::new().set_modified(mtime))
+            .map_err(io_err("setting the copy's modification time"))?;
+        f.sync_all().map_err(io_err("syncing the copy"))?;
+        hash = hash_file_len(&tmp_path)
+            .map_err(io_err("reading the copy back"))?
+            .0;
+    }
+    let dest_stat = |p: &Path| {
+        fs::symlink_metadata(p)
+            .map(|m| Stat::of(&m))
+            .map_err(io_err("the copy in place"))
+    };
+    let placed = match place {
+        // A hard link never replaces an existing name (a plain rename would); file systems
+        // without hard links get a rename after a last check.
+        Place::New => match fs::hard_link(&tmp_path, dest) {
+            Ok(()) => dest_stat(dest)?,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(CopyError::Exists),
+            Err(_) => {
+                if fs::symlink_metadata(dest).is_ok() {
+                    return Err(CopyError::Exists);
+                }
+                fs::rename(&tmp_path, dest).map_err(io_err("renaming the copy into place"))?;
+                tmp.0 = None;
+                dest_stat(dest)?
+            }
+        },
+        Place::Replace(expect) => {
+            let now = fs::symlink_metadata(dest).map(|m| Stat::of(&m));
+            if !now.is_ok_and(|n| same_content_stat(&n, &expect)) {
                 return Err(CopyError::Exists);
             }
             fs::rename(&tmp_path, dest).map_err(io_err("renaming the copy into place"))?;
             tmp.0 = None;
+            dest_stat(dest)?
         }
-    }
+        Place::Check => {
+            let there = hash_file_len(dest).map_err(io_err("destination"))?.0;
+            if there != hash {
+                return Err(CopyError::Exists);
+            }
+            return Ok(Copied {
+                source: before,
+                dest: dest_stat(dest)?,
+                hash,
+            });
+        }
+    };
     drop(tmp);
     sync_dir(parent).map_err(io_err("syncing the destination folder"))?;
-    Ok(before)
+    Ok(Copied {
+        source: before,
+        dest: placed,
+        hash,
+    })
+}
+
+/// The start of the names of copies in flight (`.albumen-export-PID-N.tmp`): a copy killed
+/// before it was linked leaves one, which `albumen sync` removes (see
+/// [`remove_stale_temps`]).
+pub(crate) const TEMP_PREFIX: &str = ".albumen-export-";
+
+/// Whether process `pid` is running, as `/proc/PID/stat` says (a zombie is not: a killed
+/// process whose parent has not reaped it yet). Without `/proc` (not Linux), every process
+/// counts as gone: the sync's lock keeps other syncs out, but an `albumen export` running into
+/// the same folder at that moment would lose its copy in flight (and report it failed).
+fn process_alive(pid: u32) -> bool {
+    let Ok(stat) = fs::read(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // `PID (COMM) STATE ...`: COMM may hold anything, so the state follows the last `)`.
+    let state = stat
+        .iter()
+        .rposition(|&b| b == b')')
+        .and_then(|i| stat.get(i + 2));
+    !matches!(state, Some(b'Z' | b'X' | b'x'))
+}
+
+/// Removes, below `root` (not descending into folders whose names start with `.albumen`), the
+/// temporary files that copies killed before they finished left (named [`TEMP_PREFIX`]`PID-N.tmp`),
+/// except those of a process that is still running (where the system says, via `/proc`).
+/// Returns how many were removed.
+pub(crate) fn remove_stale_temps(root: &Path) -> u64 {
+    let mut removed = 0;
+    let mut stack = vec![root.to_path_buf()];
+    let me = std::process::id();
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = fs::read_dir(&dir) else { continue };
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let bytes = name.as_encoded_bytes();
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                if !bytes.starts_with(b".albumen") {
+                    stack.push(e.path());
+                }
+                continue;
+            }
+            let Some(rest) = bytes
+                .strip_prefix(TEMP_PREFIX.as_bytes())
+                .and_then(|r| r.strip_suffix(b".tmp"))
+            else {
+                continue;
+            };
+            let pid = rest
+                .split(|&b| b == b'-')
+                .next()
+                .and_then(|p| std::str::from_utf8(p).ok())
+                .and_then(|p| p.parse::<u32>().ok());
+            let alive = pid.is_some_and(|p| p == me || process_alive(p));
+            if ft.is_file() && !alive && fs::remove_file(e.path()).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+/// Removes what `edits` ask from the copy at `path` (a temporary file) through albumen-edit,
+/// and checks that no location is left when location was to go. XMP sidecars holding a
+/// position are withheld: albumen-edit edits a sidecar through the file it describes, not on
+/// its own. Apple's `.AAE` edit files hold no location or serial number.
+fn strip_copy(path: &Path, role: Role, edits: &[albumen_edit::Edit]) -> Result<(), String> {
+    if role == Role::Sidecar {
+        return sidecar_clean(path, edits);
+    }
+    let opts = albumen_edit::Options::default();
+    albumen_edit::apply(path, edits, &opts).map_err(|e| format!("not shared: {e}"))?;
+    if edits.contains(&albumen_edit::Edit::RemoveLocation) {
+        let p = albumen_edit::plan(path, edits, &opts).map_err(|e| format!("not shared: {e}"))?;
+        if p.before.gps.is_some() {
+            return Err("not shared: a location is still there after removing it".into());
+        }
+    }
+    Ok(())
+}
+
+/// Whether a dry run's copy of `path` could be stripped (see [`strip_copy`]).
+fn strippable(path: &Path, role: Role, edits: &[albumen_edit::Edit]) -> Result<(), String> {
+    if role == Role::Sidecar {
+        return sidecar_clean(path, edits);
+    }
+    albumen_edit::plan(path, edits, &albumen_edit::Options::default())
+        .map(|_| ())
+        .map_err(|e| format!("not shared: {e}"))
+}
+
+/// Sidecars are shared only when they hold nothing that is to be stripped.
+fn sidecar_clean(path: &Path, edits: &[albumen_edit::Edit]) -> Result<(), String> {
+    let is_xmp = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xmp"));
+    if !is_xmp {
+        return Ok(());
+    }
+    let text = fs::read(path).map_err(|e| format!("reading the sidecar: {e}"))?;
+    let mut words: Vec<&[u8]> = Vec::new();
+    if edits.contains(&albumen_edit::Edit::RemoveLocation) {
+        words.extend([&b"GPS"[..], b"Location", b"City", b"CountryCode"]);
+    }
+    if edits.contains(&albumen_edit::Edit::RemoveSerials) {
+        words.push(b"SerialNumber");
+    }
+    if let Some(w) = words
+        .iter()
+        .find(|w| text.windows(w.len()).any(|x| x == **w))
+    {
+        return Err(format!(
+            "not shared: an XMP sidecar holding {} (albumen edits sidecars through their file, not alone)",
+            String::from_utf8_lossy(w)
+        ));
+    }
+    Ok(())
 }
 
 /// fsyncs a folder, so the names created or removed in it are durable.
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 

@@ -90,3 +90,30 @@ pub(crate) fn sidecar_path(path: &std::path::Path) -> std::path::PathBuf {
         .find(|p| p.is_file())
         .unwrap_or_else(|| std::path::PathBuf::from(full))
 }
+
+/// Whether a directory holds only GPS tags (0x00..=0x1F), as a GPS directory does.
+fn gps_like(ifd: &tiff::Ifd) -> bool {
+    !ifd.entries.is_empty() && ifd.entries.iter().all(|x| x.tag < 0x20)
+}
+
+/// Zeroes, in place, every GPS directory of the file's TIFF blocks and the values it points to
+/// (the directory is left empty, so the pointers to it stay valid and every other offset is
+/// unchanged): the GPS directory of each block's IFD0, and CR3's `CMT4` box, whose first
+/// directory is the GPS directory. Returns the number of directories zeroed.
+pub(crate) fn wipe_gps(b: &mut [u8]) -> usize {
+    let mut n = 0;
+    for p in tiff_blocks(b) {
+        let cmt4 = p >= 4 && b.get(p - 4..p) == Some(&b"CMT4"[..]);
+        let Some(blk) = b.get_mut(p..) else { continue };
+        let Ok(d) = tiff::dirs(blk) else { continue };
+        let e = d.header.endian;
+        if let Some(g) = d.gps.as_ref().filter(|g| gps_like(g)) {
+            tiff::wipe_ifd(blk, e, g);
+            n += 1;
+        } else if cmt4 && gps_like(&d.ifd0) {
+            tiff::wipe_ifd(blk, e, &d.ifd0);
+            n += 1;
+        }
+    }
+    n
+}
