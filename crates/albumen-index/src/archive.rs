@@ -516,9 +516,15 @@ fn apply(
                         "INSERT INTO temp.archive_row SELECT * FROM files WHERE id = ?1",
                         [m.file_id],
                     )?;
+                    // The copy's own folder and name before it goes in: (dir_id, name) is
+                    // unique, and the original keeps its own.
+                    c.execute(
+                        "UPDATE temp.archive_row SET id = NULL, library_id = ?1, dir_id = ?2, \
+                         name = ?3",
+                        params![to_id, new_dir, name],
+                    )?;
                     c.execute_batch(
-                        "UPDATE temp.archive_row SET id = NULL; \
-                         INSERT INTO files SELECT * FROM temp.archive_row; \
+                        "INSERT INTO files SELECT * FROM temp.archive_row; \
                          DROP TABLE temp.archive_row;",
                     )?;
                     copied += 1;
