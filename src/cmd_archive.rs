@@ -145,6 +145,13 @@ fn print_text(out: &mut dyn Write, r: &ArchiveReport, quiet: bool) -> std::io::R
             String::new()
         }
     )?;
+    if r.stale_temp_removed > 0 {
+        writeln!(
+            out,
+            "  removed {} temporary files left by a killed run",
+            r.stale_temp_removed
+        )?;
+    }
     writeln!(
         out,
         "  index: {} rows {verb} to {}, {} added for kept copies",

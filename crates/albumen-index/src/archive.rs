@@ -120,6 +120,9 @@ pub struct ArchiveReport {
     /// Indexed files found already moved by an earlier, interrupted run (source gone, the same
     /// file in the archive tree): their rows are moved now.
     pub already_moved: u64,
+    /// Temporary files left in the archive's folders by a copy that was killed (their process
+    /// is gone), removed before copying.
+    pub stale_temp_removed: u64,
     /// `files` rows moved to the archive library (dry run: that would be).
     pub rows_moved: u64,
     /// Rows added to the archive library for copies whose source was kept.
@@ -224,6 +227,11 @@ pub fn archive(
     eo.cancel = opts.cancel.clone();
     let mut plan = export::plan(index, &eo)?;
 
+    let stale_temp_removed = if opts.dry_run {
+        0
+    } else {
+        remove_stale_temps(plan.units.iter().flat_map(|u| u.files.iter()))
+    };
     // Files an earlier run moved before it was stopped: out of the plan, their rows move now.
     let mut moves: Vec<RowMove> = Vec::new();
     let mut already_moved = 0u64;
@@ -289,6 +297,7 @@ pub fn archive(
         dest: dest.clone(),
         dry_run: opts.dry_run,
         already_moved,
+        stale_temp_removed,
         rows_moved: moves.iter().filter(|m| !m.keep).count() as u64,
         rows_copied: moves.iter().filter(|m| m.keep).count() as u64,
         items_moved: moves.iter().filter(|m| m.item && !m.keep).count() as u64,
@@ -342,6 +351,41 @@ fn absolute(p: &Path) -> Result<PathBuf> {
             Err(e) => return Err(io_err(e)),
         }
     }
+}
+
+/// Removes the temporary files that a killed export or archive left in the destination folders
+/// of `files`: `.albumen-export-PID-N.tmp` whose process `PID` is no longer running (on Linux,
+/// no `/proc/PID`; elsewhere nothing is removed). They were never given a name, so nothing refers
+/// to them. Returns how many.
+fn remove_stale_temps<'a>(files: impl Iterator<Item = &'a PlannedFile>) -> u64 {
+    let proc_fs = Path::new("/proc/self").exists();
+    if !proc_fs {
+        return 0;
+    }
+    let me = std::process::id();
+    let dirs: HashSet<&Path> = files.filter_map(|f| f.dest.parent()).collect();
+    let mut removed = 0;
+    for dir in dirs {
+        for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = e.file_name();
+            let Some(pid) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(".albumen-export-"))
+                .and_then(|n| n.strip_suffix(".tmp"))
+                .and_then(|n| n.split_once('-'))
+                .filter(|(_, k)| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|(pid, _)| pid.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let dead = pid != me && !Path::new("/proc").join(pid.to_string()).exists();
+            if dead && e.file_type().is_ok_and(|t| t.is_file()) && fs::remove_file(e.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+    }
+    removed
 }
 
 /// Whether an earlier run already moved this file: its source is gone, and its destination is a
@@ -472,9 +516,15 @@ fn apply(
                         "INSERT INTO temp.archive_row SELECT * FROM files WHERE id = ?1",
                         [m.file_id],
                     )?;
+                    // The copy's own folder and name before it goes in: (dir_id, name) is
+                    // unique, and the original keeps its own.
+                    c.execute(
+                        "UPDATE temp.archive_row SET id = NULL, library_id = ?1, dir_id = ?2, \
+                         name = ?3",
+                        params![to_id, new_dir, name],
+                    )?;
                     c.execute_batch(
-                        "UPDATE temp.archive_row SET id = NULL; \
-                         INSERT INTO files SELECT * FROM temp.archive_row; \
+                        "INSERT INTO files SELECT * FROM temp.archive_row; \
                          DROP TABLE temp.archive_row;",
                     )?;
                     copied += 1;

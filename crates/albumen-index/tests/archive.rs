@@ -230,3 +230,46 @@ fn bad_destinations_are_refused() {
         Err(Error::NoSuchLibrary(_))
     ));
 }
+
+/// A Live Photo video also paired with a still outside the range is copied but stays in the
+/// live tree; the archive library gets a row of its own for the copy, and both trees still
+/// rescan clean.
+#[test]
+fn a_video_kept_in_the_live_tree_gets_a_row_for_its_copy() {
+    let s = setup();
+    {
+        let index = Index::open(&s.db).unwrap();
+        let c = index.connection();
+        let id = |name: &str| -> i64 {
+            c.query_row(
+                "SELECT id FROM files WHERE path_text LIKE '%/' || ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        // IMG_0003 (after the range) shares IMG_0002's video, as an edited copy would.
+        c.execute(
+            "INSERT INTO pairs (library_id, still_file_id, video_file_id, method, confidence, evidence) \
+             SELECT library_id, ?1, ?2, 'apple-live', 1.0, 'test' FROM files WHERE id = ?1",
+            [id("IMG_0003.JPG"), id("IMG_0002.MOV")],
+        )
+        .unwrap();
+    }
+    let index = Index::open(&s.db).unwrap();
+    let r = archive::archive(&index, &opts(&s), &NoProgress).unwrap();
+    assert!(r.ok(), "{r:?}");
+    assert_eq!((r.rows_moved, r.rows_copied), (2, 1), "{r:?}");
+    assert!(s.root.join("2024-03/IMG_0002.MOV").is_file());
+    assert!(s.dest.join("2024-03/IMG_0002.MOV").is_file());
+    let libs: Vec<String> = rows(&s.db)
+        .into_iter()
+        .filter(|(p, _)| p.ends_with("IMG_0002.MOV"))
+        .map(|(_, (_, lib))| lib)
+        .collect();
+    assert_eq!(libs.len(), 2);
+    assert!(libs.contains(&"lib".to_string()) && libs.contains(&"lib-archive".to_string()));
+    drop(index);
+    nothing_to_do(&rescan(&s.db, "lib", &s.root));
+    nothing_to_do(&rescan(&s.db, "lib-archive", &s.dest));
+}
