@@ -29,6 +29,13 @@ pub struct Args {
     /// Remove the position and all GPS tags.
     #[arg(long, conflicts_with = "set_gps")]
     pub remove_gps: bool,
+    /// Remove every location (GPS everywhere, XMP and IPTC place names, QuickTime location;
+    /// zeroed in place inside camera raws), for sharing.
+    #[arg(long, conflicts_with = "set_gps")]
+    pub remove_location: bool,
+    /// Remove camera and lens serial numbers (EXIF, DNG, XMP; not maker notes).
+    #[arg(long)]
+    pub remove_serials: bool,
     /// Star rating 0-5 (-1 = rejected).
     #[arg(long, allow_hyphen_values = true)]
     pub rating: Option<i64>,
@@ -166,6 +173,12 @@ fn edits(a: &Args) -> anyhow::Result<Vec<Edit>> {
     }
     if a.remove_gps {
         v.push(Edit::RemoveGps);
+    }
+    if a.remove_location {
+        v.push(Edit::RemoveLocation);
+    }
+    if a.remove_serials {
+        v.push(Edit::RemoveSerials);
     }
     if let Some(r) = a.rating {
         v.push(Edit::SetRating(

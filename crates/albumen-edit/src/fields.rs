@@ -567,18 +567,30 @@ const GPS_PROPS: [&str; 8] = [
     "GPSImgDirection",
 ];
 
-/// XMP namespaces of location and serial-number properties.
-const NS_IPTC_CORE: &str = "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/";
-const NS_IPTC_EXT: &str = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/";
+/// XMP namespaces of serial-number properties.
 const NS_AUX: &str = "http://ns.adobe.com/exif/1.0/aux/";
 const NS_EXIF_EX: &str = "http://cipa.jp/exif/1.0/";
 
-/// Whether an XMP property holds a location ([`crate::Edit::RemoveLocation`]).
-fn is_location_prop(ns: &str, local: &str) -> bool {
-    (matches!(ns, NS_EXIF | NS_EXIF_EX) && local.starts_with("GPS"))
-        || (ns == NS_PHOTOSHOP && matches!(local, "City" | "State" | "Country"))
-        || (ns == NS_IPTC_CORE && matches!(local, "Location" | "CountryCode"))
-        || (ns == NS_IPTC_EXT && matches!(local, "LocationCreated" | "LocationShown"))
+/// Whether an XMP property holds a location ([`crate::Edit::RemoveLocation`]): GPS values and
+/// place names (`exif:GPS*`, `photoshop:City`/`State`/`Country`, `Iptc4xmpCore:Location`/
+/// `CountryCode`, `Iptc4xmpExt:LocationCreated`/`LocationShown`), in whatever namespace:
+/// vendors such as Photo Mechanic keep their own copies, and erring towards removal is the
+/// point of the edit.
+fn is_location_prop(_ns: &str, local: &str) -> bool {
+    local.starts_with("GPS")
+        || matches!(
+            local,
+            "City"
+                | "State"
+                | "Country"
+                | "CountryCode"
+                | "CountryName"
+                | "Location"
+                | "Sublocation"
+                | "ProvinceState"
+                | "LocationCreated"
+                | "LocationShown"
+        )
 }
 
 /// Whether an XMP property holds a serial number ([`crate::Edit::RemoveSerials`]).

@@ -542,6 +542,13 @@ fn in_file(
 ) -> Result<(Fields, Fields, Option<write::Output>)> {
     let out = match kind {
         Kind::Jpeg | Kind::Png | Kind::Webp | Kind::Tiff(_) | Kind::Heif(_) => {
+            if changes.strip_location && kind == Kind::Jpeg {
+                if let Some(block) = container::jpeg::foreign_location(bytes) {
+                    return Err(Error::Unsupported(format!(
+                        "{block} may hold a location that albumen cannot remove"
+                    )));
+                }
+            }
             let parts = parts_of(kind, bytes)?;
             let packet = parts.xmp.as_deref().map(xmp::Packet::parse).transpose()?;
             let mut before = fields_of(&parts, packet.as_ref());
@@ -630,12 +637,25 @@ fn in_file(
             };
             if kind == Kind::Jpeg {
                 let base = out.as_deref().unwrap_or(bytes);
-                match container::iptc::sync_jpeg(base, &before, &after) {
+                let places: &[u8] = if changes.strip_location {
+                    container::iptc::PLACE_DATASETS
+                } else {
+                    &[]
+                };
+                match container::iptc::sync_jpeg_removing(base, &before, &after, places) {
                     container::iptc::Sync::Written(b) => out = Some(b),
                     container::iptc::Sync::Skipped(why) => {
                         notes.push(format!("IPTC not updated: {why}"))
                     }
                     container::iptc::Sync::Untouched => {}
+                }
+                if changes.strip_location
+                    && container::iptc::places_left(out.as_deref().unwrap_or(bytes))
+                {
+                    return Err(Error::Unsupported(
+                        "IPTC place names in a block albumen cannot rewrite (several IPTC blocks)"
+                            .into(),
+                    ));
                 }
                 // Once the header is final: an AFCP trailer's absolute offsets move with it.
                 if let Some(o) = out.as_mut() {

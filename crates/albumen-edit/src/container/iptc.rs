@@ -188,9 +188,65 @@ pub(crate) enum Sync {
     Skipped(&'static str),
 }
 
+/// The IIM datasets that name a place ([`crate::Edit::RemoveLocation`]): content location code
+/// and name, city, sub-location, province/state, country code and name.
+pub(crate) const PLACE_DATASETS: &[u8] = &[26, 27, 90, 92, 95, 100, 101];
+
+/// Whether any APP13 segment of JPEG `b` may still hold a non-empty IPTC place name: a byte
+/// search for the dataset headers of [`PLACE_DATASETS`] in every segment, so IPTC split over
+/// several segments, or in a second block, is caught too (a false alarm only makes the file
+/// be refused). An AFCP trailer's IPTC is searched as well.
+pub(crate) fn places_left(b: &[u8]) -> bool {
+    let place = |w: &[u8]| {
+        w[0] == 0x1C && w[1] == 2 && PLACE_DATASETS.contains(&w[2]) && (w[3] | w[4]) != 0
+    };
+    if let Some(tail) = b.len().checked_sub(12) {
+        let start = match (b.get(tail..tail + 4), b.get(tail + 4..tail + 8)) {
+            (Some(b"AXS!"), Some(v)) => v.try_into().ok().map(u32::from_be_bytes),
+            (Some(b"AXS*"), Some(v)) => v.try_into().ok().map(u32::from_le_bytes),
+            _ => None,
+        };
+        if let Some(t) = start.and_then(|s| b.get(s as usize..)) {
+            if t.windows(5).any(place) {
+                return true;
+            }
+        }
+    }
+    let mut i = 2;
+    while i + 4 <= b.len() {
+        if b[i] != 0xFF {
+            return false;
+        }
+        let m = b[i + 1];
+        if m == 0xDA || m == 0xD9 {
+            break;
+        }
+        if m == 0xD8 || m == 0x01 || (0xD0..=0xD7).contains(&m) || m == 0xFF {
+            i += if m == 0xFF { 1 } else { 2 };
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+        let end = i + 2 + len;
+        if len < 2 || end > b.len() {
+            return false;
+        }
+        if m == 0xED && b[i + 4..end].windows(5).any(place) {
+            return true;
+        }
+        i = end;
+    }
+    false
+}
+
 /// Rewrites the IPTC keywords/title/description of JPEG `b` to `after` where they differ from
 /// `before`.
+#[cfg(test)]
 pub(crate) fn sync_jpeg(b: &[u8], before: &Fields, after: &Fields) -> Sync {
+    sync_jpeg_removing(b, before, after, &[])
+}
+
+/// [`sync_jpeg`], also removing the record-2 datasets numbered in `remove`.
+pub(crate) fn sync_jpeg_removing(b: &[u8], before: &Fields, after: &Fields, remove: &[u8]) -> Sync {
     let Some(seg) = app13(b) else {
         return Sync::Untouched;
     };
@@ -270,6 +326,11 @@ pub(crate) fn sync_jpeg(b: &[u8], before: &Fields, after: &Fields) -> Sync {
             after.description.iter().map(String::as_str).collect(),
             MAX_CAPTION,
         ));
+    }
+    for &n in remove {
+        if has(n) {
+            plan.push((n, Vec::new()));
+        }
     }
     if let Err(why) = r {
         return Sync::Skipped(why);

@@ -97,6 +97,22 @@ fn find(b: &[u8], segs: &[Seg], sig: &[u8]) -> Option<usize> {
         .position(|s| s.marker == 0xE1 && payload(b, s).starts_with(sig))
 }
 
+/// A block of the JPEG that may hold a location the editor does not rewrite: a FLIR record
+/// (its own GPS fields), a Ricoh RMETA block, a JUMBF box (C2PA manifests carry
+/// `cai.location` assertions). `None` when there is none (or the file does not parse).
+pub(crate) fn foreign_location(b: &[u8]) -> Option<&'static str> {
+    let l = layout(b).ok()?;
+    l.segs.iter().find_map(|s| {
+        let p = payload(b, s);
+        match s.marker {
+            0xE1 if p.starts_with(b"FLIR\0") => Some("a FLIR record"),
+            0xE5 if p.starts_with(b"RMETA\0") => Some("a Ricoh RMETA block"),
+            0xEB if p.starts_with(b"JP") => Some("a JUMBF (C2PA) box"),
+            _ => None,
+        }
+    })
+}
+
 pub(crate) fn parts(b: &[u8]) -> Result<Parts> {
     let l = layout(b)?;
     let exif = find(b, &l.segs, EXIF).map(|i| payload(b, &l.segs[i])[EXIF.len()..].to_vec());
