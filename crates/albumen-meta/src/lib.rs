@@ -29,6 +29,7 @@ pub mod encode;
 mod error;
 mod exif;
 mod io;
+pub mod iptc;
 mod isobmff;
 mod jpeg;
 mod misc;

@@ -192,6 +192,7 @@ impl Reader {
                 md.height = Some(h);
             }
         }
+        crate::iptc::reconcile(&mut md);
         choose_capture(&mut md);
         md.bytes_read = src.bytes_read();
         Ok(md)
