@@ -646,6 +646,9 @@ mod tests {
         assert_eq!(with(None, false), ("iptc".into(), "T-iptc".into()));
         // A value IIM cut at 64 bytes comes back whole from XMP.
         let long = "k".repeat(70);
-        assert_eq!(recover(long[..64].to_string(), std::slice::from_ref(&long), 64), long);
+        assert_eq!(
+            recover(long[..64].to_string(), std::slice::from_ref(&long), 64),
+            long
+        );
     }
 }

@@ -37,6 +37,7 @@ mod model;
 mod png;
 mod reader;
 mod tiff;
+mod ts;
 mod webp;
 mod xmp;
 

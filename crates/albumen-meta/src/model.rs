@@ -256,6 +256,8 @@ pub enum Format {
     ThreeGp,
     Avi,
     Mkv,
+    /// MPEG-2 transport stream (AVCHD `.MTS`/`.M2TS`, `.ts`).
+    Mts,
     Gif,
     Bmp,
     Psd,
@@ -269,7 +271,7 @@ impl Format {
     pub fn is_video(self) -> bool {
         matches!(
             self,
-            Format::Mov | Format::Mp4 | Format::ThreeGp | Format::Avi
+            Format::Mov | Format::Mp4 | Format::ThreeGp | Format::Avi | Format::Mts
         )
     }
     /// Whether the format is a camera raw format.
@@ -319,6 +321,7 @@ impl Format {
             Format::ThreeGp => "3gp",
             Format::Avi => "avi",
             Format::Mkv => "mkv",
+            Format::Mts => "mts",
             Format::Gif => "gif",
             Format::Bmp => "bmp",
             Format::Psd => "psd",

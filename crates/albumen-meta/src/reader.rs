@@ -150,6 +150,10 @@ impl Reader {
                 crate::misc::read_mkv(src, &mut md)?;
                 None
             }
+            Format::Mts => {
+                crate::ts::read(src, &mut md)?;
+                None
+            }
             Format::Crw => {
                 crate::misc::read_crw(src, &mut md)?;
                 None
