@@ -141,8 +141,8 @@ fn section<'a>(pk: &Packet<'a>) -> Option<&'a [u8]> {
 }
 
 pub(crate) fn read(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
-    let head = src.read_upto(0, HEAD, "MPEG-TS")?;
-    let Some((size, off)) = layout(&head) else {
+    let start = src.read_upto(0, 1024, "MPEG-TS")?;
+    let Some((size, off)) = layout(&start) else {
         return Err(Error::Malformed {
             what: "MPEG-TS sync",
             offset: 0,
@@ -152,55 +152,70 @@ pub(crate) fn read(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
     let mut video: Option<(u16, u8)> = None;
     let mut es: Vec<u8> = Vec::new();
     let mut first_pcr: Option<(u16, u64)> = None;
-    walk(&head, size, off, md, 0, |pk| {
-        if first_pcr.is_none() {
-            first_pcr = pk.pcr.map(|v| (pk.pid, v));
-        }
-        if pk.pid == 0 {
-            if let Some(s) = section(&pk) {
-                // PAT: 8-byte header, then (programme, PID) pairs, then a CRC.
-                let body = s.get(8..s.len().saturating_sub(4)).unwrap_or(&[]);
-                for e in body.chunks_exact(4) {
-                    let (prog, pid) = (
-                        u16::from_be_bytes([e[0], e[1]]),
-                        u16::from_be_bytes([e[2] & 0x1f, e[3]]),
+    // The head is read in steps until the video stream's first access unit (SPS, SEI) is in.
+    let step = size as u64 * 256;
+    let mut at = 0u64;
+    while at < HEAD.min(src.len()) {
+        let chunk = src.read_upto(at, step, "MPEG-TS")?;
+        let resynced = walk(&chunk, size, off, md, at, |pk| {
+            if first_pcr.is_none() {
+                first_pcr = pk.pcr.map(|v| (pk.pid, v));
+            }
+            if pk.pid == 0 {
+                if let Some(s) = section(&pk) {
+                    // PAT: 8-byte header, then (programme, PID) pairs, then a CRC.
+                    let body = s.get(8..s.len().saturating_sub(4)).unwrap_or(&[]);
+                    for e in body.chunks_exact(4) {
+                        let (prog, pid) = (
+                            u16::from_be_bytes([e[0], e[1]]),
+                            u16::from_be_bytes([e[2] & 0x1f, e[3]]),
+                        );
+                        if prog != 0 && !pmt_pids.contains(&pid) && pmt_pids.len() < 16 {
+                            pmt_pids.push(pid);
+                        }
+                    }
+                }
+            } else if pmt_pids.contains(&pk.pid) && video.is_none() {
+                if let Some(s) = section(&pk) {
+                    let info = usize::from(
+                        u16::from_be_bytes([*s.get(10).unwrap_or(&0), *s.get(11).unwrap_or(&0)])
+                            & 0x0fff,
                     );
-                    if prog != 0 && !pmt_pids.contains(&pid) && pmt_pids.len() < 16 {
-                        pmt_pids.push(pid);
+                    let mut at = 12 + info;
+                    let end = s.len().saturating_sub(4);
+                    while at + 5 <= end {
+                        let st = s[at];
+                        let pid = u16::from_be_bytes([s[at + 1] & 0x1f, s[at + 2]]);
+                        let es_info =
+                            usize::from(u16::from_be_bytes([s[at + 3], s[at + 4]]) & 0x0fff);
+                        if matches!(st, 0x1b | 0x24 | 0x02 | 0x10) && video.is_none() {
+                            video = Some((pid, st));
+                        }
+                        at += 5 + es_info;
                     }
                 }
-            }
-        } else if pmt_pids.contains(&pk.pid) && video.is_none() {
-            if let Some(s) = section(&pk) {
-                let info = usize::from(
-                    u16::from_be_bytes([*s.get(10).unwrap_or(&0), *s.get(11).unwrap_or(&0)])
-                        & 0x0fff,
-                );
-                let mut at = 12 + info;
-                let end = s.len().saturating_sub(4);
-                while at + 5 <= end {
-                    let st = s[at];
-                    let pid = u16::from_be_bytes([s[at + 1] & 0x1f, s[at + 2]]);
-                    let es_info = usize::from(u16::from_be_bytes([s[at + 3], s[at + 4]]) & 0x0fff);
-                    if matches!(st, 0x1b | 0x24 | 0x02 | 0x10) && video.is_none() {
-                        video = Some((pid, st));
+            } else if let Some((vpid, _)) = video {
+                if pk.pid == vpid && es.len() < MAX_ES {
+                    let mut p = pk.payload;
+                    if pk.start && p.starts_with(&[0, 0, 1]) {
+                        // PES header: 9 bytes + header data length.
+                        let hl = usize::from(*p.get(8).unwrap_or(&0));
+                        p = p.get(9 + hl..).unwrap_or(&[]);
                     }
-                    at += 5 + es_info;
+                    es.extend_from_slice(p);
                 }
             }
-        } else if let Some((vpid, _)) = video {
-            if pk.pid == vpid && es.len() < MAX_ES {
-                let mut p = pk.payload;
-                if pk.start && p.starts_with(&[0, 0, 1]) {
-                    // PES header: 9 bytes + header data length.
-                    let hl = usize::from(*p.get(8).unwrap_or(&0));
-                    p = p.get(9 + hl..).unwrap_or(&[]);
-                }
-                es.extend_from_slice(p);
-            }
+            true
+        });
+        if resynced.is_none() || chunk.len() < step as usize {
+            break;
         }
-        true
-    });
+        let has_sps = nal_units(&es).any(|n| n.first().is_some_and(|h| h & 0x1f == 7));
+        if has_sps && (es.len() >= 64 << 10 || es.windows(4).any(|w| w == b"MDPM")) {
+            break;
+        }
+        at += step;
+    }
     if let Some((_, st)) = video {
         md.tags
             .insert("M2TS:VideoStreamType".into(), TagValue::Int(st.into()));
@@ -217,23 +232,23 @@ pub(crate) fn read(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
     read_h264(&es, md);
     // Duration: the last PCR of the PCR stream minus the first.
     if let Some((pcr_pid, first)) = first_pcr {
+        // Read back from the end in steps until a PCR of that stream turns up.
         let n = src.len();
-        let from = n.saturating_sub(TAIL) / size as u64 * size as u64;
         let mut last = None;
-        if from == 0 {
-            walk(&head, size, off, md, 0, |pk| {
-                if pk.pid == pcr_pid && pk.pcr.is_some() {
-                    last = pk.pcr;
-                }
-                true
-            });
-        } else if let Ok(tail) = src.read_at(from, n - from, "MPEG-TS tail") {
+        let mut end = n / size as u64 * size as u64;
+        let step = size as u64 * 128;
+        while last.is_none() && end > 0 && n - end < TAIL {
+            let from = end.saturating_sub(step);
+            let Ok(tail) = src.read_at(from, end - from, "MPEG-TS tail") else {
+                break;
+            };
             walk(&tail, size, off, md, from, |pk| {
                 if pk.pid == pcr_pid && pk.pcr.is_some() {
                     last = pk.pcr;
                 }
                 true
             });
+            end = from;
         }
         if let Some(l) = last.filter(|&l| l >= first) {
             md.duration_s = Some((l - first) as f64 / 27e6);
