@@ -93,6 +93,7 @@ pub(crate) fn metadata_json(path: &Path, md: &Metadata, all: bool) -> Value {
     o.insert("rating".into(), json!(md.rating.map(|r| r.get())));
     o.insert("title".into(), json!(md.title));
     o.insert("description".into(), json!(md.description));
+    o.insert("creator".into(), json!(md.creator));
     o.insert("keywords".into(), json!(md.keywords));
     o.insert(
         "hierarchical_keywords".into(),

@@ -89,6 +89,8 @@ pub fn detect_format(head: &[u8]) -> Format {
             let t = String::from_utf8_lossy(head.get(..head.len().min(512)).unwrap_or(&[]));
             if t.contains("<x:xmpmeta") || t.contains("<?xpacket") || t.contains("<rdf:RDF") {
                 Format::Xmp
+            } else if crate::ts::layout(head).is_some() {
+                Format::Mts
             } else {
                 Format::Unknown
             }

@@ -337,6 +337,11 @@ fn walk_ifd<D: TiffData + ?Sized>(
             (_, 0x4746) if is_ifd0 && md.rating.is_none() => {
                 md.rating = t.uint(e).and_then(|v| Rating::new(v as i16 as i64));
             }
+            (_, 0x013b) if is_ifd0 => set_text(&mut md.creator, t.text(e)),
+            // IPTC-NAA: the IIM block itself (often typed LONG, its bytes are the datasets).
+            (_, 0x83bb) if is_ifd0 => crate::iptc::read_block(&e.bytes, md),
+            // Photoshop resources: their IPTC and digest; EXIF/XMP inside are not followed.
+            (_, 0x8649) if is_ifd0 => crate::iptc::read_resources(&e.bytes, md, false),
             (_, 0x02bc) if is_ifd0 => {
                 crate::xmp::read_xmp(&e.bytes, Source::Xmp, md);
             }

@@ -273,6 +273,7 @@ fn read_heif_meta(src: &Src<'_>, meta: &[u8], md: &mut Metadata) -> Option<Motio
     let mut props: Vec<(usize, [u8; 4], usize, usize)> = Vec::new(); // (index, type, start, end)
     let mut ipco: &[u8] = &[];
     let mut assoc: Vec<(u32, Vec<usize>)> = Vec::new();
+    let mut described: Vec<(u32, Vec<u32>)> = Vec::new();
     for bx in boxes(meta) {
         let b = &meta[bx.start..bx.end];
         match &bx.typ {
@@ -309,6 +310,7 @@ fn read_heif_meta(src: &Src<'_>, meta: &[u8], md: &mut Metadata) -> Option<Motio
                 }
             }
             b"iloc" => locs = parse_iloc(b),
+            b"iref" => described = parse_cdsc(b),
             b"idat" => idat = Some(b),
             b"iprp" => {
                 for x in boxes(b) {
@@ -356,6 +358,15 @@ fn read_heif_meta(src: &Src<'_>, meta: &[u8], md: &mut Metadata) -> Option<Motio
     if infos.iter().any(|i| &i.1 == b"tmap") {
         md.has_gain_map = true;
     }
+    // Multi-image files (spatial photos, bursts) carry an Exif/XMP item per image, linked by
+    // `cdsc` references: the primary item's are read first, so its values win; items that
+    // describe another image come last (they only fill gaps).
+    let rank = |id: u32| match described.iter().find(|d| d.0 == id) {
+        Some((_, to)) if primary.is_some_and(|p| to.contains(&p)) => 0,
+        Some(_) => 2,
+        None => 1,
+    };
+    infos.sort_by_key(|i| rank(i.0));
     let mut hint = None;
     for (id, typ, ct) in &infos {
         let Some(loc) = locs.iter().find(|l| l.id == *id) else {
@@ -383,6 +394,32 @@ fn read_heif_meta(src: &Src<'_>, meta: &[u8], md: &mut Metadata) -> Option<Motio
         }
     }
     hint
+}
+
+/// `iref` `cdsc` ("content describes") references: (from item, to items).
+fn parse_cdsc(b: &[u8]) -> Vec<(u32, Vec<u32>)> {
+    let wide = b.first().is_some_and(|&v| v != 0);
+    let id = |at: usize| {
+        if wide {
+            be_u32(b.get(4..).unwrap_or(&[]), at)
+        } else {
+            be_u16(b.get(4..).unwrap_or(&[]), at).map(u32::from)
+        }
+    };
+    let w = if wide { 4 } else { 2 };
+    let mut out = Vec::new();
+    for r in boxes(b.get(4..).unwrap_or(&[])).filter(|r| &r.typ == b"cdsc") {
+        let Some(from) = id(r.start) else { continue };
+        let n = be_u16(b.get(4..).unwrap_or(&[]), r.start + w).unwrap_or(0);
+        let to: Vec<u32> = (0..usize::from(n))
+            .map_while(|i| id(r.start + w + 2 + i * w))
+            .collect();
+        out.push((from, to));
+        if out.len() >= 10_000 {
+            break;
+        }
+    }
+    out
 }
 
 fn parse_ipma(b: &[u8]) -> Vec<(u32, Vec<usize>)> {

@@ -101,6 +101,12 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
                     }
                 }
             }
+            0xED => {
+                let body = src.read_at(body_at, body_len, "APP13")?;
+                if let Some(p) = body.strip_prefix(b"Photoshop 3.0\0") {
+                    crate::iptc::read_resources(p, md, false);
+                }
+            }
             0xE2 => {
                 let body = src.read_upto(body_at, body_len.min(64), "APP2")?;
                 if body.starts_with(b"MPF\0") {

@@ -29,6 +29,7 @@ pub mod encode;
 mod error;
 mod exif;
 mod io;
+pub mod iptc;
 mod isobmff;
 mod jpeg;
 mod misc;
@@ -36,6 +37,7 @@ mod model;
 mod png;
 mod reader;
 mod tiff;
+mod ts;
 mod webp;
 mod xmp;
 

@@ -5,8 +5,8 @@ use crate::io::{be_u16, be_u32, Src};
 use crate::xmp::read_xmp;
 use crate::{Error, Metadata, Source};
 
-/// PSD: header sizes, then the image resources section (`8BIM` blocks: 0x0422 EXIF, 0x0424
-/// XMP).
+/// PSD: header sizes, then the image resources section (`8BIM` blocks: 1058 EXIF, 1060 XMP,
+/// 1028 IPTC and 1061 its digest).
 pub(crate) fn read_psd(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
     let h = src.read_at(0, 26, "PSD header")?;
     md.height = be_u32(&h, 14);
@@ -15,35 +15,7 @@ pub(crate) fn read_psd(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
     let res_at = 30 + color_len;
     let res_len = u64::from(be_u32(&src.read_at(res_at, 4, "PSD resources")?, 0).unwrap_or(0));
     let res = src.read_at(res_at + 4, res_len, "PSD resources")?;
-    let mut p = 0usize;
-    let mut n = 0;
-    while p + 12 <= res.len() && n < 10_000 {
-        n += 1;
-        if &res[p..p + 4] != b"8BIM" {
-            break;
-        }
-        let id = be_u16(&res, p + 4).unwrap_or(0);
-        let name_len = usize::from(res[p + 6]);
-        let mut q = p + 7 + name_len;
-        q += q & 1; // the Pascal name is padded to an even length
-        let Some(size) = be_u32(&res, q).map(|s| s as usize) else {
-            break;
-        };
-        let data_at = q + 4;
-        let Some(data) = res.get(data_at..data_at.saturating_add(size)) else {
-            break;
-        };
-        match id {
-            0x0422 => {
-                read_tiff(data, Root::Ifd0, md);
-            }
-            0x0424 => {
-                read_xmp(data, Source::Xmp, md);
-            }
-            _ => {}
-        }
-        p = data_at + size + (size & 1);
-    }
+    crate::iptc::read_resources(&res, md, true);
     Ok(())
 }
 
@@ -153,6 +125,49 @@ pub(crate) fn read_jxl(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
     Ok(())
 }
 
+const VRD_SIG: &[u8] = b"CANON OPTIONAL DATA\0";
+
+/// Canon's "optional data" trailer (Digital Photo Professional's recipe, and XMP): a 28-byte
+/// header (signature, data length at 24), blocks of `type u32, length u32, data`, and a 64-byte
+/// footer repeating the signature and the data length (at 20). Block 0xffff00f6 is XMP.
+pub(crate) fn canon_vrd(src: &Src<'_>, md: &mut Metadata) {
+    let n = src.len();
+    let Some(foot_at) = n.checked_sub(64) else {
+        return;
+    };
+    let Ok(foot) = src.read_at(foot_at, 64, "VRD footer") else {
+        return;
+    };
+    if !foot.starts_with(VRD_SIG) {
+        return;
+    }
+    let len = u64::from(be_u32(&foot, 20).unwrap_or(0));
+    let Some(start) = foot_at.checked_sub(len + 28) else {
+        md.warnings
+            .push("Canon VRD trailer longer than the file".into());
+        return;
+    };
+    let Ok(data) = src.read_at(start, len + 28, "VRD") else {
+        return;
+    };
+    if !data.starts_with(VRD_SIG) {
+        md.warnings
+            .push("Canon VRD trailer without its header".into());
+        return;
+    }
+    let mut p = 28usize;
+    while let (Some(typ), Some(blen)) = (be_u32(&data, p), be_u32(&data, p + 4)) {
+        let body = p + 8;
+        let Some(b) = data.get(body..body.saturating_add(blen as usize)) else {
+            break;
+        };
+        if typ == 0xffff_00f6 {
+            read_xmp(b, Source::Xmp, md);
+        }
+        p = body + blen as usize;
+    }
+}
+
 /// Canon CRW (CIFF): nested heaps, each ending with the offset of its record table.
 pub(crate) fn read_crw(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
     let h = src.read_at(0, 14, "CRW header")?;
@@ -234,6 +249,7 @@ pub(crate) fn read_crw(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
             }
         }
     }
+    canon_vrd(src, md);
     Ok(())
 }
 
@@ -407,6 +423,8 @@ pub(crate) fn read_gif(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
             offset: p,
         })
     };
+    // Frames and the sum of their Graphic Control delays (1/100 s): an animation's duration.
+    let (mut frames, mut delay) = (0u32, 0u64);
     for _ in 0..100_000 {
         let Ok(b) = src.read_at(pos, 1, "GIF") else {
             break;
@@ -418,14 +436,20 @@ pub(crate) fn read_gif(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
                     let app = src.read_upto(pos + 2, 12, "GIF application")?;
                     if app.get(1..12) == Some(b"XMP DataXMP") {
                         let mut xmp = Vec::new();
-                        skip_blocks(pos + 14, Some(&mut xmp))?;
+                        pos = skip_blocks(pos + 14, Some(&mut xmp))?;
                         read_xmp(&xmp, Source::Xmp, md);
-                        break;
+                        continue;
+                    }
+                } else if l == 0xF9 {
+                    let g = src.read_upto(pos + 2, 6, "GIF graphic control")?;
+                    if g.first() == Some(&4) {
+                        delay += u64::from(crate::io::le_u16(&g, 2).unwrap_or(0));
                     }
                 }
                 pos = skip_blocks(pos + 2, None)?;
             }
             0x2C => {
+                frames += 1;
                 let d = src.read_at(pos, 10, "GIF image")?;
                 let mut p = pos + 10;
                 if d[9] & 0x80 != 0 {
@@ -435,6 +459,11 @@ pub(crate) fn read_gif(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
             }
             _ => break,
         }
+    }
+    if frames > 1 {
+        md.duration_s = Some(delay as f64 / 100.0);
+        md.tags
+            .insert("GIF:FrameCount".into(), crate::TagValue::Int(frames.into()));
     }
     Ok(())
 }

@@ -21,6 +21,8 @@ pub enum Source {
     MakerNote,
     /// XMP embedded in the file.
     Xmp,
+    /// IPTC-IIM (JPEG APP13, TIFF tag 33723, PSD and PNG profiles).
+    Iptc,
     /// An XMP sidecar file beside the media file.
     XmpSidecar,
     /// QuickTime `meta`/`keys` (`com.apple.quicktime.*`).
@@ -45,6 +47,7 @@ impl fmt::Display for Source {
             Source::ExifGps => "exif-gps",
             Source::MakerNote => "maker-note",
             Source::Xmp => "xmp",
+            Source::Iptc => "iptc",
             Source::XmpSidecar => "xmp-sidecar",
             Source::QuickTimeKeys => "quicktime-keys",
             Source::QuickTimeUdta => "quicktime-udta",
@@ -261,6 +264,8 @@ pub enum Format {
     ThreeGp,
     Avi,
     Mkv,
+    /// MPEG-2 transport stream (AVCHD `.MTS`/`.M2TS`, `.ts`).
+    Mts,
     Gif,
     Bmp,
     Psd,
@@ -274,7 +279,7 @@ impl Format {
     pub fn is_video(self) -> bool {
         matches!(
             self,
-            Format::Mov | Format::Mp4 | Format::ThreeGp | Format::Avi
+            Format::Mov | Format::Mp4 | Format::ThreeGp | Format::Avi | Format::Mts
         )
     }
     /// Whether the format is a camera raw format.
@@ -324,6 +329,7 @@ impl Format {
             Format::ThreeGp => "3gp",
             Format::Avi => "avi",
             Format::Mkv => "mkv",
+            Format::Mts => "mts",
             Format::Gif => "gif",
             Format::Bmp => "bmp",
             Format::Psd => "psd",
@@ -415,11 +421,14 @@ pub struct Metadata {
     pub video_codec: Option<String>,
     /// Star rating.
     pub rating: Option<Rating>,
-    /// Title.
+    /// Title (`dc:title`, or IPTC ObjectName by the MWG rule).
     pub title: Option<String>,
-    /// Description / caption.
+    /// Description / caption (EXIF `ImageDescription`, `dc:description`, or IPTC
+    /// Caption-Abstract by the MWG rule).
     pub description: Option<String>,
-    /// Keywords (`dc:subject`).
+    /// Creator / photographer (EXIF `Artist`, XMP `dc:creator`, IPTC By-line; by the MWG rule).
+    pub creator: Option<String>,
+    /// Keywords (`dc:subject`, or IPTC Keywords by the MWG rule: see the crate docs).
     pub keywords: Vec<String>,
     /// Hierarchical keywords (`lr:hierarchicalSubject`).
     pub hierarchical_keywords: Vec<String>,

@@ -1,7 +1,7 @@
 //! PNG: chunks, skipping image data.
 
 use crate::exif::{read_tiff, Root};
-use crate::io::{be_u32, Src};
+use crate::io::{be_u16, be_u32, Src};
 use crate::xmp::read_xmp;
 use crate::{Error, Metadata, Source};
 
@@ -37,6 +37,24 @@ pub fn raw_profile(text: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+fn text_field(slot: &mut Option<String>, v: &str) {
+    let v = v.trim().trim_end_matches('\0');
+    if slot.is_none() && !v.is_empty() {
+        *slot = Some(v.to_string());
+    }
+}
+
+/// PNG "Creation Time": the specification suggests RFC 1123 (`Sat, 02 Sep 2019 14:45:37
+/// +0000`); exiftool and others write `2019:09:02 14:45:37[+01:00]` or ISO 8601.
+fn png_time(s: &str) -> Option<crate::CaptureTime> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc2822(s) {
+        return Some(crate::CaptureTime::Zoned { time: t });
+    }
+    // `YYYY-MM-DDTHH:MM...` or `YYYY:MM:DD HH:MM:SS...`; a bare date is not a capture time.
+    crate::xmp::parse_xmp_date(s)
+}
+
 fn exif_block(md: &mut Metadata, b: &[u8]) {
     let b = b.strip_prefix(b"Exif\0\0").unwrap_or(b);
     if read_tiff(b, Root::Ifd0, md).is_none() {
@@ -47,6 +65,8 @@ fn exif_block(md: &mut Metadata, b: &[u8]) {
 pub(crate) fn read(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
     let mut pos = 8u64;
     let mut chunks = 0;
+    // APNG: acTL marks an animation; each fcTL holds a frame's delay (num/den seconds).
+    let (mut animated, mut frames, mut secs) = (false, 0u32, 0f64);
     while pos + 8 <= src.len() {
         chunks += 1;
         if chunks > 100_000 {
@@ -70,10 +90,26 @@ pub(crate) fn read(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
                 let d = src.read_at(data_at, len, "PNG text")?;
                 text_chunk(md, typ, &d);
             }
+            b"acTL" => animated = true,
+            b"fcTL" => {
+                let d = src.read_at(data_at, 26.min(len), "fcTL")?;
+                if let (Some(num), Some(den)) = (be_u16(&d, 20), be_u16(&d, 22)) {
+                    frames += 1;
+                    // A zero denominator means 1/100 s.
+                    secs += f64::from(num) / f64::from(if den == 0 { 100 } else { den });
+                }
+            }
             b"IEND" => break,
             _ => {}
         }
         pos = data_at.saturating_add(len).saturating_add(4);
+    }
+    if animated && frames > 0 {
+        md.duration_s = Some(secs);
+        md.tags.insert(
+            "PNG:AnimationFrames".into(),
+            crate::TagValue::Int(frames.into()),
+        );
     }
     Ok(())
 }
@@ -116,7 +152,40 @@ fn text_chunk(md: &mut Metadata, typ: &[u8], d: &[u8]) {
                 exif_block(md, &b);
             }
         }
+        "Raw profile type xmp" => {
+            if let Some(b) = raw_profile(&text) {
+                read_xmp(&b, Source::Xmp, md);
+            }
+        }
+        // ImageMagick's "iptc" profile is usually Photoshop resources, sometimes bare IIM.
+        "Raw profile type iptc" | "Raw profile type 8bim" => {
+            if let Some(b) = raw_profile(&text) {
+                if b.starts_with(b"8BIM") {
+                    crate::iptc::read_resources(&b, md, false);
+                } else {
+                    crate::iptc::read_block(&b, md);
+                }
+            }
+        }
         _ => {
+            let v = String::from_utf8_lossy(&text).into_owned();
+            // The PNG specification's predefined keywords (tEXt/iTXt "Title", "Description",
+            // "Creation Time"); embedded XMP and EXIF, read before or after, take precedence.
+            match keyword.as_str() {
+                "Title" => text_field(&mut md.title, &v),
+                "Description" => text_field(&mut md.description, &v),
+                "Author" => text_field(&mut md.creator, &v),
+                "Creation Time" => {
+                    if let Some(time) = png_time(&v) {
+                        md.times.push(crate::TimeCandidate {
+                            kind: crate::TimeKind::Original,
+                            time,
+                            source: Source::PngText,
+                        });
+                    }
+                }
+                _ => {}
+            }
             let v = String::from_utf8_lossy(&text).into_owned();
             md.tags
                 .entry(format!("PNG:{keyword}"))

@@ -173,6 +173,10 @@ impl Reader {
                 crate::misc::read_mkv(src, &mut md)?;
                 None
             }
+            Format::Mts => {
+                crate::ts::read(src, &mut md)?;
+                None
+            }
             Format::Crw => {
                 crate::misc::read_crw(src, &mut md)?;
                 None
@@ -215,6 +219,7 @@ impl Reader {
                 md.height = Some(h);
             }
         }
+        crate::iptc::reconcile(&mut md);
         choose_capture(&mut md);
         md.bytes_read = src.bytes_read();
         Ok(md)

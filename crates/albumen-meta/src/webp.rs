@@ -9,6 +9,8 @@ pub(crate) fn read(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
     let mut pos = 12u64;
     let end = src.len();
     let mut n = 0;
+    // Animation frames (ANMF) and the sum of their durations in milliseconds.
+    let (mut frames, mut ms) = (0u32, 0u64);
     while pos + 8 <= end {
         n += 1;
         if n > 100_000 {
@@ -57,6 +59,13 @@ pub(crate) fn read(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
                     md.warnings.push("unreadable EXIF chunk".into());
                 }
             }
+            b"ANMF" => {
+                let d = src.read_at(at, 16.min(len), "ANMF")?;
+                if let Some(&[a, b, c]) = d.get(12..15) {
+                    frames += 1;
+                    ms += u64::from(u32::from_le_bytes([a, b, c, 0]));
+                }
+            }
             b"XMP " => {
                 let d = src.read_at(at, len, "XMP chunk")?;
                 read_xmp(&d, Source::Xmp, md);
@@ -64,6 +73,13 @@ pub(crate) fn read(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
             _ => {}
         }
         pos = at.saturating_add(len).saturating_add(len & 1);
+    }
+    if frames > 0 {
+        md.duration_s = Some(ms as f64 / 1000.0);
+        md.tags.insert(
+            "RIFF:FrameCount".into(),
+            crate::TagValue::Int(frames.into()),
+        );
     }
     Ok(())
 }

@@ -479,6 +479,7 @@ pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Optio
         get("aux:SerialNumber").or(get("exifEX:BodySerialNumber")),
     );
     text(&mut md.title, get("dc:title"));
+    text(&mut md.creator, get("dc:creator"));
     text(&mut md.description, get("dc:description"));
     if md.orientation.is_none() {
         if let Some(o) = get("tiff:Orientation")

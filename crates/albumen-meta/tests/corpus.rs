@@ -205,11 +205,25 @@ fn agrees_with_exiftool_on_the_corpus() {
                 have == Some(want.round()),
             );
         }
-        if let Some(want) = first(r, &["XMP-dc:Subject"]) {
-            let want: Vec<String> = match want {
+        // Keywords by the MWG rule (exiftool's MWG:Keywords): XMP unless the file has IPTC
+        // keywords and either no XMP subject or a stored IPTCDigest that is not current.
+        let list = |v: &Value| -> Vec<String> {
+            match v {
                 Value::Array(a) => a.iter().map(s).collect(),
                 v => vec![s(v)],
-            };
+            }
+        };
+        let xmp_kw = first(r, &["XMP-dc:Subject"]).map(list);
+        let iptc_kw = first(r, &["IPTC:Keywords"]).map(list);
+        let current = first(r, &["File:CurrentIPTCDigest"]).map(s);
+        let stored = first(r, &["Photoshop:IPTCDigest"]).map(s);
+        let in_sync = stored.is_none() || stored == current;
+        let mwg = match (xmp_kw, iptc_kw) {
+            (Some(x), _) if in_sync => Some(x),
+            (_, Some(i)) => Some(i),
+            (x, None) => x,
+        };
+        if let Some(want) = mwg {
             let have = md.as_ref().map(|m| m.keywords.clone()).unwrap_or_default();
             let ok = have == want;
             cmp("keywords", want.join("|"), Some(have.join("|")), ok);

@@ -11,8 +11,7 @@ use md5::{Digest, Md5};
 use crate::edit::Fields;
 
 const PHOTOSHOP: &[u8] = b"Photoshop 3.0\0";
-const RES_IPTC: u16 = 0x0404;
-const RES_DIGEST: u16 = 0x0425;
+use albumen_meta::iptc::{RES_IPTC, RES_IPTC_DIGEST as RES_DIGEST};
 const KEYWORDS: u8 = 25;
 const OBJECT_NAME: u8 = 5;
 const CAPTION: u8 = 120;
@@ -21,81 +20,24 @@ const MAX_KEYWORD: usize = 64;
 const MAX_OBJECT_NAME: usize = 64;
 const MAX_CAPTION: usize = 2000;
 
-/// One Photoshop image resource.
-struct Resource {
-    id: u16,
-    /// The whole resource (signature, id, name, size, data, pad).
-    raw: std::ops::Range<usize>,
-    data: std::ops::Range<usize>,
-}
+use albumen_meta::iptc::{Dataset, Resource};
 
+/// The resources of a Photoshop block, all of it or nothing (a block with anything after its
+/// last resource, padding included, is not rewritten). The walker is albumen-meta's.
 fn resources(p: &[u8]) -> Option<Vec<Resource>> {
-    let mut v = Vec::new();
-    let mut i = 0;
-    while i < p.len() {
-        if p.get(i..i + 4)? != b"8BIM" {
-            return None;
-        }
-        let id = u16::from_be_bytes([*p.get(i + 4)?, *p.get(i + 5)?]);
-        let name_len = usize::from(*p.get(i + 6)?);
-        let mut j = i + 7 + name_len;
-        if (name_len + 1) % 2 == 1 {
-            j += 1;
-        }
-        let size = u32::from_be_bytes(p.get(j..j + 4)?.try_into().ok()?) as usize;
-        let start = j + 4;
-        let end = start.checked_add(size)?;
-        if end > p.len() {
-            return None;
-        }
-        let next = end + (size % 2);
-        v.push(Resource {
-            id,
-            raw: i..next.min(p.len()),
-            data: start..end,
-        });
-        i = next;
-    }
-    Some(v)
+    let v = albumen_meta::iptc::resources(p)
+        .collect::<Result<Vec<_>, _>>()
+        .ok()?;
+    (v.last().map_or(0, |r| r.raw.end) == p.len()).then_some(v)
 }
 
-/// One IIM dataset: record, number, value range, whole range.
-struct Dataset {
-    record: u8,
-    number: u8,
-    value: std::ops::Range<usize>,
-    raw: std::ops::Range<usize>,
-}
-
+/// The datasets of an IIM block (trailing NUL padding allowed), or nothing when one is
+/// malformed or uses the extended length form (not written here).
 fn datasets(d: &[u8]) -> Option<Vec<Dataset>> {
-    let mut v = Vec::new();
-    let mut i = 0;
-    while i < d.len() {
-        if d[i] == 0 && d[i..].iter().all(|&c| c == 0) {
-            break; // trailing padding
-        }
-        if d[i] != 0x1C {
-            return None;
-        }
-        let (record, number) = (*d.get(i + 1)?, *d.get(i + 2)?);
-        let len = u16::from_be_bytes([*d.get(i + 3)?, *d.get(i + 4)?]);
-        if len & 0x8000 != 0 {
-            return None; // extended-length dataset: not written here
-        }
-        let start = i + 5;
-        let end = start + usize::from(len);
-        if end > d.len() {
-            return None;
-        }
-        v.push(Dataset {
-            record,
-            number,
-            value: start..end,
-            raw: i..end,
-        });
-        i = end;
-    }
-    Some(v)
+    let v = albumen_meta::iptc::datasets(d)
+        .collect::<Result<Vec<_>, _>>()
+        .ok()?;
+    (!v.iter().any(|s| s.extended)).then_some(v)
 }
 
 /// The segment payload ranges of the APP13 Photoshop segment, when there is exactly one.
@@ -130,21 +72,12 @@ fn app13(b: &[u8]) -> Option<std::ops::Range<usize>> {
     found
 }
 
-fn utf8_marked(d: &[u8], sets: &[Dataset]) -> bool {
-    sets.iter().any(|s| {
-        s.record == 1 && s.number == 90 && d.get(s.value.clone()) == Some(b"\x1b%G".as_slice())
-    })
+fn utf8_marked(d: &[u8], _sets: &[Dataset]) -> bool {
+    albumen_meta::iptc::declares_utf8(d)
 }
 
 fn decode(v: &[u8], utf8: bool) -> String {
-    if utf8 {
-        String::from_utf8_lossy(v).into_owned()
-    } else {
-        match std::str::from_utf8(v) {
-            Ok(s) => s.to_string(),
-            Err(_) => v.iter().map(|&c| char::from(c)).collect(), // Latin-1
-        }
-    }
+    albumen_meta::iptc::decode(v, utf8).0
 }
 
 fn encode(s: &str, utf8: bool) -> Option<Vec<u8>> {

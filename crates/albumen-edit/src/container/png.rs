@@ -1,7 +1,8 @@
 //! PNG: the `eXIf` chunk and the XMP `iTXt` chunk (`XML:com.adobe.xmp`) are replaced or
 //! inserted before the first `IDAT`; every other chunk is copied byte for byte. An XMP packet
-//! kept the ImageMagick way (a `Raw profile type xmp` text chunk, hex inside zlib) is read,
-//! merged and replaced in place by the standard `iTXt` chunk, so the file never holds two.
+//! or EXIF block kept the ImageMagick way (a `Raw profile type xmp` / `exif` / `APP1` text
+//! chunk, hex inside zlib) is read, edited and replaced in place by the standard `iTXt` /
+//! `eXIf` chunk, so the file never holds two and dates are shifted where they are.
 
 use super::Parts;
 use crate::error::{malformed, Error, Result};
@@ -65,10 +66,26 @@ const RAW_XMP_KEY: &[u8] = b"Raw profile type xmp";
 /// Largest inflated text chunk read.
 const MAX_INFLATE: usize = 16 << 20;
 
+/// ImageMagick's keys for an EXIF profile kept in a text chunk.
+const RAW_EXIF_KEYS: [&[u8]; 2] = [b"Raw profile type exif", b"Raw profile type APP1"];
+
 /// The XMP of an ImageMagick `Raw profile type xmp` chunk (tEXt, zTXt or iTXt):
 /// `"\nxmp\n   LEN\nHEX..."`, the hex possibly zlib-compressed.
 fn raw_profile_xmp(typ: &[u8; 4], d: &[u8]) -> Option<String> {
-    let rest = d.strip_prefix(RAW_XMP_KEY)?.strip_prefix(b"\0")?;
+    let out = raw_profile(typ, d, RAW_XMP_KEY)?;
+    Some(albumen_meta::decode_xmp_packet(&out))
+}
+
+/// The TIFF block of an ImageMagick `Raw profile type exif` (or `APP1`) chunk.
+fn raw_profile_exif(typ: &[u8; 4], d: &[u8]) -> Option<Vec<u8>> {
+    let out = RAW_EXIF_KEYS.iter().find_map(|k| raw_profile(typ, d, k))?;
+    let tiff = out.strip_prefix(b"Exif\0\0").unwrap_or(&out);
+    (tiff.starts_with(b"II*\0") || tiff.starts_with(b"MM\0*")).then(|| tiff.to_vec())
+}
+
+/// The bytes of a `Raw profile type ...` text chunk with keyword `key`.
+fn raw_profile(typ: &[u8; 4], d: &[u8], key: &[u8]) -> Option<Vec<u8>> {
+    let rest = d.strip_prefix(key)?.strip_prefix(b"\0")?;
     let inflate =
         |z: &[u8]| miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(z, MAX_INFLATE).ok();
     let text: Vec<u8> = match typ {
@@ -89,8 +106,7 @@ fn raw_profile_xmp(typ: &[u8; 4], d: &[u8]) -> Option<String> {
         }
         _ => return None,
     };
-    let out = albumen_meta::decode_raw_profile(&text)?;
-    Some(albumen_meta::decode_xmp_packet(&out))
+    albumen_meta::decode_raw_profile(&text)
 }
 
 fn is_text(typ: &[u8; 4]) -> bool {
@@ -113,6 +129,14 @@ pub(crate) fn parts(b: &[u8]) -> Result<Parts> {
             }
             _ => {}
         }
+    }
+    if p.exif.is_none() {
+        // EXIF kept the ImageMagick way: edited there (the chunk is replaced in place by a
+        // standard eXIf), not shadowed by new XMP.
+        p.exif = chunks(b)?
+            .iter()
+            .filter(|c| is_text(&c.typ))
+            .find_map(|c| raw_profile_exif(&c.typ, &b[c.data.clone()]));
     }
     if p.xmp.is_none() {
         p.xmp = chunks(b)?
@@ -165,7 +189,10 @@ pub(crate) fn rebuild(b: &[u8], exif: Option<&[u8]>, xmp: Option<&str>) -> Resul
             chunk(b"iTXt", &d)
         })
         .transpose()?;
-    let ex = cs.iter().position(|c| &c.typ == b"eXIf");
+    let ex = cs.iter().position(|c| &c.typ == b"eXIf").or_else(|| {
+        cs.iter()
+            .position(|c| is_text(&c.typ) && raw_profile_exif(&c.typ, &b[c.data.clone()]).is_some())
+    });
     let xi = cs
         .iter()
         .position(|c| &c.typ == b"iTXt" && itxt_xmp(&b[c.data.clone()]).is_some())
@@ -238,6 +265,33 @@ mod tests {
         let types: Vec<[u8; 4]> = chunks(&out).unwrap().iter().map(|c| c.typ).collect();
         assert_eq!(types, [*b"IHDR", *b"iTXt", *b"IDAT", *b"IEND"]);
         assert_eq!(parts(&out).unwrap().xmp.as_deref(), Some("<new/>"));
+    }
+
+    #[test]
+    fn imagemagick_exif_is_edited_where_it_is() {
+        // A "Raw profile type exif" zTXt holding "Exif\0\0" + a TIFF block.
+        let tiff = b"II*\0\x08\0\0\0\0\0\0\0\0\0";
+        let mut prof = b"Exif\0\0".to_vec();
+        prof.extend_from_slice(tiff);
+        let hex: String = prof.iter().map(|c| format!("{c:02x}")).collect();
+        let text = format!("\nexif\n{:8}\n{hex}\n", prof.len());
+        let mut z = b"Raw profile type exif\0\0".to_vec();
+        z.extend_from_slice(&miniz_oxide::deflate::compress_to_vec_zlib(
+            text.as_bytes(),
+            6,
+        ));
+        let mut b = SIG.to_vec();
+        b.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]).unwrap());
+        b.extend(chunk(b"tEXt", b"Comment\0kept").unwrap());
+        b.extend(chunk(b"zTXt", &z).unwrap());
+        b.extend(chunk(b"IDAT", b"pixels").unwrap());
+        b.extend(chunk(b"IEND", b"").unwrap());
+        assert_eq!(parts(&b).unwrap().exif.as_deref(), Some(&tiff[..]));
+        let out = rebuild(&b, Some(b"MM\0*new"), None).unwrap();
+        let types: Vec<[u8; 4]> = chunks(&out).unwrap().iter().map(|c| c.typ).collect();
+        // The profile's place now holds the eXIf; nothing else added or moved.
+        assert_eq!(types, [*b"IHDR", *b"tEXt", *b"eXIf", *b"IDAT", *b"IEND"]);
+        assert_eq!(parts(&out).unwrap().exif.as_deref(), Some(&b"MM\0*new"[..]));
     }
 
     #[test]
