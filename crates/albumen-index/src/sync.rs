@@ -26,6 +26,23 @@
 //! file in place whose record was not written yet is recognised by its bytes (it equals the
 //! source) and adopted. A lock (`DEST/.albumen-sync.lock`) keeps two syncs out of one
 //! destination. The photo tree is only read.
+//!
+//! ```
+//! use albumen_index::{sync, Index, NoProgress, ScanOptions, SyncOptions, TimeRange};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! let photos = dir.path().join("photos");
+//! std::fs::create_dir(&photos)?;
+//! let mut index = Index::open(dir.path().join("index.db"))?;
+//! index.scan("family", &[photos], &ScanOptions::new(), &NoProgress)?;
+//! let range = TimeRange::parse("2024-01-01", "2024-12-31")?;
+//! let opts = SyncOptions::new(range, dir.path().join("mirror"));
+//! let report = sync::sync(&index, &opts, &NoProgress)?;
+//! assert!(report.ok());
+//! assert_eq!(report.copied, 0); // an empty library: nothing to mirror
+//! assert!(dir.path().join("mirror").join(sync::STATE_FILE).is_file());
+//! # Ok(()) }
+//! ```
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};

@@ -61,14 +61,17 @@ fn run(s: &Setup) -> SyncReport {
 }
 
 /// The mirrored files (state and trash left out): relative path → (bytes, mtime, mode).
-fn mirrored(dest: &Path) -> Vec<(PathBuf, (Vec<u8>, i64, u32))> {
+/// A file as the tests compare it: relative path, (bytes, mtime ns, mode).
+type Entry = (PathBuf, (Vec<u8>, i64, u32));
+
+fn mirrored(dest: &Path) -> Vec<Entry> {
     files(dest)
         .into_iter()
         .filter(|(p, _)| !p.to_string_lossy().starts_with(".albumen"))
         .collect()
 }
 
-fn in_range(s: &Setup) -> Vec<(PathBuf, (Vec<u8>, i64, u32))> {
+fn in_range(s: &Setup) -> Vec<Entry> {
     let src = files(&s.root);
     IN_RANGE
         .iter()
