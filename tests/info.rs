@@ -42,6 +42,7 @@ fn json_array_with_every_field_and_exit_status() {
         "rating",
         "title",
         "description",
+        "creator",
         "keywords",
         "content_id",
         "motion_photo",

@@ -8,6 +8,19 @@
 //! - [`read_path`] reads one file (format detected from magic bytes by [`detect_format`], not
 //!   the extension) and merges its XMP sidecars; [`Reader`] does the same with [`Limits`].
 //! - [`Error`] is the one error type of the crate.
+//! - [`iptc`] walks Photoshop image resources and IPTC-IIM datasets (shared with the editor).
+//!
+//! # XMP and IPTC
+//!
+//! Keywords, title, description and creator can sit in both XMP and IPTC-IIM. They are chosen
+//! by the Metadata Working Group's rule, as exiftool's MWG module applies it: XMP, unless the
+//! file has IPTC and either the `IPTCDigest` Photoshop stored differs from the MD5 of the IPTC
+//! now in the file (a tool unaware of XMP changed the IPTC since) or XMP lacks the value; then
+//! IPTC, with values cut at the IIM length limit restored from XMP. EXIF `ImageDescription`
+//! and `Artist` come first for the description and creator. Both sources stay in
+//! [`Metadata::tags`] (`IPTC:Keywords`, `XMP-dc:subject`, `Photoshop:IPTCDigest`,
+//! `File:CurrentIPTCDigest`). IIM text is UTF-8 when 1:90 says so or the bytes are valid UTF-8,
+//! else Latin-1 with a warning.
 //!
 //! Reading touches only metadata: JPEG segments up to the scan, PNG chunks except `IDAT`, box
 //! headers and the `meta`/`moov` boxes of ISO-BMFF files, IFDs and their values in TIFF-based

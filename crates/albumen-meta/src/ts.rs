@@ -118,7 +118,13 @@ fn walk<'a>(
                     pos = from + i - off;
                     continue;
                 }
-                None => return None,
+                None => {
+                    md.warnings.push(format!(
+                        "MPEG-TS: packets out of sync at byte {}, no sync after it",
+                        base + pos as u64
+                    ));
+                    return None;
+                }
             }
         };
         if !f(pk) {

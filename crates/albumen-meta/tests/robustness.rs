@@ -157,3 +157,101 @@ fn reading_does_not_touch_the_access_time() {
     let after = std::fs::metadata(&p).unwrap().accessed().unwrap();
     assert_eq!(before, after, "reading changed the access time");
 }
+
+#[test]
+fn gps_altitude_zero_is_sea_level_not_missing() {
+    let pos = albumen_meta::GpsPosition::new(52.37, 4.89, Some(0.0)).unwrap();
+    let tiff = albumen_meta::encode::ExifBuilder::new(true)
+        .gps(pos)
+        .build()
+        .unwrap();
+    let md = Reader::new().read_bytes(&tiff).unwrap();
+    assert_eq!(md.gps.map(|g| g.value.alt), Some(Some(0.0)));
+}
+
+/// A JPEG whose APP13 holds `irb` after "Photoshop 3.0\0".
+fn jpeg_app13(irb: &[u8]) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xED];
+    b.extend(((irb.len() + 16) as u16).to_be_bytes());
+    b.extend(b"Photoshop 3.0\0");
+    b.extend(irb);
+    b.extend([
+        0xFF, 0xC0, 0, 11, 8, 0, 16, 0, 32, 1, 1, 0x11, 0, 0xFF, 0xDA,
+    ]);
+    b
+}
+
+fn resource(id: u16, data: &[u8]) -> Vec<u8> {
+    let mut b = b"8BIM".to_vec();
+    b.extend(id.to_be_bytes());
+    b.extend([0, 0]);
+    b.extend((data.len() as u32).to_be_bytes());
+    b.extend(data);
+    if data.len() % 2 == 1 {
+        b.push(0);
+    }
+    b
+}
+
+#[test]
+fn hostile_iptc_in_a_jpeg_gives_warnings_and_what_parses() {
+    // Keyword "ok", then a dataset claiming 0x7fff bytes, then an extended one claiming 4 GiB.
+    let mut iim = vec![0x1C, 2, 25, 0, 2, b'o', b'k'];
+    iim.extend([0x1C, 2, 25, 0x7F, 0xFF, b'x']);
+    let md = Reader::new()
+        .read_bytes(&jpeg_app13(&resource(0x0404, &iim)))
+        .unwrap();
+    assert_eq!(md.keywords, ["ok"]);
+    assert!(md.warnings.iter().any(|w| w.contains("IPTC")));
+    assert_eq!((md.width, md.height), (Some(32), Some(16)));
+    let ext = [0x1C, 2, 120, 0x80, 0x04, 0xFF, 0xFF, 0xFF, 0xFF, b'a'];
+    let md = Reader::new()
+        .read_bytes(&jpeg_app13(&resource(0x0404, &ext)))
+        .unwrap();
+    assert_eq!(md.description, None);
+    assert!(md.warnings.iter().any(|w| w.contains("IPTC")));
+    // A resource whose size runs past the segment.
+    let mut irb = resource(0x0404, &[0x1C, 2, 5, 0, 1, b't']);
+    irb.extend(b"8BIM\x04\x25\0\0\x7f\0\0\0");
+    let md = Reader::new().read_bytes(&jpeg_app13(&irb)).unwrap();
+    assert_eq!(md.title.as_deref(), Some("t"));
+    assert!(md
+        .warnings
+        .iter()
+        .any(|w| w.contains("Photoshop resources")));
+}
+
+#[test]
+fn psd_resources_nesting_exif_do_not_recurse() {
+    // A PSD whose EXIF resource is a TIFF with a 34377 tag holding resources with EXIF again.
+    let inner = resource(0x0422, &tiff_le(&[(0x0112, 3, 1, [3, 0, 0, 0])], 0));
+    let mut tiff = tiff_le(&[(0x8649, 7, inner.len() as u32, [26, 0, 0, 0])], 0);
+    tiff.extend(&inner);
+    let res = resource(0x0422, &tiff);
+    let mut psd = b"8BPS\0\x01\0\0\0\0\0\0\0\x03\0\0\0\x10\0\0\0\x20\0\x08\0\x03".to_vec();
+    psd.extend(0u32.to_be_bytes()); // colour mode data
+    psd.extend((res.len() as u32).to_be_bytes());
+    psd.extend(&res);
+    let md = Reader::new().read_bytes(&psd).unwrap();
+    assert_eq!(md.format, Some(Format::Psd));
+    // The nested EXIF (orientation 3) is not followed.
+    assert_eq!(md.orientation, None);
+}
+
+#[test]
+fn transport_stream_out_of_sync() {
+    // Three synced M2TS packets (detection), then junk with stray sync bytes.
+    let mut b = Vec::new();
+    for _ in 0..3 {
+        let mut p = vec![0u8; 192];
+        p[4] = 0x47;
+        p[5] = 0x1F;
+        p[6] = 0xFF;
+        p[7] = 0x10;
+        b.extend(p);
+    }
+    b.extend((0..5000u32).map(|i| if i % 97 == 0 { 0x47 } else { (i * 31) as u8 }));
+    let md = Reader::new().read_bytes(&b).unwrap();
+    assert_eq!(md.format, Some(Format::Mts));
+    assert!(md.warnings.iter().any(|w| w.contains("MPEG-TS")));
+}
