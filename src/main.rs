@@ -18,6 +18,7 @@ mod cmd_info;
 mod cmd_map;
 mod cmd_pairs;
 mod cmd_scan;
+mod cmd_thumbs;
 mod cmd_timeline;
 mod cmd_verify;
 mod enrich;
@@ -50,6 +51,12 @@ enum Command {
     Export(cmd_export::Args),
     /// Check that a backup folder holds every indexed file of a library.
     Verify(cmd_verify::Args),
+    /// Previews of photos and videos into a cache outside the photo folders.
+    Thumbs(cmd_thumbs::ThumbsArgs),
+    /// One large preview of a photo or video, as a JPEG.
+    Preview(cmd_thumbs::PreviewArgs),
+    /// Exact and near duplicates (never deletes).
+    Dupes(cmd_thumbs::DupesArgs),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -118,6 +125,9 @@ fn main() -> ExitCode {
         Command::Scan(a) => cmd_scan::run(a),
         Command::Export(a) => cmd_export::run(a),
         Command::Verify(a) => cmd_verify::run(a),
+        Command::Thumbs(a) => cmd_thumbs::run_thumbs(a),
+        Command::Preview(a) => cmd_thumbs::run_preview(a),
+        Command::Dupes(a) => cmd_thumbs::run_dupes(a),
     };
     match result {
         Ok(code) => code,
