@@ -1,6 +1,8 @@
 //! Behaviour of previews on made-up files: bombs refused, corrupt files an error, the cache
 //! incremental and never inside a photo root, JPEG orientation applied.
 
+#![allow(clippy::expect_used)] // the helpers below build made-up files
+
 use std::path::Path;
 
 use albumen_preview::{preview, Cache, Error, Options, PreviewSource};
@@ -114,10 +116,14 @@ fn cache_reuses_and_renews_and_stays_out_of_photo_roots() {
 }
 
 fn has_tmp(dir: &Path) -> bool {
-    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
-        let p = e.path();
-        p.extension().is_some_and(|x| x == "tmp") || (p.is_dir() && has_tmp(&p))
-    })
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            let p = e.path();
+            p.extension().is_some_and(|x| x == "tmp") || (p.is_dir() && has_tmp(&p))
+        })
 }
 
 /// An EXIF orientation of 6 (rotate 90° clockwise) turns a landscape JPEG into a portrait
@@ -143,6 +149,10 @@ fn exif_orientation_is_applied() {
     let pv = preview(&p, &Options::new(100)).expect("preview");
     assert_eq!(pv.image.dimensions(), (50, 100));
     // stored left half is bright: after 90° clockwise it is the top half
-    assert!(pv.image.get_pixel(25, 10).0[0] > 200, "{:?}", pv.image.get_pixel(25, 10));
+    assert!(
+        pv.image.get_pixel(25, 10).0[0] > 200,
+        "{:?}",
+        pv.image.get_pixel(25, 10)
+    );
     assert!(pv.image.get_pixel(25, 90).0[0] < 60);
 }
