@@ -21,6 +21,7 @@ mod cmd_map;
 mod cmd_pairs;
 mod cmd_scan;
 mod cmd_sync;
+mod cmd_thumbs;
 mod cmd_timeline;
 mod cmd_verify;
 mod demo_files;
@@ -61,6 +62,12 @@ enum Command {
     /// Keep a folder a one-way mirror of a time range of a library (copies, updates, moves,
     /// trashes; never overwrites a file changed there).
     Sync(cmd_sync::Args),
+    /// Previews of photos and videos into a cache outside the photo folders.
+    Thumbs(cmd_thumbs::ThumbsArgs),
+    /// One large preview of a photo or video, as a JPEG.
+    Preview(cmd_thumbs::PreviewArgs),
+    /// Exact and near duplicates (never deletes).
+    Dupes(cmd_thumbs::DupesArgs),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -132,6 +139,9 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Verify(a) => cmd_verify::run(a),
         Command::Archive(a) => cmd_archive::run(a),
         Command::Sync(a) => cmd_sync::run(a),
+        Command::Thumbs(a) => cmd_thumbs::run_thumbs(a),
+        Command::Preview(a) => cmd_thumbs::run_preview(a),
+        Command::Dupes(a) => cmd_thumbs::run_dupes(a),
     }
 }
 

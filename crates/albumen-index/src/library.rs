@@ -89,6 +89,20 @@ impl Index {
         }
     }
 
+    /// The paths of every indexed photo and video (all libraries), sorted: the input of
+    /// `albumen thumbs --db` and `albumen dupes --db`.
+    pub fn media_paths(&self) -> Result<Vec<PathBuf>> {
+        let dberr = db_err(self.path());
+        let mut st = self
+            .connection()
+            .prepare("SELECT path FROM files WHERE kind IN ('photo', 'video', 'raw', 'motion-photo') ORDER BY path")
+            .map_err(&dberr)?;
+        let rows = st
+            .query_map([], |r| r.get::<_, Vec<u8>>(0))
+            .map_err(&dberr)?;
+        rows.map(|r| r.map(path_of).map_err(&dberr)).collect()
+    }
+
     fn roots_of(&self, library_id: i64) -> Result<Vec<PathBuf>> {
         let dberr = db_err(self.path());
         let mut st = self

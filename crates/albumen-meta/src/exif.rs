@@ -28,6 +28,10 @@ pub(crate) struct TiffDims {
     pub rw2_borders: [Option<u32>; 4],
     /// Whether a DNGVersion tag is present.
     pub dng: bool,
+    /// (offset, length) of JPEG data pointed to by an IFD, relative to the TIFF header:
+    /// `JPEGInterchangeFormat`/`Length` (0x0201/0x0202), or a single strip of an IFD whose
+    /// compression is JPEG (6 or 7).
+    pub jpegs: Vec<(u64, u64)>,
 }
 
 fn tag_name(group: &str, tag: u16) -> Option<&'static str> {
@@ -300,6 +304,8 @@ fn walk_ifd<D: TiffData + ?Sized>(
     let mut h = None;
     let mut subfile = 0;
     let mut subs: Vec<(u64, &'static str)> = Vec::new();
+    let (mut jif, mut jif_len, mut compression) = (None, None, None);
+    let (mut strips, mut strip_lens) = (Vec::new(), Vec::new());
     for e in entries {
         let name = tag_name(group, e.tag);
         if let Some(v) = tag_value(t, e) {
@@ -322,6 +328,11 @@ fn walk_ifd<D: TiffData + ?Sized>(
             ("GPS", _) => {}
             (_, 0x00fe) => subfile = t.uint(e).unwrap_or(0),
             (_, 0x0100) => w = t.uint(e),
+            (_, 0x0103) => compression = t.uint(e),
+            (_, 0x0111) if e.count == 1 => strips = t.uints(e),
+            (_, 0x0117) if e.count == 1 => strip_lens = t.uints(e),
+            (_, 0x0201) => jif = t.uint(e),
+            (_, 0x0202) => jif_len = t.uint(e),
             (_, 0x0101) => h = t.uint(e),
             (_, 0x0004) if is_ifd0 => dims.rw2_borders[0] = t.uint(e).map(|v| v as u32),
             (_, 0x0005) if is_ifd0 => dims.rw2_borders[1] = t.uint(e).map(|v| v as u32),
@@ -369,6 +380,12 @@ fn walk_ifd<D: TiffData + ?Sized>(
             (_, 0x927c) => read_maker_note(e, md),
             _ => {}
         }
+    }
+    if let (Some(o), Some(l)) = (jif, jif_len) {
+        dims.jpegs.push((o, l));
+    } else if let (Some(6 | 7), [o], [l]) = (compression, strips.as_slice(), strip_lens.as_slice())
+    {
+        dims.jpegs.push((*o, *l));
     }
     if is_ifd0 || group == "SubIFD" {
         if let (Some(w), Some(h)) = (w, h) {

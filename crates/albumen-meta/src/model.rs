@@ -365,6 +365,16 @@ pub enum MotionPhotoKind {
     Samsung,
 }
 
+/// Where an embedded JPEG preview lies in its file ([`Metadata::previews`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct EmbeddedJpeg {
+    /// Offset of the JPEG's first byte (its SOI marker) from the start of the file.
+    pub offset: u64,
+    /// Length in bytes, as the file declares it.
+    pub length: u64,
+}
+
 /// A tag value kept raw, so nothing read is thrown away.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -443,6 +453,10 @@ pub struct Metadata {
     pub motion_photo: Option<MotionPhoto>,
     /// Whether an HDR gain map is present (Apple/ISO/Google).
     pub has_gain_map: bool,
+    /// Embedded JPEG previews found by the container parser, with absolute file offsets: raw
+    /// `PreviewImage`/`JpgFromRaw`/`ThumbnailImage` of TIFF-based raw files (IFD0, its chain and
+    /// SubIFDs) and the RAF preview. Only located, never read or checked here.
+    pub previews: Vec<EmbeddedJpeg>,
     /// Every tag read, raw, by path (`"ExifIFD:ExposureTime"`, `"XMP-dc:subject"`, ...).
     pub tags: BTreeMap<String, TagValue>,
     /// Problems met while reading that did not stop it.

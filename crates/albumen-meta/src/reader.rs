@@ -438,6 +438,13 @@ fn read_tiff_file(src: &Src<'_>, mut format: Format, md: &mut Metadata) -> Resul
         }
         md.format = Some(format);
     }
+    let file_len = src.len();
+    md.previews.extend(
+        dims.jpegs
+            .iter()
+            .filter(|&&(o, l)| l > 0 && o.checked_add(l).is_some_and(|e| e <= file_len))
+            .map(|&(offset, length)| crate::EmbeddedJpeg { offset, length }),
+    );
     let (w, h) = tiff_size(format, &dims).unzip();
     md.width = md.width.or(w);
     md.height = md.height.or(h);
@@ -489,6 +496,17 @@ fn read_raf(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
         });
     }
     crate::jpeg::read(src, jpeg_at, md)?;
+    let jpeg_len = u64::from(be_u32(&h, 88).unwrap_or(0));
+    if jpeg_len > 0
+        && jpeg_at
+            .checked_add(jpeg_len)
+            .is_some_and(|e| e <= src.len())
+    {
+        md.previews.push(crate::EmbeddedJpeg {
+            offset: jpeg_at,
+            length: jpeg_len,
+        });
+    }
     // The JPEG's size is the preview's, not the raw image's: take RawImageCroppedSize (0x111,
     // height then width) from the RAF directory, else RawImageFullSize (0x100).
     md.width = None;

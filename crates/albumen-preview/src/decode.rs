@@ -1,0 +1,286 @@
+//! Pixel sources: JPEG with DCT scaling, HEIF/AVIF through libheif, the `image` crate for
+//! PNG/GIF/TIFF/WebP/BMP, embedded previews of raw files, video frames through ffmpeg.
+
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use albumen_meta::Format;
+use image::{DynamicImage, ImageDecoder, RgbImage};
+
+use crate::Error;
+
+/// Pixels as decoded, before orientation and resizing.
+pub(crate) struct Decoded {
+    pub image: RgbImage,
+    /// ICC profile the pixels are in, when the file carries one.
+    pub icc: Option<Vec<u8>>,
+    /// Whether the decoder already applied the picture's rotation/mirroring (HEIF `irot`/`imir`).
+    pub oriented: bool,
+}
+
+fn check_pixels(w: u64, h: u64, limit: u64) -> Result<(), Error> {
+    if w.saturating_mul(h) > limit || w == 0 || h == 0 {
+        if w == 0 || h == 0 {
+            return Err(Error::Decode {
+                format: "image",
+                message: format!("empty picture {w}x{h}"),
+            });
+        }
+        return Err(Error::TooLarge {
+            width: w,
+            height: h,
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// JPEG: reads the header, refuses a declared size over `limit`, then decodes at the smallest
+/// DCT scale (1/8, 1/4, 1/2, 1) that still gives at least `target` pixels on the long side.
+pub(crate) fn jpeg(bytes: &[u8], target: u32, limit: u64) -> Result<Decoded, Error> {
+    let err = |e: jpeg_decoder::Error| Error::Decode {
+        format: "jpeg",
+        message: e.to_string(),
+    };
+    let mut d = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    d.read_info().map_err(err)?;
+    let Some(info) = d.info() else {
+        return Err(Error::Decode {
+            format: "jpeg",
+            message: "no frame header".into(),
+        });
+    };
+    let (w, h) = (u32::from(info.width), u32::from(info.height));
+    check_pixels(w.into(), h.into(), limit)?;
+    d.set_max_decoding_buffer_size(usize::try_from(limit.saturating_mul(4)).unwrap_or(usize::MAX));
+    let long = w.max(h);
+    if target < long {
+        let rw = (u64::from(w) * u64::from(target))
+            .div_ceil(u64::from(long))
+            .max(1);
+        let rh = (u64::from(h) * u64::from(target))
+            .div_ceil(u64::from(long))
+            .max(1);
+        d.scale(
+            u16::try_from(rw).unwrap_or(u16::MAX),
+            u16::try_from(rh).unwrap_or(u16::MAX),
+        )
+        .map_err(err)?;
+    }
+    let px = d.decode().map_err(err)?;
+    let Some(info) = d.info() else {
+        return Err(Error::Decode {
+            format: "jpeg",
+            message: "no frame header".into(),
+        });
+    };
+    let (sw, sh) = (u32::from(info.width), u32::from(info.height));
+    let n = (sw as usize) * (sh as usize);
+    let rgb: Vec<u8> = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => px,
+        jpeg_decoder::PixelFormat::L8 => px.iter().flat_map(|&v| [v, v, v]).collect(),
+        jpeg_decoder::PixelFormat::L16 => px
+            .chunks_exact(2)
+            .flat_map(|c| [c[0], c[0], c[0]])
+            .collect(),
+        // jpeg-decoder gives CMYK as ink amounts (255 = full ink, Adobe's inversion undone);
+        // R = (1-C)(1-K) etc. is the naive conversion (the CMYK profile is not applied).
+        jpeg_decoder::PixelFormat::CMYK32 => px
+            .chunks_exact(4)
+            .flat_map(|c| {
+                let k = 255 - u16::from(c[3]);
+                [c[0], c[1], c[2]].map(|v| (((255 - u16::from(v)) * k) / 255) as u8)
+            })
+            .collect(),
+    };
+    if rgb.len() < n * 3 {
+        return Err(Error::Decode {
+            format: "jpeg",
+            message: "short pixel data".into(),
+        });
+    }
+    let image = RgbImage::from_raw(sw, sh, rgb).ok_or(Error::Decode {
+        format: "jpeg",
+        message: "pixel buffer size".into(),
+    })?;
+    let icc = d.icc_profile();
+    let cmyk = info.pixel_format == jpeg_decoder::PixelFormat::CMYK32;
+    Ok(Decoded {
+        image,
+        icc: if cmyk { None } else { icc },
+        oriented: false,
+    })
+}
+
+/// PNG, GIF (first frame), TIFF/BigTIFF, WebP, BMP, and JPEG as a fallback, through `image`:
+/// the declared size is checked against `limit` before decoding; transparency is flattened
+/// onto white.
+pub(crate) fn generic(
+    bytes: &[u8],
+    format: Option<image::ImageFormat>,
+    limit: u64,
+) -> Result<Decoded, Error> {
+    let err = |e: image::ImageError| Error::Decode {
+        format: "image",
+        message: e.to_string(),
+    };
+    let mut reader = match format {
+        Some(f) => image::ImageReader::with_format(Cursor::new(bytes), f),
+        None => image::ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| Error::Decode {
+                format: "image",
+                message: e.to_string(),
+            })?,
+    };
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(limit.saturating_mul(8));
+    reader.limits(limits);
+    let mut dec = reader.into_decoder().map_err(err)?;
+    let (w, h) = dec.dimensions();
+    check_pixels(w.into(), h.into(), limit)?;
+    let icc = dec.icc_profile().ok().flatten();
+    let img = DynamicImage::from_decoder(dec).map_err(err)?;
+    let image = if img.color().has_alpha() {
+        flatten(&img.to_rgba8())
+    } else {
+        img.to_rgb8()
+    };
+    Ok(Decoded {
+        image,
+        icc,
+        oriented: false,
+    })
+}
+
+fn flatten(rgba: &image::RgbaImage) -> RgbImage {
+    RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let p = rgba.get_pixel(x, y).0;
+        let a = u16::from(p[3]);
+        let mix = |c: u8| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8;
+        image::Rgb([mix(p[0]), mix(p[1]), mix(p[2])])
+    })
+}
+
+fn libheif() -> &'static libheif_rs::LibHeif {
+    static LIB: OnceLock<libheif_rs::LibHeif> = OnceLock::new();
+    LIB.get_or_init(libheif_rs::LibHeif::new)
+}
+
+/// HEIC/HEIF/AVIF through libheif: the primary image (for an HDR photo with a gain map, the
+/// SDR base), or its embedded thumbnail when that is at least `target` on the long side.
+/// libheif applies the file's rotation and mirroring itself.
+pub(crate) fn heif(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, bool), Error> {
+    let err = |e: libheif_rs::HeifError| Error::Decode {
+        format: "heif",
+        message: e.to_string(),
+    };
+    let ctx = libheif_rs::HeifContext::read_from_bytes(bytes).map_err(err)?;
+    let primary = ctx.primary_image_handle().map_err(err)?;
+    let (w, h) = (primary.width(), primary.height());
+    check_pixels(w.into(), h.into(), limit)?;
+    let icc = primary.color_profile_raw().map(|p| p.data);
+    // An embedded thumbnail big enough for the target saves decoding the whole picture.
+    let mut handle = primary;
+    let mut embedded = false;
+    let n = handle.number_of_thumbnails();
+    if n > 0 && n < 16 {
+        let mut ids = vec![0; n];
+        let got = handle.thumbnail_ids(&mut ids);
+        let best = ids
+            .iter()
+            .take(got)
+            .filter_map(|&id| handle.thumbnail(id).ok())
+            .filter(|t| t.width().max(t.height()) >= target)
+            // same shape as the primary (a thumbnail of the un-rotated picture would not be)
+            .filter(|t| {
+                let a = f64::from(t.width()) / f64::from(t.height().max(1));
+                let b = f64::from(w) / f64::from(h.max(1));
+                (a / b - 1.0).abs() < 0.03
+            })
+            .min_by_key(|t| t.width().saturating_mul(t.height()));
+        if let Some(t) = best {
+            handle = t;
+            embedded = true;
+        }
+    }
+    check_pixels(handle.width().into(), handle.height().into(), limit)?;
+    // No decoding options: with libheif 1.15 and libheif-sys 1.16's bindings, passing any
+    // options made libheif ignore the rotation (measured on the corpus's iPhone HEICs).
+    // Interleaved 8-bit RGB is requested; libheif converts 10-bit pictures to it.
+    let img = libheif()
+        .decode(
+            &handle,
+            libheif_rs::ColorSpace::Rgb(libheif_rs::RgbChroma::Rgb),
+            None,
+        )
+        .map_err(err)?;
+    let planes = img.planes();
+    let Some(p) = planes.interleaved else {
+        return Err(Error::Decode {
+            format: "heif",
+            message: "no interleaved RGB plane".into(),
+        });
+    };
+    let (pw, ph) = (p.width as usize, p.height as usize);
+    if p.storage_bits_per_pixel != 24 || p.stride < pw * 3 || p.data.len() < p.stride * ph {
+        return Err(Error::Decode {
+            format: "heif",
+            message: format!(
+                "unexpected plane layout ({} bits)",
+                p.storage_bits_per_pixel
+            ),
+        });
+    }
+    let mut rgb = Vec::with_capacity(pw * ph * 3);
+    for row in p.data.chunks(p.stride).take(ph) {
+        rgb.extend_from_slice(&row[..pw * 3]);
+    }
+    let image = RgbImage::from_raw(p.width, p.height, rgb).ok_or(Error::Decode {
+        format: "heif",
+        message: "pixel buffer size".into(),
+    })?;
+    Ok((
+        Decoded {
+            image,
+            icc,
+            oriented: true,
+        },
+        embedded,
+    ))
+}
+
+/// Whether a format is decoded through `image` (or a dedicated decoder) here.
+pub(crate) fn decodes(format: Format) -> bool {
+    matches!(
+        format,
+        Format::Jpeg
+            | Format::Heic
+            | Format::Heif
+            | Format::Avif
+            | Format::Png
+            | Format::Webp
+            | Format::Tiff
+            | Format::Gif
+            | Format::Bmp
+    )
+}
+
+/// Reads a whole file, refusing files over `max` bytes.
+pub(crate) fn read_file(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let f = albumen_meta::open_noatime(path).map_err(|e| Error::io(path, e))?;
+    let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    if len > max {
+        return Err(Error::Decode {
+            format: "file",
+            message: format!("{len} bytes is over the {max}-byte limit for pictures"),
+        });
+    }
+    let mut buf = Vec::with_capacity(len as usize);
+    f.take(max)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(buf)
+}

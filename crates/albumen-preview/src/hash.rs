@@ -1,0 +1,123 @@
+//! Perceptual hash: a DCT hash of the upright thumbnail, computed from the pixels the thumbnail
+//! already holds (no second decode).
+
+use image::{imageops, RgbImage};
+use serde::{Deserialize, Serialize};
+
+const N: usize = 32;
+
+/// A 64-bit perceptual hash (DCT of a 32x32 grey version, the 8x8 lowest frequencies compared
+/// to their median) plus the picture's upright aspect ratio, which the hash alone ignores.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PerceptualHash {
+    /// The 64 bits.
+    pub bits: u64,
+    /// Width / height of the upright picture.
+    pub aspect: f32,
+}
+
+impl PerceptualHash {
+    /// Hashes an upright RGB picture (any size; a 256-pixel thumbnail is plenty).
+    ///
+    /// ```
+    /// use albumen_preview::PerceptualHash;
+    /// // Large shapes: a bright block top-left, a dark band at the bottom.
+    /// let img = image::RgbImage::from_fn(160, 120, |x, y| {
+    ///     let v = if x < 60 && y < 50 { 250 } else if y > 90 { 10 } else { 128 };
+    ///     image::Rgb([v, v, v])
+    /// });
+    /// let small = image::imageops::thumbnail(&img, 80, 60);
+    /// let (a, b) = (PerceptualHash::of(&img), PerceptualHash::of(&small));
+    /// assert!(a.distance(&b) <= albumen_preview::dupes::NEAR_DISTANCE);
+    /// assert!((a.aspect - 4.0 / 3.0).abs() < 1e-3);
+    /// ```
+    pub fn of(img: &RgbImage) -> Self {
+        let (w, h) = img.dimensions();
+        let grey = imageops::grayscale(img);
+        let small = imageops::resize(&grey, N as u32, N as u32, imageops::FilterType::Triangle);
+        let px: Vec<f64> = small.pixels().map(|p| f64::from(p.0[0])).collect();
+        let cos = cos_table();
+        // 2-D DCT-II, separable; only the 8x8 lowest frequencies are needed.
+        let mut rows = [[0f64; 8]; N];
+        for (y, row) in rows.iter_mut().enumerate() {
+            for (u, out) in row.iter_mut().enumerate() {
+                *out = (0..N).map(|x| px[y * N + x] * cos[u][x]).sum();
+            }
+        }
+        let mut coef = [0f64; 64];
+        for v in 0..8 {
+            for u in 0..8 {
+                coef[v * 8 + u] = (0..N).map(|y| rows[y][u] * cos[v][y]).sum();
+            }
+        }
+        let mut ac: Vec<f64> = coef[1..].to_vec();
+        ac.sort_by(|a, b| a.total_cmp(b));
+        let median = ac[ac.len() / 2];
+        let bits = coef.iter().enumerate().skip(1).fold(0u64, |acc, (i, &c)| {
+            if c > median {
+                acc | (1 << i)
+            } else {
+                acc
+            }
+        });
+        PerceptualHash {
+            bits,
+            aspect: if h == 0 { 0.0 } else { w as f32 / h as f32 },
+        }
+    }
+
+    /// Hamming distance between the two hashes' bits (0 = same picture, 64 = opposite).
+    pub fn distance(&self, other: &PerceptualHash) -> u32 {
+        (self.bits ^ other.bits).count_ones()
+    }
+}
+
+fn cos_table() -> [[f64; N]; 8] {
+    let mut t = [[0f64; N]; 8];
+    for (u, row) in t.iter_mut().enumerate() {
+        for (x, v) in row.iter_mut().enumerate() {
+            *v = (std::f64::consts::PI * u as f64 * (2 * x + 1) as f64 / (2 * N) as f64).cos();
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scene(seed: u32) -> RgbImage {
+        RgbImage::from_fn(200, 150, |x, y| {
+            let v = ((x * (3 + seed) + y * (7 + 2 * seed)) % 256) as u8;
+            let b = if (x / (20 + seed) + y / 30).is_multiple_of(2) {
+                40
+            } else {
+                220
+            };
+            image::Rgb([v, b, v / 2])
+        })
+    }
+
+    #[test]
+    fn resized_copy_is_near_other_picture_is_far() {
+        let a = scene(1);
+        let half = imageops::resize(&a, 100, 75, imageops::FilterType::Triangle);
+        // a different composition: a bright disc on the left, dark on the right
+        let other = RgbImage::from_fn(200, 150, |x, y| {
+            let (dx, dy) = (x as i32 - 50, y as i32 - 75);
+            let v = if dx * dx + dy * dy < 1600 {
+                240
+            } else {
+                (x / 2) as u8
+            };
+            image::Rgb([v, v, 255 - v])
+        });
+        let (ha, hh, ho) = (
+            PerceptualHash::of(&a),
+            PerceptualHash::of(&half),
+            PerceptualHash::of(&other),
+        );
+        assert!(ha.distance(&hh) <= 4, "{}", ha.distance(&hh));
+        assert!(ha.distance(&ho) > 12, "{}", ha.distance(&ho));
+    }
+}

@@ -1,0 +1,324 @@
+//! Previews of photos and videos, perceptual hashes and duplicate groups.
+//!
+//! # Brief overview
+//! - [`preview`] makes an upright, sRGB thumbnail of one file, cheapest right source first:
+//!   an embedded JPEG preview of a raw file (located by albumen-meta's container parser),
+//!   else the picture decoded at reduced size where the format allows (JPEG DCT scaling to
+//!   1/2, 1/4 or 1/8; HEIF embedded thumbnails when big enough), else full decoding with the
+//!   `image` crate (PNG, GIF, TIFF, WebP, BMP) or libheif (HEIC, HEIF, AVIF), and for videos
+//!   a frame taken by `ffmpeg` (a runtime dependency: without it, videos alone fail).
+//! - Orientation is applied (EXIF for JPEG/PNG/WebP/TIFF/raw previews; libheif applies
+//!   HEIF's own `irot`/`imir`; ffmpeg applies the video display matrix). ICC profiles
+//!   (Display P3, Adobe RGB, ...) are converted to sRGB with qcms. An HDR photo with a gain
+//!   map is previewed from its SDR base picture (the primary image; the gain map is ignored).
+//! - A picture whose declared size exceeds [`Options::max_pixels`] (default
+//!   [`DEFAULT_MAX_PIXELS`], 300 megapixels) is refused with [`Error::TooLarge`] before any
+//!   pixel buffer is allocated.
+//! - [`Cache`] keeps previews as JPEG files keyed by path, size, modification time and
+//!   preview size, written atomically (temporary file + rename), and refuses to live inside a
+//!   photo root.
+//! - [`PerceptualHash`] hashes the thumbnail's pixels; [`dupes::find`] groups exact (same
+//!   bytes) and near (resized, recompressed, converted, stripped, slightly cropped)
+//!   duplicates, and never deletes anything.
+//!
+//! ```
+//! // A 300x200 PNG, previewed at 64 pixels on the long side.
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("a.png");
+//! image::RgbImage::from_pixel(300, 200, image::Rgb([200, 30, 30])).save(&path)?;
+//! let p = albumen_preview::preview(&path, &albumen_preview::Options::new(64))?;
+//! assert_eq!(p.image.dimensions(), (64, 43));
+//! assert_eq!(p.source, albumen_preview::PreviewSource::Decoded);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod cache;
+mod color;
+mod decode;
+pub mod dupes;
+mod error;
+mod hash;
+mod orient;
+mod video;
+
+use std::path::{Path, PathBuf};
+
+use albumen_meta::Format;
+use image::{imageops, RgbImage};
+use serde::{Deserialize, Serialize};
+
+pub use cache::{write_jpeg, Cache, CachedPreview};
+pub use error::Error;
+pub use hash::PerceptualHash;
+
+/// Default pixel limit: 300 megapixels (a 200-megapixel phone photo passes; a declared
+/// 65535x65535 bomb does not).
+pub const DEFAULT_MAX_PIXELS: u64 = 300_000_000;
+/// Largest picture file read into memory (videos are read by ffmpeg, not here).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// Where a preview's pixels came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PreviewSource {
+    /// A preview the file carries (raw preview JPEG, HEIF thumbnail item).
+    Embedded,
+    /// The picture itself, decoded (at reduced size where the format allows).
+    Decoded,
+    /// A frame of a video.
+    VideoFrame,
+}
+
+/// How previews are made.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Long side of the preview, in pixels (smaller pictures are not enlarged).
+    pub size: u32,
+    /// Pictures declaring more pixels than this are refused before decoding.
+    pub max_pixels: u64,
+    /// The ffmpeg program used for video frames.
+    pub ffmpeg: PathBuf,
+}
+
+impl Options {
+    /// Previews of `size` pixels on the long side, default limits, `ffmpeg` from `PATH`.
+    pub fn new(size: u32) -> Self {
+        Options {
+            size: size.max(1),
+            max_pixels: DEFAULT_MAX_PIXELS,
+            ffmpeg: PathBuf::from("ffmpeg"),
+        }
+    }
+}
+
+/// An upright sRGB preview.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    /// The pixels, at most [`Options::size`] on the long side.
+    pub image: RgbImage,
+    /// Where they came from.
+    pub source: PreviewSource,
+    /// The perceptual hash of `image`.
+    pub hash: PerceptualHash,
+}
+
+/// Makes the preview of one file (see the crate documentation for the order of sources).
+///
+/// ```no_run
+/// let p = albumen_preview::preview("IMG_0001.HEIC".as_ref(), &albumen_preview::Options::new(256))?;
+/// p.image.save("thumb.png").ok();
+/// # Ok::<(), albumen_preview::Error>(())
+/// ```
+pub fn preview(path: &Path, opts: &Options) -> Result<Preview, Error> {
+    let md = albumen_meta::Reader::new().sidecars(false).read_path(path);
+    let (format, orientation, duration, previews) = match &md {
+        Ok(m) => (
+            m.format.unwrap_or(Format::Unknown),
+            m.orientation.map_or(1, |o| o.get()),
+            m.duration_s,
+            m.previews.clone(),
+        ),
+        Err(_) => (Format::Unknown, 1, None, Vec::new()),
+    };
+    if format.is_video()
+        || matches!(format, Format::Mkv)
+        || (format == Format::Unknown && video_name(path))
+    {
+        let (img, cover) = video::poster_frame(&opts.ffmpeg, path, opts.size, duration)?;
+        let source = if cover {
+            PreviewSource::Embedded
+        } else {
+            PreviewSource::VideoFrame
+        };
+        return Ok(finish(fit(img, opts.size), source));
+    }
+    let (decoded, source) = if format.is_raw() {
+        match raw_preview(path, &previews, opts) {
+            Ok(d) => (d, PreviewSource::Embedded),
+            Err(e) if decode::decodes(format) => {
+                log::debug!(
+                    "{}: embedded preview unusable ({e}); decoding",
+                    path.display()
+                );
+                decode_picture(path, format, opts)?
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        decode_picture(path, format, opts)?
+    };
+    let mut img = fit(decoded.image, opts.size);
+    if !decoded.oriented {
+        img = orient::apply(img, orientation);
+    }
+    if let Some(icc) = &decoded.icc {
+        color::to_srgb(&mut img, icc);
+    }
+    Ok(finish(img, source))
+}
+
+/// Video containers albumen-meta does not detect from their bytes (MPEG transport streams).
+fn video_name(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(
+        ext.as_str(),
+        "mts" | "m2ts" | "ts" | "mpg" | "mpeg" | "webm" | "wmv" | "flv" | "3g2" | "m4v" | "mkv"
+    )
+}
+
+fn finish(image: RgbImage, source: PreviewSource) -> Preview {
+    let hash = PerceptualHash::of(&image);
+    Preview {
+        image,
+        source,
+        hash,
+    }
+}
+
+fn decode_picture(
+    path: &Path,
+    format: Format,
+    opts: &Options,
+) -> Result<(decode::Decoded, PreviewSource), Error> {
+    match decode_natively(path, format, opts) {
+        Ok(d) => Ok(d),
+        Err(e @ (Error::TooLarge { .. } | Error::Io { .. })) => Err(e),
+        // What the decoders here do not handle (palette TIFF, JPEG XL, PSD, ...), ffmpeg
+        // may: it decodes the picture as stored (orientation is applied afterwards).
+        Err(e) => match video::still(&opts.ffmpeg, path, opts.size) {
+            Ok(image) => Ok((
+                decode::Decoded {
+                    image,
+                    icc: None,
+                    oriented: false,
+                },
+                PreviewSource::Decoded,
+            )),
+            Err(fe) => {
+                log::debug!("{}: ffmpeg fallback failed too: {fe}", path.display());
+                Err(e)
+            }
+        },
+    }
+}
+
+fn decode_natively(
+    path: &Path,
+    format: Format,
+    opts: &Options,
+) -> Result<(decode::Decoded, PreviewSource), Error> {
+    if !decode::decodes(format) && format != Format::Unknown {
+        return Err(Error::Unsupported {
+            format: format.name(),
+        });
+    }
+    let bytes = decode::read_file(path, MAX_FILE_BYTES)?;
+    let image_format = match format {
+        Format::Png => Some(image::ImageFormat::Png),
+        Format::Gif => Some(image::ImageFormat::Gif),
+        Format::Tiff => Some(image::ImageFormat::Tiff),
+        Format::Webp => Some(image::ImageFormat::WebP),
+        Format::Bmp => Some(image::ImageFormat::Bmp),
+        Format::Jpeg => Some(image::ImageFormat::Jpeg),
+        _ => None,
+    };
+    match format {
+        Format::Jpeg => match decode::jpeg(&bytes, opts.size, opts.max_pixels) {
+            Ok(d) => Ok((d, PreviewSource::Decoded)),
+            Err(e @ Error::TooLarge { .. }) => Err(e),
+            // Arithmetic coding, 12-bit and other variants: the `image` crate's decoder.
+            Err(e) => decode::generic(&bytes, image_format, opts.max_pixels)
+                .map(|d| (d, PreviewSource::Decoded))
+                .map_err(|_| e),
+        },
+        Format::Heic | Format::Heif | Format::Avif => {
+            let (d, embedded) = decode::heif(&bytes, opts.size, opts.max_pixels)?;
+            let source = if embedded {
+                PreviewSource::Embedded
+            } else {
+                PreviewSource::Decoded
+            };
+            Ok((d, source))
+        }
+        _ => decode::generic(&bytes, image_format, opts.max_pixels)
+            .map(|d| (d, PreviewSource::Decoded)),
+    }
+}
+
+/// The embedded JPEG preview of a raw file: the smallest one at least `size` on the long side,
+/// else the largest.
+fn raw_preview(
+    path: &Path,
+    previews: &[albumen_meta::EmbeddedJpeg],
+    opts: &Options,
+) -> Result<decode::Decoded, Error> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = albumen_meta::open_noatime(path).map_err(|e| Error::io(path, e))?;
+    let mut found: Vec<(u32, u32, &albumen_meta::EmbeddedJpeg)> = Vec::new();
+    for p in previews.iter().filter(|p| p.length <= MAX_FILE_BYTES) {
+        let mut head = vec![0u8; p.length.min(256 << 10) as usize];
+        f.seek(SeekFrom::Start(p.offset))
+            .map_err(|e| Error::io(path, e))?;
+        let n = read_up_to(&mut f, &mut head).map_err(|e| Error::io(path, e))?;
+        head.truncate(n);
+        if !head.starts_with(&[0xFF, 0xD8]) {
+            continue;
+        }
+        let mut d = jpeg_decoder::Decoder::new(std::io::Cursor::new(&head));
+        if d.read_info().is_ok() {
+            if let Some(i) = d.info() {
+                found.push((u32::from(i.width), u32::from(i.height), p));
+            }
+        }
+    }
+    let pick = found
+        .iter()
+        .filter(|x| x.0.max(x.1) >= opts.size)
+        .min_by_key(|x| u64::from(x.0) * u64::from(x.1))
+        .or_else(|| found.iter().max_by_key(|x| u64::from(x.0) * u64::from(x.1)))
+        .ok_or(Error::Unsupported {
+            format: "raw without a usable embedded preview",
+        })?;
+    let mut bytes = vec![0u8; pick.2.length as usize];
+    f.seek(SeekFrom::Start(pick.2.offset))
+        .map_err(|e| Error::io(path, e))?;
+    f.read_exact(&mut bytes).map_err(|e| Error::io(path, e))?;
+    decode::jpeg(&bytes, opts.size, opts.max_pixels)
+}
+
+fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Shrinks `img` so its long side is at most `size` (never enlarges).
+fn fit(img: RgbImage, size: u32) -> RgbImage {
+    let (w, h) = img.dimensions();
+    if w.max(h) <= size {
+        return img;
+    }
+    let (nw, nh) = if w >= h {
+        (
+            size,
+            ((u64::from(h) * u64::from(size) + u64::from(w) / 2) / u64::from(w)).max(1) as u32,
+        )
+    } else {
+        (
+            ((u64::from(w) * u64::from(size) + u64::from(h) / 2) / u64::from(h)).max(1) as u32,
+            size,
+        )
+    };
+    imageops::thumbnail(&img, nw, nh)
+}
