@@ -668,8 +668,27 @@ async fn make_preview(state: St, row: Row, size: u32) -> ApiResult<Response> {
         cache.get_or_make(&row.path, &albumen_preview::Options::new(size))
     })
     .await
-    .map_err(|e| Error::Task(e.to_string()))?
-    .map_err(Error::from)?;
+    .map_err(|e| Error::Task(e.to_string()))?;
+    let made = match made {
+        Ok(m) => m,
+        // A file nothing can preview (unknown format, no ffmpeg, damaged) shows a grey tile;
+        // the header says why, for tools.
+        Err(e) => {
+            log::info!("no preview: {e}");
+            return Ok((
+                [
+                    (header::CONTENT_TYPE, "image/png"),
+                    (header::CACHE_CONTROL, "private, max-age=60"),
+                ],
+                [(
+                    header::HeaderName::from_static("x-albumen-preview"),
+                    "unavailable",
+                )],
+                no_preview_png(),
+            )
+                .into_response());
+        }
+    };
     let bytes = tokio::fs::read(&made.thumb)
         .await
         .map_err(|_| ApiError::NOT_FOUND)?;
@@ -681,6 +700,19 @@ async fn make_preview(state: St, row: Row, size: u32) -> ApiResult<Response> {
         bytes,
     )
         .into_response())
+}
+
+/// A 64×64 grey PNG.
+fn no_preview_png() -> &'static [u8] {
+    static PNG: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    PNG.get_or_init(|| {
+        let img = image::GrayImage::from_pixel(64, 64, image::Luma([60]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        match img.write_to(&mut out, image::ImageFormat::Png) {
+            Ok(()) => out.into_inner(),
+            Err(_) => Vec::new(),
+        }
+    })
 }
 
 async fn thumb(
@@ -1049,6 +1081,7 @@ async fn cluster_items(
     let cell: h3o::CellIndex = q.cell.parse().map_err(|_| ApiError::BAD_REQUEST)?;
     let m = map_of(&state, lib).await?;
     let res = cell.resolution();
+    let fine = m.index.resolution();
     let limit = q.limit.unwrap_or(500).min(MAX_LIMIT as usize);
     let mut total = 0usize;
     let mut ids = Vec::new();
@@ -1060,7 +1093,9 @@ async fn cluster_items(
         let Ok(ll) = h3o::LatLng::new(lat, lon) else {
             continue;
         };
-        if ll.to_cell(res) == cell {
+        // The index keys a point by its fine cell; a cluster is an ancestor of those (H3's
+        // parent of a fine cell is not always the coarse cell holding the point).
+        if ll.to_cell(fine).parent(res) == Some(cell) {
             total += 1;
             if ids.len() < limit {
                 ids.push(*id);
@@ -1094,7 +1129,7 @@ async fn cluster_items(
 }
 
 /// (file id, place) of every located item of a library, reverse-geocoded on first use.
-async fn places_of(state: &St, lib: i64) -> ApiResult<Arc<Vec<(i64, Option<albumen_geo::Place>)>>> {
+async fn places_of(state: &St, lib: i64) -> ApiResult<crate::state::Places> {
     if let Some(p) = state.places.lock().ok().and_then(|m| m.get(&lib).cloned()) {
         return Ok(p);
     }

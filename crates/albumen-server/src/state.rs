@@ -24,6 +24,9 @@ pub(crate) struct MapPoints {
     pub ids: Vec<i64>,
 }
 
+/// (file id, place) of every located item of a library.
+pub(crate) type Places = Arc<Vec<(i64, Option<Place>)>>;
+
 /// One undoable edit: the files it changed and, for each, the edits that put it back.
 #[derive(Debug, Clone)]
 pub(crate) struct UndoEntry {
@@ -40,7 +43,7 @@ pub struct State {
     /// At most this many previews are made at once (they are CPU-bound).
     pub(crate) preview_slots: tokio::sync::Semaphore,
     pub(crate) maps: Mutex<HashMap<i64, Arc<MapPoints>>>,
-    pub(crate) places: Mutex<HashMap<i64, Arc<Vec<(i64, Option<Place>)>>>>,
+    pub(crate) places: Mutex<HashMap<i64, Places>>,
     pub(crate) undo: Mutex<HashMap<i64, Vec<UndoEntry>>>,
     /// One edit at a time.
     pub(crate) edit_lock: tokio::sync::Mutex<()>,
