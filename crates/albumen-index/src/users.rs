@@ -17,7 +17,8 @@ use crate::index::{db_err, Index};
 use crate::pairs::path_of;
 use crate::walk::{to_i64, Stat};
 
-/// The tables of users, grants and sessions. Every statement is idempotent.
+/// The tables of users, grants and sessions, and the timeline's index (a library's files by
+/// local time, newest first, as the web page pages through them). Every statement is idempotent.
 pub const AUTH_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS users (
   id            INTEGER PRIMARY KEY,
@@ -38,6 +39,8 @@ CREATE TABLE IF NOT EXISTS sessions (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+CREATE INDEX IF NOT EXISTS files_timeline
+  ON files (library_id, coalesce(time_local, capture_local, ''), id);
 ";
 
 /// A user as `albumen user list` shows it.

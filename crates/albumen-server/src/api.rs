@@ -65,7 +65,6 @@ pub fn router(state: St) -> Router {
         .route("/api/clusters", get(clusters))
         .route("/api/clusters/items", get(cluster_items))
         .route("/api/places", get(places))
-        .fallback(|| async { ApiError::NOT_FOUND })
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             require_session,
@@ -75,9 +74,30 @@ pub fn router(state: St) -> Router {
         .route("/assets/{*name}", get(asset))
         .route("/api/login", post(login))
         .merge(api)
-        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
+        .fallback(fallback)
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// Unknown paths: 404, but under `/api/` 401 first when there is no live session (so nothing
+/// about the API's shape is learnt without one).
+async fn fallback(AxState(state): AxState<St>, req: Request) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    let token = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
+    let live = match token {
+        Some(t) if t.len() == 64 => state
+            .with_index(move |_, ix| Ok(ix.session(&t, now_s())?.is_some()))
+            .await
+            .unwrap_or(false),
+        _ => false,
+    };
+    if live {
+        ApiError::NOT_FOUND.into_response()
+    } else {
+        ApiError::UNAUTHORIZED.into_response()
+    }
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {
