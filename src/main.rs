@@ -21,6 +21,7 @@ mod cmd_map;
 mod cmd_pairs;
 mod cmd_scan;
 mod cmd_sync;
+mod cmd_serve;
 mod cmd_thumbs;
 mod cmd_timeline;
 mod cmd_verify;
@@ -68,6 +69,10 @@ enum Command {
     Preview(cmd_thumbs::PreviewArgs),
     /// Exact and near duplicates (never deletes).
     Dupes(cmd_thumbs::DupesArgs),
+    /// The web page over the index: timeline, map, items, edits (with --allow-edit).
+    Serve(cmd_serve::ServeArgs),
+    /// Users of the web page and the libraries each may see.
+    User(cmd_serve::UserArgs),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -142,6 +147,8 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Thumbs(a) => cmd_thumbs::run_thumbs(a),
         Command::Preview(a) => cmd_thumbs::run_preview(a),
         Command::Dupes(a) => cmd_thumbs::run_dupes(a),
+        Command::Serve(a) => cmd_serve::run_serve(a),
+        Command::User(a) => cmd_serve::run_user(a),
     }
 }
 

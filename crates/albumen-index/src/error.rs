@@ -104,6 +104,18 @@ pub enum Error {
     /// Another `albumen sync` holds the destination.
     #[error("another albumen sync is running into {0}")]
     SyncBusy(PathBuf),
+    /// No user of that name in the index.
+    #[error("no user named {0:?} in the index")]
+    NoSuchUser(String),
+    /// A user of that name exists already.
+    #[error("a user named {0:?} exists already")]
+    UserExists(String),
+    /// A user name outside 1-64 letters, digits, `.`, `_`, `-`.
+    #[error("{0:?}: a user name is 1 to 64 letters, digits, '.', '_' or '-'")]
+    BadUserName(String),
+    /// No `files` row with that id.
+    #[error("no file with id {0} in the index")]
+    NoSuchFile(i64),
     /// A worker thread of the scan panicked or the writer stopped unexpectedly.
     #[error("scan worker failed: {0}")]
     Worker(String),

@@ -111,7 +111,7 @@ pub(crate) fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     }
 }
 
-fn now_text() -> String {
+pub(crate) fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -175,6 +175,9 @@ impl Index {
                 .map_err(db_err(&path))?;
             }
         }
+        // Users, grants and sessions (the web page): added to any index that lacks them.
+        conn.execute_batch(crate::users::AUTH_SCHEMA)
+            .map_err(db_err(&path))?;
         Ok(Index { conn, path })
     }
 

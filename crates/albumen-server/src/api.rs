@@ -1,0 +1,1210 @@
+//! The routes: the page, its assets, and the JSON API.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use albumen_index::rusqlite::types::ToSql;
+use albumen_index::rusqlite::{params, OptionalExtension};
+use albumen_index::Index;
+use axum::extract::{ConnectInfo, Path, Query, Request, State as AxState};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{self, cookie, same_origin, same_token};
+use crate::error::{ApiError, Error, Result};
+use crate::media::{mime_of, send_file};
+use crate::state::{MapPoints, UndoEntry};
+use crate::State;
+
+type St = Arc<State>;
+type ApiResult<T> = std::result::Result<T, ApiError>;
+
+const SESSION_COOKIE: &str = "albumen_session";
+const CSRF_COOKIE: &str = "albumen_csrf";
+const CSRF_HEADER: &str = "x-csrf-token";
+/// Largest page of items.
+const MAX_LIMIT: i64 = 1000;
+/// Most items one edit request may change.
+const MAX_EDIT_IDS: usize = 10_000;
+
+/// The session a request was authenticated with.
+#[derive(Debug, Clone)]
+pub(crate) struct Sess {
+    user_id: i64,
+    user: String,
+    csrf: String,
+    token: String,
+}
+
+fn now_s() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The router over `state`: `/` and `/assets/…` (the page), `/api/…` (JSON).
+pub fn router(state: St) -> Router {
+    let api = Router::new()
+        .route("/api/logout", post(logout))
+        .route("/api/me", get(me))
+        .route("/api/libraries", get(libraries))
+        .route("/api/timeline", get(timeline))
+        .route("/api/items", get(items))
+        .route("/api/items/{id}", get(item))
+        .route("/api/items/{id}/thumb", get(thumb))
+        .route("/api/items/{id}/preview", get(preview))
+        .route("/api/items/{id}/original", get(original))
+        .route("/api/items/{id}/video", get(video))
+        .route("/api/items/{id}/edit", post(edit_one))
+        .route("/api/edit", post(edit_many))
+        .route("/api/undo", post(undo))
+        .route("/api/clusters", get(clusters))
+        .route("/api/clusters/items", get(cluster_items))
+        .route("/api/places", get(places))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            require_session,
+        ));
+    Router::new()
+        .route("/", get(page))
+        .route("/assets/{*name}", get(asset))
+        .route("/api/login", post(login))
+        .merge(api)
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Unknown paths: 404, but under `/api/` 401 first when there is no live session (so nothing
+/// about the API's shape is learnt without one).
+async fn fallback(AxState(state): AxState<St>, req: Request) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    let token = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
+    let live = match token {
+        Some(t) if t.len() == 64 => state
+            .with_index(move |_, ix| Ok(ix.session(&t, now_s())?.is_some()))
+            .await
+            .unwrap_or(false),
+        _ => false,
+    };
+    if live {
+        ApiError::NOT_FOUND.into_response()
+    } else {
+        ApiError::UNAUTHORIZED.into_response()
+    }
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; \
+             style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    res
+}
+
+/// Resolves the session cookie (401 without a live one) and, for anything but GET/HEAD, asks
+/// for the page's origin and the CSRF token in `X-CSRF-Token` (403 otherwise).
+async fn require_session(AxState(state): AxState<St>, mut req: Request, next: Next) -> Response {
+    let Some(token) = cookie(req.headers(), SESSION_COOKIE).map(str::to_string) else {
+        return ApiError::UNAUTHORIZED.into_response();
+    };
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return ApiError::UNAUTHORIZED.into_response();
+    }
+    let t = token.clone();
+    let sess = match state
+        .with_index(move |_, ix| Ok(ix.session(&t, now_s())?))
+        .await
+    {
+        Ok(Some(s)) => s,
+        Ok(None) => return ApiError::UNAUTHORIZED.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let sent = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !same_origin(req.headers()) || !same_token(sent, &sess.csrf) {
+            return ApiError(StatusCode::FORBIDDEN, "csrf").into_response();
+        }
+    }
+    req.extensions_mut().insert(Sess {
+        user_id: sess.user_id,
+        user: sess.user,
+        csrf: sess.csrf,
+        token,
+    });
+    next.run(req).await
+}
+
+async fn page() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        crate::assets::INDEX_HTML,
+    )
+        .into_response()
+}
+
+async fn asset(Path(name): Path<String>) -> Response {
+    match crate::assets::get(&name) {
+        Some((mime, body)) => (
+            [
+                (header::CONTENT_TYPE, mime),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            body,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginReq {
+    user: String,
+    password: String,
+}
+
+async fn login(
+    AxState(state): AxState<St>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    if !same_origin(&headers) {
+        return Err(ApiError(StatusCode::FORBIDDEN, "csrf"));
+    }
+    let req: LoginReq = serde_json::from_slice(&body).map_err(|_| ApiError::BAD_REQUEST)?;
+    if req.user.len() > 256 || req.password.len() > 1024 {
+        return Err(ApiError::BAD_REQUEST);
+    }
+    let ip = peer.ip();
+    if state.limiter.blocked(ip, &req.user) {
+        return Err(ApiError(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts"));
+    }
+    let session_s = state.config.session_s;
+    let user = req.user.clone();
+    let outcome = state
+        .with_index(move |_, ix| {
+            let stored = ix.password_hash(&req.user)?;
+            let ok = match &stored {
+                Some((_, h)) => auth::verify_password(&req.password, h),
+                None => {
+                    auth::verify_password(&req.password, auth::dummy_hash());
+                    false
+                }
+            };
+            match (ok, stored) {
+                (true, Some((id, _))) => {
+                    let token = auth::random_token()?;
+                    let csrf = auth::random_token()?;
+                    let now = now_s();
+                    ix.create_session(id, &token, &csrf, now, now + session_s)?;
+                    Ok(Some((token, csrf)))
+                }
+                _ => Ok(None),
+            }
+        })
+        .await?;
+    let Some((token, csrf)) = outcome else {
+        state.limiter.failed(ip, &user);
+        return Err(ApiError(StatusCode::UNAUTHORIZED, "wrong-user-or-password"));
+    };
+    let mut res = Json(serde_json::json!({ "user": user, "csrf": csrf })).into_response();
+    let h = res.headers_mut();
+    for c in [
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={session_s}"),
+        format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict; Max-Age={session_s}"),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
+}
+
+async fn logout(AxState(state): AxState<St>, Extension(s): Extension<Sess>) -> ApiResult<Response> {
+    state
+        .with_index(move |_, ix| Ok(ix.end_session(&s.token)?))
+        .await?;
+    let mut res = Json(serde_json::json!({})).into_response();
+    for c in [
+        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        format!("{CSRF_COOKIE}=; Path=/; SameSite=Strict; Max-Age=0"),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
+}
+
+async fn me(AxState(state): AxState<St>, Extension(s): Extension<Sess>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "user": s.user, "csrf": s.csrf, "allow_edit": state.config.allow_edit,
+    }))
+}
+
+#[derive(Serialize)]
+struct LibraryOut {
+    name: String,
+    items: i64,
+}
+
+/// The library ids a user may see, keyed by name.
+fn granted(ix: &Index, user_id: i64) -> Result<BTreeMap<String, i64>> {
+    Ok(ix
+        .user_libraries(user_id)?
+        .into_iter()
+        .map(|(id, name)| (name, id))
+        .collect())
+}
+
+/// The id of library `name` if `user_id` may see it.
+fn library_for(ix: &Index, user_id: i64, name: &str) -> Result<Option<i64>> {
+    Ok(granted(ix, user_id)?.get(name).copied())
+}
+
+async fn libraries(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+) -> ApiResult<Json<Vec<LibraryOut>>> {
+    let out = state
+        .with_index(move |_, ix| {
+            let mut out = Vec::new();
+            for (name, id) in granted(ix, s.user_id)? {
+                let items: i64 = ix
+                    .connection()
+                    .query_row(
+                        "SELECT count(*) FROM files f WHERE f.library_id = ?1 AND NOT EXISTS \
+                         (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id)",
+                        [id],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| db(ix, e))?;
+                out.push(LibraryOut { name, items });
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(out))
+}
+
+fn db(ix: &Index, source: albumen_index::rusqlite::Error) -> Error {
+    Error::Index(albumen_index::Error::Db {
+        path: ix.path().to_path_buf(),
+        source,
+    })
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct ItemsQuery {
+    library: String,
+    limit: Option<i64>,
+    cursor: Option<String>,
+    offset: Option<i64>,
+    from: Option<String>,
+    to: Option<String>,
+    camera: Option<String>,
+    place: Option<String>,
+}
+
+/// One item of a list.
+#[derive(Serialize)]
+struct ItemOut {
+    id: i64,
+    kind: String,
+    t: Option<String>,
+    w: Option<i64>,
+    h: Option<i64>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    video: bool,
+    rating: Option<i64>,
+}
+
+/// The sort key of the timeline: local time (empty when unknown: last), then id.
+const T: &str = "coalesce(f.time_local, f.capture_local, '')";
+
+const ITEM_COLS: &str = "f.id, coalesce(f.kind, 'unreadable'), \
+    coalesce(f.time_local, f.capture_local), f.width, f.height, f.orientation, f.lat, f.lon, \
+    EXISTS (SELECT 1 FROM pairs p WHERE p.still_file_id = f.id), f.rating";
+
+fn item_of(r: &albumen_index::rusqlite::Row<'_>) -> albumen_index::rusqlite::Result<ItemOut> {
+    let (w, h): (Option<i64>, Option<i64>) = (r.get(3)?, r.get(4)?);
+    let o: Option<i64> = r.get(5)?;
+    let (w, h) = if o.is_some_and(|o| o >= 5) {
+        (h, w)
+    } else {
+        (w, h)
+    };
+    let video: bool = r.get(8)?;
+    let kind: String = r.get(1)?;
+    Ok(ItemOut {
+        id: r.get(0)?,
+        kind: if video { "live-photo".into() } else { kind },
+        t: r.get(2)?,
+        w,
+        h,
+        lat: r.get(6)?,
+        lon: r.get(7)?,
+        video,
+        rating: r.get(9)?,
+    })
+}
+
+async fn items(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Query(q): Query<ItemsQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let place_ids = match &q.place {
+        Some(p) if !p.is_empty() => {
+            let lib = state
+                .with_index({
+                    let name = q.library.clone();
+                    move |_, ix| library_for(ix, s.user_id, &name)
+                })
+                .await?
+                .ok_or(ApiError::NOT_FOUND)?;
+            let all = places_of(&state, lib).await?;
+            let (cc, city) = match p.split_once('/') {
+                Some((a, b)) => (a.to_string(), Some(b.to_string())),
+                None => (p.clone(), None),
+            };
+            let ids: Vec<i64> = all
+                .iter()
+                .filter(|(_, pl)| {
+                    pl.as_ref().is_some_and(|pl| {
+                        pl.country_code.as_str() == cc
+                            && city.as_ref().is_none_or(|c| pl.city.as_deref() == Some(c))
+                    })
+                })
+                .map(|(id, _)| *id)
+                .collect();
+            Some(ids)
+        }
+        _ => None,
+    };
+    let out = state
+        .with_index(move |_, ix| {
+            let Some(lib) = library_for(ix, s.user_id, &q.library)? else {
+                return Ok(None);
+            };
+            let limit = q.limit.unwrap_or(200).clamp(1, MAX_LIMIT);
+            let mut sql = format!(
+                "SELECT {ITEM_COLS}, {T} FROM files f WHERE f.library_id = ?1 AND NOT EXISTS \
+                 (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id)"
+            );
+            let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(lib)];
+            let mut add = |sql: &mut String, cond: &str, v: Box<dyn ToSql>| {
+                args.push(v);
+                sql.push_str(&cond.replace('?', &format!("?{}", args.len())));
+            };
+            if let Some(c) = q.cursor.as_deref().and_then(parse_cursor) {
+                add(&mut sql, &format!(" AND ({T}, f.id) < (?"), Box::new(c.0));
+                add(&mut sql, ", ?)", Box::new(c.1));
+            }
+            if let Some(f) = q.from.filter(|s| !s.is_empty()) {
+                add(&mut sql, &format!(" AND {T} >= ?"), Box::new(f));
+            }
+            if let Some(t) = q.to.filter(|s| !s.is_empty()) {
+                // `to` is inclusive: a date takes the whole day.
+                let t = if t.len() == 10 { format!("{t}T99") } else { t };
+                add(&mut sql, &format!(" AND {T} <= ? AND {T} != ''"), Box::new(t));
+            }
+            if let Some(c) = q.camera.filter(|s| !s.is_empty()) {
+                add(
+                    &mut sql,
+                    " AND (coalesce(f.make, '') || ' ' || coalesce(f.model, '')) LIKE ? ESCAPE '\\'",
+                    Box::new(format!("%{}%", like_escape(&c))),
+                );
+            }
+            if let Some(ids) = place_ids {
+                let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+                add(
+                    &mut sql,
+                    " AND f.id IN (SELECT value FROM json_each(?))",
+                    Box::new(json),
+                );
+            }
+            sql.push_str(&format!(" ORDER BY {T} DESC, f.id DESC LIMIT {limit}"));
+            if let Some(o) = q.offset.filter(|o| *o > 0) {
+                sql.push_str(&format!(" OFFSET {}", o.min(i64::from(u32::MAX))));
+            }
+            let c = ix.connection();
+            let mut st = c.prepare(&sql).map_err(|e| db(ix, e))?;
+            let mut last = None;
+            let rows = st
+                .query_map(
+                    albumen_index::rusqlite::params_from_iter(args.iter()),
+                    |r| {
+                        let key: String = r.get(10)?;
+                        Ok((item_of(r)?, key))
+                    },
+                )
+                .map_err(|e| db(ix, e))?;
+            let mut items = Vec::new();
+            for row in rows {
+                let (it, key) = row.map_err(|e| db(ix, e))?;
+                last = Some(format!("{key}|{}", it.id));
+                items.push(it);
+            }
+            let next = (items.len() as i64 == limit).then_some(last).flatten();
+            Ok(Some(serde_json::json!({ "items": items, "next_cursor": next })))
+        })
+        .await?;
+    out.map(Json).ok_or(ApiError::NOT_FOUND)
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+fn parse_cursor(c: &str) -> Option<(String, i64)> {
+    let (t, id) = c.rsplit_once('|')?;
+    Some((t.to_string(), id.parse().ok()?))
+}
+
+#[derive(Deserialize)]
+struct LibQuery {
+    library: String,
+}
+
+async fn timeline(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Query(q): Query<LibQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let out = state
+        .with_index(move |_, ix| {
+            let Some(lib) = library_for(ix, s.user_id, &q.library)? else {
+                return Ok(None);
+            };
+            let c = ix.connection();
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT substr({T}, 1, 10) AS d, count(*) FROM files f \
+                     WHERE f.library_id = ?1 AND NOT EXISTS \
+                     (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id) \
+                     GROUP BY d ORDER BY d DESC"
+                ))
+                .map_err(|e| db(ix, e))?;
+            let rows = st
+                .query_map([lib], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .map_err(|e| db(ix, e))?;
+            let mut days = Vec::new();
+            for r in rows {
+                let (d, n) = r.map_err(|e| db(ix, e))?;
+                days.push(
+                    serde_json::json!({ "day": if d.is_empty() { None } else { Some(d) }, "n": n }),
+                );
+            }
+            Ok(Some(serde_json::json!({ "days": days })))
+        })
+        .await?;
+    out.map(Json).ok_or(ApiError::NOT_FOUND)
+}
+
+/// What the server needs of one item the user may see.
+#[derive(Debug, Clone)]
+struct Row {
+    id: i64,
+    library_id: i64,
+    path: PathBuf,
+    format: Option<String>,
+    kind: Option<String>,
+    video_id: Option<i64>,
+}
+
+fn path_from(bytes: Vec<u8>) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        PathBuf::from(std::ffi::OsString::from_vec(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+/// The item `id` if `user_id` may see it (its library is granted), else `None`.
+fn visible(ix: &Index, user_id: i64, id: i64) -> Result<Option<Row>> {
+    ix.connection()
+        .prepare_cached(
+            "SELECT f.id, f.library_id, f.path, f.format, f.kind, \
+             (SELECT min(p.video_file_id) FROM pairs p WHERE p.still_file_id = f.id) \
+             FROM files f WHERE f.id = ?1 AND f.library_id IN \
+             (SELECT library_id FROM user_grants WHERE user_id = ?2)",
+        )
+        .and_then(|mut st| {
+            st.query_row(params![id, user_id], |r| {
+                Ok(Row {
+                    id: r.get(0)?,
+                    library_id: r.get(1)?,
+                    path: path_from(r.get(2)?),
+                    format: r.get(3)?,
+                    kind: r.get(4)?,
+                    video_id: r.get(5)?,
+                })
+            })
+            .optional()
+        })
+        .map_err(|e| db(ix, e))
+}
+
+fn parse_id(id: &str) -> ApiResult<i64> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .ok_or(ApiError::NOT_FOUND)
+}
+
+async fn row_for(state: &St, s: &Sess, id: &str) -> ApiResult<Row> {
+    let id = parse_id(id)?;
+    let uid = s.user_id;
+    state
+        .with_index(move |_, ix| visible(ix, uid, id))
+        .await?
+        .ok_or(ApiError::NOT_FOUND)
+}
+
+async fn item(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let row = row_for(&state, &s, &id).await?;
+    let v = state
+        .with_index(move |_, ix| {
+            let c = ix.connection();
+            let base = c
+                .query_row(
+                    "SELECT f.id, f.name, f.size, f.format, f.kind, f.make, f.model, f.lens, \
+                     f.width, f.height, f.duration_s, f.lat, f.lon, f.alt, f.rating, \
+                     f.time_local, f.time_utc, f.time_offset_s, f.time_zone, f.time_source, \
+                     f.time_confidence, l.name, f.motion_photo \
+                     FROM files f JOIN libraries l ON l.id = f.library_id WHERE f.id = ?1",
+                    [row.id],
+                    |r| {
+                        let name: Vec<u8> = r.get(1)?;
+                        Ok(serde_json::json!({
+                            "id": r.get::<_, i64>(0)?,
+                            "name": String::from_utf8_lossy(&name),
+                            "size": r.get::<_, i64>(2)?,
+                            "format": r.get::<_, Option<String>>(3)?,
+                            "kind": r.get::<_, Option<String>>(4)?,
+                            "make": r.get::<_, Option<String>>(5)?,
+                            "model": r.get::<_, Option<String>>(6)?,
+                            "lens": r.get::<_, Option<String>>(7)?,
+                            "width": r.get::<_, Option<i64>>(8)?,
+                            "height": r.get::<_, Option<i64>>(9)?,
+                            "duration_s": r.get::<_, Option<f64>>(10)?,
+                            "lat": r.get::<_, Option<f64>>(11)?,
+                            "lon": r.get::<_, Option<f64>>(12)?,
+                            "alt": r.get::<_, Option<f64>>(13)?,
+                            "rating": r.get::<_, Option<i64>>(14)?,
+                            "time_local": r.get::<_, Option<String>>(15)?,
+                            "time_utc": r.get::<_, Option<String>>(16)?,
+                            "time_offset_s": r.get::<_, Option<i64>>(17)?,
+                            "time_zone": r.get::<_, Option<String>>(18)?,
+                            "time_source": r.get::<_, Option<String>>(19)?,
+                            "time_confidence": r.get::<_, Option<String>>(20)?,
+                            "library": r.get::<_, String>(21)?,
+                            "motion_photo": r.get::<_, bool>(22)?,
+                        }))
+                    },
+                )
+                .map_err(|e| db(ix, e))?;
+            Ok(base)
+        })
+        .await?;
+    let mut v = v;
+    // What only the file says (keywords, title) and the place name.
+    let path = row.path.clone();
+    let extra = tokio::task::spawn_blocking(move || {
+        let md = albumen_meta::read_path(&path).ok();
+        let place = md
+            .as_ref()
+            .and_then(|m| m.gps.as_ref())
+            .and_then(|g| albumen_geo::reverse_geocode(g.value.lat, g.value.lon));
+        (
+            md.as_ref().map(|m| m.keywords.clone()).unwrap_or_default(),
+            md.as_ref().and_then(|m| m.title.clone()),
+            place,
+        )
+    })
+    .await
+    .map_err(|e| Error::Task(e.to_string()))?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("keywords".into(), serde_json::json!(extra.0));
+        o.insert("title".into(), serde_json::json!(extra.1));
+        o.insert("place".into(), serde_json::json!(extra.2));
+        o.insert("video".into(), serde_json::json!(has_video(&row)));
+    }
+    Ok(Json(v))
+}
+
+fn has_video(row: &Row) -> bool {
+    row.video_id.is_some() || matches!(row.kind.as_deref(), Some("video") | Some("motion-photo"))
+}
+
+async fn make_preview(state: St, row: Row, size: u32) -> ApiResult<Response> {
+    let _slot = state
+        .preview_slots
+        .acquire()
+        .await
+        .map_err(|e| Error::Task(e.to_string()))?;
+    let cache = state.cache.clone();
+    let made = tokio::task::spawn_blocking(move || {
+        cache.get_or_make(&row.path, &albumen_preview::Options::new(size))
+    })
+    .await
+    .map_err(|e| Error::Task(e.to_string()))?;
+    let made = match made {
+        Ok(m) => m,
+        // A file nothing can preview (unknown format, no ffmpeg, damaged) shows a grey tile;
+        // the header says why, for tools.
+        Err(e) => {
+            log::info!("no preview: {e}");
+            return Ok((
+                [
+                    (header::CONTENT_TYPE, "image/png"),
+                    (header::CACHE_CONTROL, "private, max-age=60"),
+                ],
+                [(
+                    header::HeaderName::from_static("x-albumen-preview"),
+                    "unavailable",
+                )],
+                no_preview_png(),
+            )
+                .into_response());
+        }
+    };
+    let bytes = tokio::fs::read(&made.thumb)
+        .await
+        .map_err(|_| ApiError::NOT_FOUND)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "private, max-age=86400"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A 64×64 grey PNG.
+fn no_preview_png() -> &'static [u8] {
+    static PNG: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    PNG.get_or_init(|| {
+        let img = image::GrayImage::from_pixel(64, 64, image::Luma([60]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        match img.write_to(&mut out, image::ImageFormat::Png) {
+            Ok(()) => out.into_inner(),
+            Err(_) => Vec::new(),
+        }
+    })
+}
+
+async fn thumb(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let row = row_for(&state, &s, &id).await?;
+    make_preview(state, row, 256).await
+}
+
+async fn preview(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let row = row_for(&state, &s, &id).await?;
+    make_preview(state, row, 1440).await
+}
+
+async fn original(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let row = row_for(&state, &s, &id).await?;
+    send_file(&row.path, mime_of(row.format.as_deref()), &headers, None).await
+}
+
+/// The moving part of an item: a video itself, a Live Photo's paired video, or a motion
+/// photo's embedded video.
+async fn video(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let row = row_for(&state, &s, &id).await?;
+    if let Some(v) = row.video_id {
+        let uid = s.user_id;
+        let vrow = state
+            .with_index(move |_, ix| visible(ix, uid, v))
+            .await?
+            .ok_or(ApiError::NOT_FOUND)?;
+        return send_file(&vrow.path, mime_of(vrow.format.as_deref()), &headers, None).await;
+    }
+    match row.kind.as_deref() {
+        Some("video") => send_file(&row.path, mime_of(row.format.as_deref()), &headers, None).await,
+        Some("motion-photo") => {
+            let path = row.path.clone();
+            let mp = tokio::task::spawn_blocking(move || {
+                albumen_meta::read_path(&path)
+                    .ok()
+                    .and_then(|m| m.motion_photo)
+            })
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
+            .ok_or(ApiError::NOT_FOUND)?;
+            send_file(
+                &row.path,
+                "video/mp4",
+                &headers,
+                Some((mp.video_offset, mp.video_length)),
+            )
+            .await
+        }
+        _ => Err(ApiError::NOT_FOUND),
+    }
+}
+
+/// An edit from the page.
+#[derive(Deserialize, Default)]
+struct EditReq {
+    #[serde(default)]
+    ids: Vec<i64>,
+    shift_seconds: Option<i64>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    rating: Option<i64>,
+    #[serde(default)]
+    add_keywords: Vec<String>,
+    #[serde(default)]
+    remove_keywords: Vec<String>,
+}
+
+async fn edit_one(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    if !state.config.allow_edit {
+        return Err(ApiError(StatusCode::FORBIDDEN, "read-only"));
+    }
+    let mut req: EditReq = serde_json::from_slice(&body).map_err(|_| ApiError::BAD_REQUEST)?;
+    req.ids = vec![parse_id(&id)?];
+    run_edit(state, s, req).await
+}
+
+async fn edit_many(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    if !state.config.allow_edit {
+        return Err(ApiError(StatusCode::FORBIDDEN, "read-only"));
+    }
+    let req: EditReq = serde_json::from_slice(&body).map_err(|_| ApiError::BAD_REQUEST)?;
+    run_edit(state, s, req).await
+}
+
+/// The edits for the still (all of them) and for a Live Photo's video (time and place only,
+/// so the pair stays together in time and on the map).
+fn edits_of(req: &EditReq) -> ApiResult<(Vec<albumen_edit::Edit>, Vec<albumen_edit::Edit>)> {
+    use albumen_edit::Edit;
+    let mut still = Vec::new();
+    let mut video = Vec::new();
+    if let Some(s) = req.shift_seconds {
+        // A century either way is plenty for a wrong camera clock.
+        if s.unsigned_abs() > 100 * 366 * 86400 {
+            return Err(ApiError::BAD_REQUEST);
+        }
+        let d = chrono::Duration::seconds(s);
+        still.push(Edit::ShiftTime(d));
+        video.push(Edit::ShiftTime(d));
+    }
+    match (req.lat, req.lon) {
+        (Some(lat), Some(lon)) => {
+            let p = albumen_meta::GpsPosition::new(lat, lon, None).ok_or(ApiError::BAD_REQUEST)?;
+            still.push(Edit::SetGps(p));
+            video.push(Edit::SetGps(p));
+        }
+        (None, None) => {}
+        _ => return Err(ApiError::BAD_REQUEST),
+    }
+    if let Some(r) = req.rating {
+        still.push(Edit::SetRating(
+            albumen_meta::Rating::new(r).ok_or(ApiError::BAD_REQUEST)?,
+        ));
+    }
+    for k in &req.add_keywords {
+        if k.trim().is_empty() || k.len() > 200 {
+            return Err(ApiError::BAD_REQUEST);
+        }
+        still.push(Edit::AddKeyword(k.trim().to_string()));
+    }
+    for k in &req.remove_keywords {
+        still.push(Edit::RemoveKeyword(k.trim().to_string()));
+    }
+    if still.is_empty() {
+        return Err(ApiError::BAD_REQUEST);
+    }
+    Ok((still, video))
+}
+
+async fn run_edit(state: St, s: Sess, req: EditReq) -> ApiResult<Json<serde_json::Value>> {
+    if req.ids.is_empty() || req.ids.len() > MAX_EDIT_IDS {
+        return Err(ApiError::BAD_REQUEST);
+    }
+    let (still, video) = edits_of(&req)?;
+    let _one = state.edit_lock.lock().await;
+    let ids = req.ids;
+    let uid = s.user_id;
+    let out = state
+        .with_index(move |st, ix| {
+            // Every id is checked before anything is written.
+            let mut rows = Vec::new();
+            for id in &ids {
+                match visible(ix, uid, *id)? {
+                    Some(r) => rows.push(r),
+                    None => return Ok(Err(ApiError::NOT_FOUND)),
+                }
+            }
+            let mut entry = UndoEntry { files: Vec::new() };
+            let mut failed = Vec::new();
+            let opts = albumen_edit::Options::default();
+            for row in &rows {
+                let mut targets = vec![(row.id, row.path.clone(), still.clone())];
+                if let Some(v) = row.video_id.filter(|_| !video.is_empty()) {
+                    if let Some(vrow) = visible(ix, uid, v)? {
+                        targets.push((vrow.id, vrow.path, video.clone()));
+                    }
+                }
+                for (fid, path, edits) in targets {
+                    match albumen_edit::apply(&path, &edits, &opts) {
+                        Ok(rep) => {
+                            entry.files.push((fid, rep.undo));
+                            ix.refresh_file(fid)?;
+                        }
+                        Err(e) => {
+                            log::warn!("edit of {}: {e}", path.display());
+                            failed.push(serde_json::json!({ "id": fid, "error": e.to_string() }));
+                        }
+                    }
+                }
+                st.invalidate(row.library_id);
+            }
+            let changed = entry.files.len();
+            if changed > 0 {
+                if let Ok(mut u) = st.undo.lock() {
+                    let list = u.entry(uid).or_default();
+                    list.push(entry);
+                    if list.len() > 100 {
+                        list.remove(0);
+                    }
+                }
+            }
+            Ok(Ok(
+                serde_json::json!({ "changed": changed, "failed": failed }),
+            ))
+        })
+        .await??;
+    Ok(Json(out))
+}
+
+async fn undo(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+) -> ApiResult<Json<serde_json::Value>> {
+    if !state.config.allow_edit {
+        return Err(ApiError(StatusCode::FORBIDDEN, "read-only"));
+    }
+    let _one = state.edit_lock.lock().await;
+    let uid = s.user_id;
+    let out = state
+        .with_index(move |st, ix| {
+            let entry = st.undo.lock().ok().and_then(|mut u| u.get_mut(&uid)?.pop());
+            let Some(entry) = entry else {
+                return Ok(serde_json::json!({ "undone": 0 }));
+            };
+            let opts = albumen_edit::Options::default();
+            let mut undone = 0;
+            let mut failed = Vec::new();
+            for (fid, edits) in entry.files.iter().rev() {
+                let Some(row) = visible(ix, uid, *fid)? else {
+                    continue;
+                };
+                match albumen_edit::apply(&row.path, edits, &opts) {
+                    Ok(_) => {
+                        ix.refresh_file(*fid)?;
+                        undone += 1;
+                    }
+                    Err(e) => failed.push(serde_json::json!({ "id": fid, "error": e.to_string() })),
+                }
+                st.invalidate(row.library_id);
+            }
+            Ok(serde_json::json!({ "undone": undone, "failed": failed }))
+        })
+        .await?;
+    Ok(Json(out))
+}
+
+/// The map points of a library, built on first use.
+async fn map_of(state: &St, lib: i64) -> ApiResult<Arc<MapPoints>> {
+    if let Some(m) = state.maps.lock().ok().and_then(|m| m.get(&lib).cloned()) {
+        return Ok(m);
+    }
+    let m = state
+        .with_index(move |st, ix| {
+            let c = ix.connection();
+            let mut q = c
+                .prepare(
+                    "SELECT f.id, f.lat, f.lon FROM files f WHERE f.library_id = ?1 \
+                     AND f.lat IS NOT NULL AND f.lon IS NOT NULL AND NOT EXISTS \
+                     (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id) ORDER BY f.id",
+                )
+                .map_err(|e| db(ix, e))?;
+            let rows = q
+                .query_map([lib], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, f64>(1)?,
+                        r.get::<_, f64>(2)?,
+                    ))
+                })
+                .map_err(|e| db(ix, e))?;
+            let mut ids = Vec::new();
+            let mut pts = Vec::new();
+            for r in rows {
+                let (id, lat, lon) = r.map_err(|e| db(ix, e))?;
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
+                    ids.push(id);
+                    pts.push((lat, lon));
+                }
+            }
+            let index = albumen_geo::ClusterIndex::build(&pts)?;
+            let m = Arc::new(MapPoints { index, ids });
+            if let Ok(mut all) = st.maps.lock() {
+                all.insert(lib, Arc::clone(&m));
+            }
+            Ok(m)
+        })
+        .await?;
+    Ok(m)
+}
+
+#[derive(Deserialize)]
+struct ClusterQuery {
+    library: String,
+    zoom: u8,
+    west: Option<f64>,
+    south: Option<f64>,
+    east: Option<f64>,
+    north: Option<f64>,
+}
+
+async fn lib_id(state: &St, s: &Sess, name: &str) -> ApiResult<i64> {
+    let uid = s.user_id;
+    let name = name.to_string();
+    state
+        .with_index(move |_, ix| library_for(ix, uid, &name))
+        .await?
+        .ok_or(ApiError::NOT_FOUND)
+}
+
+async fn clusters(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Query(q): Query<ClusterQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let lib = lib_id(&state, &s, &q.library).await?;
+    let m = map_of(&state, lib).await?;
+    let bbox = albumen_geo::Bbox::new(
+        q.west.unwrap_or(-180.0).clamp(-180.0, 180.0),
+        q.south.unwrap_or(-90.0).clamp(-90.0, 90.0),
+        q.east.unwrap_or(180.0).clamp(-180.0, 180.0),
+        q.north.unwrap_or(90.0).clamp(-90.0, 90.0),
+    )
+    .map_err(|_| ApiError::BAD_REQUEST)?;
+    let zoom = q.zoom.min(20);
+    let cs = m
+        .index
+        .clusters(bbox, zoom)
+        .map_err(|_| ApiError::BAD_REQUEST)?;
+    let out: Vec<_> = cs
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "cell": c.cell.to_string(),
+                "n": c.count,
+                "lat": c.lat,
+                "lon": c.lon,
+                "rep": m.ids.get(c.representative as usize),
+            })
+        })
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "clusters": out, "total": m.ids.len() }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct CellQuery {
+    library: String,
+    cell: String,
+    limit: Option<usize>,
+}
+
+async fn cluster_items(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Query(q): Query<CellQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let lib = lib_id(&state, &s, &q.library).await?;
+    let cell: h3o::CellIndex = q.cell.parse().map_err(|_| ApiError::BAD_REQUEST)?;
+    let m = map_of(&state, lib).await?;
+    let res = cell.resolution();
+    let fine = m.index.resolution();
+    let limit = q.limit.unwrap_or(500).min(MAX_LIMIT as usize);
+    let mut total = 0usize;
+    let mut ids = Vec::new();
+    for (i, id) in m.ids.iter().enumerate() {
+        let Ok(item) = u32::try_from(i) else { break };
+        let Some((lat, lon)) = m.index.position(item) else {
+            continue;
+        };
+        let Ok(ll) = h3o::LatLng::new(lat, lon) else {
+            continue;
+        };
+        // The index keys a point by its fine cell; a cluster is an ancestor of those (H3's
+        // parent of a fine cell is not always the coarse cell holding the point).
+        if ll.to_cell(fine).parent(res) == Some(cell) {
+            total += 1;
+            if ids.len() < limit {
+                ids.push(*id);
+            }
+        }
+    }
+    let uid = s.user_id;
+    let items = state
+        .with_index(move |_, ix| {
+            let c = ix.connection();
+            let mut st = c
+                .prepare_cached(&format!("SELECT {ITEM_COLS} FROM files f WHERE f.id = ?1"))
+                .map_err(|e| db(ix, e))?;
+            let mut out = Vec::new();
+            for id in ids {
+                if visible(ix, uid, id)?.is_none() {
+                    continue;
+                }
+                if let Some(it) = st
+                    .query_row([id], item_of)
+                    .optional()
+                    .map_err(|e| db(ix, e))?
+                {
+                    out.push(it);
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(serde_json::json!({ "items": items, "total": total })))
+}
+
+/// (file id, place) of every located item of a library, reverse-geocoded on first use.
+async fn places_of(state: &St, lib: i64) -> ApiResult<crate::state::Places> {
+    if let Some(p) = state.places.lock().ok().and_then(|m| m.get(&lib).cloned()) {
+        return Ok(p);
+    }
+    let m = map_of(state, lib).await?;
+    let st = Arc::clone(state);
+    let p = tokio::task::spawn_blocking(move || {
+        let v: Vec<_> = m
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let place = u32::try_from(i)
+                    .ok()
+                    .and_then(|i| m.index.position(i))
+                    .and_then(|(lat, lon)| albumen_geo::reverse_geocode(lat, lon));
+                (*id, place)
+            })
+            .collect();
+        let v = Arc::new(v);
+        if let Ok(mut all) = st.places.lock() {
+            all.insert(lib, Arc::clone(&v));
+        }
+        v
+    })
+    .await
+    .map_err(|e| Error::Task(e.to_string()))?;
+    Ok(p)
+}
+
+async fn places(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Query(q): Query<LibQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let lib = lib_id(&state, &s, &q.library).await?;
+    let all = places_of(&state, lib).await?;
+    let mut groups: BTreeMap<(String, String, Option<String>), (u64, i64)> = BTreeMap::new();
+    for (id, p) in all.iter() {
+        if let Some(p) = p {
+            let e = groups
+                .entry((
+                    p.country_code.as_str().to_string(),
+                    p.country.clone(),
+                    p.city.clone(),
+                ))
+                .or_insert((0, *id));
+            e.0 += 1;
+        }
+    }
+    let mut out: Vec<_> = groups
+        .into_iter()
+        .map(|((cc, country, city), (n, rep))| {
+            serde_json::json!({ "country_code": cc, "country": country, "city": city, "n": n, "rep": rep })
+        })
+        .collect();
+    out.sort_by_key(|v| std::cmp::Reverse(v["n"].as_u64().unwrap_or(0)));
+    Ok(Json(serde_json::json!({ "places": out })))
+}
