@@ -21,6 +21,7 @@ mod cmd_scan;
 mod cmd_thumbs;
 mod cmd_timeline;
 mod cmd_verify;
+mod cmd_vision;
 mod enrich;
 
 /// In-place photo library tools.
@@ -57,6 +58,8 @@ enum Command {
     Preview(cmd_thumbs::PreviewArgs),
     /// Exact and near duplicates (never deletes).
     Dupes(cmd_thumbs::DupesArgs),
+    /// Text seen in photos (OCR, Chinese and English), on the CPU.
+    Vision(cmd_vision::Args),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -128,6 +131,7 @@ fn main() -> ExitCode {
         Command::Thumbs(a) => cmd_thumbs::run_thumbs(a),
         Command::Preview(a) => cmd_thumbs::run_preview(a),
         Command::Dupes(a) => cmd_thumbs::run_dupes(a),
+        Command::Vision(a) => cmd_vision::run(a),
     };
     match result {
         Ok(code) => code,
