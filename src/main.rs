@@ -60,6 +60,8 @@ enum Command {
     Dupes(cmd_thumbs::DupesArgs),
     /// Text seen in photos (OCR, Chinese and English), on the CPU.
     Vision(cmd_vision::Args),
+    /// Search the index (text in photos, places, keywords, cameras, dates; `scan --vision`).
+    Search(cmd_vision::SearchArgs),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -132,6 +134,7 @@ fn main() -> ExitCode {
         Command::Preview(a) => cmd_thumbs::run_preview(a),
         Command::Dupes(a) => cmd_thumbs::run_dupes(a),
         Command::Vision(a) => cmd_vision::run(a),
+        Command::Search(a) => cmd_vision::run_search(a),
     };
     match result {
         Ok(code) => code,
