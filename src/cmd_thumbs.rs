@@ -117,9 +117,9 @@ fn is_media(p: &Path) -> bool {
         .unwrap_or_default();
     matches!(ext.as_str(), "mts" | "m2ts" | "jxl")
         || !matches!(
-        albumen_meta::detect_format(&head[..n]),
-        Format::Unknown | Format::Xmp
-    )
+            albumen_meta::detect_format(&head[..n]),
+            Format::Unknown | Format::Xmp
+        )
 }
 
 fn roots_of(paths: &[PathBuf]) -> Vec<PathBuf> {
@@ -130,7 +130,11 @@ fn roots_of(paths: &[PathBuf]) -> Vec<PathBuf> {
 pub fn run_thumbs(a: ThumbsArgs) -> anyhow::Result<ExitCode> {
     let mut roots = roots_of(&a.paths);
     let files = media_files(&a.paths, a.db.clone())?;
-    roots.extend(files.iter().filter_map(|f| f.parent().map(Path::to_path_buf)));
+    roots.extend(
+        files
+            .iter()
+            .filter_map(|f| f.parent().map(Path::to_path_buf)),
+    );
     roots.sort();
     roots.dedup();
     let cache = Cache::open(&a.cache, &roots)?;
@@ -201,8 +205,15 @@ pub fn run_preview(a: PreviewArgs) -> anyhow::Result<ExitCode> {
     let mut opts = Options::new(a.size);
     opts.ffmpeg = a.ffmpeg;
     if let (Ok(out), Some(parent)) = (
-        std::fs::canonicalize(a.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))),
-        std::fs::canonicalize(&a.file).ok().and_then(|f| f.parent().map(Path::to_path_buf)),
+        std::fs::canonicalize(
+            a.output
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        ),
+        std::fs::canonicalize(&a.file)
+            .ok()
+            .and_then(|f| f.parent().map(Path::to_path_buf)),
     ) {
         if out.starts_with(&parent) {
             eprintln!("albumen: note: writing the preview next to the photo, as asked");
@@ -229,7 +240,11 @@ pub fn run_dupes(a: DupesArgs) -> anyhow::Result<ExitCode> {
     let cache = match &a.cache {
         Some(dir) => {
             let mut roots = roots_of(&a.paths);
-            roots.extend(files.iter().filter_map(|f| f.parent().map(Path::to_path_buf)));
+            roots.extend(
+                files
+                    .iter()
+                    .filter_map(|f| f.parent().map(Path::to_path_buf)),
+            );
             Some(Cache::open(dir, &roots)?)
         }
         None => None,

@@ -73,7 +73,10 @@ pub(crate) struct VisionSummary {
 /// the file's keywords, title, description and people names.
 fn extra_words(item: &albumen_index::VisionPending) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(p) = item.gps.and_then(|(lat, lon)| albumen_geo::reverse_geocode(lat, lon)) {
+    if let Some(p) = item
+        .gps
+        .and_then(|(lat, lon)| albumen_geo::reverse_geocode(lat, lon))
+    {
         out.extend(p.city);
         out.extend(p.region);
         out.push(p.country);

@@ -93,7 +93,7 @@ impl Index {
             .prepare(
                 "SELECT f.id, f.path, f.size, f.mtime_ns, f.lat, f.lon FROM files f
                  LEFT JOIN vision v ON v.file_id = f.id
-                 WHERE f.kind IN ('image', 'video')
+                 WHERE f.kind IN ('photo', 'raw', 'motion-photo', 'video')
                    AND (v.file_id IS NULL OR v.size != f.size OR v.mtime_ns != f.mtime_ns)
                  ORDER BY f.path",
             )
@@ -187,7 +187,10 @@ impl Index {
                 long.push(format!("\"{}\"", t.replace('"', "\"\"")));
             } else {
                 conds.push(format!("s.body LIKE ?{} ESCAPE '\\'", args.len() + 2));
-                let escaped = t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                let escaped = t
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
                 args.push(format!("%{escaped}%"));
             }
         }

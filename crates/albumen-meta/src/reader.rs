@@ -469,7 +469,11 @@ fn read_raf(src: &Src<'_>, md: &mut Metadata) -> Result<(), Error> {
     }
     crate::jpeg::read(src, jpeg_at, md)?;
     let jpeg_len = u64::from(be_u32(&h, 88).unwrap_or(0));
-    if jpeg_len > 0 && jpeg_at.checked_add(jpeg_len).is_some_and(|e| e <= src.len()) {
+    if jpeg_len > 0
+        && jpeg_at
+            .checked_add(jpeg_len)
+            .is_some_and(|e| e <= src.len())
+    {
         md.previews.push(crate::EmbeddedJpeg {
             offset: jpeg_at,
             length: jpeg_len,

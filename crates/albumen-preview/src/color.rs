@@ -13,12 +13,7 @@ pub(crate) fn to_srgb(img: &mut RgbImage, icc: &[u8]) {
         return;
     }
     let dst = qcms::Profile::new_sRGB();
-    match qcms::Transform::new(
-        &src,
-        &dst,
-        qcms::DataType::RGB8,
-        qcms::Intent::Perceptual,
-    ) {
+    match qcms::Transform::new(&src, &dst, qcms::DataType::RGB8, qcms::Intent::Perceptual) {
         Some(t) => t.apply(img.as_mut()),
         None => log::debug!("no RGB transform for this ICC profile: pixels kept"),
     }

@@ -56,8 +56,12 @@ pub(crate) fn jpeg(bytes: &[u8], target: u32, limit: u64) -> Result<Decoded, Err
     d.set_max_decoding_buffer_size(usize::try_from(limit.saturating_mul(4)).unwrap_or(usize::MAX));
     let long = w.max(h);
     if target < long {
-        let rw = (u64::from(w) * u64::from(target)).div_ceil(u64::from(long)).max(1);
-        let rh = (u64::from(h) * u64::from(target)).div_ceil(u64::from(long)).max(1);
+        let rw = (u64::from(w) * u64::from(target))
+            .div_ceil(u64::from(long))
+            .max(1);
+        let rh = (u64::from(h) * u64::from(target))
+            .div_ceil(u64::from(long))
+            .max(1);
         d.scale(
             u16::try_from(rw).unwrap_or(u16::MAX),
             u16::try_from(rh).unwrap_or(u16::MAX),
@@ -224,7 +228,10 @@ pub(crate) fn heif(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, bo
     if p.storage_bits_per_pixel != 24 || p.stride < pw * 3 || p.data.len() < p.stride * ph {
         return Err(Error::Decode {
             format: "heif",
-            message: format!("unexpected plane layout ({} bits)", p.storage_bits_per_pixel),
+            message: format!(
+                "unexpected plane layout ({} bits)",
+                p.storage_bits_per_pixel
+            ),
         });
     }
     let mut rgb = Vec::with_capacity(pw * ph * 3);
@@ -239,7 +246,7 @@ pub(crate) fn heif(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, bo
         Decoded {
             image,
             icc,
-                oriented: true,
+            oriented: true,
         },
         embedded,
     ))

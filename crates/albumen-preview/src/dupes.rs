@@ -124,7 +124,12 @@ where
     for (i, it) in items.iter().enumerate() {
         by_len.entry(it.len).or_default().push(i);
     }
-    let candidates: Vec<usize> = by_len.values().filter(|v| v.len() > 1).flatten().copied().collect();
+    let candidates: Vec<usize> = by_len
+        .values()
+        .filter(|v| v.len() > 1)
+        .flatten()
+        .copied()
+        .collect();
     let digests: Vec<(usize, Result<[u8; 32], String>)> = candidates
         .par_iter()
         .map(|&i| (i, content_hash(&items[i].path)))
@@ -146,11 +151,18 @@ where
         }
     }
     let reps: Vec<usize> = (0..items.len()).filter(|&i| rep_of[i] == i).collect();
-    let computed: Vec<(usize, Option<(Format, u64, usize)>, Result<PerceptualHash, String>)> = reps
+    let computed: Vec<(
+        usize,
+        Option<(Format, u64, usize)>,
+        Result<PerceptualHash, String>,
+    )> = reps
         .par_iter()
         .map(|&i| {
             let p = &items[i].path;
-            let md = albumen_meta::Reader::new().sidecars(false).read_path(p).ok();
+            let md = albumen_meta::Reader::new()
+                .sidecars(false)
+                .read_path(p)
+                .ok();
             let info = md.map(|m| {
                 let (w, h) = m.display_size().unwrap_or((0, 0));
                 (
@@ -197,7 +209,11 @@ where
         });
     }
     // Near: union of representatives whose hashes and shapes agree.
-    let hashed: Vec<usize> = reps.iter().copied().filter(|&i| items[i].hash.is_some()).collect();
+    let hashed: Vec<usize> = reps
+        .iter()
+        .copied()
+        .filter(|&i| items[i].hash.is_some())
+        .collect();
     let mut parent: Vec<usize> = (0..items.len()).collect();
     let mut worst: HashMap<usize, u32> = HashMap::new();
     for (k, &a) in hashed.iter().enumerate() {
@@ -236,7 +252,11 @@ where
         let keep = best(&items, g);
         let d = reps_in
             .iter()
-            .filter_map(|&i| items[i].hash.map(|h| h.distance(&items[keep].hash.unwrap_or(h))))
+            .filter_map(|&i| {
+                items[i]
+                    .hash
+                    .map(|h| h.distance(&items[keep].hash.unwrap_or(h)))
+            })
             .max()
             .unwrap_or(0);
         report.groups.push(Group {
@@ -249,9 +269,9 @@ where
             ),
         });
     }
-    report
-        .groups
-        .sort_by(|a, b| (a.kind == GroupKind::Near, &a.keep).cmp(&(b.kind == GroupKind::Near, &b.keep)));
+    report.groups.sort_by(|a, b| {
+        (a.kind == GroupKind::Near, &a.keep).cmp(&(b.kind == GroupKind::Near, &b.keep))
+    });
     report
 }
 
@@ -267,8 +287,18 @@ fn best(items: &[Item], g: &[usize]) -> usize {
     let mut best = g[0];
     for &i in &g[1..] {
         let (a, b) = (&items[i], &items[best]);
-        let ka = (format_rank(a.format), a.pixels, a.tags, std::cmp::Reverse(a.mtime));
-        let kb = (format_rank(b.format), b.pixels, b.tags, std::cmp::Reverse(b.mtime));
+        let ka = (
+            format_rank(a.format),
+            a.pixels,
+            a.tags,
+            std::cmp::Reverse(a.mtime),
+        );
+        let kb = (
+            format_rank(b.format),
+            b.pixels,
+            b.tags,
+            std::cmp::Reverse(b.mtime),
+        );
         let shorter = a.path.as_os_str().len() < b.path.as_os_str().len();
         if ka > kb || (ka == kb && shorter) {
             best = i;
@@ -281,7 +311,10 @@ fn why_keep(items: &[Item], keep: usize, g: &[usize]) -> String {
     let k = &items[keep];
     let others = g.iter().filter(|&&i| i != keep).map(|&i| &items[i]);
     let mut reasons = Vec::new();
-    if others.clone().any(|o| format_rank(o.format) < format_rank(k.format)) {
+    if others
+        .clone()
+        .any(|o| format_rank(o.format) < format_rank(k.format))
+    {
         reasons.push(format!("original format ({})", k.format.name()));
     }
     if others.clone().any(|o| o.pixels < k.pixels) {
@@ -299,7 +332,8 @@ fn why_keep(items: &[Item], keep: usize, g: &[usize]) -> String {
 fn content_hash(p: &Path) -> Result<[u8; 32], String> {
     let f = albumen_meta::open_noatime(p).map_err(|e| format!("{}: {e}", p.display()))?;
     let mut h = blake3::Hasher::new();
-    h.update_reader(f).map_err(|e| format!("{}: {e}", p.display()))?;
+    h.update_reader(f)
+        .map_err(|e| format!("{}: {e}", p.display()))?;
     Ok(*h.finalize().as_bytes())
 }
 

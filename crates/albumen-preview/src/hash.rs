@@ -48,11 +48,13 @@ impl PerceptualHash {
         let mut ac: Vec<f64> = coef[1..].to_vec();
         ac.sort_by(|a, b| a.total_cmp(b));
         let median = ac[ac.len() / 2];
-        let bits = coef
-            .iter()
-            .enumerate()
-            .skip(1)
-            .fold(0u64, |acc, (i, &c)| if c > median { acc | (1 << i) } else { acc });
+        let bits = coef.iter().enumerate().skip(1).fold(0u64, |acc, (i, &c)| {
+            if c > median {
+                acc | (1 << i)
+            } else {
+                acc
+            }
+        });
         PerceptualHash {
             bits,
             aspect: if h == 0 { 0.0 } else { w as f32 / h as f32 },
@@ -82,7 +84,11 @@ mod tests {
     fn scene(seed: u32) -> RgbImage {
         RgbImage::from_fn(200, 150, |x, y| {
             let v = ((x * (3 + seed) + y * (7 + 2 * seed)) % 256) as u8;
-            let b = if (x / (20 + seed) + y / 30) % 2 == 0 { 40 } else { 220 };
+            let b = if (x / (20 + seed) + y / 30) % 2 == 0 {
+                40
+            } else {
+                220
+            };
             image::Rgb([v, b, v / 2])
         })
     }

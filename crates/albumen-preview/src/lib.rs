@@ -122,7 +122,10 @@ pub fn preview(path: &Path, opts: &Options) -> Result<Preview, Error> {
         ),
         Err(_) => (Format::Unknown, 1, None, Vec::new()),
     };
-    if format.is_video() || matches!(format, Format::Mkv) || (format == Format::Unknown && video_name(path)) {
+    if format.is_video()
+        || matches!(format, Format::Mkv)
+        || (format == Format::Unknown && video_name(path))
+    {
         let img = video::poster_frame(&opts.ffmpeg, path, opts.size, duration)?;
         return Ok(finish(fit(img, opts.size), PreviewSource::VideoFrame));
     }
@@ -130,7 +133,10 @@ pub fn preview(path: &Path, opts: &Options) -> Result<Preview, Error> {
         match raw_preview(path, &previews, opts) {
             Ok(d) => (d, PreviewSource::Embedded),
             Err(e) if decode::decodes(format) => {
-                log::debug!("{}: embedded preview unusable ({e}); decoding", path.display());
+                log::debug!(
+                    "{}: embedded preview unusable ({e}); decoding",
+                    path.display()
+                );
                 decode_picture(path, format, opts)?
             }
             Err(e) => return Err(e),
@@ -299,9 +305,15 @@ fn fit(img: RgbImage, size: u32) -> RgbImage {
         return img;
     }
     let (nw, nh) = if w >= h {
-        (size, ((u64::from(h) * u64::from(size) + u64::from(w) / 2) / u64::from(w)).max(1) as u32)
+        (
+            size,
+            ((u64::from(h) * u64::from(size) + u64::from(w) / 2) / u64::from(w)).max(1) as u32,
+        )
     } else {
-        (((u64::from(w) * u64::from(size) + u64::from(h) / 2) / u64::from(h)).max(1) as u32, size)
+        (
+            ((u64::from(w) * u64::from(size) + u64::from(h) / 2) / u64::from(h)).max(1) as u32,
+            size,
+        )
     };
     imageops::thumbnail(&img, nw, nh)
 }

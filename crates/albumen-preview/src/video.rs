@@ -53,7 +53,13 @@ fn run(ffmpeg: &Path, path: &Path, size: u32, at: Option<f64>) -> Result<RgbImag
     );
     let mut cmd = Command::new(ffmpeg);
     // ffmpeg's own decoder limit, below which a declared picture size is refused.
-    cmd.args(["-nostdin", "-v", "error", "-max_pixels", &MAX_PIXELS.to_string()]);
+    cmd.args([
+        "-nostdin",
+        "-v",
+        "error",
+        "-max_pixels",
+        &MAX_PIXELS.to_string(),
+    ]);
     if let Some(at) = at {
         cmd.args(["-ss", &format!("{at:.3}")]);
     }
@@ -109,9 +115,19 @@ fn run(ffmpeg: &Path, path: &Path, size: u32, at: Option<f64>) -> Result<RgbImag
     };
     let out = reader.join().unwrap_or_default();
     let err = err_reader.join().unwrap_or_default();
-    let msg = String::from_utf8_lossy(&err).trim().lines().last().unwrap_or("").to_string();
+    let msg = String::from_utf8_lossy(&err)
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_string();
     match status {
-        None => return Err(Error::Ffmpeg(format!("timed out after {}s", TIMEOUT.as_secs()))),
+        None => {
+            return Err(Error::Ffmpeg(format!(
+                "timed out after {}s",
+                TIMEOUT.as_secs()
+            )))
+        }
         Some(s) if !s.success() => return Err(Error::Ffmpeg(format!("{s}: {msg}"))),
         Some(_) => {}
     }

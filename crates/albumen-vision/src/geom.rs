@@ -18,7 +18,13 @@ pub(crate) struct Region {
 
 /// 8-connected components of `mask` (`w` x `h`, row-major), at most `max` of them (the largest
 /// first is not guaranteed; regions beyond `max` are ignored). `prob` gives each pixel's score.
-pub(crate) fn components(mask: &[bool], prob: &[f32], w: usize, h: usize, max: usize) -> Vec<Region> {
+pub(crate) fn components(
+    mask: &[bool],
+    prob: &[f32],
+    w: usize,
+    h: usize,
+    max: usize,
+) -> Vec<Region> {
     let mut label = vec![u32::MAX; w * h];
     let mut out: Vec<Region> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
@@ -32,7 +38,8 @@ pub(crate) fn components(mask: &[bool], prob: &[f32], w: usize, h: usize, max: u
         let id = out.len() as u32;
         let mut reg = Region::default();
         // Per-row extremes, gathered in a map keyed by row.
-        let mut rows: std::collections::BTreeMap<u32, (u32, u32)> = std::collections::BTreeMap::new();
+        let mut rows: std::collections::BTreeMap<u32, (u32, u32)> =
+            std::collections::BTreeMap::new();
         label[start] = id;
         stack.push(start);
         while let Some(i) = stack.pop() {
@@ -209,10 +216,19 @@ mod tests {
             }
         }
         let r = min_area_rect(&hull(pts)).unwrap_or_else(|| unreachable!());
-        assert!((r.half_w - 6.0).abs() < 1e-3 && (r.half_h - 1.5).abs() < 1e-3, "{r:?}");
-        assert!((r.cx - 9.0).abs() < 1e-3 && (r.cy - 3.5).abs() < 1e-3, "{r:?}");
+        assert!(
+            (r.half_w - 6.0).abs() < 1e-3 && (r.half_h - 1.5).abs() < 1e-3,
+            "{r:?}"
+        );
+        assert!(
+            (r.cx - 9.0).abs() < 1e-3 && (r.cy - 3.5).abs() < 1e-3,
+            "{r:?}"
+        );
         let c = r.corners();
-        assert!((c[0].0 - 3.0).abs() < 1e-3 && (c[0].1 - 2.0).abs() < 1e-3, "{c:?}");
+        assert!(
+            (c[0].0 - 3.0).abs() < 1e-3 && (c[0].1 - 2.0).abs() < 1e-3,
+            "{c:?}"
+        );
     }
 
     #[test]
@@ -220,7 +236,10 @@ mod tests {
         let pts = vec![(5.0, 0.0), (10.0, 5.0), (5.0, 10.0), (0.0, 5.0)];
         let r = min_area_rect(&hull(pts)).unwrap_or_else(|| unreachable!());
         let side = 50f32.sqrt();
-        assert!((r.half_w * 2.0 - side).abs() < 1e-3 && (r.half_h * 2.0 - side).abs() < 1e-3, "{r:?}");
+        assert!(
+            (r.half_w * 2.0 - side).abs() < 1e-3 && (r.half_h * 2.0 - side).abs() < 1e-3,
+            "{r:?}"
+        );
     }
 
     #[test]

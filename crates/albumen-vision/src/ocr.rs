@@ -77,7 +77,10 @@ pub fn join_lines(lines: &[TextLine]) -> String {
 
 fn top_bottom(l: &TextLine) -> (f32, f32) {
     let ys = l.corners.map(|c| c.1);
-    (ys.iter().copied().fold(f32::MAX, f32::min), ys.iter().copied().fold(f32::MIN, f32::max))
+    (
+        ys.iter().copied().fold(f32::MAX, f32::min),
+        ys.iter().copied().fold(f32::MIN, f32::max),
+    )
 }
 
 /// Two lines are on the same row when their vertical extents overlap by half the smaller.
@@ -115,7 +118,10 @@ fn load_runtime(lib: &Path) -> Result<(), Error> {
         }
         Err(e) => Err(e.to_string()),
     });
-    r.clone().map_err(|message| Error::Runtime { path: lib.to_path_buf(), message })
+    r.clone().map_err(|message| Error::Runtime {
+        path: lib.to_path_buf(),
+        message,
+    })
 }
 
 fn need(dir: &Path, file: &str) -> Result<PathBuf, Error> {
@@ -131,7 +137,11 @@ fn threads() -> usize {
     std::env::var("ALBUMEN_VISION_THREADS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(4))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(4)
+        })
         .max(1)
 }
 
@@ -156,7 +166,9 @@ pub struct Ocr {
 
 impl std::fmt::Debug for Ocr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ocr").field("chars", &self.chars.len()).finish_non_exhaustive()
+        f.debug_struct("Ocr")
+            .field("chars", &self.chars.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -178,7 +190,10 @@ impl Ocr {
         let rec = session(&rec_path, REC_FILE)?;
         let dict = rec
             .metadata()
-            .map_err(|e| Error::Model { model: REC_FILE, source: e })?
+            .map_err(|e| Error::Model {
+                model: REC_FILE,
+                source: e,
+            })?
             .custom("character")
             .ok_or_else(|| Error::NoDictionary(rec_path.clone()))?;
         let mut chars = vec![String::new()];
@@ -188,7 +203,12 @@ impl Ocr {
             Ok(p) => Some(session(&p, CLS_FILE)?),
             Err(_) => None,
         };
-        Ok(Ocr { det, rec, cls, chars })
+        Ok(Ocr {
+            det,
+            rec,
+            cls,
+            chars,
+        })
     }
 
     /// Reads the text of `img`, lines in reading order.
@@ -213,7 +233,11 @@ impl Ocr {
         for (crop, corners) in crops {
             let (text, score) = self.recognize(&crop)?;
             if score >= TEXT_SCORE && !text.trim().is_empty() {
-                lines.push(TextLine { text: text.trim().to_string(), score, corners });
+                lines.push(TextLine {
+                    text: text.trim().to_string(),
+                    score,
+                    corners,
+                });
             }
         }
         reading_order(&mut lines);
@@ -241,12 +265,18 @@ impl Ocr {
                 input[c * n + i] = (v - mean[c]) / std[c];
             }
         }
-        let err = |e: ort::Error| Error::Model { model: DET_FILE, source: e };
+        let err = |e: ort::Error| Error::Model {
+            model: DET_FILE,
+            source: e,
+        };
         let t = Tensor::from_array(([1usize, 3, h as usize, w as usize], input)).map_err(err)?;
         let out = self.det.run(ort::inputs![t]).map_err(err)?;
         let (shape, prob) = out[0].try_extract_tensor::<f32>().map_err(err)?;
         if prob.len() != n {
-            return Err(Error::Shape { model: DET_FILE, shape: shape.to_vec() });
+            return Err(Error::Shape {
+                model: DET_FILE,
+                shape: shape.to_vec(),
+            });
         }
         let (wu, hu) = (w as usize, h as usize);
         // Threshold, then a 2x2 dilation (as PP-OCR does) to join broken strokes.
@@ -278,7 +308,9 @@ impl Ocr {
                 let (y, a, b) = (y as f32, a as f32, b as f32 + 1.0);
                 pts.extend([(a, y), (b, y), (a, y + 1.0), (b, y + 1.0)]);
             }
-            let Some(mut r) = geom::min_area_rect(&geom::hull(pts)) else { continue };
+            let Some(mut r) = geom::min_area_rect(&geom::hull(pts)) else {
+                continue;
+            };
             if r.half_h * 2.0 < 3.0 {
                 continue;
             }
@@ -310,14 +342,23 @@ impl Ocr {
 
     /// Whether the direction classifier says `crop` is upside down.
     fn upside_down(&mut self, crop: &RgbImage) -> Result<bool, Error> {
-        let Some(cls) = self.cls.as_mut() else { return Ok(false) };
+        let Some(cls) = self.cls.as_mut() else {
+            return Ok(false);
+        };
         let input = rec_input(crop, CLS_H, CLS_W, CLS_W);
-        let err = |e: ort::Error| Error::Model { model: CLS_FILE, source: e };
-        let t = Tensor::from_array(([1usize, 3, CLS_H as usize, CLS_W as usize], input)).map_err(err)?;
+        let err = |e: ort::Error| Error::Model {
+            model: CLS_FILE,
+            source: e,
+        };
+        let t = Tensor::from_array(([1usize, 3, CLS_H as usize, CLS_W as usize], input))
+            .map_err(err)?;
         let out = cls.run(ort::inputs![t]).map_err(err)?;
         let (shape, p) = out[0].try_extract_tensor::<f32>().map_err(err)?;
         if p.len() < 2 {
-            return Err(Error::Shape { model: CLS_FILE, shape: shape.to_vec() });
+            return Err(Error::Shape {
+                model: CLS_FILE,
+                shape: shape.to_vec(),
+            });
         }
         Ok(p[1] > p[0] && p[1] > CLS_THRESH)
     }
@@ -329,13 +370,22 @@ impl Ocr {
         // Pad to at least 320 like PP-OCR's default input, and to a multiple of 8.
         let pad_w = w.max(320).div_ceil(8) * 8;
         let input = rec_input(crop, REC_H, w, pad_w);
-        let err = |e: ort::Error| Error::Model { model: REC_FILE, source: e };
-        let t = Tensor::from_array(([1usize, 3, REC_H as usize, pad_w as usize], input)).map_err(err)?;
+        let err = |e: ort::Error| Error::Model {
+            model: REC_FILE,
+            source: e,
+        };
+        let t = Tensor::from_array(([1usize, 3, REC_H as usize, pad_w as usize], input))
+            .map_err(err)?;
         let out = self.rec.run(ort::inputs![t]).map_err(err)?;
         let (shape, p) = out[0].try_extract_tensor::<f32>().map_err(err)?;
         let classes = match shape.as_ref() {
             [_, _, c] if *c > 0 => *c as usize,
-            s => return Err(Error::Shape { model: REC_FILE, shape: s.to_vec() }),
+            s => {
+                return Err(Error::Shape {
+                    model: REC_FILE,
+                    shape: s.to_vec(),
+                })
+            }
         };
         Ok(ctc_greedy(p, classes, &self.chars))
     }
@@ -361,7 +411,10 @@ pub fn ctc_greedy(p: &[f32], classes: usize, chars: &[String]) -> (String, f32) 
         let (best, prob) = step
             .iter()
             .enumerate()
-            .fold((0usize, f32::MIN), |(bi, bp), (i, &v)| if v > bp { (i, v) } else { (bi, bp) });
+            .fold(
+                (0usize, f32::MIN),
+                |(bi, bp), (i, &v)| if v > bp { (i, v) } else { (bi, bp) },
+            );
         if best != 0 && best != last {
             if let Some(c) = chars.get(best) {
                 text.push_str(c);
