@@ -149,7 +149,7 @@ pub fn run_thumbs(a: ThumbsArgs) -> anyhow::Result<ExitCode> {
         .map(|p| {
             let r = cache.get_or_make(p, &opts);
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if tty && (n % 16 == 0 || n as usize == total) {
+            if tty && (n.is_multiple_of(16) || n as usize == total) {
                 let rate = n as f64 / start.elapsed().as_secs_f64().max(1e-3);
                 eprint!("\r\x1b[2Kpreviews: {n}/{total} ({rate:.0}/s)");
             }

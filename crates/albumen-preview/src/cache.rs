@@ -52,25 +52,34 @@ impl Cache {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn open(dir: &Path, roots: &[PathBuf]) -> Result<Cache, Error> {
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let dir = fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
-        for r in roots {
-            let Ok(root) = fs::canonicalize(r) else {
-                continue;
-            };
-            let root = if root.is_dir() {
-                root
-            } else {
-                match root.parent() {
-                    Some(p) => p.to_path_buf(),
-                    None => continue,
+        let roots: Vec<PathBuf> = roots
+            .iter()
+            .filter_map(|r| fs::canonicalize(r).ok())
+            .filter_map(|r| {
+                if r.is_dir() {
+                    Some(r)
+                } else {
+                    r.parent().map(Path::to_path_buf)
                 }
-            };
-            if dir.starts_with(&root) {
-                return Err(Error::CacheUnderRoot { cache: dir, root });
-            }
+            })
+            .collect();
+        let inside = |d: &Path| roots.iter().find(|r| d.starts_with(r)).cloned();
+        // Checked before anything is created (the absolute path as written), then again on
+        // the real path once it exists (symbolic links).
+        let abs = std::path::absolute(dir).map_err(|e| Error::io(dir, e))?;
+        if let Some(root) = inside(&abs) {
+            return Err(Error::CacheUnderRoot { cache: abs, root });
         }
-        Ok(Cache { dir })
+        let existed = abs.exists();
+        fs::create_dir_all(&abs).map_err(|e| Error::io(dir, e))?;
+        let real = fs::canonicalize(&abs).map_err(|e| Error::io(dir, e))?;
+        if let Some(root) = inside(&real) {
+            if !existed {
+                let _ = fs::remove_dir(&abs);
+            }
+            return Err(Error::CacheUnderRoot { cache: real, root });
+        }
+        Ok(Cache { dir: real })
     }
 
     /// The cache's directory.

@@ -84,13 +84,13 @@ pub(crate) fn jpeg(bytes: &[u8], target: u32, limit: u64) -> Result<Decoded, Err
             .chunks_exact(2)
             .flat_map(|c| [c[0], c[0], c[0]])
             .collect(),
-        // jpeg-decoder gives CMYK as stored by Adobe applications (inverted: 255 = no ink);
-        // R = C'·K' etc. is the naive conversion (no CMYK profile is applied).
+        // jpeg-decoder gives CMYK as ink amounts (255 = full ink, Adobe's inversion undone);
+        // R = (1-C)(1-K) etc. is the naive conversion (the CMYK profile is not applied).
         jpeg_decoder::PixelFormat::CMYK32 => px
             .chunks_exact(4)
             .flat_map(|c| {
-                let k = u16::from(c[3]);
-                [c[0], c[1], c[2]].map(|v| ((u16::from(v) * k) / 255) as u8)
+                let k = 255 - u16::from(c[3]);
+                [c[0], c[1], c[2]].map(|v| (((255 - u16::from(v)) * k) / 255) as u8)
             })
             .collect(),
     };
@@ -206,15 +206,14 @@ pub(crate) fn heif(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, bo
         }
     }
     check_pixels(handle.width().into(), handle.height().into(), limit)?;
-    let mut opts = libheif_rs::DecodingOptions::new();
-    if let Some(o) = opts.as_mut() {
-        o.set_convert_hdr_to_8bit(true);
-    }
+    // No decoding options: with libheif 1.15 and libheif-sys 1.16's bindings, passing any
+    // options made libheif ignore the rotation (measured on the corpus's iPhone HEICs).
+    // Interleaved 8-bit RGB is requested; libheif converts 10-bit pictures to it.
     let img = libheif()
         .decode(
             &handle,
             libheif_rs::ColorSpace::Rgb(libheif_rs::RgbChroma::Rgb),
-            opts,
+            None,
         )
         .map_err(err)?;
     let planes = img.planes();

@@ -65,6 +65,14 @@ struct Item {
     hash: Option<PerceptualHash>,
 }
 
+/// A representative's index, (format, pixels, tag count) when its metadata was read, and its
+/// perceptual hash or why there is none.
+type Computed = (
+    usize,
+    Option<(Format, u64, usize)>,
+    Result<PerceptualHash, String>,
+);
+
 fn format_rank(f: Format) -> u8 {
     match f {
         f if f.is_raw() => 5,
@@ -151,11 +159,7 @@ where
         }
     }
     let reps: Vec<usize> = (0..items.len()).filter(|&i| rep_of[i] == i).collect();
-    let computed: Vec<(
-        usize,
-        Option<(Format, u64, usize)>,
-        Result<PerceptualHash, String>,
-    )> = reps
+    let computed: Vec<Computed> = reps
         .par_iter()
         .map(|&i| {
             let p = &items[i].path;

@@ -21,10 +21,15 @@ impl PerceptualHash {
     ///
     /// ```
     /// use albumen_preview::PerceptualHash;
-    /// let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, (y * 5) as u8, 90]));
-    /// let small = image::imageops::thumbnail(&img, 32, 24);
+    /// // Large shapes: a bright block top-left, a dark band at the bottom.
+    /// let img = image::RgbImage::from_fn(160, 120, |x, y| {
+    ///     let v = if x < 60 && y < 50 { 250 } else if y > 90 { 10 } else { 128 };
+    ///     image::Rgb([v, v, v])
+    /// });
+    /// let small = image::imageops::thumbnail(&img, 80, 60);
     /// let (a, b) = (PerceptualHash::of(&img), PerceptualHash::of(&small));
-    /// assert!(a.distance(&b) <= 4);
+    /// assert!(a.distance(&b) <= albumen_preview::dupes::NEAR_DISTANCE);
+    /// assert!((a.aspect - 4.0 / 3.0).abs() < 1e-3);
     /// ```
     pub fn of(img: &RgbImage) -> Self {
         let (w, h) = img.dimensions();
@@ -84,7 +89,7 @@ mod tests {
     fn scene(seed: u32) -> RgbImage {
         RgbImage::from_fn(200, 150, |x, y| {
             let v = ((x * (3 + seed) + y * (7 + 2 * seed)) % 256) as u8;
-            let b = if (x / (20 + seed) + y / 30) % 2 == 0 {
+            let b = if (x / (20 + seed) + y / 30).is_multiple_of(2) {
                 40
             } else {
                 220
@@ -97,7 +102,16 @@ mod tests {
     fn resized_copy_is_near_other_picture_is_far() {
         let a = scene(1);
         let half = imageops::resize(&a, 100, 75, imageops::FilterType::Triangle);
-        let other = scene(9);
+        // a different composition: a bright disc on the left, dark on the right
+        let other = RgbImage::from_fn(200, 150, |x, y| {
+            let (dx, dy) = (x as i32 - 50, y as i32 - 75);
+            let v = if dx * dx + dy * dy < 1600 {
+                240
+            } else {
+                (x / 2) as u8
+            };
+            image::Rgb([v, v, 255 - v])
+        });
         let (ha, hh, ho) = (
             PerceptualHash::of(&a),
             PerceptualHash::of(&half),

@@ -126,8 +126,13 @@ pub fn preview(path: &Path, opts: &Options) -> Result<Preview, Error> {
         || matches!(format, Format::Mkv)
         || (format == Format::Unknown && video_name(path))
     {
-        let img = video::poster_frame(&opts.ffmpeg, path, opts.size, duration)?;
-        return Ok(finish(fit(img, opts.size), PreviewSource::VideoFrame));
+        let (img, cover) = video::poster_frame(&opts.ffmpeg, path, opts.size, duration)?;
+        let source = if cover {
+            PreviewSource::Embedded
+        } else {
+            PreviewSource::VideoFrame
+        };
+        return Ok(finish(fit(img, opts.size), source));
     }
     let (decoded, source) = if format.is_raw() {
         match raw_preview(path, &previews, opts) {

@@ -20,34 +20,46 @@ const MAX_OUTPUT: u64 = 64 << 20;
 
 /// One frame of the video at `path`, at most `size` pixels on the long side, rotated as the
 /// video's display matrix says (ffmpeg's default), square pixels. The frame is taken at 1 s
-/// (the first frame is often black) or at the start of shorter videos.
+/// (the first frame is often black) or at the start of shorter videos. When no frame can be
+/// decoded, the video's attached picture (cover art), if any, is used: the `bool` says so.
 pub(crate) fn poster_frame(
     ffmpeg: &Path,
     path: &Path,
     size: u32,
     duration_s: Option<f64>,
-) -> Result<RgbImage, Error> {
+) -> Result<(RgbImage, bool), Error> {
     let at = match duration_s {
         Some(d) if d.is_finite() && d > 2.0 => 1.0,
         _ => 0.0,
     };
-    match frame_at(ffmpeg, path, size, at) {
-        Err(Error::Ffmpeg(_)) if at > 0.0 => frame_at(ffmpeg, path, size, 0.0),
+    let frame = match run(ffmpeg, path, size, Some(at), false) {
+        Err(Error::Ffmpeg(_)) if at > 0.0 => run(ffmpeg, path, size, Some(0.0), false),
         r => r,
+    };
+    match frame {
+        Err(Error::Ffmpeg(e)) => match run(ffmpeg, path, size, None, true) {
+            Ok(img) => Ok((img, true)),
+            Err(_) => Err(Error::Ffmpeg(e)),
+        },
+        r => r.map(|img| (img, false)),
     }
 }
 
 /// A still picture decoded by ffmpeg (for formats the decoders here do not handle), at most
 /// `size` on the long side, as stored (no orientation applied).
 pub(crate) fn still(ffmpeg: &Path, path: &Path, size: u32) -> Result<RgbImage, Error> {
-    run(ffmpeg, path, size, None)
+    run(ffmpeg, path, size, None, false)
 }
 
-fn frame_at(ffmpeg: &Path, path: &Path, size: u32, at: f64) -> Result<RgbImage, Error> {
-    run(ffmpeg, path, size, Some(at))
-}
-
-fn run(ffmpeg: &Path, path: &Path, size: u32, at: Option<f64>) -> Result<RgbImage, Error> {
+/// Runs ffmpeg for one picture: a frame at `at` seconds, or the attached picture (`-map 0:v
+/// -map -0:V`: video streams that are attached pictures).
+fn run(
+    ffmpeg: &Path,
+    path: &Path,
+    size: u32,
+    at: Option<f64>,
+    attached: bool,
+) -> Result<RgbImage, Error> {
     let filter = format!(
         "scale=w='trunc(iw*sar)':h=ih,setsar=1,scale=w='min(iw,{size})':h='min(ih,{size})':force_original_aspect_ratio=decrease"
     );
@@ -66,6 +78,11 @@ fn run(ffmpeg: &Path, path: &Path, size: u32, at: Option<f64>) -> Result<RgbImag
     let mut child = cmd
         .arg("-i")
         .arg(path)
+        .args(if attached {
+            &["-map", "0:v", "-map", "-0:V"][..]
+        } else {
+            &[][..]
+        })
         .args([
             "-frames:v",
             "1",

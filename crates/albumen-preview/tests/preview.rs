@@ -1,0 +1,148 @@
+//! Behaviour of previews on made-up files: bombs refused, corrupt files an error, the cache
+//! incremental and never inside a photo root, JPEG orientation applied.
+
+use std::path::Path;
+
+use albumen_preview::{preview, Cache, Error, Options, PreviewSource};
+
+fn jpeg_bytes(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([if x < w / 2 { 240 } else { 20 }, (y * 255 / h) as u8, 60])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&img)
+        .expect("encoding a made-up JPEG");
+    out
+}
+
+/// Overwrites the width and height of the first SOF0 segment.
+fn patch_sof(jpeg: &mut [u8], w: u16, h: u16) {
+    let at = jpeg
+        .windows(2)
+        .position(|m| m == [0xFF, 0xC0])
+        .expect("SOF0 present");
+    jpeg[at + 5..at + 7].copy_from_slice(&h.to_be_bytes());
+    jpeg[at + 7..at + 9].copy_from_slice(&w.to_be_bytes());
+}
+
+#[test]
+fn declared_bomb_is_refused_before_decoding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("bomb.jpg");
+    let mut b = jpeg_bytes(64, 48);
+    patch_sof(&mut b, 65000, 65000);
+    std::fs::write(&p, &b).expect("write");
+    match preview(&p, &Options::new(256)) {
+        Err(Error::TooLarge { width, height, .. }) => assert_eq!((width, height), (65000, 65000)),
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+    // A lower limit refuses an ordinary picture the same way.
+    let q = dir.path().join("small.jpg");
+    std::fs::write(&q, jpeg_bytes(64, 48)).expect("write");
+    let mut o = Options::new(32);
+    o.max_pixels = 1000;
+    assert!(matches!(preview(&q, &o), Err(Error::TooLarge { .. })));
+}
+
+#[test]
+fn corrupt_files_give_errors_not_panics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = jpeg_bytes(64, 48);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty.jpg", vec![]),
+        ("garbage.png", b"\x89PNG\r\n\x1a\nnot really".to_vec()),
+        ("header-only.jpg", good[..good.len().min(200)].to_vec()),
+        ("heic.heic", b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec()),
+    ];
+    let mut o = Options::new(64);
+    o.ffmpeg = "/nonexistent/ffmpeg".into();
+    for (name, bytes) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).expect("write");
+        // Either an error or (for a truncated JPEG, which decoders pad) a picture: no panic.
+        let _ = preview(&p, &o);
+    }
+}
+
+#[test]
+fn scaled_jpeg_has_the_asked_long_side_and_is_decoded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("a.jpg");
+    std::fs::write(&p, jpeg_bytes(1600, 1200)).expect("write");
+    let pv = preview(&p, &Options::new(256)).expect("preview");
+    assert_eq!(pv.image.dimensions(), (256, 192));
+    assert_eq!(pv.source, PreviewSource::Decoded);
+    // left half bright red channel, right half dark: the DCT-scaled decode kept it
+    assert!(pv.image.get_pixel(20, 96).0[0] > 200);
+    assert!(pv.image.get_pixel(236, 96).0[0] < 60);
+}
+
+#[test]
+fn cache_reuses_and_renews_and_stays_out_of_photo_roots() {
+    let photos = tempfile::tempdir().expect("tempdir");
+    let p = photos.path().join("a.jpg");
+    std::fs::write(&p, jpeg_bytes(300, 200)).expect("write");
+    let roots = vec![photos.path().to_path_buf()];
+    assert!(matches!(
+        Cache::open(&photos.path().join("thumbs"), &roots),
+        Err(Error::CacheUnderRoot { .. })
+    ));
+    let cdir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(cdir.path(), &roots).expect("cache");
+    let o = Options::new(128);
+    let first = cache.get_or_make(&p, &o).expect("first");
+    assert!(!first.reused);
+    assert!(first.thumb.starts_with(cache.dir()));
+    assert_eq!((first.width, first.height), (128, 85));
+    let again = cache.get_or_make(&p, &o).expect("again");
+    assert!(again.reused);
+    assert_eq!(again.thumb, first.thumb);
+    // A changed file (other size) gets a new preview.
+    std::fs::write(&p, jpeg_bytes(200, 300)).expect("rewrite");
+    let changed = cache.get_or_make(&p, &o).expect("changed");
+    assert!(!changed.reused);
+    assert_ne!(changed.thumb, first.thumb);
+    assert_eq!((changed.width, changed.height), (85, 128));
+    // Nothing was written next to the photo; no temporary file is left in the cache.
+    let names: Vec<_> = std::fs::read_dir(photos.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names.len(), 1);
+    assert!(!has_tmp(cache.dir()));
+}
+
+fn has_tmp(dir: &Path) -> bool {
+    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
+        let p = e.path();
+        p.extension().is_some_and(|x| x == "tmp") || (p.is_dir() && has_tmp(&p))
+    })
+}
+
+/// An EXIF orientation of 6 (rotate 90° clockwise) turns a landscape JPEG into a portrait
+/// preview whose top row is the stored picture's left column.
+#[test]
+fn exif_orientation_is_applied() {
+    use albumen_meta::encode::{ExifBuilder, ExifValue, Ifd};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plain = jpeg_bytes(400, 200);
+    let exif = ExifBuilder::new(false)
+        .set(Ifd::Ifd0, 0x0112, ExifValue::Short(vec![6]))
+        .build()
+        .expect("exif");
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&((exif.len() + 8) as u16).to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend_from_slice(&exif);
+    let mut file = plain[..2].to_vec();
+    file.extend_from_slice(&app1);
+    file.extend_from_slice(&plain[2..]);
+    let p = dir.path().join("rotated.jpg");
+    std::fs::write(&p, file).expect("write");
+    let pv = preview(&p, &Options::new(100)).expect("preview");
+    assert_eq!(pv.image.dimensions(), (50, 100));
+    // stored left half is bright: after 90° clockwise it is the top half
+    assert!(pv.image.get_pixel(25, 10).0[0] > 200, "{:?}", pv.image.get_pixel(25, 10));
+    assert!(pv.image.get_pixel(25, 90).0[0] < 60);
+}
