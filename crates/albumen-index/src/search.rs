@@ -67,6 +67,14 @@ pub struct SearchHit {
     pub text: String,
 }
 
+/// What the index knows of a file that search should find.
+struct FileFacts {
+    path_text: String,
+    camera: String,
+    local: Option<String>,
+    utc: Option<String>,
+}
+
 #[cfg(unix)]
 fn path_of(bytes: Vec<u8>) -> PathBuf {
     use std::os::unix::ffi::OsStringExt;
@@ -120,24 +128,38 @@ impl Index {
         let path = self.path().to_path_buf();
         let e = db_err(&path);
         let tx = self.connection_mut().transaction().map_err(&e)?;
-        let facts: Option<(String, Option<String>, Option<String>, Option<String>)> = tx
+        let facts = tx
             .query_row(
                 "SELECT path_text,
                         trim(coalesce(make, '') || ' ' || coalesce(model, '') || ' ' || coalesce(lens, '')),
                         coalesce(time_local, capture_local), time_utc
                  FROM files WHERE id = ?1",
                 [item.file_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| {
+                    Ok(FileFacts {
+                        path_text: r.get(0)?,
+                        camera: r.get(1)?,
+                        local: r.get(2)?,
+                        utc: r.get(3)?,
+                    })
+                },
             )
             .optional()
-            .map_err(&e)?
-            .map(|(p, cam, local, utc)| (p, Some(cam), local, utc));
-        let Some((path_text, camera, local, utc)) = facts else {
+            .map_err(&e)?;
+        let Some(FileFacts {
+            path_text,
+            camera,
+            local,
+            utc,
+        }) = facts
+        else {
             return Ok(()); // The file left the index meanwhile.
         };
         let mut body = vec![rec.text.clone()];
         body.extend(rec.extra.iter().cloned());
-        body.extend(camera.filter(|c| !c.is_empty()));
+        if !camera.is_empty() {
+            body.push(camera);
+        }
         for t in [local, utc].into_iter().flatten() {
             // `2019-05-01T10:00:00` -> `2019-05-01 10:00:00`, so `2019-05` and `2019` match.
             body.push(t.replace('T', " "));
