@@ -252,3 +252,82 @@ impl Index {
         rows.collect::<std::result::Result<Vec<_>, _>>().map_err(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add_file(index: &Index, id: i64, name: &str, size: i64) {
+        index
+            .connection()
+            .execute(
+                "INSERT OR REPLACE INTO files (id, library_id, dir_id, name, path, path_text, size,
+                   mtime_ns, dev, inode, nlink, kind, make, model, time_local, first_run, read_run)
+                 VALUES (?1, 1, 1, ?2, ?5, ?3, ?4, 0, 0, ?1, 1, 'photo', 'Canon', 'EOS 5D',
+                   '2019-10-01T12:00:00', 1, 1)",
+                params![
+                    id,
+                    name.as_bytes(),
+                    format!("/p/{name}"),
+                    size,
+                    format!("/p/{name}").into_bytes()
+                ],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[test]
+    fn search_finds_all_terms_in_any_script_and_rereads_changed_files() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut index = Index::open(dir.path().join("i.db")).unwrap_or_else(|e| panic!("{e}"));
+        index
+            .connection()
+            .execute_batch(
+                "INSERT INTO libraries (id, name, created_at) VALUES (1, 't', 'now');
+                 INSERT INTO dirs (id, library_id, path, path_text) VALUES (1, 1, x'2f70', '/p');",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        add_file(&index, 1, "a.jpg", 10);
+        add_file(&index, 2, "b.jpg", 10);
+        let pending = index.vision_pending().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pending.len(), 2);
+        let rec = |t: &str, extra: &[&str]| VisionRecord {
+            text: t.into(),
+            error: None,
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+        };
+        index
+            .store_vision(
+                &pending[0],
+                &rec("北京欢迎你\nGate 9", &["Beijing", "China"]),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        index
+            .store_vision(&pending[1], &rec("", &["Paris"]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(index
+            .vision_pending()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty());
+        let found = |q: &str| -> Vec<String> {
+            let hits = index.search(q, 10).unwrap_or_else(|e| panic!("{e}"));
+            hits.iter().map(|h| h.path.display().to_string()).collect()
+        };
+        assert_eq!(found("北京 2019"), ["/p/a.jpg"]);
+        assert_eq!(found("欢迎你"), ["/p/a.jpg"]);
+        assert!(found("北京 2020").is_empty());
+        assert_eq!(found("paris"), ["/p/b.jpg"]);
+        assert_eq!(found("canon 2019-10").len(), 2);
+        assert_eq!(found("gate 9"), ["/p/a.jpg"]);
+        assert!(found("50%").is_empty());
+        // A changed file (new size) is pending again; a removed one is forgotten.
+        add_file(&index, 2, "b.jpg", 11);
+        index
+            .connection()
+            .execute("DELETE FROM files WHERE id = 1", [])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let pending = index.vision_pending().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pending.iter().map(|p| p.file_id).collect::<Vec<_>>(), [2]);
+        assert!(found("北京").is_empty());
+    }
+}
