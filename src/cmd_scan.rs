@@ -46,6 +46,14 @@ pub struct Args {
     /// Do not use the default skip list (.DS_Store, @eaDir, #recycle, .thumbnails, ...).
     #[arg(long)]
     pub no_default_skip: bool,
+    /// Also read the text in new or changed photos (OCR) for `albumen search` (needs the
+    /// models: scripts/vision-models.sh).
+    #[arg(long)]
+    pub vision: bool,
+    /// The vision models folder (default: $ALBUMEN_MODELS, else models/ beside or above the
+    /// program).
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
     /// No progress bar, no summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -229,7 +237,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         println!("{}", serde_json::to_string_pretty(&v)?);
     }
-    let complete = reports.iter().all(|r| r.complete);
+    let mut complete = reports.iter().all(|r| r.complete);
+    if args.vision && !stop.load(Ordering::Relaxed) {
+        let v = crate::cmd_vision::fill_index(&mut index, args.models, args.quiet, &stop)?;
+        if !args.quiet {
+            eprintln!(
+                "vision: {} files read, {} with text, {} errors{}",
+                v.read,
+                v.with_text,
+                v.errors,
+                if v.complete { "" } else { " (stopped)" }
+            );
+        }
+        complete &= v.complete;
+    }
     Ok(if complete {
         ExitCode::SUCCESS
     } else if stop.load(Ordering::Relaxed) {

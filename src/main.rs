@@ -26,6 +26,7 @@ mod cmd_thumbs;
 mod cmd_timeline;
 mod cmd_verify;
 mod demo_files;
+mod cmd_vision;
 mod enrich;
 
 /// In-place photo library tools.
@@ -73,6 +74,10 @@ enum Command {
     Serve(cmd_serve::ServeArgs),
     /// Users of the web page and the libraries each may see.
     User(cmd_serve::UserArgs),
+    /// Text seen in photos (OCR, Chinese and English), on the CPU.
+    Vision(cmd_vision::Args),
+    /// Search the index (text in photos, places, keywords, cameras, dates; `scan --vision`).
+    Search(cmd_vision::SearchArgs),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -149,6 +154,8 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Dupes(a) => cmd_thumbs::run_dupes(a),
         Command::Serve(a) => cmd_serve::run_serve(a),
         Command::User(a) => cmd_serve::run_user(a),
+        Command::Vision(a) => cmd_vision::run(a),
+        Command::Search(a) => cmd_vision::run_search(a),
     }
 }
 

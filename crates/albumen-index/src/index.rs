@@ -178,7 +178,14 @@ impl Index {
         // Users, grants and sessions (the web page): added to any index that lacks them.
         conn.execute_batch(crate::users::AUTH_SCHEMA)
             .map_err(db_err(&path))?;
+        // Additive tables (vision text and full-text search), on old databases too.
+        conn.execute_batch(crate::search::SEARCH_SCHEMA)
+            .map_err(db_err(&path))?;
         Ok(Index { conn, path })
+    }
+
+    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     /// The database file.

@@ -1,0 +1,333 @@
+//! Full-text search over what was seen in photos (OCR text) and what the index knows of them
+//! (places, keywords, cameras, dates): the `vision` and `search_fts` tables.
+//!
+//! Additive to the main schema, created on every [`Index::open`](crate::Index::open) when
+//! absent. `search_fts` is an FTS5 table with the trigram tokenizer, which matches any
+//! substring of three characters or more in any script (Chinese has no spaces between words);
+//! shorter query terms (`北京`) are matched with `LIKE` on the same table.
+
+use std::path::PathBuf;
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use crate::index::db_err;
+use crate::{Index, Result};
+
+/// The search tables. Every statement is idempotent.
+pub const SEARCH_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS vision (
+  file_id   INTEGER PRIMARY KEY,
+  size      INTEGER NOT NULL,
+  mtime_ns  INTEGER NOT NULL,
+  text      TEXT NOT NULL,
+  error     TEXT,
+  done_at   TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
+  body, file_id UNINDEXED, tokenize = 'trigram'
+);
+";
+
+/// A file the vision pass has not read in its current state (new, or changed since).
+#[derive(Debug, Clone)]
+pub struct VisionPending {
+    /// `files.id`.
+    pub file_id: i64,
+    /// The file.
+    pub path: PathBuf,
+    /// Size when scanned.
+    pub size: i64,
+    /// Modification time when scanned, in nanoseconds.
+    pub mtime_ns: i64,
+    /// `files.lat`, `files.lon` when known.
+    pub gps: Option<(f64, f64)>,
+}
+
+/// What is stored for one file after the vision pass.
+#[derive(Debug, Clone, Default)]
+pub struct VisionRecord {
+    /// The OCR text (empty when none).
+    pub text: String,
+    /// Why the file could not be analysed.
+    pub error: Option<String>,
+    /// Extra searchable words from the file's metadata and place (place names, keywords,
+    /// title, description); the camera and the dates are taken from the index itself.
+    pub extra: Vec<String>,
+}
+
+/// One search result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    /// The file.
+    pub path: PathBuf,
+    /// Its local capture time, when known.
+    pub time: Option<String>,
+    /// The OCR text.
+    pub text: String,
+}
+
+/// What the index knows of a file that search should find.
+struct FileFacts {
+    path_text: String,
+    camera: String,
+    local: Option<String>,
+    utc: Option<String>,
+}
+
+#[cfg(unix)]
+fn path_of(bytes: Vec<u8>) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+#[cfg(not(unix))]
+fn path_of(bytes: Vec<u8>) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+impl Index {
+    /// Image and video files whose vision record is missing or older than the file (size or
+    /// modification time changed), in path order. Forgets the records of files no longer in
+    /// the index.
+    pub fn vision_pending(&self) -> Result<Vec<VisionPending>> {
+        let e = db_err(self.path());
+        let c = self.connection();
+        c.execute_batch(
+            "DELETE FROM vision WHERE file_id NOT IN (SELECT id FROM files);
+             DELETE FROM search_fts WHERE file_id NOT IN (SELECT id FROM files);",
+        )
+        .map_err(&e)?;
+        let mut st = c
+            .prepare(
+                "SELECT f.id, f.path, f.size, f.mtime_ns, f.lat, f.lon FROM files f
+                 LEFT JOIN vision v ON v.file_id = f.id
+                 WHERE f.kind IN ('photo', 'raw', 'motion-photo', 'video')
+                   AND (v.file_id IS NULL OR v.size != f.size OR v.mtime_ns != f.mtime_ns)
+                 ORDER BY f.path",
+            )
+            .map_err(&e)?;
+        let rows = st
+            .query_map([], |r| {
+                let lat: Option<f64> = r.get(4)?;
+                let lon: Option<f64> = r.get(5)?;
+                Ok(VisionPending {
+                    file_id: r.get(0)?,
+                    path: path_of(r.get(1)?),
+                    size: r.get(2)?,
+                    mtime_ns: r.get(3)?,
+                    gps: lat.zip(lon),
+                })
+            })
+            .map_err(&e)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(e)
+    }
+
+    /// Stores the vision record of `item` and its searchable text (OCR text, `extra`, camera,
+    /// lens, capture dates, file name), replacing any earlier one, in one transaction.
+    pub fn store_vision(&mut self, item: &VisionPending, rec: &VisionRecord) -> Result<()> {
+        let path = self.path().to_path_buf();
+        let e = db_err(&path);
+        let tx = self.connection_mut().transaction().map_err(&e)?;
+        let facts = tx
+            .query_row(
+                "SELECT path_text,
+                        trim(coalesce(make, '') || ' ' || coalesce(model, '') || ' ' || coalesce(lens, '')),
+                        coalesce(time_local, capture_local), time_utc
+                 FROM files WHERE id = ?1",
+                [item.file_id],
+                |r| {
+                    Ok(FileFacts {
+                        path_text: r.get(0)?,
+                        camera: r.get(1)?,
+                        local: r.get(2)?,
+                        utc: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(&e)?;
+        let Some(FileFacts {
+            path_text,
+            camera,
+            local,
+            utc,
+        }) = facts
+        else {
+            return Ok(()); // The file left the index meanwhile.
+        };
+        let mut body = vec![rec.text.clone()];
+        body.extend(rec.extra.iter().cloned());
+        if !camera.is_empty() {
+            body.push(camera);
+        }
+        for t in [local, utc].into_iter().flatten() {
+            // `2019-05-01T10:00:00` -> `2019-05-01 10:00:00`, so `2019-05` and `2019` match.
+            body.push(t.replace('T', " "));
+        }
+        body.push(
+            std::path::Path::new(&path_text)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        tx.execute(
+            "INSERT OR REPLACE INTO vision (file_id, size, mtime_ns, text, error, done_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            params![item.file_id, item.size, item.mtime_ns, rec.text, rec.error],
+        )
+        .map_err(&e)?;
+        tx.execute("DELETE FROM search_fts WHERE file_id = ?1", [item.file_id])
+            .map_err(&e)?;
+        tx.execute(
+            "INSERT INTO search_fts (body, file_id) VALUES (?1, ?2)",
+            params![body.join("\n"), item.file_id],
+        )
+        .map_err(&e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// Files whose searchable text contains every whitespace-separated term of `query`
+    /// (case-insensitive for ASCII), newest capture first, at most `limit`.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let index = albumen_index::Index::open(dir.path().join("i.db"))?;
+    /// assert!(index.search("北京 2019", 10)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let e = db_err(self.path());
+        let terms: Vec<&str> = query.split_whitespace().collect();
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut long = Vec::new();
+        let mut conds = Vec::new();
+        let mut args: Vec<String> = Vec::new();
+        for t in &terms {
+            if t.chars().count() >= 3 {
+                long.push(format!("\"{}\"", t.replace('"', "\"\"")));
+            } else {
+                conds.push(format!("s.body LIKE ?{} ESCAPE '\\'", args.len() + 2));
+                let escaped = t
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                args.push(format!("%{escaped}%"));
+            }
+        }
+        let mut sql = String::from(
+            "SELECT f.path, coalesce(f.time_local, f.capture_local), coalesce(v.text, '')
+             FROM search_fts s JOIN files f ON f.id = s.file_id
+             LEFT JOIN vision v ON v.file_id = f.id WHERE 1",
+        );
+        let fts = long.join(" AND ");
+        if !fts.is_empty() {
+            sql.push_str(" AND search_fts MATCH ?1");
+        }
+        for c in &conds {
+            sql.push_str(" AND ");
+            sql.push_str(c);
+        }
+        sql.push_str(&format!(
+            " ORDER BY coalesce(f.time_utc, f.capture_utc, f.time_local) DESC, f.path LIMIT {}",
+            limit.min(i64::MAX as usize)
+        ));
+        let mut st = self.connection().prepare(&sql).map_err(&e)?;
+        let mut bind: Vec<&dyn rusqlite::ToSql> = Vec::new();
+        // ?1 is the MATCH expression; when there is none it is still bound (unused).
+        bind.push(&fts);
+        for a in &args {
+            bind.push(a);
+        }
+        let rows = st
+            .query_map(bind.as_slice(), |r| {
+                Ok(SearchHit {
+                    path: path_of(r.get(0)?),
+                    time: r.get(1)?,
+                    text: r.get(2)?,
+                })
+            })
+            .map_err(&e)?;
+        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add_file(index: &Index, id: i64, name: &str, size: i64) {
+        index
+            .connection()
+            .execute(
+                "INSERT OR REPLACE INTO files (id, library_id, dir_id, name, path, path_text, size,
+                   mtime_ns, dev, inode, nlink, kind, make, model, time_local, first_run, read_run)
+                 VALUES (?1, 1, 1, ?2, ?5, ?3, ?4, 0, 0, ?1, 1, 'photo', 'Canon', 'EOS 5D',
+                   '2019-10-01T12:00:00', 1, 1)",
+                params![
+                    id,
+                    name.as_bytes(),
+                    format!("/p/{name}"),
+                    size,
+                    format!("/p/{name}").into_bytes()
+                ],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[test]
+    fn search_finds_all_terms_in_any_script_and_rereads_changed_files() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut index = Index::open(dir.path().join("i.db")).unwrap_or_else(|e| panic!("{e}"));
+        index
+            .connection()
+            .execute_batch(
+                "INSERT INTO libraries (id, name, created_at) VALUES (1, 't', 'now');
+                 INSERT INTO dirs (id, library_id, path, path_text) VALUES (1, 1, x'2f70', '/p');",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        add_file(&index, 1, "a.jpg", 10);
+        add_file(&index, 2, "b.jpg", 10);
+        let pending = index.vision_pending().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pending.len(), 2);
+        let rec = |t: &str, extra: &[&str]| VisionRecord {
+            text: t.into(),
+            error: None,
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+        };
+        index
+            .store_vision(
+                &pending[0],
+                &rec("北京欢迎你\nGate 9", &["Beijing", "China"]),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        index
+            .store_vision(&pending[1], &rec("", &["Paris"]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(index
+            .vision_pending()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty());
+        let found = |q: &str| -> Vec<String> {
+            let hits = index.search(q, 10).unwrap_or_else(|e| panic!("{e}"));
+            hits.iter().map(|h| h.path.display().to_string()).collect()
+        };
+        assert_eq!(found("北京 2019"), ["/p/a.jpg"]);
+        assert_eq!(found("欢迎你"), ["/p/a.jpg"]);
+        assert!(found("北京 2020").is_empty());
+        assert_eq!(found("paris"), ["/p/b.jpg"]);
+        assert_eq!(found("canon 2019-10").len(), 2);
+        assert_eq!(found("gate 9"), ["/p/a.jpg"]);
+        assert!(found("50%").is_empty());
+        // A changed file (new size) is pending again; a removed one is forgotten.
+        add_file(&index, 2, "b.jpg", 11);
+        index
+            .connection()
+            .execute("DELETE FROM files WHERE id = 1", [])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let pending = index.vision_pending().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pending.iter().map(|p| p.file_id).collect::<Vec<_>>(), [2]);
+        assert!(found("北京").is_empty());
+    }
+}

@@ -1,0 +1,185 @@
+//! `albumen vision`: text (and, later, faces and tags) seen in photos, on the CPU.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use albumen_vision::{models_dir, Analysis, Vision};
+use anyhow::Context;
+
+/// Arguments of `albumen vision`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Photos (or videos: a poster frame is read).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Print a JSON array: [{"path", "text", "faces", "tags", "error"}].
+    #[arg(long)]
+    pub json: bool,
+    /// The models folder (default: $ALBUMEN_MODELS, else models/ beside or above the program;
+    /// fill it with scripts/vision-models.sh).
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+}
+
+/// Runs `albumen vision`: exit 0 when every file was read, 1 when some had an error.
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let dir = a.models.unwrap_or_else(models_dir);
+    let mut vision = Vision::load(&dir).context("loading the vision models")?;
+    let stop = crate::stop_on_signals()?;
+    let mut out: Vec<Analysis> = Vec::with_capacity(a.files.len());
+    for f in &a.files {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        out.push(vision.analyze(f));
+    }
+    let ok = out.iter().all(|r| r.error.is_none());
+    crate::emit(
+        a.json,
+        &out,
+        |w| {
+            for r in &out {
+                match &r.error {
+                    Some(e) => writeln!(w, "{}: error: {e}", r.path.display())?,
+                    None if r.text.is_empty() => writeln!(w, "{}: (no text)", r.path.display())?,
+                    None => {
+                        writeln!(w, "{}:", r.path.display())?;
+                        for line in r.text.lines() {
+                            writeln!(w, "  {line}")?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        },
+        ok,
+    )
+}
+
+/// What `scan --vision` did.
+#[derive(Debug, Default, serde::Serialize)]
+pub(crate) struct VisionSummary {
+    /// Files read (new or changed since the last vision pass).
+    pub read: u64,
+    /// Of those, files with text.
+    pub with_text: u64,
+    /// Of those, files that could not be analysed.
+    pub errors: u64,
+    /// Whether every pending file was read (false when stopped).
+    pub complete: bool,
+}
+
+/// Words the index does not hold but search should find: the place of the GPS position and
+/// the file's keywords, title, description and people names.
+fn extra_words(item: &albumen_index::VisionPending) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(p) = item
+        .gps
+        .and_then(|(lat, lon)| albumen_geo::reverse_geocode(lat, lon))
+    {
+        out.extend(p.city);
+        out.extend(p.region);
+        out.push(p.country);
+    }
+    if let Ok(md) = albumen_meta::Reader::new().read_path(&item.path) {
+        out.extend(md.title);
+        out.extend(md.description);
+        out.extend(md.keywords);
+        out.extend(md.hierarchical_keywords);
+        out.extend(md.people);
+    }
+    out
+}
+
+/// The vision pass of `scan --vision`: reads the text of every image and video that is new or
+/// changed since the last pass and stores it, with the file's searchable facts, in the
+/// index's search tables. A progress line on stderr when it is a terminal.
+pub(crate) fn fill_index(
+    index: &mut albumen_index::Index,
+    models: Option<PathBuf>,
+    quiet: bool,
+    stop: &std::sync::atomic::AtomicBool,
+) -> anyhow::Result<VisionSummary> {
+    use std::io::IsTerminal;
+    let pending = index.vision_pending()?;
+    let mut sum = VisionSummary::default();
+    if pending.is_empty() {
+        sum.complete = true;
+        return Ok(sum);
+    }
+    let dir = models.unwrap_or_else(models_dir);
+    let mut vision = Vision::load(&dir).context("loading the vision models")?;
+    let tty = !quiet && std::io::stderr().is_terminal();
+    let start = std::time::Instant::now();
+    let total = pending.len();
+    for (i, item) in pending.iter().enumerate() {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        let a = vision.analyze(&item.path);
+        let rec = albumen_index::VisionRecord {
+            text: a.text,
+            error: a.error,
+            extra: extra_words(item),
+        };
+        sum.read += 1;
+        sum.with_text += u64::from(!rec.text.is_empty());
+        sum.errors += u64::from(rec.error.is_some());
+        index.store_vision(item, &rec)?;
+        if tty {
+            let rate = (i + 1) as f64 / start.elapsed().as_secs_f64().max(1e-3);
+            let eta = (total - i - 1) as f64 / rate.max(1e-6);
+            eprint!(
+                "\r\x1b[2Kvision {}/{total} ({rate:.1} files/s, ETA {eta:.0} s)",
+                i + 1
+            );
+        }
+    }
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    sum.complete = sum.read as usize == total;
+    Ok(sum)
+}
+
+/// Arguments of `albumen search`.
+#[derive(clap::Args, Debug)]
+pub struct SearchArgs {
+    /// Words to find (all of them): text in the photos, places, keywords, cameras, dates.
+    #[arg(required = true)]
+    pub query: Vec<String>,
+    /// Index database (filled by `albumen scan --vision`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// At most this many results.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// Print a JSON array: [{"path", "time", "text"}].
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `albumen search`: exit 0 when something was found, 1 when nothing was.
+pub fn run_search(a: SearchArgs) -> anyhow::Result<ExitCode> {
+    let index = crate::open_existing_index(a.db)?;
+    let hits = index.search(&a.query.join(" "), a.limit)?;
+    let found = !hits.is_empty();
+    crate::emit(
+        a.json,
+        &hits,
+        |w| {
+            for h in &hits {
+                let text: String = h.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                writeln!(
+                    w,
+                    "{}\t{}\t{}",
+                    h.time.as_deref().unwrap_or("-"),
+                    h.path.display(),
+                    text.chars().take(80).collect::<String>()
+                )?;
+            }
+            Ok(())
+        },
+        found,
+    )
+}
