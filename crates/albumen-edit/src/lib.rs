@@ -99,7 +99,7 @@ pub use embed::{edit_bytes, edit_stream, plan_bytes};
 pub use error::Error;
 use error::Result;
 use fields::Role;
-pub use write::recover;
+pub use write::{recover, remove_stale_temps};
 
 /// How edits are applied.
 #[derive(Debug, Clone)]
@@ -212,8 +212,10 @@ pub fn plan(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<Pl
 /// is written first, then the raw's in-place date patch).
 pub fn apply(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<Report> {
     let path = path.as_ref();
-    // An in-place edit of this file that was interrupted is undone first.
+    // An in-place edit of this file that was interrupted is undone first, and the temporary
+    // files of killed editors in its folder are removed.
     let recovered = recover(path)?;
+    write::sweep_once(path);
     let mut p = prepare(path, edits, opts)?;
     if recovered {
         p.plan
