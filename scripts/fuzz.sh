@@ -10,6 +10,10 @@ cd "$(dirname "$0")/.."
 secs="${1:-30}"
 shift || true
 export RUSTC_BOOTSTRAP=1
+# The edit target writes and fsyncs a file per input: on tmpfs that costs nothing.
+if [ -z "${TMPDIR:-}" ] && [ -w /dev/shm ]; then
+  export TMPDIR=/dev/shm
+fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "fuzz.sh: cargo-fuzz is not installed (cargo install cargo-fuzz --locked)" >&2
   exit 1

@@ -3,6 +3,7 @@
 mod demo;
 mod export;
 mod info;
+mod kill;
 mod verify;
 
 /// The generated library of albumen-index's export and verify tests, shared with them.

@@ -518,6 +518,26 @@ fn in_file(
     changes: &Changes,
     notes: &mut Vec<String>,
 ) -> Result<(Fields, Fields, Option<write::Output>)> {
+    let (before, after, out) = in_file_rebuilt(kind, bytes, changes, notes)?;
+    // Nothing to change writes nothing: the rebuilders re-serialise the XMP packet even when
+    // its values stay, so without this a repeated edit rewrote the file with other bytes
+    // (found by the kill test, tests/kill.rs: a second run must leave an edited file as it is).
+    let out = if changed(&before, &after).is_empty() {
+        None
+    } else {
+        out
+    };
+    Ok((before, after, out))
+}
+
+/// [`in_file`] before its nothing-changes check: the rebuilt file whenever the edit touches a
+/// block.
+fn in_file_rebuilt(
+    kind: Kind,
+    bytes: &[u8],
+    changes: &Changes,
+    notes: &mut Vec<String>,
+) -> Result<(Fields, Fields, Option<write::Output>)> {
     let out = match kind {
         Kind::Jpeg | Kind::Png | Kind::Webp | Kind::Tiff(_) | Kind::Heif(_) => {
             let parts = parts_of(kind, bytes)?;
