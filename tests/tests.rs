@@ -4,6 +4,7 @@ mod demo;
 mod export;
 mod icloudpd;
 mod info;
+mod kill;
 mod sync;
 mod verify;
 

@@ -1,7 +1,7 @@
 //! The editor on any bytes: format detection, every container's parser and rebuilder, the
 //! EXIF/XMP/IPTC writers. The standard edit is applied to a temporary copy; whatever happens
 //! must be an `Ok` or a typed error, never a panic, and a refused edit leaves the bytes as
-//! they were.
+//! they were. A file the editor wrote reads again (read -> edit -> write -> read).
 #![no_main]
 use albumen_edit::{apply, Edit, Options};
 use albumen_meta::{GpsPosition, Rating};
@@ -39,5 +39,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             }
             Ok(_) => {}
         }
+        // The round trip closes: whatever the editor wrote is read again without a panic.
+        let _ = albumen_meta::Reader::new().read_path(&p);
     }
 });

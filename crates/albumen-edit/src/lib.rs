@@ -99,7 +99,7 @@ pub use embed::{edit_bytes, edit_stream, plan_bytes};
 pub use error::Error;
 use error::Result;
 use fields::Role;
-pub use write::recover;
+pub use write::{recover, remove_stale_temps};
 
 /// How edits are applied.
 #[derive(Debug, Clone)]
@@ -212,8 +212,10 @@ pub fn plan(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<Pl
 /// is written first, then the raw's in-place date patch).
 pub fn apply(path: impl AsRef<Path>, edits: &[Edit], opts: &Options) -> Result<Report> {
     let path = path.as_ref();
-    // An in-place edit of this file that was interrupted is undone first.
+    // An in-place edit of this file that was interrupted is undone first, and the temporary
+    // files of killed editors in its folder are removed.
     let recovered = recover(path)?;
+    write::sweep_once(path);
     let mut p = prepare(path, edits, opts)?;
     if recovered {
         p.plan
@@ -535,6 +537,26 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
 /// changes). One core for [`apply`] on a path and [`edit_bytes`]/[`edit_stream`]: `bytes` is
 /// the whole file, or for a movie the file's length with only its boxes other than `mdat` read.
 fn in_file(
+    kind: Kind,
+    bytes: &[u8],
+    changes: &Changes,
+    notes: &mut Vec<String>,
+) -> Result<(Fields, Fields, Option<write::Output>)> {
+    let (before, after, out) = in_file_rebuilt(kind, bytes, changes, notes)?;
+    // Nothing to change writes nothing: the rebuilders re-serialise the XMP packet even when
+    // its values stay, so without this a repeated edit rewrote the file with other bytes
+    // (found by the kill test, tests/kill.rs: a second run must leave an edited file as it is).
+    let out = if changed(&before, &after).is_empty() {
+        None
+    } else {
+        out
+    };
+    Ok((before, after, out))
+}
+
+/// [`in_file`] before its nothing-changes check: the rebuilt file whenever the edit touches a
+/// block.
+fn in_file_rebuilt(
     kind: Kind,
     bytes: &[u8],
     changes: &Changes,

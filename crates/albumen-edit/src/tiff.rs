@@ -462,6 +462,11 @@ fn pointees(b: &[u8], d: &Dirs) -> Vec<Pointee> {
 /// bytes where those pointers lead, so readers would decode them as the pointed-to directory
 /// or value. Zero-filling the region first keeps them reading as empty. Only pointers landing
 /// within [`DANGLING_WINDOW`] bytes past the end are covered.
+///
+/// The fill is at most [`MAX_DANGLING_RESERVE`] bytes past the end: a value's declared size is
+/// the file's word, and a count of a billion once zero-filled 400 MB (a fuzzer's find,
+/// tests/fuzz_regressions.rs). Filling the value's start is what matters: a directory there
+/// reads as empty.
 pub(crate) fn dangling_reserve(b: &[u8], d: &Dirs) -> usize {
     let len = b.len();
     let window = len..len.saturating_add(DANGLING_WINDOW);
@@ -470,7 +475,12 @@ pub(crate) fn dangling_reserve(b: &[u8], d: &Dirs) -> usize {
         .filter(|p| window.contains(&p.target))
         .map(|p| p.target.saturating_add(p.size.max(6)))
         .fold(len, usize::max)
+        .min(len.saturating_add(MAX_DANGLING_RESERVE))
 }
+
+/// Most bytes zero-filled past the end of a block before appending to it (see
+/// [`dangling_reserve`]).
+pub(crate) const MAX_DANGLING_RESERVE: usize = 64 << 10;
 
 /// Whether a value starts inside the block and runs past its end (a maker-note thumbnail
 /// declared longer than what is left). Growing such a block would make the value readable

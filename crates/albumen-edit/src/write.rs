@@ -327,6 +327,60 @@ fn temp_path(path: &Path) -> PathBuf {
     dir.join(format!(".{name}.albumen-{}-{n}.tmp", std::process::id()))
 }
 
+/// Whether a temporary file name is one of ours (`.NAME.albumen-PID-N.tmp`), and its PID.
+fn temp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, tail) = rest.rsplit_once(".albumen-")?;
+    let (pid, n) = tail.split_once('-')?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+/// Removes the temporary files that editors killed before their rename left in `dir`
+/// (`.NAME.albumen-PID-N.tmp` whose process is gone; on Linux, where `/proc` says so) and
+/// returns how many. A temporary file never holds the only copy of anything: the original
+/// stays under its name until the rename, so removing it loses nothing. Without `/proc`
+/// nothing is removed.
+pub fn remove_stale_temps(dir: &Path) -> Result<usize> {
+    let proc_ = Path::new("/proc/self");
+    if !proc_.exists() {
+        return Ok(0);
+    }
+    let me = std::process::id();
+    let mut n = 0;
+    for e in fs::read_dir(dir).map_err(io(dir))? {
+        let Ok(e) = e else { continue };
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(temp_owner) else {
+            continue;
+        };
+        if pid == me || Path::new("/proc").join(pid.to_string()).exists() {
+            continue;
+        }
+        if e.file_type().is_ok_and(|t| t.is_file()) && fs::remove_file(e.path()).is_ok() {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// [`remove_stale_temps`] for the directory of `path`, once per directory per process (a
+/// batch edit of a folder lists it once); errors are ignored (a leftover is only clutter).
+pub(crate) fn sweep_once(path: &Path) {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    static SWEPT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Ok(mut g) = SWEPT.lock() else { return };
+    if g.get_or_insert_with(HashSet::new).insert(dir.clone()) {
+        drop(g);
+        let _ = remove_stale_temps(&dir);
+    }
+}
+
 /// Replaces `path` with `data`: temporary file in the same directory, fsync, check that the
 /// original still matches `expect` (size and mtime; `None` = must not exist), rename over, fsync
 /// the directory. Keeps permissions and (where allowed) ownership, and the mtime when
@@ -810,6 +864,27 @@ mod tests {
         let p = d.path().join("f.bin");
         fs::write(&p, old).unwrap();
         (d, p)
+    }
+
+    #[test]
+    fn stale_temps_of_dead_editors_are_removed_and_nothing_else() {
+        assert_eq!(temp_owner(".a.jpg.albumen-123-4.tmp"), Some(123));
+        assert_eq!(temp_owner(".x.albumen-y.albumen-7-0.tmp"), Some(7));
+        assert_eq!(temp_owner("a.jpg.albumen-123-4.tmp"), None);
+        assert_eq!(temp_owner(".a.jpg.albumen-123.tmp"), None);
+        let d = tempfile::tempdir().unwrap();
+        let dead = d.path().join(".a.jpg.albumen-4294967295-0.tmp");
+        let mine = temp_path(&d.path().join("b.jpg"));
+        let other = d.path().join("a.jpg");
+        for p in [&dead, &mine, &other] {
+            fs::write(p, b"x").unwrap();
+        }
+        let n = remove_stale_temps(d.path()).unwrap();
+        if Path::new("/proc/self").exists() {
+            assert_eq!(n, 1);
+            assert!(!dead.exists());
+        }
+        assert!(mine.exists() && other.exists());
     }
 
     #[test]

@@ -1155,6 +1155,48 @@ impl Drop for TempFile {
     }
 }
 
+/// The PID in a temporary file name of ours (`.albumen-export-PID-N.tmp`).
+fn temp_owner(name: &str) -> Option<u32> {
+    let (pid, n) = name
+        .strip_prefix(".albumen-export-")?
+        .strip_suffix(".tmp")?
+        .split_once('-')?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+/// Removes, once per destination folder per process, the temporary copies that an export
+/// killed before its link left there (their process is gone; on Linux, where `/proc` says so;
+/// without `/proc` nothing is removed). A temporary copy is never the only copy of anything.
+/// (albumen-edit's `remove_stale_temps` does the same for the editor's temporaries.)
+fn sweep_once(dir: &Path) {
+    static SWEPT: std::sync::Mutex<Option<HashSet<PathBuf>>> = std::sync::Mutex::new(None);
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(mut g) = SWEPT.lock() else { return };
+    if !g.get_or_insert_with(HashSet::new).insert(dir.to_path_buf()) {
+        return;
+    }
+    drop(g);
+    let me = std::process::id();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(temp_owner) else {
+            continue;
+        };
+        if pid != me
+            && !Path::new("/proc").join(pid.to_string()).exists()
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Buffer of one copy in flight (one per worker thread: memory stays bounded).
 const COPY_BUF: usize = 256 * 1024;
 
@@ -1202,6 +1244,7 @@ pub(crate) fn copy_verified(
     let mut input = albumen_meta::open_noatime(src).map_err(io_err("source"))?;
     let meta = input.metadata().map_err(io_err("source"))?;
     let before = Stat::of(&meta);
+    sweep_once(parent);
     let n = tmp_counter.fetch_add(1, Ordering::Relaxed);
     let tmp_path = parent.join(format!("{TEMP_PREFIX}{}-{n}.tmp", std::process::id()));
     let mut tmp = TempFile(None);
@@ -1433,6 +1476,21 @@ pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temp_names_and_owners() {
+        assert_eq!(temp_owner(".albumen-export-42-7.tmp"), Some(42));
+        assert_eq!(temp_owner(".albumen-export-42.tmp"), None);
+        assert_eq!(temp_owner("albumen-export-42-7.tmp"), None);
+        let d = tempfile::tempdir().unwrap();
+        let dead = d.path().join(".albumen-export-4294967295-0.tmp");
+        let kept = d.path().join("IMG_1.jpg");
+        fs::write(&dead, b"x").unwrap();
+        fs::write(&kept, b"x").unwrap();
+        sweep_once(d.path());
+        assert_eq!(!dead.exists(), Path::new("/proc/self").exists());
+        assert!(kept.exists());
+    }
 
     fn t(s: &str) -> NaiveDateTime {
         parse_local(s).unwrap()

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS each (default 30) on the stable toolchain
+# (RUSTC_BOOTSTRAP=1), one after another, with debug assertions, -rss_limit_mb=512 -timeout=2, from seeds built
+# by scripts/fuzz-seeds.sh. Fails on any finding: a crash, a hang over 2 s, more than 512 MB.
+# Findings are left in fuzz/artifacts/TARGET/; replay one with
+#   RUSTC_BOOTSTRAP=1 cargo fuzz run -a TARGET fuzz/artifacts/TARGET/crash-...
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (no targets: all of `cargo fuzz list`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-30}"
+shift || true
+export RUSTC_BOOTSTRAP=1
+# The edit target writes and fsyncs a file per input: on tmpfs that costs nothing.
+if [ -z "${TMPDIR:-}" ] && [ -w /dev/shm ]; then
+  export TMPDIR=/dev/shm
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "fuzz.sh: cargo-fuzz is not installed (cargo install cargo-fuzz --locked)" >&2
+  exit 1
+fi
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(cargo fuzz list)
+fi
+bash scripts/fuzz-seeds.sh
+# -a: debug assertions on, so an arithmetic overflow on input data is a finding too.
+cargo fuzz build -O -a
+rc=0
+for t in "${targets[@]}"; do
+  mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
+  log="fuzz/artifacts/$t.log"
+  if cargo fuzz run -O -a "$t" "fuzz/corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=512 \
+      -timeout=2 -print_final_stats=1 >"$log" 2>&1; then
+    execs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
+    echo "fuzz $t: ${secs} s, ${execs:-?} executions, no findings"
+  else
+    echo "fuzz $t: FINDING (log $log, artifacts fuzz/artifacts/$t/)"
+    grep -E 'ERROR: libFuzzer|panicked at|Test unit written' "$log" | head -5 || true
+    rc=1
+  fi
+done
+exit $rc
