@@ -20,13 +20,13 @@ mod cmd_info;
 mod cmd_map;
 mod cmd_pairs;
 mod cmd_scan;
-mod cmd_sync;
 mod cmd_serve;
+mod cmd_sync;
 mod cmd_thumbs;
 mod cmd_timeline;
 mod cmd_verify;
-mod demo_files;
 mod cmd_vision;
+mod demo_files;
 mod enrich;
 
 /// In-place photo library tools.
