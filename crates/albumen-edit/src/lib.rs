@@ -546,7 +546,10 @@ fn in_file(
     // Nothing to change writes nothing: the rebuilders re-serialise the XMP packet even when
     // its values stay, so without this a repeated edit rewrote the file with other bytes
     // (found by the kill test, tests/kill.rs: a second run must leave an edited file as it is).
-    let out = if changed(&before, &after).is_empty() {
+    // Removals are the exception: what they take away (a GPS directory's other tags, place
+    // names, serial numbers) is not all in `Fields`, so an unchanged `Fields` proves nothing.
+    let removes = changes.strip_location || changes.strip_serials || changes.gps == Some(None);
+    let out = if changed(&before, &after).is_empty() && !removes {
         None
     } else {
         out
