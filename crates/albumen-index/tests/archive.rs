@@ -9,33 +9,11 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use albumen_index::archive::{self, ArchiveOptions};
 use albumen_index::{Error, Index, NoProgress, ScanOptions, ScanReport, TimeRange};
-use common::{files, library, scan, IN_RANGE};
-
-struct Setup {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    db: PathBuf,
-    dest: PathBuf,
-}
-
-fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("photos");
-    library(&root);
-    let db = dir.path().join("index.db");
-    scan(&db, &root, false);
-    let dest = dir.path().join("archive");
-    Setup {
-        root,
-        db,
-        dest,
-        _dir: dir,
-    }
-}
+use common::{files, library, scan, setup, Setup, IN_RANGE};
 
 fn opts(s: &Setup) -> ArchiveOptions {
     ArchiveOptions::new(
@@ -83,7 +61,7 @@ fn nothing_to_do(r: &ScanReport) {
 
 #[test]
 fn archive_moves_files_and_rows_and_rescans_find_nothing() {
-    let s = setup();
+    let s = setup("archive");
     let before = rows(&s.db);
     let tree_before = files(&s.root);
     let index = Index::open(&s.db).unwrap();
@@ -135,7 +113,7 @@ fn archive_moves_files_and_rows_and_rescans_find_nothing() {
 
 #[test]
 fn dry_run_changes_nothing() {
-    let s = setup();
+    let s = setup("archive");
     let tree = files(&s.root);
     let db_rows = rows(&s.db);
     let index = Index::open(&s.db).unwrap();
@@ -189,7 +167,7 @@ fn a_run_stopped_after_its_removals_is_completed_by_the_next() {
 
 #[test]
 fn a_file_changed_in_the_archive_is_not_taken_as_moved() {
-    let s = setup();
+    let s = setup("archive");
     let rel = "2024-03/IMG_0001.JPG";
     fs::create_dir_all(s.dest.join("2024-03")).unwrap();
     fs::write(s.dest.join(rel), b"other bytes").unwrap();
@@ -207,7 +185,7 @@ fn a_file_changed_in_the_archive_is_not_taken_as_moved() {
 
 #[test]
 fn bad_destinations_are_refused() {
-    let s = setup();
+    let s = setup("archive");
     let index = Index::open(&s.db).unwrap();
     let mut o = opts(&s);
     o.to_library = "lib".into();
@@ -236,7 +214,7 @@ fn bad_destinations_are_refused() {
 /// rescan clean.
 #[test]
 fn a_video_kept_in_the_live_tree_gets_a_row_for_its_copy() {
-    let s = setup();
+    let s = setup("archive");
     {
         let index = Index::open(&s.db).unwrap();
         let c = index.connection();

@@ -12,29 +12,7 @@ use std::path::{Path, PathBuf};
 
 use albumen_index::export::{self, Action, Removal};
 use albumen_index::{ExportOptions, ExportReport, Index, Layout, NoProgress, TimeRange};
-use common::{files, library, scan, IN_RANGE};
-
-struct Setup {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    db: PathBuf,
-    dest: PathBuf,
-}
-
-fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("photos");
-    library(&root);
-    let db = dir.path().join("index.db");
-    scan(&db, &root, false);
-    let dest = dir.path().join("out");
-    Setup {
-        root,
-        db,
-        dest,
-        _dir: dir,
-    }
-}
+use common::{files, scan, setup, Setup, IN_RANGE};
 
 fn run(
     s: &Setup,
@@ -63,7 +41,7 @@ fn set(v: &[&str]) -> BTreeSet<String> {
 
 #[test]
 fn exports_exactly_the_range_with_live_video_and_sidecars_byte_identical_with_mtimes() {
-    let s = setup();
+    let s = setup("out");
     let before = files(&s.root);
     let r = run(&s, "2024-03-10", "2024-03-11", |o| o);
     assert!(r.ok(), "{r:#?}");
@@ -99,7 +77,7 @@ fn exports_exactly_the_range_with_live_video_and_sidecars_byte_identical_with_mt
 
 #[test]
 fn a_live_photo_video_travels_with_its_still_whatever_its_own_time() {
-    let s = setup();
+    let s = setup("out");
     // The video's own local time is 2024-03-10T23:00:03, outside this range: it travels with
     // its still (2024-03-11T00:00:02), with the still's AAE.
     let index = Index::open(&s.db).unwrap();
@@ -151,7 +129,7 @@ fn a_live_photo_video_travels_with_its_still_whatever_its_own_time() {
 
 #[test]
 fn minute_bounds_are_inclusive() {
-    let s = setup();
+    let s = setup("out");
     run(&s, "2024-03-09T23:59", "2024-03-10T10:00", |o| o);
     assert_eq!(
         rels(&s.dest),
@@ -165,7 +143,7 @@ fn minute_bounds_are_inclusive() {
 
 #[test]
 fn a_different_file_at_the_destination_is_a_conflict_and_is_not_overwritten() {
-    let s = setup();
+    let s = setup("out");
     let there = s.dest.join("2024-03/IMG_0001.JPG");
     fs::create_dir_all(there.parent().unwrap()).unwrap();
     fs::write(&there, b"someone else's photo").unwrap();
@@ -197,7 +175,7 @@ fn a_different_file_at_the_destination_is_a_conflict_and_is_not_overwritten() {
 
 #[test]
 fn remove_originals_removes_only_verified_sources_of_complete_items() {
-    let s = setup();
+    let s = setup("out");
     let before = files(&s.root);
     // IMG_0001's destination is taken: that item (JPG + xmp) must stay at the source.
     let there = s.dest.join("2024-03/IMG_0001.JPG");
@@ -256,7 +234,7 @@ fn remove_originals_removes_only_verified_sources_of_complete_items() {
 
 #[test]
 fn a_sidecar_shared_with_a_file_left_out_is_copied_but_not_removed() {
-    let s = setup();
+    let s = setup("out");
     // A raw file of another day with the name of an exported JPEG claims the same NAME.xmp.
     let raw = s.root.join("2024-03/IMG_0001.DNG");
     common::write(
@@ -279,7 +257,7 @@ fn a_sidecar_shared_with_a_file_left_out_is_copied_but_not_removed() {
 
 #[test]
 fn dry_run_writes_nothing_and_shows_exactly_what_would_be_removed() {
-    let s = setup();
+    let s = setup("out");
     let before = files(&s.root);
     let r = run(&s, "2024-03-10", "2024-03-11", |o| {
         o.remove_originals(true).dry_run(true)
@@ -333,7 +311,7 @@ fn dry_run_writes_nothing_and_shows_exactly_what_would_be_removed() {
 
 #[test]
 fn date_layout_and_name_clashes() {
-    let s = setup();
+    let s = setup("out");
     // Another IMG_0001.JPG of the same day in another folder: both go to 2024/03/10/.
     common::write(
         &s.root.join("other/IMG_0001.JPG"),
@@ -371,7 +349,7 @@ fn date_layout_and_name_clashes() {
 
 #[test]
 fn the_library_root_is_refused_as_destination() {
-    let s = setup();
+    let s = setup("out");
     let index = Index::open(&s.db).unwrap();
     let opts = ExportOptions::new(
         TimeRange::parse("2024-03-10", "2024-03-11").unwrap(),
@@ -384,7 +362,7 @@ fn the_library_root_is_refused_as_destination() {
 
 #[test]
 fn a_vanished_source_fails_and_nothing_of_its_item_is_removed() {
-    let s = setup();
+    let s = setup("out");
     fs::remove_file(s.root.join("2024-03/IMG_0002.MOV")).unwrap();
     let r = run(&s, "2024-03-11", "2024-03-11", |o| o.remove_originals(true));
     assert_eq!(r.failed, 1, "{r:#?}");
@@ -402,7 +380,7 @@ fn a_vanished_source_fails_and_nothing_of_its_item_is_removed() {
 #[cfg(target_os = "linux")]
 fn export_does_not_touch_the_sources_access_times() {
     use std::time::{Duration, SystemTime};
-    let s = setup();
+    let s = setup("out");
     let old = SystemTime::UNIX_EPOCH + Duration::from_secs(999_000_000);
     let sources: Vec<PathBuf> = files(&s.root).into_keys().map(|k| s.root.join(k)).collect();
     for p in &sources {
@@ -436,7 +414,7 @@ fn export_does_not_touch_the_sources_access_times() {
 #[test]
 fn a_rescan_after_archiving_a_live_photo_drops_it_from_the_index() {
     use albumen_index::ScanOptions;
-    let s = setup();
+    let s = setup("out");
     let pair = files(&s.root);
     let r = run(&s, "2024-03-11", "2024-03-11", |o| o.remove_originals(true));
     assert_eq!(r.removed.files, 3, "{r:#?}");
@@ -485,7 +463,7 @@ fn pair_with_the_video(s: &Setup, still: &str) {
 
 #[test]
 fn a_live_video_shared_with_a_still_left_out_is_copied_but_not_removed() {
-    let s = setup();
+    let s = setup("out");
     pair_with_the_video(&s, "IMG_0003.JPG"); // 2024-03-12: outside the range
     let r = run(&s, "2024-03-11", "2024-03-11", |o| o.remove_originals(true));
     let video = r
@@ -501,7 +479,7 @@ fn a_live_video_shared_with_a_still_left_out_is_copied_but_not_removed() {
 
 #[test]
 fn items_sharing_a_live_video_are_removed_together_or_not_at_all() {
-    let s = setup();
+    let s = setup("out");
     // IMG_0001.JPG (2024-03-10, in the range too) shares the video. Without the AAE (which
     // both IMG_0002 files claim) only the video joins the two items.
     pair_with_the_video(&s, "IMG_0001.JPG");
@@ -528,7 +506,7 @@ fn items_sharing_a_live_video_are_removed_together_or_not_at_all() {
 
 #[test]
 fn a_cancelled_export_leaves_items_not_started_alone() {
-    let s = setup();
+    let s = setup("out");
     let before = files(&s.root);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let r = run(&s, "2024-03-10", "2024-03-11", |o| {

@@ -15,29 +15,7 @@ use std::sync::Arc;
 use albumen_index::sync::{self, SyncAction, STATE_FILE, TRASH_DIR};
 use albumen_index::{Index, NoProgress, SyncOptions, SyncReport, TimeRange};
 use chrono::NaiveDate;
-use common::{files, jpeg, library, scan, write, IN_RANGE};
-
-struct Setup {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    db: PathBuf,
-    dest: PathBuf,
-}
-
-fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("photos");
-    library(&root);
-    let db = dir.path().join("index.db");
-    scan(&db, &root, false);
-    let dest = dir.path().join("mirror");
-    Setup {
-        root,
-        db,
-        dest,
-        _dir: dir,
-    }
-}
+use common::{files, jpeg, scan, setup, write, Setup, IN_RANGE};
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -85,7 +63,7 @@ fn trashed(dest: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn mirrors_the_range_then_reruns_as_a_no_op() {
-    let s = setup();
+    let s = setup("mirror");
     let r = run(&s);
     assert!(r.ok(), "{r:?}");
     assert_eq!((r.copied, r.updated, r.moved, r.trashed), (5, 0, 0, 0));
@@ -103,7 +81,7 @@ fn mirrors_the_range_then_reruns_as_a_no_op() {
 
 #[test]
 fn an_edited_source_is_updated() {
-    let s = setup();
+    let s = setup("mirror");
     run(&s);
     let p = s.root.join("2024-03/IMG_0001.JPG");
     write(
@@ -119,7 +97,7 @@ fn an_edited_source_is_updated() {
 
 #[test]
 fn a_moved_source_is_moved_at_the_destination_not_copied_again() {
-    let s = setup();
+    let s = setup("mirror");
     run(&s);
     let before = fs::metadata(s.dest.join("2024-03/IMG_0002.MOV"))
         .unwrap()
@@ -145,7 +123,7 @@ fn a_moved_source_is_moved_at_the_destination_not_copied_again() {
 
 #[test]
 fn deleted_and_out_of_range_files_go_to_the_trash_until_emptied() {
-    let s = setup();
+    let s = setup("mirror");
     run(&s);
     // Deleted at the source: the photo goes, and its sidecar, which no file claims now.
     fs::remove_file(s.root.join("2024-03/IMG_0001.JPG")).unwrap();
@@ -177,7 +155,7 @@ fn deleted_and_out_of_range_files_go_to_the_trash_until_emptied() {
 
 #[test]
 fn a_file_changed_at_the_destination_is_never_overwritten() {
-    let s = setup();
+    let s = setup("mirror");
     run(&s);
     let victim = s.dest.join("2024-03/IMG_0001.JPG");
     let mut theirs = fs::read(&victim).unwrap();
@@ -208,7 +186,7 @@ fn a_file_changed_at_the_destination_is_never_overwritten() {
 
 #[test]
 fn a_file_the_sync_did_not_write_is_left_alone() {
-    let s = setup();
+    let s = setup("mirror");
     let theirs = s.dest.join("2024-03/IMG_0002.JPG");
     write(&theirs, b"someone else's file");
     let mine_too = s.dest.join("2024-03/holiday.txt");
@@ -227,7 +205,7 @@ fn a_file_the_sync_did_not_write_is_left_alone() {
 
 #[test]
 fn an_interrupted_sync_is_finished_by_the_next() {
-    let s = setup();
+    let s = setup("mirror");
     // Cancelled before it started anything: nothing copied, reported interrupted.
     let stop = Arc::new(AtomicBool::new(true));
     let r = run_range(&s, "2024-03-10", "2024-03-11", |o| {
@@ -257,7 +235,7 @@ fn an_interrupted_sync_is_finished_by_the_next() {
 
 #[test]
 fn a_dry_run_changes_nothing() {
-    let s = setup();
+    let s = setup("mirror");
     let r = run_range(&s, "2024-03-10", "2024-03-11", |o| o.dry_run(true));
     assert_eq!(r.copied, 5);
     assert!(!s.dest.exists());

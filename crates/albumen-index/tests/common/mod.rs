@@ -188,3 +188,32 @@ pub fn copy_tree(from: &Path, to: &Path) {
         fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
     }
 }
+
+/// A scanned copy of [`library`] in a temporary folder, with a destination folder (not yet
+/// made) named `dest` beside it: the starting point of the export, sync and archive tests.
+pub struct Setup {
+    /// Keeps the temporary folder alive.
+    pub _dir: tempfile::TempDir,
+    /// The library's root.
+    pub root: PathBuf,
+    /// The index, scanned.
+    pub db: PathBuf,
+    /// The destination.
+    pub dest: PathBuf,
+}
+
+/// See [`Setup`].
+pub fn setup(dest: &str) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("photos");
+    library(&root);
+    let db = dir.path().join("index.db");
+    scan(&db, &root, false);
+    let dest = dir.path().join(dest);
+    Setup {
+        root,
+        db,
+        dest,
+        _dir: dir,
+    }
+}
