@@ -66,9 +66,10 @@ fn demo_refuses_a_folder_that_is_not_empty() {
     assert_eq!(std::fs::read(d.path().join("keep.txt")).unwrap(), b"mine");
 }
 
-/// The reader agrees with itself on the demo files: each planted value reads back.
-#[test]
-fn demo_files_read_back_as_written() {
+/// Writes the demo library only (`demo --files-only`) into a new temporary folder: the folder
+/// (kept alive by the caller) and the photos' root.
+#[allow(clippy::unwrap_used)] // a test fixture: a failed step should stop the test
+fn demo_files() -> (tempfile::TempDir, std::path::PathBuf) {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path().join("demo");
     let out = albumen()
@@ -77,7 +78,13 @@ fn demo_files_read_back_as_written() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let photos = dir.join("photos");
+    (d, dir.join("photos"))
+}
+
+/// The reader agrees with itself on the demo files: each planted value reads back.
+#[test]
+fn demo_files_read_back_as_written() {
+    let (_d, photos) = demo_files();
     let info = |rel: &str| -> Value {
         let out = albumen()
             .args(["info", "--json"])
@@ -102,15 +109,7 @@ fn demo_files_read_back_as_written() {
 /// ffmpeg decodes every frame of the movies. Skips where a tool is missing.
 #[test]
 fn demo_files_are_valid_for_other_tools() {
-    let d = tempfile::tempdir().unwrap();
-    let dir = d.path().join("demo");
-    let out = albumen()
-        .args(["demo", "--files-only", "--dir"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let photos = dir.join("photos");
+    let (_d, photos) = demo_files();
     if have("exiftool") {
         let out = Command::new("exiftool")
             .args(["-q", "-q", "-r", "-validate", "-warning", "-a", "-j"])
