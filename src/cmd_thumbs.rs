@@ -88,12 +88,13 @@ fn media_files(paths: &[PathBuf], db: Option<PathBuf>) -> anyhow::Result<Vec<Pat
     if !paths.is_empty() {
         // Files named on the command line are taken as they are; files found in folders only
         // when their content (or, for transport streams, their name) says photo or video.
-        let (found, errors) = albumen_timeline::scan::walk(paths);
-        for e in errors {
+        let walked = albumen_meta::walk::files(paths);
+        for e in walked.errors {
             eprintln!("albumen: {e}");
         }
         files.extend(
-            found
+            walked
+                .files
                 .into_iter()
                 .filter(|p| paths.contains(p) || is_media(p)),
         );

@@ -55,4 +55,4 @@ pub use places::reverse_geocode;
 pub use places::{
     distance_m, same_place, CountryCode, Geocoder, GeocoderOptions, Place, PlaceMatch,
 };
-pub use scan::{scan_positions, walk, GeoFile, GeoScan};
+pub use scan::{scan_positions, GeoFile, GeoScan};

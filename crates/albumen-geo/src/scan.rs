@@ -1,14 +1,10 @@
 //! Walking folders for the positions of photos and videos (for `albumen map` / `places`).
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::error::Error;
-
-/// Deepest folder nesting followed (a guard against pathological trees).
-const MAX_DEPTH: usize = 64;
 
 /// A file with a GPS position.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,59 +30,23 @@ pub struct GeoScan {
     pub unreadable: Vec<(PathBuf, String)>,
 }
 
-/// Lists the files under `roots` (files given directly are kept), skipping hidden entries
-/// (`.git`, `.thumbnails`), XMP sidecars (the reader merges them into their file) and symbolic
-/// links to folders (no loops). Sorted.
-pub fn walk(roots: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
-    let mut out = Vec::new();
+/// Reads the GPS position of every file under `roots`, in parallel (`albumen_meta::read_path`).
+pub fn scan_positions(roots: &[PathBuf]) -> Result<GeoScan, Error> {
     for root in roots {
-        let meta = fs::metadata(root).map_err(|source| Error::Io {
+        std::fs::metadata(root).map_err(|source| Error::Io {
             path: root.clone(),
             source,
         })?;
-        if meta.is_dir() {
-            walk_dir(root, 0, &mut out)?;
-        } else {
-            out.push(root.clone());
-        }
     }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-fn walk_dir(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    if depth > MAX_DEPTH {
-        return Ok(());
-    }
-    let io = |source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    for entry in fs::read_dir(dir).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let kind = entry.file_type().map_err(io)?;
-        if kind.is_dir() {
-            walk_dir(&path, depth + 1, out)?;
-        } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
-            let lower = name.to_ascii_lowercase();
-            if !lower.ends_with(".xmp") {
-                out.push(path);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Reads the GPS position of every file under `roots`, in parallel (`albumen_meta::read_path`).
-pub fn scan_positions(roots: &[PathBuf]) -> Result<GeoScan, Error> {
-    let paths = walk(roots)?;
+    let walked = albumen_meta::walk::files(roots);
+    // XMP sidecars are merged into their file by the reader; alone they are not photos.
+    let paths: Vec<PathBuf> = walked
+        .files
+        .into_iter()
+        .filter(|p| {
+            roots.contains(p) || !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("xmp"))
+        })
+        .collect();
     enum One {
         Pos(GeoFile),
         NoPos,
@@ -109,6 +69,14 @@ pub fn scan_positions(roots: &[PathBuf]) -> Result<GeoScan, Error> {
         })
         .collect();
     let mut scan = GeoScan::default();
+    for e in walked.errors {
+        let path = e.path().map(Path::to_path_buf).unwrap_or_default();
+        let why = match e {
+            albumen_meta::Error::Io { source, .. } => source.to_string(),
+            other => other.to_string(),
+        };
+        scan.unreadable.push((path, why));
+    }
     for r in results {
         match r {
             One::Pos(f) => scan.files.push(f),

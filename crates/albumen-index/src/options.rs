@@ -4,38 +4,7 @@ use std::ffi::OsStr;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-/// Names skipped by default, files and folders alike (matched against the entry's name;
-/// a trailing `*` matches any suffix).
-///
-/// - `.DS_Store`, `._*` (AppleDouble), `.Spotlight-V100`, `.fseventsd`, `.Trashes`: macOS.
-/// - `@eaDir`, `#recycle`, `#snapshot`: Synology DSM thumbnails, recycle bin, snapshots.
-/// - `@Recycle`, `.@__thumb`: QNAP.
-/// - `.thumbnails`, `.Trash-*`: freedesktop thumbnail cache and trash.
-/// - `Thumbs.db`, `desktop.ini`, `$RECYCLE.BIN`, `System Volume Information`: Windows.
-/// - `.git`, `lost+found`.
-///
-/// Hidden entries (names starting with `.`) are skipped as well unless
-/// [`ScanOptions::include_hidden`] is set.
-pub const DEFAULT_SKIP: &[&str] = &[
-    ".DS_Store",
-    "._*",
-    ".Spotlight-V100",
-    ".fseventsd",
-    ".Trashes",
-    "@eaDir",
-    "#recycle",
-    "#snapshot",
-    "@Recycle",
-    ".@__thumb",
-    ".thumbnails",
-    ".Trash-*",
-    "Thumbs.db",
-    "desktop.ini",
-    "$RECYCLE.BIN",
-    "System Volume Information",
-    ".git",
-    "lost+found",
-];
+pub use albumen_meta::walk::DEFAULT_SKIP;
 
 /// File-name extensions (lowercase, without the dot) the walk treats as media. The format
 /// itself is then detected from magic bytes by `albumen-meta`; the extension only decides
@@ -137,8 +106,7 @@ impl ScanOptions {
 /// The compiled form of the options the walker consults for every entry.
 #[derive(Debug)]
 pub(crate) struct Filter {
-    exact: Vec<Vec<u8>>,
-    prefixes: Vec<Vec<u8>>,
+    skip: Vec<String>,
     include_hidden: bool,
     extensions: Vec<Vec<u8>>,
     max_ext: usize,
@@ -146,14 +114,6 @@ pub(crate) struct Filter {
 
 impl Filter {
     pub(crate) fn new(opts: &ScanOptions) -> Self {
-        let mut exact = Vec::new();
-        let mut prefixes = Vec::new();
-        for p in &opts.skip {
-            match p.strip_suffix('*') {
-                Some(prefix) => prefixes.push(prefix.as_bytes().to_vec()),
-                None => exact.push(p.as_bytes().to_vec()),
-            }
-        }
         let extensions: Vec<Vec<u8>> = opts
             .extensions
             .iter()
@@ -161,8 +121,7 @@ impl Filter {
             .collect();
         let max_ext = extensions.iter().map(Vec::len).max().unwrap_or(0);
         Filter {
-            exact,
-            prefixes,
+            skip: opts.skip.clone(),
             include_hidden: opts.include_hidden,
             extensions,
             max_ext,
@@ -173,8 +132,7 @@ impl Filter {
     pub(crate) fn skipped(&self, name: &OsStr) -> bool {
         let b = name.as_encoded_bytes();
         (!self.include_hidden && b.first() == Some(&b'.'))
-            || self.exact.iter().any(|e| e.as_slice() == b)
-            || self.prefixes.iter().any(|p| b.starts_with(p))
+            || albumen_meta::walk::matches_skip(name, &self.skip)
     }
 
     /// Whether a file with this name is a media file by its extension (case-insensitive).

@@ -44,9 +44,9 @@ pub enum Error {
         #[source]
         source: albumen_meta::Error,
     },
-    /// A folder nested deeper than the walk follows.
-    #[error("{0}: nested deeper than {depth} folders; not entered", depth = crate::scan::MAX_DEPTH)]
-    TooDeep(PathBuf),
+    /// A folder could not be listed, or was nested too deep, while walking.
+    #[error(transparent)]
+    Walk(albumen_meta::Error),
     /// A root given to [`crate::scan_roots`] is neither a file nor a folder.
     #[error("{0}: no such file or folder")]
     NoSuchRoot(PathBuf),

@@ -8,21 +8,6 @@ use rayon::prelude::*;
 
 use crate::{detect_motion_photo, Error, Pairer, Pairing};
 
-/// Folders never entered: hidden folders (`.git`, `.thumbnails`, ...) and the housekeeping
-/// folders of NAS boxes and operating systems.
-const SKIP_DIRS: &[&str] = &[
-    "@eaDir",
-    "#recycle",
-    "#snapshot",
-    "$RECYCLE.BIN",
-    "System Volume Information",
-    "__MACOSX",
-    "lost+found",
-];
-
-/// Deepest folder nesting followed (a guard against pathological trees).
-pub(crate) const MAX_DEPTH: usize = 64;
-
 /// A file that could not be read (the scan goes on without it).
 #[derive(Debug)]
 pub struct ScanFailure {
@@ -57,18 +42,18 @@ pub fn scan_roots(roots: &[PathBuf]) -> Result<Scan, Error> {
 
 /// [`scan_roots`] with a configured [`Pairer`].
 pub fn scan_roots_with(roots: &[PathBuf], pairer: &Pairer) -> Result<Scan, Error> {
-    let mut files = Vec::new();
     let mut failures = Vec::new();
     for root in roots {
-        let md = fs::metadata(root).map_err(|_| Error::NoSuchRoot(root.clone()))?;
-        if md.is_file() {
-            files.push(root.clone());
-        } else {
-            walk(root, 0, &mut files, &mut failures);
-        }
+        fs::metadata(root).map_err(|_| Error::NoSuchRoot(root.clone()))?;
     }
-    files.sort();
-    files.dedup();
+    let walked = albumen_meta::walk::files(roots);
+    let files = walked.files;
+    for e in walked.errors {
+        failures.push(ScanFailure {
+            path: e.path().map(Path::to_path_buf).unwrap_or_default(),
+            error: Error::Walk(e),
+        });
+    }
 
     let read: Vec<(PathBuf, ReadOutcome)> =
         files.par_iter().map(|p| (p.clone(), read_one(p))).collect();
@@ -92,43 +77,6 @@ pub fn scan_roots_with(roots: &[PathBuf], pairer: &Pairer) -> Result<Scan, Error
     scan.pairing = pairer.pair(items.iter().map(|(p, m)| (p.as_path(), m)));
     scan.failures = failures;
     Ok(scan)
-}
-
-fn is_skipped(name: &str) -> bool {
-    name.starts_with('.') || SKIP_DIRS.iter().any(|s| s.eq_ignore_ascii_case(name))
-}
-
-fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, failures: &mut Vec<ScanFailure>) {
-    if depth > MAX_DEPTH {
-        failures.push(ScanFailure {
-            path: dir.to_path_buf(),
-            error: Error::TooDeep(dir.to_path_buf()),
-        });
-        return;
-    }
-    let rd = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) => {
-            failures.push(ScanFailure {
-                path: dir.to_path_buf(),
-                error: Error::io(dir, e),
-            });
-            return;
-        }
-    };
-    for ent in rd.flatten() {
-        let name = ent.file_name();
-        if is_skipped(&name.to_string_lossy()) {
-            continue;
-        }
-        let Ok(ft) = ent.file_type() else { continue };
-        let path = ent.path();
-        if ft.is_dir() {
-            walk(&path, depth + 1, files, failures);
-        } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
-            files.push(path);
-        }
-    }
 }
 
 /// What reading one file gave: not media, or its metadata and whether the motion photo was

@@ -1,6 +1,6 @@
 //! The crate's error type.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What can go wrong reading metadata.
 #[derive(Debug, thiserror::Error)]
@@ -49,4 +49,24 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
+    /// A folder nested deeper than a walk enters ([`crate::walk::MAX_DEPTH`]).
+    #[error("{path}: nested deeper than {depth} folders; not entered")]
+    TooDeep {
+        /// The folder.
+        path: PathBuf,
+        /// The limit.
+        depth: usize,
+    },
+}
+
+impl Error {
+    /// The file or folder the error is about, where it names one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::Io { path, .. } | Error::NotAFile(path) | Error::TooDeep { path, .. } => {
+                Some(path)
+            }
+            _ => None,
+        }
+    }
 }

@@ -8,6 +8,7 @@
 //! - [`read_path`] reads one file (format detected from magic bytes by [`detect_format`], not
 //!   the extension) and merges its XMP sidecars; [`Reader`] does the same with [`Limits`].
 //! - [`Error`] is the one error type of the crate.
+//! - [`walk`] lists the files of a folder tree, skipping system and NAS entries.
 //! - [`iptc`] walks Photoshop image resources and IPTC-IIM datasets (shared with the editor).
 //!
 //! # XMP and IPTC
@@ -51,6 +52,7 @@ mod png;
 mod reader;
 mod tiff;
 mod ts;
+pub mod walk;
 mod webp;
 mod xmp;
 

@@ -1,7 +1,5 @@
 //! The error type of the crate.
 
-use std::path::PathBuf;
-
 /// Everything that can go wrong in `albumen-timeline`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -15,12 +13,4 @@ pub enum Error {
     /// The bundled time-zone boundary data could not be loaded.
     #[error("time-zone boundary data could not be loaded: {0}")]
     ZoneData(String),
-    /// A folder could not be listed while walking.
-    #[error("{path}: {source}")]
-    Walk {
-        /// The folder or file.
-        path: PathBuf,
-        /// What the file system said.
-        source: std::io::Error,
-    },
 }

@@ -9,10 +9,6 @@ use rayon::prelude::*;
 
 use crate::resolve::TimeFacts;
 use crate::timeline::camera_name;
-use crate::Error;
-
-/// Deepest folder nesting walked (a bound against pathological trees).
-pub const MAX_DEPTH: usize = 64;
 
 /// One file read.
 #[derive(Debug, Clone)]
@@ -36,50 +32,6 @@ pub struct Scan {
     pub skipped: usize,
     /// Files or folders that could not be read, with the reason.
     pub errors: Vec<(PathBuf, String)>,
-}
-
-/// Lists the regular files under `roots` (files given directly are taken as they are). Symbolic
-/// links to folders are not followed (no cycles); hidden entries (`.name`) are skipped.
-pub fn walk(roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    let mut stack: Vec<(PathBuf, usize)> = roots.iter().map(|r| (r.clone(), 0)).collect();
-    stack.reverse();
-    while let Some((p, depth)) = stack.pop() {
-        let md = match std::fs::symlink_metadata(&p) {
-            Ok(m) => m,
-            Err(source) => {
-                errors.push(Error::Walk { path: p, source });
-                continue;
-            }
-        };
-        let ft = md.file_type();
-        let is_root = depth == 0;
-        if ft.is_dir() || (is_root && p.is_dir()) {
-            if depth >= MAX_DEPTH {
-                continue;
-            }
-            let rd = match std::fs::read_dir(&p) {
-                Ok(rd) => rd,
-                Err(source) => {
-                    errors.push(Error::Walk { path: p, source });
-                    continue;
-                }
-            };
-            let mut children: Vec<PathBuf> = rd
-                .filter_map(Result::ok)
-                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-                .map(|e| e.path())
-                .collect();
-            children.sort();
-            for c in children.into_iter().rev() {
-                stack.push((c, depth + 1));
-            }
-        } else if ft.is_file() || (ft.is_symlink() && p.is_file()) {
-            files.push(p);
-        }
-    }
-    (files, errors)
 }
 
 fn read_one(path: &Path) -> Result<Option<ScannedFile>, String> {
@@ -106,7 +58,8 @@ fn read_one(path: &Path) -> Result<Option<ScannedFile>, String> {
 
 /// Walks `roots` and reads every media file's time facts, in parallel.
 pub fn scan(roots: &[PathBuf]) -> Scan {
-    let (paths, walk_errors) = walk(roots);
+    let walked = albumen_meta::walk::files(roots);
+    let paths = walked.files;
     let results: Vec<(PathBuf, Result<Option<ScannedFile>, String>)> = paths
         .into_par_iter()
         .map(|p| {
@@ -115,11 +68,13 @@ pub fn scan(roots: &[PathBuf]) -> Scan {
         })
         .collect();
     let mut scan = Scan::default();
-    for e in walk_errors {
-        let Error::Walk { path, source } = e else {
-            continue;
+    for e in walked.errors {
+        let path = e.path().map(Path::to_path_buf).unwrap_or_default();
+        let why = match e {
+            albumen_meta::Error::Io { source, .. } => source.to_string(),
+            other => other.to_string(),
         };
-        scan.errors.push((path, source.to_string()));
+        scan.errors.push((path, why));
     }
     for (p, r) in results {
         match r {
