@@ -37,6 +37,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bmff;
 mod detect;
 pub mod encode;
 mod error;
@@ -49,7 +50,7 @@ mod misc;
 mod model;
 mod png;
 mod reader;
-mod tiff;
+pub mod tiff;
 mod ts;
 mod webp;
 mod xmp;
