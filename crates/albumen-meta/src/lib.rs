@@ -8,7 +8,9 @@
 //! - [`read_path`] reads one file (format detected from magic bytes by [`detect_format`], not
 //!   the extension) and merges its XMP sidecars; [`Reader`] does the same with [`Limits`].
 //! - [`Error`] is the one error type of the crate.
-//! - [`iptc`] walks Photoshop image resources and IPTC-IIM datasets (shared with the editor).
+//! - The container layer, shared with the editor, motion-photo and preview code: [`tiff`] (one
+//!   bounded IFD walker, entries with their offsets), [`bmff`] (one ISO-BMFF box iterator,
+//!   `iloc`/`iinf`), [`iptc`] (Photoshop image resources and IPTC-IIM datasets).
 //!
 //! # XMP and IPTC
 //!
