@@ -7,7 +7,7 @@ use chrono::{FixedOffset, NaiveDateTime};
 use crate::edit::{fmt_exif_date, fmt_offset, parse_exif_date, parse_offset, Changes, Fields};
 use crate::edit::{TimeChange, TimeValue};
 use crate::error::Result;
-use crate::tiff::{self, tag, Endian, IfdChange, Value};
+use crate::tiff::{self, tag, IfdChange, Value};
 use crate::xmp::{self, NewKind, NewProp, Packet, NS_DC, NS_EXIF, NS_LR, NS_PHOTOSHOP, NS_XMP};
 
 /// Fields from an EXIF (TIFF) block.
@@ -16,9 +16,8 @@ pub(crate) fn read_exif(b: &[u8]) -> Fields {
     let Ok(d) = tiff::dirs(b) else {
         return f;
     };
-    let e = d.header.endian;
     if let Some(x) = &d.exif {
-        let s = |t: u16| x.get(t).and_then(|v| v.ascii(b, e));
+        let s = |t: u16| x.get(t).and_then(|v| v.ascii(b));
         let dto = s(tag::DATE_TIME_ORIGINAL).and_then(|v| parse_exif_date(&v));
         let (local, sub, off) = match dto {
             Some(t) => (
@@ -43,29 +42,29 @@ pub(crate) fn read_exif(b: &[u8]) -> Fields {
         }
     }
     if let Some(g) = &d.gps {
-        f.gps = read_gps(b, e, g);
+        f.gps = read_gps(b, g);
     }
-    if let Some(r) = d.ifd0.get(tag::RATING).and_then(|v| v.uint(b, e)) {
-        f.rating = Rating::new(i64::from(r));
+    if let Some(r) = d.ifd0.get(tag::RATING).and_then(|v| v.uint(b)) {
+        f.rating = i64::try_from(r).ok().and_then(Rating::new);
     }
     f.description = d
         .ifd0
         .get(tag::IMAGE_DESCRIPTION)
-        .and_then(|v| v.ascii(b, e))
+        .and_then(|v| v.ascii(b))
         .filter(|s| !s.trim().is_empty());
     f
 }
 
-fn read_gps(b: &[u8], e: Endian, g: &tiff::Ifd) -> Option<GpsPosition> {
+fn read_gps(b: &[u8], g: &tiff::Ifd) -> Option<GpsPosition> {
     let dms = |t: u16| -> Option<f64> {
-        let v = g.get(t)?.rationals(b, e)?;
+        let v = g.get(t)?.rationals(b)?;
         let mut x = 0.0;
         for (i, d) in v.iter().take(3).enumerate() {
             x += d / [1.0, 60.0, 3600.0][i];
         }
         x.is_finite().then_some(x)
     };
-    let r = |t: u16| g.get(t).and_then(|v| v.ascii(b, e)).unwrap_or_default();
+    let r = |t: u16| g.get(t).and_then(|v| v.ascii(b)).unwrap_or_default();
     let mut lat = dms(tag::GPS_LATITUDE)?;
     let mut lon = dms(tag::GPS_LONGITUDE)?;
     if r(tag::GPS_LATITUDE_REF).starts_with('S') {
@@ -76,10 +75,10 @@ fn read_gps(b: &[u8], e: Endian, g: &tiff::Ifd) -> Option<GpsPosition> {
     }
     let alt = g
         .get(tag::GPS_ALTITUDE)
-        .and_then(|v| v.rationals(b, e))
+        .and_then(|v| v.rationals(b))
         .and_then(|v| v.first().copied())
         .map(|a| {
-            let below = g.get(tag::GPS_ALTITUDE_REF).and_then(|v| v.uint(b, e)) == Some(1);
+            let below = g.get(tag::GPS_ALTITUDE_REF).and_then(|v| v.uint(b)) == Some(1);
             if below {
                 -a
             } else {
@@ -182,14 +181,14 @@ fn dms(x: f64) -> [(u32, u32); 3] {
 /// The new EXIF block, or `None` when the block needs no change.
 pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<Vec<u8>>> {
     let d = tiff::dirs(b)?;
-    let e = d.header.endian;
+    let e = d.header.order;
     let mut buf = b.to_vec();
     let mut c0 = IfdChange::default();
     let mut cx = IfdChange::default();
     let mut cg = IfdChange::default();
     let t = &ch.time;
     let date = |ifd: Option<&tiff::Ifd>, tg: u16| -> Option<NaiveDateTime> {
-        ifd?.get(tg)?.ascii(b, e).and_then(|s| parse_exif_date(&s))
+        ifd?.get(tg)?.ascii(b).and_then(|s| parse_exif_date(&s))
     };
     if t.touches_dates() {
         if let Some(old) = date(Some(&d.ifd0), tag::MODIFY_DATE) {
@@ -290,8 +289,9 @@ pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<V
         let mut gone = |ifd: &tiff::Ifd, tg: u16, c: &mut IfdChange| {
             if let Some(x) = ifd.get(tg) {
                 c.remove.push(tg);
-                if let Some(r) = x.value_range(b, e) {
-                    let outside = r.start >= ifd.pos + ifd.span() || r.end <= ifd.pos;
+                if let Some(r) = tiff::range(x, b) {
+                    let (at, span) = (ifd.pos as usize, ifd.span() as usize);
+                    let outside = r.start >= at + span || r.end <= at;
                     if let (true, Some(s)) = (outside, buf.get_mut(r)) {
                         s.fill(0);
                     }
@@ -326,14 +326,14 @@ pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<V
     let reserve = tiff::dangling_reserve(b, &d);
     let mut ptrs: Vec<(u16, u32)> = Vec::new();
     if let Some(x) = &d.exif {
-        if !cx.is_empty() && !tiff::patch_in_place(&mut buf, e, x, &cx) {
+        if !cx.is_empty() && !tiff::patch_in_place(&mut buf, x, &cx) {
             tiff::pad_to(&mut buf, reserve);
             ptrs.push((tag::EXIF_IFD, tiff::append_ifd(&mut buf, e, Some(x), &cx)?));
         }
     }
     if !cg.is_empty() {
         let in_place = match &d.gps {
-            Some(g) => tiff::patch_in_place(&mut buf, e, g, &cg),
+            Some(g) => tiff::patch_in_place(&mut buf, g, &cg),
             None => false,
         };
         if !in_place {
@@ -346,12 +346,12 @@ pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<V
     }
     if wipe_gps {
         if let Some(g) = &d.gps {
-            tiff::wipe_ifd(&mut buf, e, g);
+            tiff::wipe_ifd(&mut buf, g);
         }
     }
     let missing = ptrs.iter().any(|(tg, _)| d.ifd0.get(*tg).is_none());
     let mut rewrite0 = missing;
-    if !missing && !c0.is_empty() && !tiff::patch_in_place(&mut buf, e, &d.ifd0, &c0) {
+    if !missing && !c0.is_empty() && !tiff::patch_in_place(&mut buf, &d.ifd0, &c0) {
         rewrite0 = true;
     }
     if rewrite0 {
@@ -363,16 +363,16 @@ pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<V
         tiff::put_pointer(&mut buf, e, 4, off)?;
         // ExifTool sizes the IFDs chained after IFD0 (IFD1, the thumbnail's) by what follows
         // IFD0; with IFD0 now last, it would report IFD1 as short. Zero-fill so it fits.
-        let need = tiff::chain(b, e, d.ifd0.next)
+        let need = tiff::chain(b, d.ifd0.next)
             .iter()
             .filter_map(|(_, ifd)| ifd.as_ref().map(tiff::Ifd::span))
             .max()
             .unwrap_or(0);
-        tiff::pad_to(&mut buf, off as usize + need);
+        tiff::pad_to(&mut buf, off as usize + need as usize);
     } else {
         for (tg, off) in &ptrs {
             if let Some(x) = d.ifd0.get(*tg) {
-                tiff::put_pointer(&mut buf, e, x.field_pos(), *off)?;
+                tiff::put_pointer(&mut buf, e, tiff::field_at(x), *off)?;
             }
         }
     }
@@ -382,12 +382,11 @@ pub(crate) fn edit_exif(b: &[u8], ch: &Changes, new: &Fields) -> Result<Option<V
 /// Patches the capture dates of a TIFF block in place, only where the new value has the same
 /// size (used inside raw files, which are never rewritten). Returns how many values changed.
 pub(crate) fn patch_dirs_dates(b: &mut [u8], d: &tiff::Dirs, t: &TimeChange) -> Result<usize> {
-    let e = d.header.endian;
     let mut n = 0;
     let mut one = |b: &mut [u8], ifd: &tiff::Ifd, tg: u16| {
         let Some(old) = ifd
             .get(tg)
-            .and_then(|x| x.ascii(b, e))
+            .and_then(|x| x.ascii(b))
             .and_then(|s| parse_exif_date(&s))
         else {
             return;
@@ -395,7 +394,7 @@ pub(crate) fn patch_dirs_dates(b: &mut [u8], d: &tiff::Dirs, t: &TimeChange) -> 
         let Some(new) = t.local(old) else { return };
         let mut ch = IfdChange::default();
         ch.set(tg, Value::ascii(&fmt_exif_date(new)));
-        if tiff::patch_in_place(b, e, ifd, &ch) {
+        if tiff::patch_in_place(b, ifd, &ch) {
             n += 1;
         }
     };
@@ -415,7 +414,7 @@ pub(crate) fn patch_dirs_dates(b: &mut [u8], d: &tiff::Dirs, t: &TimeChange) -> 
         ] {
             let mut ch = IfdChange::default();
             ch.set(tg, Value::ascii(&fmt_offset(o)));
-            if tiff::patch_in_place(b, e, x, &ch) {
+            if tiff::patch_in_place(b, x, &ch) {
                 n += 1;
             }
         }
@@ -844,11 +843,7 @@ mod tests {
         let d = tiff::dirs(&out).unwrap();
         let g = d.gps.unwrap();
         assert!(g.pos >= 89);
-        let lat = g
-            .get(tag::GPS_LATITUDE)
-            .unwrap()
-            .rationals(&out, Endian::Little)
-            .unwrap();
+        let lat = g.get(tag::GPS_LATITUDE).unwrap().rationals(&out).unwrap();
         assert_eq!(lat.len(), 3);
     }
 }

@@ -5,52 +5,13 @@
 //! relative to the TIFF header that no generic writer can know about. Keeping every original
 //! byte where it was keeps all of them valid; only the pointer to a rewritten IFD changes.
 
-use crate::error::{malformed, Result};
+use std::ops::Range;
 
-/// Byte order of a TIFF block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Endian {
-    Little,
-    Big,
-}
+pub(crate) use albumen_meta::tiff::types::{ASCII, BYTE, LONG, RATIONAL, SHORT};
+use albumen_meta::tiff::{read_ifd, type_size, Walker};
+pub(crate) use albumen_meta::tiff::{ByteOrder as Endian, Entry, Header, Ifd};
 
-impl Endian {
-    pub(crate) fn u16(self, b: &[u8], at: usize) -> Option<u16> {
-        let s = b.get(at..at.checked_add(2)?)?;
-        let a = [s[0], s[1]];
-        Some(match self {
-            Endian::Little => u16::from_le_bytes(a),
-            Endian::Big => u16::from_be_bytes(a),
-        })
-    }
-    pub(crate) fn u32(self, b: &[u8], at: usize) -> Option<u32> {
-        let s = b.get(at..at.checked_add(4)?)?;
-        let a = [s[0], s[1], s[2], s[3]];
-        Some(match self {
-            Endian::Little => u32::from_le_bytes(a),
-            Endian::Big => u32::from_be_bytes(a),
-        })
-    }
-    pub(crate) fn put_u16(self, v: u16) -> [u8; 2] {
-        match self {
-            Endian::Little => v.to_le_bytes(),
-            Endian::Big => v.to_be_bytes(),
-        }
-    }
-    pub(crate) fn put_u32(self, v: u32) -> [u8; 4] {
-        match self {
-            Endian::Little => v.to_le_bytes(),
-            Endian::Big => v.to_be_bytes(),
-        }
-    }
-}
-
-/// TIFF field types used here.
-pub(crate) const BYTE: u16 = 1;
-pub(crate) const ASCII: u16 = 2;
-pub(crate) const SHORT: u16 = 3;
-pub(crate) const LONG: u16 = 4;
-pub(crate) const RATIONAL: u16 = 5;
+use crate::error::{malformed, Error, Result};
 
 /// Tags.
 pub(crate) mod tag {
@@ -80,179 +41,42 @@ pub(crate) mod tag {
     pub const GPS_ALTITUDE: u16 = 0x0006;
 }
 
-/// Size in bytes of one value of a TIFF type (0 for unknown types).
-pub(crate) fn type_size(typ: u16) -> usize {
-    match typ {
-        1 | 2 | 6 | 7 => 1,
-        3 | 8 => 2,
-        4 | 9 | 11 | 13 => 4,
-        5 | 10 | 12 => 8,
-        _ => 0,
-    }
+/// Where an entry's value is, as indices into the block `b`, when all of it is there.
+pub(crate) fn range(x: &Entry, b: &[u8]) -> Option<Range<usize>> {
+    let r = x.value_range()?;
+    let r = usize::try_from(r.start).ok()?..usize::try_from(r.end).ok()?;
+    (r.end <= b.len()).then_some(r)
 }
 
-/// Upper bound on entries in one IFD; real files have well under 1000.
-const MAX_ENTRIES: usize = 4096;
-
-/// One directory entry.
-#[derive(Debug, Clone)]
-pub(crate) struct Entry {
-    pub tag: u16,
-    pub typ: u16,
-    pub count: u32,
-    /// Offset of the 12-byte entry in the block.
-    pub pos: usize,
+/// Offset of an entry's 4-byte value-or-offset field.
+pub(crate) fn field_at(x: &Entry) -> usize {
+    x.field_pos as usize
 }
 
-impl Entry {
-    /// Offset of the 4-byte value-or-offset field.
-    pub(crate) fn field_pos(&self) -> usize {
-        self.pos + 8
-    }
-    /// Byte length of the value, when the type is known and it does not overflow.
-    pub(crate) fn byte_len(&self) -> Option<usize> {
-        let s = type_size(self.typ);
-        if s == 0 {
-            return None;
-        }
-        s.checked_mul(self.count as usize)
-    }
-    /// Where the value bytes are, checked against the block length.
-    pub(crate) fn value_range(&self, b: &[u8], e: Endian) -> Option<std::ops::Range<usize>> {
-        let len = self.byte_len()?;
-        let start = if len <= 4 {
-            self.field_pos()
-        } else {
-            e.u32(b, self.field_pos())? as usize
-        };
-        let end = start.checked_add(len)?;
-        (end <= b.len()).then_some(start..end)
-    }
-    pub(crate) fn value<'a>(&self, b: &'a [u8], e: Endian) -> Option<&'a [u8]> {
-        b.get(self.value_range(b, e)?)
-    }
-    /// An ASCII value without its trailing NULs.
-    pub(crate) fn ascii(&self, b: &[u8], e: Endian) -> Option<String> {
-        if self.typ != ASCII && self.typ != 7 {
-            return None;
-        }
-        let v = self.value(b, e)?;
-        let v = match v.iter().position(|&c| c == 0) {
-            Some(n) => &v[..n],
-            None => v,
-        };
-        Some(String::from_utf8_lossy(v).trim_end().to_string())
-    }
-    /// The first value as an unsigned integer (BYTE, SHORT, LONG).
-    pub(crate) fn uint(&self, b: &[u8], e: Endian) -> Option<u32> {
-        let v = self.value(b, e)?;
-        match self.typ {
-            1 | 7 => v.first().map(|&x| u32::from(x)),
-            3 => e.u16(v, 0).map(u32::from),
-            4 | 13 => e.u32(v, 0),
-            _ => None,
-        }
-    }
-    /// The values as f64 (RATIONAL/SRATIONAL), up to `max`.
-    pub(crate) fn rationals(&self, b: &[u8], e: Endian) -> Option<Vec<f64>> {
-        let v = self.value(b, e)?;
-        let mut out = Vec::new();
-        for i in 0..(self.count as usize).min(16) {
-            let n = e.u32(v, i * 8)?;
-            let d = e.u32(v, i * 8 + 4)?;
-            let (n, d) = if self.typ == 10 {
-                (f64::from(n as i32), f64::from(d as i32))
-            } else if self.typ == 5 {
-                (f64::from(n), f64::from(d))
-            } else {
-                return None;
-            };
-            out.push(if d == 0.0 { f64::NAN } else { n / d });
-        }
-        Some(out)
-    }
-}
-
-/// A parsed image file directory.
-#[derive(Debug, Clone)]
-pub(crate) struct Ifd {
-    /// Offset of the IFD.
-    pub pos: usize,
-    pub entries: Vec<Entry>,
-    /// Value of the next-IFD pointer (0 when absent).
-    pub next: u32,
-}
-
-impl Ifd {
-    pub(crate) fn get(&self, tag: u16) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.tag == tag)
-    }
-    /// Total byte span of the IFD structure itself.
-    pub(crate) fn span(&self) -> usize {
-        2 + 12 * self.entries.len() + 4
-    }
-}
-
-/// A TIFF block: byte order and the offset of IFD0 (offsets are relative to the block start).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Header {
-    pub endian: Endian,
-    pub ifd0: u32,
-}
-
-/// Parses the TIFF header. Accepts the standard magic 42 and the raw variants used by Olympus
-/// (`IIRO`/`MMOR`) and Panasonic (`IIU\0`).
+/// Parses the TIFF header of an EXIF block (albumen-meta's parser); BigTIFF is not written.
 pub(crate) fn header(b: &[u8]) -> Result<Header> {
-    let endian = match b.get(0..2) {
-        Some(b"II") => Endian::Little,
-        Some(b"MM") => Endian::Big,
-        _ => return malformed("TIFF header", 0),
-    };
-    let magic = endian.u16(b, 2);
-    if !matches!(magic, Some(42) | Some(0x4F52) | Some(0x5352) | Some(0x55)) {
-        return malformed("TIFF header", 2);
+    let h = Header::parse(b).map_err(|_| Error::Malformed {
+        what: "TIFF header",
+        offset: 0,
+    })?;
+    if h.big {
+        return Err(Error::Unsupported("writing BigTIFF".into()));
     }
-    let ifd0 = match endian.u32(b, 4) {
-        Some(v) => v,
-        None => return malformed("TIFF header", 4),
-    };
-    Ok(Header { endian, ifd0 })
+    Ok(h)
 }
 
-/// Parses the IFD at `pos`. A missing next-pointer at the very end of the block reads as 0.
+/// The IFD at `pos` (albumen-meta's walker); one whose entry table runs past the end of the
+/// block is malformed here, since it cannot be rewritten.
 pub(crate) fn parse_ifd(b: &[u8], e: Endian, pos: usize) -> Result<Ifd> {
-    let n = match e.u16(b, pos) {
-        Some(n) => n as usize,
-        None => return malformed("TIFF IFD", pos),
-    };
-    if n == 0 || n > MAX_ENTRIES {
-        return malformed("TIFF IFD entry count", pos);
+    match read_ifd(b, &Header::with_order(e), pos as u64) {
+        Ok(ifd) if ifd.complete => Ok(ifd),
+        _ => malformed("TIFF IFD", pos),
     }
-    let end = pos + 2 + 12 * n; // pos < b.len() <= isize::MAX and n <= 4096: no overflow
-    if end > b.len() {
-        return malformed("TIFF IFD", pos);
-    }
-    let mut entries = Vec::with_capacity(n);
-    for i in 0..n {
-        let p = pos + 2 + 12 * i;
-        let (Some(tag), Some(typ), Some(count)) = (e.u16(b, p), e.u16(b, p + 2), e.u32(b, p + 4))
-        else {
-            return malformed("TIFF IFD entry", p);
-        };
-        entries.push(Entry {
-            tag,
-            typ,
-            count,
-            pos: p,
-        });
-    }
-    let next = e.u32(b, end).unwrap_or(0);
-    Ok(Ifd { pos, entries, next })
 }
 
 /// A plausibility check for IFDs found by scanning: every entry has a known type.
 pub(crate) fn plausible(ifd: &Ifd) -> bool {
-    ifd.entries.iter().all(|x| type_size(x.typ) != 0)
+    ifd.entries.iter().all(|x| type_size(x.typ).is_some())
         && ifd
             .entries
             .windows(2)
@@ -273,10 +97,10 @@ pub(crate) struct Dirs {
 /// Reads IFD0 and its Exif and GPS sub-directories.
 pub(crate) fn dirs(b: &[u8]) -> Result<Dirs> {
     let header = header(b)?;
-    let e = header.endian;
-    let ifd0 = parse_ifd(b, e, header.ifd0 as usize)?;
+    let e = header.order;
+    let ifd0 = parse_ifd(b, e, header.first_ifd as usize)?;
     let sub = |t: u16| -> Option<Ifd> {
-        let off = ifd0.get(t)?.uint(b, e)? as usize;
+        let off = ifd0.get(t)?.uint(b)? as usize;
         if off == 0 {
             return None;
         }
@@ -298,21 +122,15 @@ const DANGLING_WINDOW: usize = 4096;
 
 /// The IFDs chained after IFD0 by next-IFD pointers, from `first` (IFD1 is the thumbnail's; a
 /// few files have more), at most 8: each position reached and its directory, `None` (and the
-/// end of the chain) where none parses there.
-pub(crate) fn chain(b: &[u8], e: Endian, first: u32) -> Vec<(usize, Option<Ifd>)> {
-    let mut out = Vec::new();
-    let mut next = first as usize;
-    while next != 0 && out.len() < 8 {
-        let ifd = parse_ifd(b, e, next).ok();
-        let following = ifd.as_ref().map_or(0, |i| i.next as usize);
-        let end = ifd.is_none();
-        out.push((next, ifd));
-        if end {
-            break;
-        }
-        next = following;
-    }
-    out
+/// end of the chain) where none parses there. albumen-meta's walker, so a loop ends.
+pub(crate) fn chain(b: &[u8], first: u64) -> Vec<(usize, Option<Ifd>)> {
+    let Ok(mut w) = Walker::new(b) else {
+        return Vec::new();
+    };
+    w.chain(first, 8)
+        .into_iter()
+        .map(|(p, i)| (p as usize, i.filter(|i| i.complete)))
+        .collect()
 }
 
 /// A place the block's directories point at: `size` bytes at `target`; `guess` when it is a
@@ -330,22 +148,22 @@ struct Pointee {
 /// Canon's and Sanyo's), where a single LONG may be a sub-directory pointer.
 fn pointees(b: &[u8], d: &Dirs) -> Vec<Pointee> {
     let mut out = Vec::new();
-    let e = d.header.endian;
+    let e = d.header.order;
     let scan =
         |blk: &[u8], e: Endian, ifd: &Ifd, base: usize, longs: bool, out: &mut Vec<Pointee>| {
             for x in &ifd.entries {
                 let Some(n) = x.byte_len() else { continue };
                 if n > 4 {
-                    if let Some(off) = e.u32(blk, x.field_pos()) {
+                    if let Some(off) = e.u32(blk, field_at(x)) {
                         let target = base.saturating_add(off as usize);
                         out.push(Pointee {
                             target,
-                            size: n,
+                            size: n as usize,
                             guess: false,
                         });
                     }
                 } else if longs && (x.typ == LONG || x.typ == 13) && x.count == 1 {
-                    if let Some(v) = e.u32(blk, x.field_pos()) {
+                    if let Some(v) = e.u32(blk, field_at(x)) {
                         let target = base.saturating_add(v as usize);
                         out.push(Pointee {
                             target,
@@ -363,14 +181,14 @@ fn pointees(b: &[u8], d: &Dirs) -> Vec<Pointee> {
         .exif
         .as_ref()
         .and_then(|x| x.get(0xA005))
-        .and_then(|x| x.uint(b, e))
+        .and_then(|x| x.uint(b))
         .and_then(|off| parse_ifd(b, e, off as usize).ok());
     main.extend(interop.iter());
     for ifd in &main {
         scan(b, e, ifd, 0, false, &mut out);
     }
     // The chain of next IFDs (IFD1 is the thumbnail; a few files have more).
-    for (pos, ifd) in chain(b, e, d.ifd0.next) {
+    for (pos, ifd) in chain(b, d.ifd0.next) {
         out.push(Pointee {
             target: pos,
             size: 6,
@@ -379,7 +197,7 @@ fn pointees(b: &[u8], d: &Dirs) -> Vec<Pointee> {
         let Some(ifd) = ifd else { break };
         scan(b, e, &ifd, 0, false, &mut out);
         for (o, l) in [(0x0111, 0x0117), (0x0201, 0x0202)] {
-            let v = |t: u16| ifd.get(t).and_then(|x| x.uint(b, e));
+            let v = |t: u16| ifd.get(t).and_then(|x| x.uint(b));
             if let (Some(o), Some(l)) = (v(o), v(l)) {
                 out.push(Pointee {
                     target: o as usize,
@@ -393,7 +211,7 @@ fn pointees(b: &[u8], d: &Dirs) -> Vec<Pointee> {
         .exif
         .as_ref()
         .and_then(|x| x.get(0x927C))
-        .and_then(|x| x.value_range(b, e))
+        .and_then(|x| range(x, b))
     else {
         return out;
     };
@@ -405,8 +223,8 @@ fn pointees(b: &[u8], d: &Dirs) -> Vec<Pointee> {
         let base = mn.start + 10;
         if let Some(sub) = b.get(base..) {
             if let Ok(h) = header(sub) {
-                if let Ok(ifd) = parse_ifd(sub, h.endian, h.ifd0 as usize) {
-                    scan(sub, h.endian, &ifd, base, true, &mut out);
+                if let Ok(ifd) = parse_ifd(sub, h.order, h.first_ifd as usize) {
+                    scan(sub, h.order, &ifd, base, true, &mut out);
                 }
             }
         }
@@ -578,7 +396,7 @@ fn align(buf: &mut Vec<u8>) {
 /// Tries to apply the change in place: possible when only existing entries are set, each with
 /// the same type and byte length (a shifted date string, a rating). Returns false (and changes
 /// nothing) otherwise.
-pub(crate) fn patch_in_place(b: &mut [u8], e: Endian, ifd: &Ifd, ch: &IfdChange) -> bool {
+pub(crate) fn patch_in_place(b: &mut [u8], ifd: &Ifd, ch: &IfdChange) -> bool {
     if !ch.remove.is_empty() {
         return false;
     }
@@ -587,10 +405,10 @@ pub(crate) fn patch_in_place(b: &mut [u8], e: Endian, ifd: &Ifd, ch: &IfdChange)
         let Some(entry) = ifd.get(*t) else {
             return false;
         };
-        if entry.typ != v.typ || entry.count != v.count {
+        if entry.typ != v.typ || entry.count != u64::from(v.count) {
             return false;
         }
-        match entry.value_range(b, e) {
+        match range(entry, b) {
             Some(r) if r.len() == v.bytes.len() => ranges.push((r, &v.bytes)),
             _ => return false,
         }
@@ -620,9 +438,10 @@ pub(crate) fn append_ifd(
                 continue;
             }
             let mut raw = [0u8; 12];
-            match buf.get(x.pos..x.pos + 12) {
+            let at = x.pos as usize;
+            match buf.get(at..at + 12) {
                 Some(s) => raw.copy_from_slice(s),
-                None => return malformed("TIFF IFD entry", x.pos),
+                None => return malformed("TIFF IFD entry", at),
             }
             if raw == [0u8; 12] {
                 // An all-zero entry (tag 0, no type, no count) is filler some writers leave;
@@ -645,7 +464,8 @@ pub(crate) fn append_ifd(
         }
     }
     rows.sort_by_key(|r| r.0);
-    let next = ifd.map(|i| i.next).unwrap_or(0);
+    // The next pointer of a 32-bit TIFF fits 32 bits.
+    let next = ifd.map_or(0, |i| i.next as u32);
     align(buf);
     let start = buf.len();
     let too_big = |n: usize| -> Result<u32> {
@@ -687,18 +507,19 @@ pub(crate) fn put_pointer(buf: &mut [u8], e: Endian, at: usize, v: u32) -> Resul
 
 /// Zeroes an IFD and the out-of-line values of its entries (used when removing location data,
 /// so that the orphaned bytes do not still carry it).
-pub(crate) fn wipe_ifd(buf: &mut [u8], e: Endian, ifd: &Ifd) {
+pub(crate) fn wipe_ifd(buf: &mut [u8], ifd: &Ifd) {
+    let (at, span) = (ifd.pos as usize, ifd.span() as usize);
     for x in &ifd.entries {
-        if let Some(r) = x.value_range(buf, e) {
-            if r.start >= ifd.pos + ifd.span() || r.end <= ifd.pos {
+        if let Some(r) = range(x, buf) {
+            if r.start >= at + span || r.end <= at {
                 if let Some(s) = buf.get_mut(r) {
                     s.fill(0);
                 }
             }
         }
     }
-    let end = (ifd.pos + ifd.span()).min(buf.len());
-    if let Some(s) = buf.get_mut(ifd.pos..end) {
+    let end = (at + span).min(buf.len());
+    if let Some(s) = buf.get_mut(at..end) {
         s.fill(0);
     }
 }
@@ -735,10 +556,10 @@ pub(crate) mod tests {
             let d2 = dirs(&b).unwrap();
             assert_eq!(d2.ifd0.entries.len(), 2);
             assert_eq!(
-                d2.ifd0.get(tag::MODIFY_DATE).unwrap().ascii(&b, e).unwrap(),
+                d2.ifd0.get(tag::MODIFY_DATE).unwrap().ascii(&b).unwrap(),
                 "2020:01:02 03:04:05"
             );
-            assert_eq!(d2.ifd0.get(tag::RATING).unwrap().uint(&b, e), Some(4));
+            assert_eq!(d2.ifd0.get(tag::RATING).unwrap().uint(&b), Some(4));
         }
     }
 
@@ -749,12 +570,12 @@ pub(crate) mod tests {
         let d = dirs(&b).unwrap();
         let mut ch = IfdChange::default();
         ch.set(tag::MODIFY_DATE, Value::ascii("2021:01:02 03:04:05"));
-        assert!(patch_in_place(&mut b, e, &d.ifd0, &ch));
+        assert!(patch_in_place(&mut b, &d.ifd0, &ch));
         ch.set(tag::MODIFY_DATE, Value::ascii("2021"));
-        assert!(!patch_in_place(&mut b, e, &d.ifd0, &ch));
+        assert!(!patch_in_place(&mut b, &d.ifd0, &ch));
         let d = dirs(&b).unwrap();
         assert_eq!(
-            d.ifd0.get(tag::MODIFY_DATE).unwrap().ascii(&b, e).unwrap(),
+            d.ifd0.get(tag::MODIFY_DATE).unwrap().ascii(&b).unwrap(),
             "2021:01:02 03:04:05"
         );
     }
@@ -768,8 +589,8 @@ pub(crate) mod tests {
                 b[i] = v;
                 if let Ok(d) = dirs(&b) {
                     for x in &d.ifd0.entries {
-                        let _ = x.ascii(&b, d.header.endian);
-                        let _ = x.rationals(&b, d.header.endian);
+                        let _ = x.ascii(&b);
+                        let _ = x.rationals(&b);
                     }
                 }
                 b[i] = old;
@@ -817,6 +638,23 @@ pub(crate) mod tests {
         let mut far = dangling_nikon();
         far[72..76].copy_from_slice(&Endian::Little.put_u32(1 << 20));
         assert_eq!(dangling_reserve(&far, &dirs(&far).unwrap()), 80);
+    }
+
+    #[test]
+    fn hostile_directories_are_refused() {
+        let e = Endian::Little;
+        // An entry count of 65535 with a few bytes behind it.
+        let mut b = b"II*\0\x08\0\0\0\xff\xff".to_vec();
+        b.extend_from_slice(&[0; 30]);
+        assert!(dirs(&b).is_err());
+        // An IFD1 chain that loops back on itself ends after one visit.
+        let mut t = tiny(e);
+        let next = 8 + 2 + 12;
+        t[next..next + 4].copy_from_slice(&e.put_u32(8));
+        let d = dirs(&t).unwrap();
+        let c = chain(&t, d.ifd0.next);
+        assert_eq!(c.len(), 2);
+        assert!(c[0].1.is_some() && c[1].1.is_none());
     }
 
     #[test]

@@ -17,6 +17,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use albumen_meta::bmff;
 use albumen_meta::{MotionPhoto, MotionPhotoKind};
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -159,34 +160,10 @@ fn short() -> io::Error {
     io::Error::new(io::ErrorKind::UnexpectedEof, "truncated structure")
 }
 
-fn be_u16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(
-        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
-    ))
-}
-fn be_u32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(
-        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
-}
-fn be_u64(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_be_bytes(
-        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
-    ))
-}
 fn le_u32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(
         b.get(at..at.checked_add(4)?)?.try_into().ok()?,
     ))
-}
-/// A big-endian unsigned integer of 0, 4 or 8 bytes (ISO-BMFF `iloc` fields).
-fn be_var(b: &[u8], at: usize, size: usize) -> Option<u64> {
-    match size {
-        0 => Some(0),
-        4 => be_u32(b, at).map(u64::from),
-        8 => be_u64(b, at),
-        _ => None,
-    }
 }
 
 /// The XMP packet of a JPEG (APP1 `http://ns.adobe.com/xap/1.0/`), from the segments before the
@@ -426,25 +403,17 @@ fn isobmff<R: Read + Seek>(src: &mut Src<'_, R>) -> io::Result<Option<MotionPhot
     let mut pos: u64 = 0;
     let mut meta: Option<Vec<u8>> = None;
     for _ in 0..MAX_SEGMENTS {
-        let Ok(h) = src.read_at(pos, 8.min(src.len - pos)) else {
+        // 16 bytes: room for a 64-bit size.
+        let Ok(head) = src.read_at(pos, 16.min(src.len - pos)) else {
             break;
         };
-        if h.len() < 8 {
+        let Ok(bx) = bmff::BoxHeader::parse(&head, pos, src.len) else {
             break;
-        }
-        let size32 = be_u32(&h, 0).unwrap_or(0);
-        let typ = &h[4..8];
-        let (size, hdr) = match size32 {
-            0 => (src.len - pos, 8),
-            1 => match src.read_at(pos + 8, 8).ok().and_then(|b| be_u64(&b, 0)) {
-                Some(s) => (s, 16),
-                None => break,
-            },
-            s => (u64::from(s), 8),
         };
-        if size < hdr || pos.checked_add(size).is_none_or(|end| end > src.len) {
+        if bx.end > src.len {
             break;
         }
+        let (typ, size, hdr) = (&bx.typ, bx.end - pos, bx.header_len);
         if typ == b"mpvd" && size > hdr && src.ftyp_at(pos + hdr) {
             return Ok(Some(MotionPhoto {
                 video_offset: pos + hdr,
@@ -467,50 +436,35 @@ fn isobmff<R: Read + Seek>(src: &mut Src<'_, R>) -> io::Result<Option<MotionPhot
     google(src, &xmp)
 }
 
-/// Child boxes of a box payload: (type, payload start, payload end) within `b`.
-fn children(b: &[u8], start: usize) -> Vec<([u8; 4], usize, usize)> {
-    let mut out = Vec::new();
-    let mut pos = start;
-    while out.len() < MAX_SEGMENTS {
-        let (Some(size), Some(typ)) = (be_u32(b, pos), b.get(pos + 4..pos + 8)) else {
-            break;
-        };
-        let mut t = [0u8; 4];
-        t.copy_from_slice(typ);
-        let (size, hdr) = match size {
-            0 => (b.len() - pos, 8),
-            1 => match be_u64(b, pos + 8).and_then(|s| usize::try_from(s).ok()) {
-                Some(s) => (s, 16),
-                None => break,
-            },
-            s => (s as usize, 8),
-        };
-        let Some(end) = pos
-            .checked_add(size)
-            .filter(|&e| e <= b.len() && size >= hdr)
-        else {
-            break;
-        };
-        out.push((t, pos + hdr, end));
-        pos = end;
-    }
-    out
-}
-
 /// The XMP item of a HEIF `meta` box payload (`iinf` item of type `mime` with content type
-/// `application/rdf+xml`, located by `iloc`, in the file or in `idat`).
+/// `application/rdf+xml`, located by `iloc`, in the file or in `idat`), through albumen-meta's
+/// box walker and item parsers.
 fn heif_xmp<R: Read + Seek>(src: &mut Src<'_, R>, meta: &[u8]) -> io::Result<Option<Vec<u8>>> {
     // `meta` is a full box: 4 bytes of version and flags before its children.
-    let kids = children(meta, 4);
-    let find = |t: &[u8; 4]| kids.iter().find(|k| &k.0 == t).map(|k| (k.1, k.2));
-    let (Some((is, ie)), Some((ls, le))) = (find(b"iinf"), find(b"iloc")) else {
+    let kids: Vec<bmff::BoxHeader> = bmff::boxes_in(meta, 4.min(meta.len())..meta.len())
+        .map_while(Result::ok)
+        .collect();
+    let find = |t: &[u8; 4]| {
+        kids.iter()
+            .find(|k| &k.typ == t)
+            .map(|k| k.payload_of(meta))
+    };
+    let (Some(iinf), Some(iloc)) = (find(b"iinf"), find(b"iloc")) else {
         return Ok(None);
     };
-    let Some(xmp_id) = xmp_item_id(&meta[is..ie]) else {
+    let Some(xmp_id) = bmff::item_infos(iinf)
+        .into_iter()
+        .find(|i| &i.typ == b"mime" && i.content_type == "application/rdf+xml")
+        .map(|i| i.id)
+    else {
         return Ok(None);
     };
-    let idat = find(b"idat").map(|(s, e)| &meta[s..e]);
-    let Some((method, extents)) = iloc_extents(&meta[ls..le], xmp_id) else {
+    let idat = find(b"idat");
+    let Ok(iloc) = bmff::Iloc::parse(iloc) else {
+        return Ok(None);
+    };
+    let Some((method, extents)) = iloc.item(xmp_id).and_then(|l| Some((l.method, l.spans()?)))
+    else {
         return Ok(None);
     };
     let mut out = Vec::new();
@@ -534,94 +488,6 @@ fn heif_xmp<R: Read + Seek>(src: &mut Src<'_, R>, meta: &[u8]) -> io::Result<Opt
         }
     }
     Ok(Some(out))
-}
-
-/// The id of the XMP item listed in an `iinf` payload.
-fn xmp_item_id(iinf: &[u8]) -> Option<u32> {
-    let version = *iinf.first()?;
-    let start = if version == 0 { 6 } else { 8 };
-    for (t, s, e) in children(iinf, start) {
-        if &t != b"infe" {
-            continue;
-        }
-        let b = iinf.get(s..e)?;
-        let v = *b.first()?;
-        let (id, rest) = match v {
-            2 => (u32::from(be_u16(b, 4)?), 6),
-            3 => (be_u32(b, 4)?, 8),
-            _ => continue,
-        };
-        // protection index (2 bytes), item type (4)
-        let typ = b.get(rest + 2..rest + 6)?;
-        if typ != b"mime" {
-            continue;
-        }
-        let mut strings = b.get(rest + 6..)?.split(|&c| c == 0);
-        let _name = strings.next();
-        if strings.next() == Some(b"application/rdf+xml") {
-            return Some(id);
-        }
-    }
-    None
-}
-
-/// The construction method and extents (offset, length) of one item in an `iloc` payload.
-fn iloc_extents(b: &[u8], want: u32) -> Option<(u8, Vec<(u64, u64)>)> {
-    let version = *b.first()?;
-    if version > 2 {
-        return None;
-    }
-    let s1 = *b.get(4)?;
-    let s2 = *b.get(5)?;
-    let (off_size, len_size) = (usize::from(s1 >> 4), usize::from(s1 & 15));
-    let (base_size, idx_size) = (usize::from(s2 >> 4), usize::from(s2 & 15));
-    let idx_size = if version == 0 { 0 } else { idx_size };
-    let mut p = 6;
-    let count = if version < 2 {
-        let c = u32::from(be_u16(b, p)?);
-        p += 2;
-        c
-    } else {
-        let c = be_u32(b, p)?;
-        p += 4;
-        c
-    };
-    for _ in 0..count {
-        let id = if version < 2 {
-            let i = u32::from(be_u16(b, p)?);
-            p += 2;
-            i
-        } else {
-            let i = be_u32(b, p)?;
-            p += 4;
-            i
-        };
-        let method = if version >= 1 {
-            let m = (be_u16(b, p)? & 15) as u8;
-            p += 2;
-            m
-        } else {
-            0
-        };
-        p += 2; // data reference index
-        let base = be_var(b, p, base_size)?;
-        p += base_size;
-        let n = usize::from(be_u16(b, p)?);
-        p += 2;
-        let mut ext = Vec::new();
-        for _ in 0..n {
-            p += idx_size;
-            let off = be_var(b, p, off_size)?;
-            p += off_size;
-            let len = be_var(b, p, len_size)?;
-            p += len_size;
-            ext.push((base.checked_add(off)?, len));
-        }
-        if id == want {
-            return Some((method, ext));
-        }
-    }
-    None
 }
 
 #[cfg(test)]

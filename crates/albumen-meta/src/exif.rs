@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
-use crate::tiff::{Entry, Tiff, TiffData};
+use crate::tiff::{ByteOrder, Field, TiffSource, Walker};
 use crate::{
     CaptureTime, GpsPosition, Metadata, Orientation, Rating, Source, Sourced, TagValue,
     TimeCandidate, TimeKind,
@@ -114,7 +114,7 @@ fn tag_name(group: &str, tag: u16) -> Option<&'static str> {
     })
 }
 
-fn tag_value<D: TiffData + ?Sized>(t: &Tiff<'_, D>, e: &Entry) -> Option<TagValue> {
+fn tag_value<D: TiffSource + ?Sized>(t: &Walker<'_, D>, e: &Field) -> Option<TagValue> {
     let one_or_list = |v: Vec<TagValue>| match v.len() {
         0 => None,
         1 => v.into_iter().next(),
@@ -246,21 +246,21 @@ fn dms(v: &[f64]) -> Option<f64> {
 }
 
 /// Reads a TIFF structure into `md`. `root` says what its first IFD is.
-pub(crate) fn read_tiff<D: TiffData + ?Sized>(
+pub(crate) fn read_tiff<D: TiffSource + ?Sized>(
     data: &D,
     root: Root,
     md: &mut Metadata,
 ) -> Option<TiffDims> {
-    let mut t = Tiff::new(data)?;
+    let mut t = Walker::new(data).ok()?;
     let mut raw = Raw::default();
     let mut dims = TiffDims::default();
-    let first = t.first_ifd;
+    let first = t.header().first_ifd;
     match root {
         Root::Ifd0 => {
             let mut off = first;
             let mut idx = 0;
             while off != 0 && idx < 8 {
-                let Some((entries, next)) = t.ifd(off) else {
+                let Some((entries, next)) = t.fields(off) else {
                     if idx == 0 {
                         md.warnings.push(format!("unreadable IFD0 at {off}"));
                     }
@@ -277,12 +277,12 @@ pub(crate) fn read_tiff<D: TiffData + ?Sized>(
             }
         }
         Root::Exif => {
-            if let Some((entries, _)) = t.ifd(first) {
+            if let Some((entries, _)) = t.fields(first) {
                 walk_ifd(&mut t, &entries, "ExifIFD", &mut raw, &mut dims, md, false);
             }
         }
         Root::Gps => {
-            if let Some((entries, _)) = t.ifd(first) {
+            if let Some((entries, _)) = t.fields(first) {
                 walk_ifd(&mut t, &entries, "GPS", &mut raw, &mut dims, md, false);
             }
         }
@@ -291,9 +291,9 @@ pub(crate) fn read_tiff<D: TiffData + ?Sized>(
     Some(dims)
 }
 
-fn walk_ifd<D: TiffData + ?Sized>(
-    t: &mut Tiff<'_, D>,
-    entries: &[Entry],
+fn walk_ifd<D: TiffSource + ?Sized>(
+    t: &mut Walker<'_, D>,
+    entries: &[Field],
     group: &str,
     raw: &mut Raw,
     dims: &mut TiffDims,
@@ -393,7 +393,7 @@ fn walk_ifd<D: TiffData + ?Sized>(
         }
     }
     for (off, g) in subs {
-        if let Some((entries, _)) = t.ifd(off) {
+        if let Some((entries, _)) = t.fields(off) {
             walk_ifd(t, &entries, g, raw, dims, md, false);
         }
     }
@@ -406,14 +406,18 @@ fn set_text(slot: &mut Option<String>, v: Option<String>) {
 }
 
 /// Apple's maker note: "Apple iOS\0" header, a big-endian IFD at 14, offsets from its start.
-fn read_maker_note(e: &Entry, md: &mut Metadata) {
+fn read_maker_note(e: &Field, md: &mut Metadata) {
     let b = &e.bytes;
     if !b.starts_with(b"Apple iOS\0") {
         return;
     }
-    let le = b.get(12..14) == Some(b"II");
-    let mut t = Tiff::with_order(b.as_slice(), le);
-    let Some((entries, _)) = t.ifd(14) else {
+    let order = if b.get(12..14) == Some(b"II") {
+        ByteOrder::Little
+    } else {
+        ByteOrder::Big
+    };
+    let mut t = Walker::with_order(b.as_slice(), order);
+    let Some((entries, _)) = t.fields(14) else {
         md.warnings.push("unreadable Apple maker note".into());
         return;
     };

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use crate::bmff::{boxes, child, item_infos, BoxHeader, Iloc, ItemLocation};
 use crate::exif::{read_tiff, Root};
 use crate::io::{be_u16, be_u32, be_u64, Src};
 use crate::xmp::{read_xmp, MotionHint};
@@ -18,52 +19,6 @@ const CANON_UUID: [u8; 16] = [
 ];
 /// Seconds from 1904-01-01 (QuickTime epoch) to 1970-01-01.
 const QT_EPOCH: i64 = 2_082_844_800;
-const MAX_BOXES: usize = 100_000;
-
-/// A box inside an in-memory buffer: type, payload range.
-struct Box_ {
-    typ: [u8; 4],
-    start: usize,
-    end: usize,
-}
-
-/// Iterates the boxes of `b`, stopping at the first malformed header.
-fn boxes(b: &[u8]) -> impl Iterator<Item = Box_> + '_ {
-    let mut pos = 0usize;
-    let mut n = 0usize;
-    std::iter::from_fn(move || {
-        n += 1;
-        if n > MAX_BOXES {
-            return None;
-        }
-        let size = be_u32(b, pos)? as usize;
-        let typ: [u8; 4] = b.get(pos + 4..pos + 8)?.try_into().ok()?;
-        let (hdr, size) = match size {
-            1 => (16usize, usize::try_from(be_u64(b, pos + 8)?).ok()?),
-            0 => (8, b.len() - pos),
-            s => (8, s),
-        };
-        if size < hdr {
-            return None;
-        }
-        let end = pos.checked_add(size)?;
-        if end > b.len() {
-            return None;
-        }
-        let bx = Box_ {
-            typ,
-            start: pos + hdr,
-            end,
-        };
-        pos = end;
-        Some(bx)
-    })
-}
-
-fn child<'a>(b: &'a [u8], typ: &[u8; 4]) -> Option<&'a [u8]> {
-    boxes(b).find(|x| &x.typ == typ).map(|x| &b[x.start..x.end])
-}
-
 /// Top-level boxes of the file, read by header only.
 struct Top {
     typ: [u8; 4],
@@ -78,41 +33,30 @@ fn top_boxes(src: &Src<'_>, md: &mut Metadata) -> Vec<Top> {
         let Ok(h) = src.read_at(pos, 16.min(src.len() - pos), "box header") else {
             break;
         };
-        let size = u64::from(be_u32(&h, 0).unwrap_or(0));
-        let Ok(typ) = <[u8; 4]>::try_from(&h[4..8]) else {
+        let Ok(bx) = BoxHeader::parse(&h, pos, src.len()) else {
             break;
         };
-        let (hdr, size) = match size {
-            1 => match be_u64(&h, 8) {
-                Some(s) => (16, s),
-                None => break,
-            },
-            0 => (8, src.len() - pos),
-            s => (8, s),
-        };
-        if size < hdr || pos.saturating_add(size) > src.len() {
-            if size >= hdr {
-                md.warnings.push(format!(
-                    "box {} at {pos} runs past the end of the file",
-                    String::from_utf8_lossy(&typ)
-                ));
-            }
+        if bx.end > src.len() {
+            md.warnings.push(format!(
+                "box {} at {pos} runs past the end of the file",
+                String::from_utf8_lossy(&bx.typ)
+            ));
             // A truncated last box: keep what fits so a cut-off mdat does not hide the moov.
-            if size >= hdr && typ != *b"mdat" {
+            if bx.typ != *b"mdat" {
                 out.push(Top {
-                    typ,
-                    payload: pos + hdr,
+                    typ: bx.typ,
+                    payload: bx.payload().start,
                     end: src.len(),
                 });
             }
             break;
         }
         out.push(Top {
-            typ,
-            payload: pos + hdr,
-            end: pos + size,
+            typ: bx.typ,
+            payload: bx.payload().start,
+            end: bx.end,
         });
-        pos += size;
+        pos = bx.end;
     }
     out
 }
@@ -158,92 +102,10 @@ pub(crate) fn read(
 // ---------------------------------------------------------------------------------------------
 // HEIF
 
-struct Loc {
-    id: u32,
-    method: u16,
-    extents: Vec<(u64, u64)>,
-}
-
-fn parse_iloc(b: &[u8]) -> Vec<Loc> {
-    let mut out = Vec::new();
-    let Some(&version) = b.first() else {
-        return out;
-    };
-    let (Some(&s1), Some(&s2)) = (b.get(4), b.get(5)) else {
-        return out;
-    };
-    let (off_size, len_size, base_size) = (s1 >> 4, s1 & 15, s2 >> 4);
-    let index_size = if version >= 1 { s2 & 15 } else { 0 };
-    let mut p = 6usize;
-    let rd = |p: &mut usize, n: u8| -> Option<u64> {
-        let v = match n {
-            0 => 0,
-            4 => u64::from(be_u32(b, *p)?),
-            8 => be_u64(b, *p)?,
-            _ => return None,
-        };
-        *p += n as usize;
-        Some(v)
-    };
-    let count = if version < 2 {
-        let c = be_u16(b, p).map(u32::from);
-        p += 2;
-        c
-    } else {
-        let c = be_u32(b, p);
-        p += 4;
-        c
-    };
-    let Some(count) = count else { return out };
-    for _ in 0..count.min(100_000) {
-        let item = (|| {
-            let id = if version < 2 {
-                let v = u32::from(be_u16(b, p)?);
-                p += 2;
-                v
-            } else {
-                let v = be_u32(b, p)?;
-                p += 4;
-                v
-            };
-            let method = if version >= 1 {
-                let m = be_u16(b, p)? & 15;
-                p += 2;
-                m
-            } else {
-                0
-            };
-            p += 2; // data reference index
-            let base = rd(&mut p, base_size)?;
-            let n = be_u16(b, p)?;
-            p += 2;
-            let mut extents = Vec::with_capacity(usize::from(n.min(1024)));
-            for _ in 0..n {
-                if index_size > 0 {
-                    rd(&mut p, index_size)?;
-                }
-                let off = rd(&mut p, off_size)?;
-                let len = rd(&mut p, len_size)?;
-                extents.push((base.checked_add(off)?, len));
-            }
-            Some(Loc {
-                id,
-                method,
-                extents,
-            })
-        })();
-        match item {
-            Some(l) => out.push(l),
-            None => break,
-        }
-    }
-    out
-}
-
 /// Reads an item's bytes (file offsets, or `idat` for construction method 1).
-fn item_bytes(src: &Src<'_>, loc: &Loc, idat: Option<&[u8]>) -> Option<Vec<u8>> {
+fn item_bytes(src: &Src<'_>, loc: &ItemLocation, idat: Option<&[u8]>) -> Option<Vec<u8>> {
     let mut out = Vec::new();
-    for &(off, len) in &loc.extents {
+    for (off, len) in loc.spans()? {
         match loc.method {
             0 => {
                 let len = if len == 0 {
@@ -274,8 +136,8 @@ fn read_heif_meta(src: &Src<'_>, meta: &[u8], md: &mut Metadata) -> Option<Motio
     let mut ipco: &[u8] = &[];
     let mut assoc: Vec<(u32, Vec<usize>)> = Vec::new();
     let mut described: Vec<(u32, Vec<u32>)> = Vec::new();
-    for bx in boxes(meta) {
-        let b = &meta[bx.start..bx.end];
+    for bx in boxes(meta).map_while(Result::ok) {
+        let b = bx.payload_of(meta);
         match &bx.typ {
             b"pitm" => {
                 primary = if b.first() == Some(&0) {
@@ -285,42 +147,27 @@ fn read_heif_meta(src: &Src<'_>, meta: &[u8], md: &mut Metadata) -> Option<Motio
                 };
             }
             b"iinf" => {
-                let skip = if b.first() == Some(&0) { 6 } else { 8 };
-                for infe in boxes(b.get(skip..).unwrap_or(&[])).filter(|x| &x.typ == b"infe") {
-                    let e = &b[skip..][infe.start..infe.end];
-                    let v = e.first().copied().unwrap_or(0);
-                    let (id, at) = match v {
-                        2 => (be_u16(e, 4).map(u32::from), 8),
-                        3 => (be_u32(e, 4), 10),
-                        _ => (None, 0),
-                    };
-                    let Some(id) = id else { continue };
-                    let Some(typ) = e.get(at..at + 4).and_then(|t| <[u8; 4]>::try_from(t).ok())
-                    else {
-                        continue;
-                    };
-                    let rest = e.get(at + 4..).unwrap_or(&[]);
-                    let mut strs = rest.split(|&c| c == 0);
-                    let _name = strs.next();
-                    let content_type = strs
-                        .next()
-                        .map(|s| String::from_utf8_lossy(s).into_owned())
-                        .unwrap_or_default();
-                    infos.push((id, typ, content_type));
-                }
+                infos = item_infos(b)
+                    .into_iter()
+                    .map(|i| (i.id, i.typ, i.content_type))
+                    .collect();
             }
-            b"iloc" => locs = parse_iloc(b),
+            b"iloc" => locs = Iloc::parse(b).map(|l| l.items).unwrap_or_default(),
             b"iref" => described = parse_cdsc(b),
             b"idat" => idat = Some(b),
             b"iprp" => {
-                for x in boxes(b) {
-                    let c = &b[x.start..x.end];
+                for x in boxes(b).map_while(Result::ok) {
+                    let c = x.payload_of(b);
                     match &x.typ {
                         b"ipco" => {
                             ipco = c;
                             props = boxes(c)
+                                .map_while(Result::ok)
                                 .enumerate()
-                                .map(|(i, p)| (i + 1, p.typ, p.start, p.end))
+                                .map(|(i, p)| {
+                                    let r = p.payload_range();
+                                    (i + 1, p.typ, r.start, r.end)
+                                })
                                 .collect();
                         }
                         b"ipma" => assoc = parse_ipma(c),
@@ -408,11 +255,15 @@ fn parse_cdsc(b: &[u8]) -> Vec<(u32, Vec<u32>)> {
     };
     let w = if wide { 4 } else { 2 };
     let mut out = Vec::new();
-    for r in boxes(b.get(4..).unwrap_or(&[])).filter(|r| &r.typ == b"cdsc") {
-        let Some(from) = id(r.start) else { continue };
-        let n = be_u16(b.get(4..).unwrap_or(&[]), r.start + w).unwrap_or(0);
+    for r in boxes(b.get(4..).unwrap_or(&[]))
+        .map_while(Result::ok)
+        .filter(|r| &r.typ == b"cdsc")
+    {
+        let at = r.payload_range().start;
+        let Some(from) = id(at) else { continue };
+        let n = be_u16(b.get(4..).unwrap_or(&[]), at + w).unwrap_or(0);
         let to: Vec<u32> = (0..usize::from(n))
-            .map_while(|i| id(r.start + w + 2 + i * w))
+            .map_while(|i| id(at + w + 2 + i * w))
             .collect();
         out.push((from, to));
         if out.len() >= 10_000 {
@@ -472,8 +323,8 @@ fn qt_time(secs: u64) -> Option<DateTime<Utc>> {
 
 fn read_moov(moov: &[u8], format: Format, md: &mut Metadata) {
     let mut video_dims = None;
-    for bx in boxes(moov) {
-        let b = &moov[bx.start..bx.end];
+    for bx in boxes(moov).map_while(Result::ok) {
+        let b = bx.payload_of(moov);
         match &bx.typ {
             b"mvhd" => {
                 let v = b.first().copied().unwrap_or(0);
@@ -582,7 +433,10 @@ fn read_trak(trak: &[u8]) -> Option<(u32, u32, Option<String>, Option<f64>)> {
 /// `meta` with `keys` + `ilst` (Apple `mdta` metadata), or `mdir` `ilst` (iTunes style).
 fn read_qt_meta(meta: &[u8], md: &mut Metadata) {
     // QuickTime meta is a plain box; ISO meta is a full box (4 bytes of version/flags).
-    let inner = if boxes(meta).next().is_some_and(|b| &b.typ == b"hdlr") {
+    let inner = if boxes(meta)
+        .next()
+        .is_some_and(|b| b.is_ok_and(|b| &b.typ == b"hdlr"))
+    {
         meta
     } else {
         meta.get(4..).unwrap_or(&[])
@@ -609,8 +463,8 @@ fn read_qt_meta(meta: &[u8], md: &mut Metadata) {
     let Some(ilst) = child(inner, b"ilst") else {
         return;
     };
-    for item in boxes(ilst) {
-        let b = &ilst[item.start..item.end];
+    for item in boxes(ilst).map_while(Result::ok) {
+        let b = item.payload_of(ilst);
         let key = if keys.is_empty() {
             String::from_utf8_lossy(&item.typ).into_owned()
         } else {
@@ -704,8 +558,8 @@ pub(crate) fn parse_iso6709(s: &str) -> Option<GpsPosition> {
 }
 
 fn read_udta(udta: &[u8], md: &mut Metadata) {
-    for bx in boxes(udta) {
-        let b = &udta[bx.start..bx.end];
+    for bx in boxes(udta).map_while(Result::ok) {
+        let b = bx.payload_of(udta);
         match &bx.typ {
             b"meta" => read_qt_meta(b, md),
             b"XMP_" => {
@@ -743,8 +597,8 @@ fn read_udta(udta: &[u8], md: &mut Metadata) {
 
 /// Canon CR3: CMT1 = IFD0, CMT2 = EXIF IFD, CMT4 = GPS IFD, each a TIFF structure.
 fn read_canon_uuid(b: &[u8], md: &mut Metadata) {
-    for bx in boxes(b) {
-        let d = &b[bx.start..bx.end];
+    for bx in boxes(b).map_while(Result::ok) {
+        let d = bx.payload_of(b);
         let root = match &bx.typ {
             b"CMT1" => Root::Ifd0,
             b"CMT2" => Root::Exif,

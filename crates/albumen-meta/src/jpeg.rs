@@ -9,6 +9,8 @@ const XMP_SIG: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
 const XMP_EXT_SIG: &[u8] = b"http://ns.adobe.com/xmp/extension/\0";
 /// Cap on the assembled extended XMP.
 const MAX_EXT_XMP: u64 = 16 << 20;
+/// Cap on the Photoshop resource block assembled from APP13 segments.
+const MAX_IRB: usize = 16 << 20;
 
 /// What the JPEG reader hands back to the caller beyond `md`.
 #[derive(Default)]
@@ -26,6 +28,10 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
     let mut ext_xmp: Vec<u8> = Vec::new();
     let mut saw_sof = false;
     let mut main_xmp: Option<Vec<u8>> = None;
+    // Photoshop writes an image-resource block longer than one segment across consecutive APP13
+    // segments, each starting "Photoshop 3.0\0": the block is their payloads end to end (as
+    // exiftool reads it), so a resource split at a segment boundary is read whole.
+    let mut irb: Vec<u8> = Vec::new();
     let mut segments = 0u32;
     loop {
         segments += 1;
@@ -76,6 +82,12 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
         }
         let body_at = pos + 4;
         let body_len = len - 2;
+        if marker != 0xED && !irb.is_empty() {
+            // The APP13 run has ended: read it where it stood among the segments (an IIM block
+            // in EXIF tag 33723 that comes later must not take its place).
+            crate::iptc::read_resources(&irb, md, false);
+            irb.clear();
+        }
         match marker {
             0xE1 => {
                 let body = src.read_at(body_at, body_len, "APP1")?;
@@ -104,7 +116,13 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
             0xED => {
                 let body = src.read_at(body_at, body_len, "APP13")?;
                 if let Some(p) = body.strip_prefix(b"Photoshop 3.0\0") {
-                    crate::iptc::read_resources(p, md, false);
+                    if irb.len() + p.len() <= MAX_IRB {
+                        irb.extend_from_slice(p);
+                    } else {
+                        md.warnings.push(
+                            "Photoshop APP13 segments over 16 MiB: the rest is ignored".into(),
+                        );
+                    }
                 }
             }
             0xE2 => {
@@ -130,6 +148,9 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
         }
         pos = body_at + body_len;
     }
+    if !irb.is_empty() {
+        crate::iptc::read_resources(&irb, md, false);
+    }
     if let Some(x) = main_xmp {
         let hint = read_xmp(&x, Source::Xmp, md);
         info.motion = info.motion.or(hint);
@@ -139,4 +160,67 @@ pub(crate) fn read(src: &Src<'_>, base: u64, md: &mut Metadata) -> Result<JpegIn
         info.motion = info.motion.or(hint);
     }
     Ok(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Reader, TagValue};
+
+    /// A JPEG whose IPTC resource (two keywords) is split across two APP13 segments.
+    #[test]
+    fn app13_split_over_two_segments_is_read_whole() {
+        let mut iim = Vec::new();
+        for k in [&b"first"[..], b"second"] {
+            iim.extend_from_slice(&[0x1C, 2, 25, 0, k.len() as u8]);
+            iim.extend_from_slice(k);
+        }
+        let mut irb = b"8BIM\x04\x04\0\0".to_vec();
+        irb.extend_from_slice(&(iim.len() as u32).to_be_bytes());
+        irb.extend_from_slice(&iim);
+        let cut = irb.len() - 4; // inside the second keyword
+        let mut j = vec![0xFF, 0xD8];
+        for part in [&irb[..cut], &irb[cut..]] {
+            let body = [&b"Photoshop 3.0\0"[..], part].concat();
+            j.extend_from_slice(&[0xFF, 0xED]);
+            j.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+            j.extend_from_slice(&body);
+        }
+        j.extend_from_slice(&[0xFF, 0xC0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0, 0xFF, 0xDA]);
+        let md = Reader::new().read_bytes(&j).unwrap();
+        assert_eq!(md.keywords, ["first", "second"]);
+        assert!(matches!(md.tags.get("IPTC:Keywords"), Some(TagValue::List(v)) if v.len() == 2));
+    }
+
+    /// An APP13 before the EXIF APP1 keeps its place: its IPTC is read first, as before the
+    /// APP13 run was joined (Issue 122.jpg of the corpus has this order and an IIM in EXIF).
+    #[test]
+    fn app13_is_read_in_segment_order() {
+        let title = |t: &[u8]| {
+            let mut v = vec![0x1C, 2, 5, 0, t.len() as u8];
+            v.extend_from_slice(t);
+            v
+        };
+        let mut irb = b"8BIM\x04\x04\0\0".to_vec();
+        let a = title(b"from APP13");
+        irb.extend_from_slice(&(a.len() as u32).to_be_bytes());
+        irb.extend_from_slice(&a);
+        let b = title(b"from EXIF");
+        let mut tiff = b"II*\0\x08\0\0\0\x01\0\xbb\x83\x07\0".to_vec();
+        tiff.extend_from_slice(&(b.len() as u32).to_le_bytes());
+        tiff.extend_from_slice(&26u32.to_le_bytes());
+        tiff.extend_from_slice(&[0; 4]);
+        tiff.extend_from_slice(&b);
+        let mut j = vec![0xFF, 0xD8];
+        for (m, body) in [
+            (0xED, [&b"Photoshop 3.0\0"[..], &irb].concat()),
+            (0xE1, [&b"Exif\0\0"[..], &tiff].concat()),
+        ] {
+            j.extend_from_slice(&[0xFF, m]);
+            j.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+            j.extend_from_slice(&body);
+        }
+        j.extend_from_slice(&[0xFF, 0xC0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0, 0xFF, 0xDA]);
+        let md = Reader::new().read_bytes(&j).unwrap();
+        assert_eq!(md.title.as_deref(), Some("from APP13"));
+    }
 }

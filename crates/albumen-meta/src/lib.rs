@@ -8,8 +8,10 @@
 //! - [`read_path`] reads one file (format detected from magic bytes by [`detect_format`], not
 //!   the extension) and merges its XMP sidecars; [`Reader`] does the same with [`Limits`].
 //! - [`Error`] is the one error type of the crate.
+//! - The container layer, shared with the editor, motion-photo and preview code: [`tiff`] (one
+//!   bounded IFD walker, entries with their offsets), [`bmff`] (one ISO-BMFF box iterator,
+//!   `iloc`/`iinf`), [`iptc`] (Photoshop image resources and IPTC-IIM datasets).
 //! - [`walk`] lists the files of a folder tree, skipping system and NAS entries.
-//! - [`iptc`] walks Photoshop image resources and IPTC-IIM datasets (shared with the editor).
 //!
 //! # XMP and IPTC
 //!
@@ -38,6 +40,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bmff;
 mod detect;
 pub mod encode;
 mod error;
@@ -50,7 +53,7 @@ mod misc;
 mod model;
 mod png;
 mod reader;
-mod tiff;
+pub mod tiff;
 mod ts;
 pub mod walk;
 mod webp;

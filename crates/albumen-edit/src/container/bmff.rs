@@ -10,7 +10,9 @@
 use super::Parts;
 use crate::error::{malformed, Error, Result};
 
-/// One box: type, where it starts, header length, where it ends.
+use albumen_meta::bmff::{item_infos, Extent, Iloc, ItemLocation as Loc};
+
+/// One box as indices into the buffer: type, where it starts, header length, where it ends.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Bx {
     pub typ: [u8; 4],
@@ -19,41 +21,31 @@ pub(crate) struct Bx {
     pub end: usize,
 }
 
-/// The boxes in `b[start..end]`.
-pub(crate) fn boxes(b: &[u8], start: usize, end: usize) -> Result<Vec<Bx>> {
-    let mut v = Vec::new();
-    let mut i = start;
-    let end = end.min(b.len());
-    while i + 8 <= end {
-        let n = u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as u64;
-        let typ = [b[i + 4], b[i + 5], b[i + 6], b[i + 7]];
-        let (size, hdr) = match n {
-            0 => ((end - i) as u64, 8),
-            1 => match b.get(i + 8..i + 16) {
-                Some(s) => (
-                    u64::from_be_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]),
-                    16,
-                ),
-                None => return malformed("box size", i),
-            },
-            n => (n, 8),
-        };
-        if size < hdr as u64 || size > (end - i) as u64 {
-            return malformed("box size", i);
-        }
-        let e = i + size as usize;
-        v.push(Bx {
-            typ,
-            start: i,
-            hdr,
-            end: e,
-        });
-        if v.len() > 100_000 {
-            return malformed("box count", i);
-        }
-        i = e;
+/// The meta crate's walker errors are the same "malformed" here.
+fn walk_error(e: albumen_meta::Error, at: usize) -> Error {
+    match e {
+        albumen_meta::Error::Malformed { what, offset } => Error::Malformed { what, offset },
+        _ => Error::Malformed {
+            what: "box",
+            offset: at as u64,
+        },
     }
-    Ok(v)
+}
+
+/// The boxes in `b[start..end]` (albumen-meta's walker): all of them, or an error for the first
+/// malformed one (a size past `end` or under its header, more than 100,000 boxes).
+pub(crate) fn boxes(b: &[u8], start: usize, end: usize) -> Result<Vec<Bx>> {
+    albumen_meta::bmff::boxes_in(b, start..end)
+        .map(|r| {
+            r.map(|h| Bx {
+                typ: h.typ,
+                start: h.start as usize,
+                hdr: h.header_len as usize,
+                end: h.end as usize,
+            })
+            .map_err(|e| walk_error(e, start))
+        })
+        .collect()
 }
 
 fn be(b: &[u8], at: usize, n: usize) -> Option<u64> {
@@ -91,108 +83,13 @@ fn wrap(typ: &[u8; 4], body: &[u8]) -> Result<Vec<u8>> {
 
 // ---------------------------------------------------------------- HEIF
 
-#[derive(Debug, Clone)]
-struct Extent {
-    index: u64,
-    offset: u64,
-    length: u64,
-}
-
-#[derive(Debug, Clone)]
-struct Loc {
-    id: u32,
-    method: u16,
-    dref: u16,
-    base: u64,
-    extents: Vec<Extent>,
-}
-
-#[derive(Debug, Clone)]
-struct Iloc {
-    version: u8,
-    flags: [u8; 3],
-    offset_size: usize,
-    length_size: usize,
-    base_size: usize,
-    index_size: usize,
-    items: Vec<Loc>,
-}
-
+/// The `iloc` box, all of it (albumen-meta's parser; an item cut short is malformed here).
 fn parse_iloc(b: &[u8], bx: &Bx) -> Result<Iloc> {
     let s = bx.start + bx.hdr;
-    let bad = || Error::Malformed {
-        what: "iloc box",
-        offset: s as u64,
-    };
-    let head = b
-        .get(s..s + 6)
-        .filter(|_| s + 6 <= bx.end)
-        .ok_or_else(bad)?;
-    let version = head[0];
-    if version > 2 {
-        return Err(bad());
+    match b.get(s..bx.end).map(Iloc::parse) {
+        Some(Ok(l)) if l.complete => Ok(l),
+        _ => malformed("iloc box", s),
     }
-    let flags = [head[1], head[2], head[3]];
-    let sz = *b.get(s + 4).ok_or_else(bad)?;
-    let sz2 = *b.get(s + 5).ok_or_else(bad)?;
-    let (offset_size, length_size) = (usize::from(sz >> 4), usize::from(sz & 15));
-    let base_size = usize::from(sz2 >> 4);
-    let index_size = if version > 0 {
-        usize::from(sz2 & 15)
-    } else {
-        0
-    };
-    for x in [offset_size, length_size, base_size, index_size] {
-        if !matches!(x, 0 | 4 | 8) {
-            return Err(bad());
-        }
-    }
-    let mut p = s + 6;
-    let rd = |p: &mut usize, n: usize| -> Result<u64> {
-        let v = be(b, *p, n).filter(|_| *p + n <= bx.end).ok_or_else(bad)?;
-        *p += n;
-        Ok(v)
-    };
-    let count = rd(&mut p, if version < 2 { 2 } else { 4 })?;
-    let mut items = Vec::new();
-    for _ in 0..count {
-        let id = rd(&mut p, if version < 2 { 2 } else { 4 })? as u32;
-        let method = if version > 0 {
-            (rd(&mut p, 2)? & 15) as u16
-        } else {
-            0
-        };
-        let dref = rd(&mut p, 2)? as u16;
-        let base = rd(&mut p, base_size)?;
-        let n = rd(&mut p, 2)?;
-        let mut extents = Vec::new();
-        for _ in 0..n {
-            let index = rd(&mut p, index_size)?;
-            let offset = rd(&mut p, offset_size)?;
-            let length = rd(&mut p, length_size)?;
-            extents.push(Extent {
-                index,
-                offset,
-                length,
-            });
-        }
-        items.push(Loc {
-            id,
-            method,
-            dref,
-            base,
-            extents,
-        });
-    }
-    Ok(Iloc {
-        version,
-        flags,
-        offset_size,
-        length_size,
-        base_size,
-        index_size,
-        items,
-    })
 }
 
 fn write_iloc(l: &Iloc) -> Result<Vec<u8>> {
@@ -221,69 +118,21 @@ fn write_iloc(l: &Iloc) -> Result<Vec<u8>> {
     wrap(b"iloc", &v)
 }
 
-#[derive(Debug, Clone)]
-struct Info {
-    id: u32,
-    typ: [u8; 4],
-    content_type: String,
-}
-
-fn cstr(b: &[u8], p: usize, end: usize) -> Option<(String, usize)> {
-    let s = b.get(p..end)?;
-    let n = s.iter().position(|&c| c == 0)?;
-    Some((String::from_utf8_lossy(&s[..n]).into_owned(), p + n + 1))
-}
-
-fn parse_iinf(b: &[u8], bx: &Bx) -> Result<(u8, Vec<Info>, Vec<Bx>)> {
+/// The items of the `iinf` box (albumen-meta's parser), whose children must all be well formed.
+fn parse_iinf(b: &[u8], bx: &Bx) -> Result<Vec<albumen_meta::bmff::ItemInfo>> {
     let s = bx.start + bx.hdr;
-    let version = *b.get(s).ok_or(Error::Malformed {
-        what: "iinf box",
-        offset: s as u64,
-    })?;
-    let first = s + 4 + if version == 0 { 2 } else { 4 };
-    let kids = boxes(b, first, bx.end)?;
-    let mut infos = Vec::new();
-    for k in &kids {
-        if &k.typ != b"infe" {
-            continue;
-        }
-        let p = k.start + k.hdr;
-        let v = b.get(p).copied().unwrap_or(0);
-        if v < 2 {
-            continue;
-        }
-        let (id, q) = if v == 2 {
-            (be(b, p + 4, 2), p + 6)
-        } else {
-            (be(b, p + 4, 4), p + 8)
-        };
-        let Some(id) = id else { continue };
-        let Some(t) = b.get(q + 2..q + 6) else {
-            continue;
-        };
-        let typ = [t[0], t[1], t[2], t[3]];
-        let mut content_type = String::new();
-        if let Some((_, r)) = cstr(b, q + 6, k.end) {
-            if &typ == b"mime" {
-                if let Some((c, _)) = cstr(b, r, k.end) {
-                    content_type = c;
-                }
-            }
-        }
-        infos.push(Info {
-            id: id as u32,
-            typ,
-            content_type,
-        });
-    }
-    Ok((version, infos, kids))
+    let Some(&version) = b.get(s) else {
+        return malformed("iinf box", s);
+    };
+    boxes(b, s + if version == 0 { 6 } else { 8 }, bx.end)?;
+    Ok(item_infos(b.get(s..bx.end).unwrap_or(&[])))
 }
 
 struct Heif {
     meta: Bx,
     kids: Vec<Bx>,
     iloc: Iloc,
-    infos: Vec<Info>,
+    infos: Vec<albumen_meta::bmff::ItemInfo>,
 }
 
 fn heif(b: &[u8]) -> Result<Heif> {
@@ -302,7 +151,7 @@ fn heif(b: &[u8]) -> Result<Heif> {
         what: "HEIF without iinf box",
         offset: meta.start as u64,
     })?;
-    let (_, infos, _) = parse_iinf(b, iinf_bx)?;
+    let infos = parse_iinf(b, iinf_bx)?;
     Ok(Heif {
         meta,
         kids,
@@ -638,4 +487,34 @@ fn grow_iref(b: &[u8], k: Option<&Bx>, added: Option<u32>, to: Option<u32>) -> R
     put_be(&mut r, u64::from(to), w);
     body.extend_from_slice(&wrap(b"cdsc", &r)?);
     wrap(b"iref", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_box_sizes_are_malformed() {
+        // Past the end, under the header, a 64-bit size of 2^64-1.
+        assert!(boxes(b"\0\0\x10\0meta", 0, 8).is_err());
+        assert!(boxes(b"\0\0\0\x04meta", 0, 8).is_err());
+        assert!(boxes(b"\0\0\0\x01mdat\xff\xff\xff\xff\xff\xff\xff\xff", 0, 16).is_err());
+        // A HEIF whose meta box claims more than the file holds is refused, not read.
+        let mut f = b"\0\0\0\x10ftypheic\0\0\0\0".to_vec();
+        f.extend_from_slice(b"\0\0\xff\xffmeta\0\0\0\0");
+        assert!(heif_parts(&f).is_err());
+        assert!(heif_rebuild(&f, None, Some("<x/>")).is_err());
+    }
+
+    #[test]
+    fn a_cut_iloc_is_malformed() {
+        // iloc v0 declaring 2 items, holding 1.
+        let mut body = vec![0, 0, 0, 0, 0x44, 0x00, 0, 2];
+        body.extend_from_slice(&[0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4]);
+        let mut b = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(b"iloc");
+        b.extend_from_slice(&body);
+        let bx = boxes(&b, 0, b.len()).unwrap()[0];
+        assert!(parse_iloc(&b, &bx).is_err());
+    }
 }

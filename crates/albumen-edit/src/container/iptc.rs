@@ -40,36 +40,13 @@ fn datasets(d: &[u8]) -> Option<Vec<Dataset>> {
     (!v.iter().any(|s| s.extended)).then_some(v)
 }
 
-/// The segment payload ranges of the APP13 Photoshop segment, when there is exactly one.
+/// The payload range of the APP13 Photoshop segment, when there is exactly one (one split over
+/// several segments is left alone). The segments are the JPEG writer's layout.
 fn app13(b: &[u8]) -> Option<std::ops::Range<usize>> {
-    let mut found = None;
-    let mut i = 2;
-    while i + 4 <= b.len() {
-        if b[i] != 0xFF {
-            return None;
-        }
-        let m = b[i + 1];
-        if m == 0xDA || m == 0xD9 {
-            break;
-        }
-        if m == 0xD8 || m == 0x01 || (0xD0..=0xD7).contains(&m) || m == 0xFF {
-            i += if m == 0xFF { 1 } else { 2 };
-            continue;
-        }
-        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
-        let end = i + 2 + len;
-        if len < 2 || end > b.len() {
-            return None;
-        }
-        if m == 0xED && b[i + 4..end].starts_with(PHOTOSHOP) {
-            if found.is_some() {
-                return None; // split over several segments: left alone
-            }
-            found = Some(i + 4..end);
-        }
-        i = end;
+    match super::jpeg::payloads_with(b, 0xED, PHOTOSHOP)?.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
     }
-    found
 }
 
 fn utf8_marked(d: &[u8], _sets: &[Dataset]) -> bool {

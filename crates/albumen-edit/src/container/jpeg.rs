@@ -92,6 +92,23 @@ fn payload<'a>(b: &'a [u8], s: &Seg) -> &'a [u8] {
     b.get((s.code + 3).min(s.end)..s.end).unwrap_or(&[])
 }
 
+/// The payload ranges of the segments before the scan with marker `marker` whose payload
+/// starts with `sig`; `None` when the segment layout is malformed.
+pub(crate) fn payloads_with(
+    b: &[u8],
+    marker: u8,
+    sig: &[u8],
+) -> Option<Vec<std::ops::Range<usize>>> {
+    let l = layout(b).ok()?;
+    Some(
+        l.segs
+            .iter()
+            .filter(|s| s.marker == marker && payload(b, s).starts_with(sig))
+            .map(|s| (s.code + 3).min(s.end)..s.end)
+            .collect(),
+    )
+}
+
 fn find(b: &[u8], segs: &[Seg], sig: &[u8]) -> Option<usize> {
     segs.iter()
         .position(|s| s.marker == 0xE1 && payload(b, s).starts_with(sig))

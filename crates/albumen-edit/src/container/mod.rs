@@ -132,14 +132,13 @@ fn detect_writable(b: &[u8]) -> Kind {
     let Ok(d) = tiff::dirs(b) else {
         return Kind::Unknown;
     };
-    let e = d.header.endian;
     if d.ifd0.get(0xC612).is_some() {
         return Kind::Tiff(Format::Dng);
     }
     let make = d
         .ifd0
         .get(0x010F)
-        .and_then(|x| x.ascii(b, e))
+        .and_then(|x| x.ascii(b))
         .unwrap_or_default()
         .to_ascii_uppercase();
     let raw = [
@@ -160,7 +159,7 @@ fn detect_writable(b: &[u8]) -> Kind {
     ];
     // A TIFF that a camera wrote with a raw-style layout (maker note, sub-IFDs or a vendor
     // compression) is treated as raw; a scanner or editor TIFF from the same brand is not.
-    let compression = d.ifd0.get(0x0103).and_then(|x| x.uint(b, e)).unwrap_or(1);
+    let compression = d.ifd0.get(0x0103).and_then(|x| x.uint(b)).unwrap_or(1);
     let rawish = d.ifd0.get(0x014A).is_some()
         || !matches!(compression, 1 | 5 | 7 | 8 | 32773 | 32946)
         || d.exif.as_ref().is_some_and(|x| x.get(0x927C).is_some());

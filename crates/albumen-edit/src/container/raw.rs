@@ -43,8 +43,7 @@ pub(crate) fn read_fields(b: &[u8]) -> Fields {
         if f.time.is_none() {
             // CR3 CMT2: the Exif directory is the block's first IFD
             if let Ok(d) = tiff::dirs(blk) {
-                let e = d.header.endian;
-                let s = |t: u16| d.ifd0.get(t).and_then(|x| x.ascii(blk, e));
+                let s = |t: u16| d.ifd0.get(t).and_then(|x| x.ascii(blk));
                 if let Some(local) = s(tag::DATE_TIME_ORIGINAL).and_then(|v| parse_exif_date(&v)) {
                     f.time = Some(TimeValue {
                         local,
@@ -106,12 +105,11 @@ pub(crate) fn wipe_gps(b: &mut [u8]) -> usize {
         let cmt4 = p >= 4 && b.get(p - 4..p) == Some(&b"CMT4"[..]);
         let Some(blk) = b.get_mut(p..) else { continue };
         let Ok(d) = tiff::dirs(blk) else { continue };
-        let e = d.header.endian;
         if let Some(g) = d.gps.as_ref().filter(|g| gps_like(g)) {
-            tiff::wipe_ifd(blk, e, g);
+            tiff::wipe_ifd(blk, g);
             n += 1;
         } else if cmt4 && gps_like(&d.ifd0) {
-            tiff::wipe_ifd(blk, e, &d.ifd0);
+            tiff::wipe_ifd(blk, &d.ifd0);
             n += 1;
         }
     }
