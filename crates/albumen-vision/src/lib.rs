@@ -120,6 +120,17 @@ pub struct Analysis {
     pub error: Option<String>,
 }
 
+/// What the models saw in one picture.
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    /// Text lines, in reading order.
+    pub lines: Vec<TextLine>,
+    /// Faces, most confident first.
+    pub faces: Vec<Face>,
+    /// Object tags, best first.
+    pub tags: Vec<Tag>,
+}
+
 /// The loaded models.
 pub struct Vision {
     ocr: Ocr,
@@ -182,10 +193,7 @@ impl Vision {
     }
 
     /// Text, faces and tags of a picture already in memory.
-    pub fn analyze_image(
-        &mut self,
-        img: &image::RgbImage,
-    ) -> Result<(Vec<TextLine>, Vec<Face>, Vec<Tag>), Error> {
+    pub fn analyze_image(&mut self, img: &image::RgbImage) -> Result<Seen, Error> {
         let lines = self.ocr.read(img)?;
         let boxes = self.faces.detect(img)?;
         let embeddings = self.faces.embed(img, &boxes)?;
@@ -204,7 +212,7 @@ impl Vision {
             })
             .collect();
         let tags = self.tagger.tag(img)?;
-        Ok((lines, faces, tags))
+        Ok(Seen { lines, faces, tags })
     }
 
     /// Previews `path` and reads its text, faces and tags. Never fails: a file that cannot be
@@ -220,11 +228,11 @@ impl Vision {
         };
         let result = self.picture(path).and_then(|img| self.analyze_image(&img));
         match result {
-            Ok((lines, faces, tags)) => {
-                a.text = ocr::join_lines(&lines);
-                a.lines = lines;
-                a.faces = faces;
-                a.tags = tags;
+            Ok(seen) => {
+                a.text = ocr::join_lines(&seen.lines);
+                a.lines = seen.lines;
+                a.faces = seen.faces;
+                a.tags = seen.tags;
             }
             Err(e) => a.error = Some(e.to_string()),
         }
