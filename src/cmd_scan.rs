@@ -46,10 +46,15 @@ pub struct Args {
     /// Do not use the default skip list (.DS_Store, @eaDir, #recycle, .thumbnails, ...).
     #[arg(long)]
     pub no_default_skip: bool,
-    /// Also read the text in new or changed photos (OCR) for `albumen search` (needs the
-    /// models: scripts/vision-models.sh).
+    /// Also read the text, faces (grouped into people) and object tags of new or changed
+    /// photos for `albumen search` and `albumen people` (needs the models:
+    /// scripts/vision-models.sh).
     #[arg(long)]
     pub vision: bool,
+    /// Preview cache the vision pass takes its pictures from and leaves them in (default: the
+    /// web server's preview folder when it exists; none otherwise).
+    #[arg(long, value_name = "DIR")]
+    pub previews: Option<PathBuf>,
     /// The vision models folder (default: $ALBUMEN_MODELS, else models/ beside or above the
     /// program).
     #[arg(long, value_name = "DIR")]
@@ -198,6 +203,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     opts = opts.cancel(Arc::clone(&stop));
     let mut index = Index::open(&db)?;
 
+    let roots: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        .collect();
     // One library for all roots when named, else one library per root.
     let jobs: Vec<(String, Vec<PathBuf>)> = match args.library {
         Some(name) => vec![(name, args.paths)],
@@ -239,12 +249,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut complete = reports.iter().all(|r| r.complete);
     if args.vision && !stop.load(Ordering::Relaxed) {
-        let v = crate::cmd_vision::fill_index(&mut index, args.models, args.quiet, &stop)?;
+        let v = crate::cmd_vision::fill_index(
+            &mut index,
+            crate::cmd_vision::Sources {
+                models: args.models,
+                previews: args.previews,
+                roots: &roots,
+            },
+            args.quiet,
+            &stop,
+        )?;
         if !args.quiet {
             eprintln!(
-                "vision: {} files read, {} with text, {} errors{}",
+                "vision: {} files read, {} with text, {} faces, {} with tags, {} errors{}",
                 v.read,
                 v.with_text,
+                v.faces,
+                v.with_tags,
                 v.errors,
                 if v.complete { "" } else { " (stopped)" }
             );

@@ -1,4 +1,5 @@
-//! `albumen vision`: text (and, later, faces and tags) seen in photos, on the CPU.
+//! `albumen vision`, `albumen search` and the vision pass of `scan --vision`: text, faces and
+//! object tags seen in photos, on the CPU.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,9 +13,15 @@ pub struct Args {
     /// Photos (or videos: a poster frame is read).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Print a JSON array: [{"path", "text", "faces", "tags", "error"}].
+    /// Print a JSON array: [{"path", "text", "faces": [{"x", "y", "w", "h", "score",
+    /// "person"}], "tags": [{"label", "label_zh", "score"}], "error"}] (face boxes are
+    /// fractions of the picture; "person" is null here: people live in the index).
     #[arg(long)]
     pub json: bool,
+    /// Preview cache to take pictures from and leave them in (default: the web server's
+    /// preview folder when it exists; none otherwise).
+    #[arg(long, value_name = "DIR")]
+    pub previews: Option<PathBuf>,
     /// The models folder (default: $ALBUMEN_MODELS, else models/ beside or above the program;
     /// fill it with scripts/vision-models.sh).
     #[arg(long, value_name = "DIR")]
@@ -23,8 +30,16 @@ pub struct Args {
 
 /// Runs `albumen vision`: exit 0 when every file was read, 1 when some had an error.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let dir = a.models.unwrap_or_else(models_dir);
-    let mut vision = Vision::load(&dir).context("loading the vision models")?;
+    let roots: Vec<PathBuf> = a
+        .files
+        .iter()
+        .filter_map(|f| std::fs::canonicalize(f).ok()?.parent().map(PathBuf::from))
+        .collect();
+    let mut vision = load(Sources {
+        models: a.models,
+        previews: a.previews,
+        roots: &roots,
+    })?;
     let stop = crate::stop_on_signals()?;
     let mut out: Vec<Analysis> = Vec::with_capacity(a.files.len());
     for f in &a.files {
@@ -41,11 +56,25 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             for r in &out {
                 match &r.error {
                     Some(e) => writeln!(w, "{}: error: {e}", r.path.display())?,
-                    None if r.text.is_empty() => writeln!(w, "{}: (no text)", r.path.display())?,
                     None => {
                         writeln!(w, "{}:", r.path.display())?;
                         for line in r.text.lines() {
-                            writeln!(w, "  {line}")?;
+                            writeln!(w, "  text: {line}")?;
+                        }
+                        for f in &r.faces {
+                            writeln!(
+                                w,
+                                "  face: {:.2} at {:.2},{:.2} size {:.2}x{:.2}",
+                                f.score, f.x, f.y, f.w, f.h
+                            )?;
+                        }
+                        if !r.tags.is_empty() {
+                            let tags: Vec<String> = r
+                                .tags
+                                .iter()
+                                .map(|t| format!("{} {} {:.2}", t.label, t.label_zh, t.score))
+                                .collect();
+                            writeln!(w, "  tags: {}", tags.join(", "))?;
                         }
                     }
                 }
@@ -56,6 +85,33 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     )
 }
 
+/// Where the vision pass finds its models and pictures.
+pub(crate) struct Sources<'a> {
+    /// The models folder (default: [`models_dir`]).
+    pub models: Option<PathBuf>,
+    /// The preview cache (default: the web server's, when that folder exists).
+    pub previews: Option<PathBuf>,
+    /// The photo folders (a preview cache inside one is refused).
+    pub roots: &'a [PathBuf],
+}
+
+/// Loads the models, with the preview cache when there is one.
+fn load(s: Sources<'_>) -> anyhow::Result<Vision> {
+    let dir = s.models.unwrap_or_else(models_dir);
+    let vision = Vision::load(&dir).context("loading the vision models")?;
+    let previews = s
+        .previews
+        .or_else(|| albumen_server::default_cache_dir().filter(|d| d.is_dir()));
+    Ok(match previews {
+        Some(p) => {
+            let cache = albumen_preview::Cache::open(&p, s.roots)
+                .with_context(|| format!("preview cache {}", p.display()))?;
+            vision.with_cache(cache)
+        }
+        None => vision,
+    })
+}
+
 /// What `scan --vision` did.
 #[derive(Debug, Default, serde::Serialize)]
 pub(crate) struct VisionSummary {
@@ -63,6 +119,10 @@ pub(crate) struct VisionSummary {
     pub read: u64,
     /// Of those, files with text.
     pub with_text: u64,
+    /// Faces found in them.
+    pub faces: u64,
+    /// Files with at least one object tag.
+    pub with_tags: u64,
     /// Of those, files that could not be analysed.
     pub errors: u64,
     /// Whether every pending file was read (false when stopped).
@@ -96,7 +156,7 @@ fn extra_words(item: &albumen_index::VisionPending) -> Vec<String> {
 /// index's search tables. A progress line on stderr when it is a terminal.
 pub(crate) fn fill_index(
     index: &mut albumen_index::Index,
-    models: Option<PathBuf>,
+    sources: Sources<'_>,
     quiet: bool,
     stop: &std::sync::atomic::AtomicBool,
 ) -> anyhow::Result<VisionSummary> {
@@ -107,8 +167,7 @@ pub(crate) fn fill_index(
         sum.complete = true;
         return Ok(sum);
     }
-    let dir = models.unwrap_or_else(models_dir);
-    let mut vision = Vision::load(&dir).context("loading the vision models")?;
+    let mut vision = load(sources)?;
     let tty = !quiet && std::io::stderr().is_terminal();
     let start = std::time::Instant::now();
     let total = pending.len();
@@ -121,9 +180,32 @@ pub(crate) fn fill_index(
             text: a.text,
             error: a.error,
             extra: extra_words(item),
+            faces: a
+                .faces
+                .into_iter()
+                .map(|f| albumen_index::FaceRecord {
+                    x: f.x,
+                    y: f.y,
+                    w: f.w,
+                    h: f.h,
+                    score: f.score,
+                    embedding: f.embedding,
+                })
+                .collect(),
+            tags: a
+                .tags
+                .into_iter()
+                .map(|t| albumen_index::TagRecord {
+                    label: t.label,
+                    label_zh: t.label_zh,
+                    score: t.score,
+                })
+                .collect(),
         };
         sum.read += 1;
         sum.with_text += u64::from(!rec.text.is_empty());
+        sum.faces += rec.faces.len() as u64;
+        sum.with_tags += u64::from(!rec.tags.is_empty());
         sum.errors += u64::from(rec.error.is_some());
         index.store_vision(item, &rec)?;
         if tty {
@@ -145,7 +227,8 @@ pub(crate) fn fill_index(
 /// Arguments of `albumen search`.
 #[derive(clap::Args, Debug)]
 pub struct SearchArgs {
-    /// Words to find (all of them): text in the photos, places, keywords, cameras, dates.
+    /// Words to find (all of them): text in the photos, people's names, object tags (English
+    /// or Chinese), places, keywords, cameras, dates.
     #[arg(required = true)]
     pub query: Vec<String>,
     /// Index database (filled by `albumen scan --vision`).

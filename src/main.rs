@@ -19,6 +19,7 @@ mod cmd_export;
 mod cmd_info;
 mod cmd_map;
 mod cmd_pairs;
+mod cmd_people;
 mod cmd_scan;
 mod cmd_serve;
 mod cmd_sync;
@@ -74,10 +75,13 @@ enum Command {
     Serve(cmd_serve::ServeArgs),
     /// Users of the web page and the libraries each may see.
     User(cmd_serve::UserArgs),
-    /// Text seen in photos (OCR, Chinese and English), on the CPU.
+    /// Text (OCR, Chinese and English), faces and object tags seen in photos, on the CPU.
     Vision(cmd_vision::Args),
-    /// Search the index (text in photos, places, keywords, cameras, dates; `scan --vision`).
+    /// Search the index (text in photos, people, tags, places, keywords, cameras, dates;
+    /// `scan --vision`).
     Search(cmd_vision::SearchArgs),
+    /// People found in the photos by `scan --vision`: list, show, name, merge, split.
+    People(cmd_people::Args),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -156,6 +160,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::User(a) => cmd_serve::run_user(a),
         Command::Vision(a) => cmd_vision::run(a),
         Command::Search(a) => cmd_vision::run_search(a),
+        Command::People(a) => cmd_people::run(a),
     }
 }
 

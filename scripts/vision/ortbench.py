@@ -5,7 +5,8 @@ import time, sys, numpy as np, onnxruntime as ort
 d = sys.argv[1]
 for th in (1, 2):
     o = ort.SessionOptions(); o.intra_op_num_threads = th; o.inter_op_num_threads = 1
-    for m, s, n in [("ch_PP-OCRv4_det_infer.onnx", (1,3,640,960), 5), ("ch_PP-OCRv4_rec_infer.onnx", (1,3,48,480), 20), ("ch_ppocr_mobile_v2.0_cls_infer.onnx", (1,3,48,192), 50)]:
+    for m, s, n in [("ch_PP-OCRv4_det_infer.onnx", (1,3,640,960), 5), ("ch_PP-OCRv4_rec_infer.onnx", (1,3,48,480), 20), ("ch_ppocr_mobile_v2.0_cls_infer.onnx", (1,3,48,192), 50),
+                    ("blazeface.onnx", (1,256,256,3), 20), ("faceres.onnx", (1,224,224,3), 10), ("centernet.onnx", (1,512,512,3), 5)]:
         t0 = time.time(); s_ = ort.InferenceSession(f"{d}/{m}", o, providers=["CPUExecutionProvider"]); load = time.time()-t0
         x = np.full(s, 0.1, np.float32); name = s_.get_inputs()[0].name
         s_.run(None, {name: x}); t1 = time.time()

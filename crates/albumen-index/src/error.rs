@@ -116,6 +116,25 @@ pub enum Error {
     /// No `files` row with that id.
     #[error("no file with id {0} in the index")]
     NoSuchFile(i64),
+    /// No person with that id in the index.
+    #[error("no person with id {0} in the index (see `albumen people`)")]
+    NoSuchPerson(i64),
+    /// A face named for a split is not one of the person's.
+    #[error(
+        "face {face} is not one of person {person}'s faces (see `albumen people show {person}`)"
+    )]
+    FaceNotOfPerson {
+        /// The face.
+        face: i64,
+        /// The person.
+        person: i64,
+    },
+    /// A split naming no face.
+    #[error("name at least one face to split off")]
+    NoFaces,
+    /// A person merged into itself.
+    #[error("cannot merge person {0} into itself")]
+    MergeSelf(i64),
     /// A worker thread of the scan panicked or the writer stopped unexpectedly.
     #[error("scan worker failed: {0}")]
     Worker(String),

@@ -181,6 +181,9 @@ impl Index {
         // Additive tables (vision text and full-text search), on old databases too.
         conn.execute_batch(crate::search::SEARCH_SCHEMA)
             .map_err(db_err(&path))?;
+        // Faces, people and tags (the vision pass), likewise.
+        conn.execute_batch(crate::people::PEOPLE_SCHEMA)
+            .map_err(db_err(&path))?;
         Ok(Index { conn, path })
     }
 

@@ -1,5 +1,6 @@
-//! Full-text search over what was seen in photos (OCR text) and what the index knows of them
-//! (places, keywords, cameras, dates): the `vision` and `search_fts` tables.
+//! Full-text search over what was seen in photos (OCR text, object tags, people's names) and
+//! what the index knows of them (places, keywords, cameras, dates): the `vision` and
+//! `search_fts` tables, with the faces, people and tags of [`crate::people`].
 //!
 //! Additive to the main schema, created on every [`Index::open`](crate::Index::open) when
 //! absent. `search_fts` is an FTS5 table with the trigram tokenizer, which matches any
@@ -54,6 +55,10 @@ pub struct VisionRecord {
     /// Extra searchable words from the file's metadata and place (place names, keywords,
     /// title, description); the camera and the dates are taken from the index itself.
     pub extra: Vec<String>,
+    /// Faces found, each placed with a person when stored.
+    pub faces: Vec<crate::FaceRecord>,
+    /// Object tags (searchable in English and Chinese).
+    pub tags: Vec<crate::TagRecord>,
 }
 
 /// One search result.
@@ -76,12 +81,12 @@ struct FileFacts {
 }
 
 #[cfg(unix)]
-fn path_of(bytes: Vec<u8>) -> PathBuf {
+pub(crate) fn path_of(bytes: Vec<u8>) -> PathBuf {
     use std::os::unix::ffi::OsStringExt;
     PathBuf::from(std::ffi::OsString::from_vec(bytes))
 }
 #[cfg(not(unix))]
-fn path_of(bytes: Vec<u8>) -> PathBuf {
+pub(crate) fn path_of(bytes: Vec<u8>) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -97,6 +102,17 @@ impl Index {
              DELETE FROM search_fts WHERE file_id NOT IN (SELECT id FROM files);",
         )
         .map_err(&e)?;
+        let gone: Vec<i64> = {
+            let mut st = c
+                .prepare(
+                    "SELECT DISTINCT file_id FROM faces WHERE file_id NOT IN (SELECT id FROM files)
+                     UNION SELECT DISTINCT file_id FROM tags WHERE file_id NOT IN (SELECT id FROM files)",
+                )
+                .map_err(&e)?;
+            let rows = st.query_map([], |r| r.get(0)).map_err(&e)?;
+            rows.collect::<std::result::Result<_, _>>().map_err(&e)?
+        };
+        crate::people::forget_files(c, &gone, &e)?;
         let mut st = c
             .prepare(
                 "SELECT f.id, f.path, f.size, f.mtime_ns, f.lat, f.lon FROM files f
@@ -122,9 +138,10 @@ impl Index {
         rows.collect::<std::result::Result<Vec<_>, _>>().map_err(e)
     }
 
-    /// Stores the vision record of `item` and its searchable text (OCR text, `extra`, camera,
-    /// lens, capture dates, file name), replacing any earlier one, in one transaction.
-    pub fn store_vision(&mut self, item: &VisionPending, rec: &VisionRecord) -> Result<()> {
+    /// Stores the vision record of `item` and its searchable text (OCR text, tags, `extra`,
+    /// camera, lens, capture dates, file name), its faces (each placed with a person) and
+    /// tags, replacing any earlier ones, in one transaction. Returns the person of each face.
+    pub fn store_vision(&mut self, item: &VisionPending, rec: &VisionRecord) -> Result<Vec<i64>> {
         let path = self.path().to_path_buf();
         let e = db_err(&path);
         let tx = self.connection_mut().transaction().map_err(&e)?;
@@ -153,9 +170,12 @@ impl Index {
             utc,
         }) = facts
         else {
-            return Ok(()); // The file left the index meanwhile.
+            return Ok(Vec::new()); // The file left the index meanwhile.
         };
         let mut body = vec![rec.text.clone()];
+        for t in &rec.tags {
+            body.push(format!("{} {}", t.label, t.label_zh));
+        }
         body.extend(rec.extra.iter().cloned());
         if !camera.is_empty() {
             body.push(camera);
@@ -183,7 +203,9 @@ impl Index {
             params![body.join("\n"), item.file_id],
         )
         .map_err(&e)?;
-        tx.commit().map_err(e)
+        let people = crate::people::store_faces(&tx, item.file_id, &rec.faces, &rec.tags, &e)?;
+        tx.commit().map_err(e)?;
+        Ok(people)
     }
 
     /// Files whose searchable text contains every whitespace-separated term of `query`
@@ -201,45 +223,46 @@ impl Index {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        let mut long = Vec::new();
-        let mut conds = Vec::new();
+        // Each term must match the file's searchable text (FTS5 trigram for 3 characters or
+        // more, LIKE for shorter) or the name of a person in it.
+        let like = |t: &str| {
+            let escaped = t
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        };
         let mut args: Vec<String> = Vec::new();
-        for t in &terms {
-            if t.chars().count() >= 3 {
-                long.push(format!("\"{}\"", t.replace('"', "\"\"")));
-            } else {
-                conds.push(format!("s.body LIKE ?{} ESCAPE '\\'", args.len() + 2));
-                let escaped = t
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                args.push(format!("%{escaped}%"));
-            }
-        }
         let mut sql = String::from(
             "SELECT f.path, coalesce(f.time_local, f.capture_local), coalesce(v.text, '')
              FROM search_fts s JOIN files f ON f.id = s.file_id
              LEFT JOIN vision v ON v.file_id = f.id WHERE 1",
         );
-        let fts = long.join(" AND ");
-        if !fts.is_empty() {
-            sql.push_str(" AND search_fts MATCH ?1");
-        }
-        for c in &conds {
-            sql.push_str(" AND ");
-            sql.push_str(c);
+        for t in &terms {
+            let body = if t.chars().count() >= 3 {
+                args.push(format!("\"{}\"", t.replace('"', "\"\"")));
+                format!(
+                    "s.rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?{})",
+                    args.len()
+                )
+            } else {
+                args.push(like(t));
+                format!("s.body LIKE ?{} ESCAPE '\\'", args.len())
+            };
+            args.push(like(t));
+            sql.push_str(&format!(
+                " AND ({body} OR s.file_id IN (SELECT fa.file_id FROM faces fa
+                   JOIN people p ON p.id = fa.person_id WHERE p.name LIKE ?{} ESCAPE '\\'))",
+                args.len()
+            ));
         }
         sql.push_str(&format!(
             " ORDER BY coalesce(f.time_utc, f.capture_utc, f.time_local) DESC, f.path LIMIT {}",
             limit.min(i64::MAX as usize)
         ));
         let mut st = self.connection().prepare(&sql).map_err(&e)?;
-        let mut bind: Vec<&dyn rusqlite::ToSql> = Vec::new();
-        // ?1 is the MATCH expression; when there is none it is still bound (unused).
-        bind.push(&fts);
-        for a in &args {
-            bind.push(a);
-        }
+        let bind: Vec<&dyn rusqlite::ToSql> =
+            args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
         let rows = st
             .query_map(bind.as_slice(), |r| {
                 Ok(SearchHit {
@@ -295,6 +318,7 @@ mod tests {
             text: t.into(),
             error: None,
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            ..VisionRecord::default()
         };
         index
             .store_vision(

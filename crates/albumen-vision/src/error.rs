@@ -40,6 +40,14 @@ pub enum Error {
     /// The recognition model carries no character dictionary in its metadata.
     #[error("{0}: no character dictionary in the model's metadata")]
     NoDictionary(PathBuf),
+    /// A cached preview could not be read back.
+    #[error("preview cache {path}: {message}")]
+    Cache {
+        /// The cached preview file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// The picture could not be previewed (decoded).
     #[error(transparent)]
     Preview(#[from] albumen_preview::Error),

@@ -192,6 +192,25 @@ fn normalize(mut r: RotRect) -> RotRect {
     r
 }
 
+/// The colour of `img` at (`x`, `y`) (pixel centres at integers), interpolated between
+/// the four nearest pixels; outside points take the nearest edge pixel. `w`, `h` are its size.
+pub(crate) fn bilinear(img: &image::RgbImage, x: f32, y: f32, w: u32, h: u32) -> [u8; 3] {
+    let x = x.clamp(0.0, (w - 1) as f32);
+    let y = y.clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (ax, ay) = (x - x0 as f32, y - y0 as f32);
+    let (p00, p10) = (img.get_pixel(x0, y0).0, img.get_pixel(x1, y0).0);
+    let (p01, p11) = (img.get_pixel(x0, y1).0, img.get_pixel(x1, y1).0);
+    let mut o = [0u8; 3];
+    for c in 0..3 {
+        let top = p00[c] as f32 * (1.0 - ax) + p10[c] as f32 * ax;
+        let bot = p01[c] as f32 * (1.0 - ax) + p11[c] as f32 * ax;
+        o[c] = (top * (1.0 - ay) + bot * ay).round().clamp(0.0, 255.0) as u8;
+    }
+    o
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

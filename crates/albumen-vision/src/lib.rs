@@ -1,20 +1,26 @@
-//! On-device vision for photos, on the CPU: text recognition (OCR) in Chinese and English.
+//! On-device vision for photos, on the CPU: text (OCR) in Chinese and English, faces with
+//! embeddings for grouping into people, and object tags in English and Chinese.
 //!
 //! # Brief overview
 //! - Models are data, fetched once by `scripts/vision-models.sh` into a models folder
 //!   ([`models_dir`]: `$ALBUMEN_MODELS`, else a `models/` folder beside or above the program,
 //!   else `./models`): ONNX Runtime's shared library (loaded at run time, nothing is downloaded
-//!   at build or run time) and the PP-OCRv4 detection, direction and recognition models.
+//!   at build or run time), the PP-OCRv4 detection, direction and recognition models, and
+//!   the face and object models (BlazeFace, FaceRes, CenterNet) converted to ONNX.
 //!   A missing file is [`Error::ModelMissing`], naming the file and the script.
 //! - [`Ocr`] reads text: DB text detection (probability map, threshold, connected
 //!   components, minimum-area rectangles, unclip), an optional 0/180 degree direction
 //!   classifier, CTC recognition with the dictionary stored in the recognition model, and
 //!   lines in reading order (top to bottom, left to right).
+//! - [`faces::FaceModels`] finds faces (BlazeFace) and embeds each, cut out square and turned
+//!   level, into a unit-length descriptor (FaceRes); grouping faces into people is the
+//!   index's job (`albumen-index`'s people tables), since it needs every face seen so far.
+//! - [`tags::Tagger`] tags COCO's 80 object classes (CenterNet), English and Chinese.
 //! - [`Vision::analyze`] takes a file, previews it with `albumen-preview` (the one decoder:
-//!   orientation, colour, size and pixel limits) at [`PREVIEW_SIZE`] pixels and answers an
-//!   [`Analysis`]; a broken or oversized picture is an `error` in it, not a failure.
-//! - Faces and object tags are not implemented yet: [`Analysis::faces`] and
-//!   [`Analysis::tags`] are always empty.
+//!   orientation, colour, size and pixel limits) at [`PREVIEW_SIZE`] pixels, or takes that
+//!   preview from a preview cache ([`Vision::with_cache`]) so nothing is decoded twice, runs
+//!   the three on the one picture and answers an [`Analysis`]; a broken or oversized picture
+//!   is an `error` in it, not a failure.
 //!
 //! ```no_run
 //! let mut vision = albumen_vision::Vision::load(&albumen_vision::models_dir())?;
@@ -24,8 +30,11 @@
 //! ```
 
 mod error;
+pub mod faces;
 mod geom;
 pub mod ocr;
+mod runtime;
+pub mod tags;
 
 use std::path::{Path, PathBuf};
 
@@ -35,8 +44,9 @@ pub use error::Error;
 pub use ocr::{Ocr, TextLine};
 
 /// Long side, in pixels, of the preview the models read (text detection scales it further
-/// down to [`ocr::DET_MAX_SIDE`]; recognition crops lines from it).
-pub const PREVIEW_SIZE: u32 = 1280;
+/// down to [`ocr::DET_MAX_SIDE`]; recognition crops lines and faces are cut from it). The
+/// web server's large preview has this size, so a shared preview cache serves both.
+pub const PREVIEW_SIZE: u32 = 1440;
 
 /// The models folder: `$ALBUMEN_MODELS`; else the first `models/` holding the runtime in the
 /// program's folder or one of its parents (a build in `target/release` finds the checkout's
@@ -61,7 +71,7 @@ pub fn models_dir() -> PathBuf {
     PathBuf::from("models")
 }
 
-/// A face found in a picture (not produced yet: face detection is not implemented).
+/// A face found in a picture.
 #[derive(Debug, Clone, Serialize)]
 pub struct Face {
     /// Left edge, as a fraction of the picture's width.
@@ -74,15 +84,20 @@ pub struct Face {
     pub h: f32,
     /// Detection confidence, 0 to 1.
     pub score: f32,
-    /// The person this face belongs to, when known.
+    /// The person this face belongs to, when known (set by the index, not here).
     pub person: Option<i64>,
+    /// Its embedding: [`faces::EMBEDDING_LEN`] numbers of unit length (not serialized).
+    #[serde(skip)]
+    pub embedding: Vec<f32>,
 }
 
-/// An object or scene label (not produced yet: tagging is not implemented).
+/// An object label.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tag {
-    /// The label, e.g. `dog`.
+    /// The label in English, e.g. `dog`.
     pub label: String,
+    /// The label in Simplified Chinese, e.g. `狗`.
+    pub label_zh: String,
     /// Confidence, 0 to 1.
     pub score: f32,
 }
@@ -97,18 +112,32 @@ pub struct Analysis {
     /// The text lines with their places and confidences (not serialized).
     #[serde(skip)]
     pub lines: Vec<TextLine>,
-    /// Faces (always empty for now).
+    /// Faces, most confident first.
     pub faces: Vec<Face>,
-    /// Object and scene tags (always empty for now).
+    /// Object tags, best first.
     pub tags: Vec<Tag>,
     /// Why the file could not be analysed, if it could not.
     pub error: Option<String>,
 }
 
+/// What the models saw in one picture.
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    /// Text lines, in reading order.
+    pub lines: Vec<TextLine>,
+    /// Faces, most confident first.
+    pub faces: Vec<Face>,
+    /// Object tags, best first.
+    pub tags: Vec<Tag>,
+}
+
 /// The loaded models.
 pub struct Vision {
     ocr: Ocr,
+    faces: faces::FaceModels,
+    tagger: tags::Tagger,
     preview: albumen_preview::Options,
+    cache: Option<albumen_preview::Cache>,
 }
 
 impl std::fmt::Debug for Vision {
@@ -118,12 +147,24 @@ impl std::fmt::Debug for Vision {
 }
 
 impl Vision {
-    /// Loads ONNX Runtime and the models from `dir` (see [`models_dir`]).
+    /// Loads ONNX Runtime and every model from `dir` (see [`models_dir`]); a missing file is
+    /// [`Error::ModelMissing`] naming it.
     pub fn load(dir: &Path) -> Result<Vision, Error> {
         Ok(Vision {
             ocr: Ocr::load(dir)?,
+            faces: faces::FaceModels::load(dir)?,
+            tagger: tags::Tagger::load(dir)?,
             preview: albumen_preview::Options::new(PREVIEW_SIZE),
+            cache: None,
         })
+    }
+
+    /// Takes pictures from (and leaves them in) a preview cache: a file whose
+    /// [`PREVIEW_SIZE`] preview is cached is not decoded again, and one that is not gets its
+    /// preview made once and stored for the next reader (the web server, the next pass).
+    pub fn with_cache(mut self, cache: albumen_preview::Cache) -> Vision {
+        self.cache = Some(cache);
+        self
     }
 
     /// The OCR engine, for reading pictures already in memory.
@@ -131,8 +172,51 @@ impl Vision {
         &mut self.ocr
     }
 
-    /// Previews `path` and reads its text. Never fails: a file that cannot be read, decoded
-    /// or analysed gives an [`Analysis`] whose `error` says why.
+    /// The upright sRGB picture of `path` at [`PREVIEW_SIZE`], from the cache when there is one.
+    fn picture(&self, path: &Path) -> Result<image::RgbImage, Error> {
+        match &self.cache {
+            Some(c) => {
+                let cached = c.get_or_make(path, &self.preview)?;
+                let bytes = std::fs::read(&cached.thumb).map_err(|e| Error::Cache {
+                    path: cached.thumb.clone(),
+                    message: e.to_string(),
+                })?;
+                let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
+                    .map_err(|e| Error::Cache {
+                        path: cached.thumb.clone(),
+                        message: e.to_string(),
+                    })?;
+                Ok(img.to_rgb8())
+            }
+            None => Ok(albumen_preview::preview(path, &self.preview)?.image),
+        }
+    }
+
+    /// Text, faces and tags of a picture already in memory.
+    pub fn analyze_image(&mut self, img: &image::RgbImage) -> Result<Seen, Error> {
+        let lines = self.ocr.read(img)?;
+        let boxes = self.faces.detect(img)?;
+        let embeddings = self.faces.embed(img, &boxes)?;
+        let (w, h) = (img.width() as f32, img.height() as f32);
+        let faces = boxes
+            .into_iter()
+            .zip(embeddings)
+            .map(|(b, embedding)| Face {
+                x: b.x / w,
+                y: b.y / h,
+                w: b.w / w,
+                h: b.h / h,
+                score: b.score,
+                person: None,
+                embedding,
+            })
+            .collect();
+        let tags = self.tagger.tag(img)?;
+        Ok(Seen { lines, faces, tags })
+    }
+
+    /// Previews `path` and reads its text, faces and tags. Never fails: a file that cannot be
+    /// read, decoded or analysed gives an [`Analysis`] whose `error` says why.
     pub fn analyze(&mut self, path: &Path) -> Analysis {
         let mut a = Analysis {
             path: path.to_path_buf(),
@@ -142,13 +226,13 @@ impl Vision {
             tags: Vec::new(),
             error: None,
         };
-        let result = albumen_preview::preview(path, &self.preview)
-            .map_err(Error::from)
-            .and_then(|p| self.ocr.read(&p.image));
+        let result = self.picture(path).and_then(|img| self.analyze_image(&img));
         match result {
-            Ok(lines) => {
-                a.text = ocr::join_lines(&lines);
-                a.lines = lines;
+            Ok(seen) => {
+                a.text = ocr::join_lines(&seen.lines);
+                a.lines = seen.lines;
+                a.faces = seen.faces;
+                a.tags = seen.tags;
             }
             Err(e) => a.error = Some(e.to_string()),
         }

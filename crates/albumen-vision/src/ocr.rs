@@ -1,13 +1,13 @@
 //! Text recognition with PP-OCRv4: detection, direction classification, recognition.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use image::RgbImage;
 use ort::session::Session;
 use ort::value::Tensor;
 
 use crate::geom::{self, Pt, RotRect};
+use crate::runtime::{load_runtime, need, session};
 use crate::Error;
 
 /// The ONNX Runtime shared library's file name in the models folder.
@@ -105,54 +105,6 @@ fn reading_order(lines: &mut Vec<TextLine>) {
         row.sort_by(|a, b| a.corners[0].0.total_cmp(&b.corners[0].0));
         lines.extend(row);
     }
-}
-
-static RUNTIME: OnceLock<Result<(), String>> = OnceLock::new();
-
-/// Loads ONNX Runtime from `lib` once per process.
-fn load_runtime(lib: &Path) -> Result<(), Error> {
-    let r = RUNTIME.get_or_init(|| match ort::init_from(lib) {
-        Ok(b) => {
-            b.with_name("albumen").commit();
-            Ok(())
-        }
-        Err(e) => Err(e.to_string()),
-    });
-    r.clone().map_err(|message| Error::Runtime {
-        path: lib.to_path_buf(),
-        message,
-    })
-}
-
-fn need(dir: &Path, file: &str) -> Result<PathBuf, Error> {
-    let p = dir.join(file);
-    if p.is_file() {
-        Ok(p)
-    } else {
-        Err(Error::ModelMissing { path: p })
-    }
-}
-
-fn threads() -> usize {
-    std::env::var("ALBUMEN_VISION_THREADS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(4)
-        })
-        .max(1)
-}
-
-fn session(path: &Path, model: &'static str) -> Result<Session, Error> {
-    let err = |e: ort::Error| Error::Model { model, source: e };
-    Session::builder()
-        .map_err(err)?
-        .with_intra_threads(threads())
-        .map_err(|e| err(e.into()))?
-        .commit_from_file(path)
-        .map_err(err)
 }
 
 /// The PP-OCRv4 models, loaded.
@@ -458,25 +410,8 @@ fn crop_rect(img: &RgbImage, r: &RotRect) -> RgbImage {
             let fy = (y as f32 + 0.5) / h as f32;
             let px = tl.0 + (tr.0 - tl.0) * fx + (bl.0 - tl.0) * fy - 0.5;
             let py = tl.1 + (tr.1 - tl.1) * fx + (bl.1 - tl.1) * fy - 0.5;
-            out.put_pixel(x, y, image::Rgb(bilinear(img, px, py, iw, ih)));
+            out.put_pixel(x, y, image::Rgb(geom::bilinear(img, px, py, iw, ih)));
         }
     }
     out
-}
-
-fn bilinear(img: &RgbImage, x: f32, y: f32, w: u32, h: u32) -> [u8; 3] {
-    let x = x.clamp(0.0, (w - 1) as f32);
-    let y = y.clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (ax, ay) = (x - x0 as f32, y - y0 as f32);
-    let (p00, p10) = (img.get_pixel(x0, y0).0, img.get_pixel(x1, y0).0);
-    let (p01, p11) = (img.get_pixel(x0, y1).0, img.get_pixel(x1, y1).0);
-    let mut o = [0u8; 3];
-    for c in 0..3 {
-        let top = p00[c] as f32 * (1.0 - ax) + p10[c] as f32 * ax;
-        let bot = p01[c] as f32 * (1.0 - ax) + p11[c] as f32 * ax;
-        o[c] = (top * (1.0 - ay) + bot * ay).round().clamp(0.0, 255.0) as u8;
-    }
-    o
 }

