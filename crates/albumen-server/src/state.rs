@@ -1,11 +1,11 @@
 //! What the server holds between requests: a pool of index connections, the preview cache,
-//! the login limiter, per-library map clusters and places, and each user's undo list.
+//! the login limiter, per-library map clusters and places (each user's undo list is in the
+//! index: see `undo`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use albumen_edit::Edit;
 use albumen_geo::{ClusterIndex, Place};
 use albumen_index::Index;
 use albumen_preview::Cache;
@@ -27,12 +27,6 @@ pub(crate) struct MapPoints {
 /// (file id, place) of every located item of a library.
 pub(crate) type Places = Arc<Vec<(i64, Option<Place>)>>;
 
-/// One undoable edit: the files it changed and, for each, the edits that put it back.
-#[derive(Debug, Clone)]
-pub(crate) struct UndoEntry {
-    pub files: Vec<(i64, Vec<Edit>)>,
-}
-
 /// The server's shared state.
 #[derive(Debug)]
 pub struct State {
@@ -44,7 +38,6 @@ pub struct State {
     pub(crate) preview_slots: tokio::sync::Semaphore,
     pub(crate) maps: Mutex<HashMap<i64, Arc<MapPoints>>>,
     pub(crate) places: Mutex<HashMap<i64, Places>>,
-    pub(crate) undo: Mutex<HashMap<i64, Vec<UndoEntry>>>,
     /// One edit at a time.
     pub(crate) edit_lock: tokio::sync::Mutex<()>,
 }
@@ -87,7 +80,6 @@ impl State {
             preview_slots: tokio::sync::Semaphore::new(cpus.max(1)),
             maps: Mutex::new(HashMap::new()),
             places: Mutex::new(HashMap::new()),
-            undo: Mutex::new(HashMap::new()),
             edit_lock: tokio::sync::Mutex::new(()),
         })
     }
