@@ -540,9 +540,13 @@ impl Index {
         log::debug!("finish committed: {:?}", t_walk.elapsed());
         if !cancelled {
             // Keywords of files indexed before the keywords table existed (once per library).
-            let stop = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
-            let n = crate::keywords::backfill(&self.conn, library_id, run_id, &stop)
-                .map_err(&dberr)?;
+            let stop = || {
+                opts.cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(Ordering::Relaxed))
+            };
+            let n =
+                crate::keywords::backfill(&self.conn, library_id, run_id, &stop).map_err(&dberr)?;
             if n > 0 {
                 log::info!("read the keywords of {n} files indexed before keywords were kept");
             }

@@ -86,7 +86,8 @@ pub(crate) fn store(c: &Connection, file_id: i64, keywords: &[String]) -> rusqli
     }
     c.prepare_cached("DELETE FROM keywords WHERE file_id = ?1")?
         .execute([file_id])?;
-    let mut ins = c.prepare_cached("INSERT OR IGNORE INTO keywords (file_id, keyword) VALUES (?1, ?2)")?;
+    let mut ins =
+        c.prepare_cached("INSERT OR IGNORE INTO keywords (file_id, keyword) VALUES (?1, ?2)")?;
     for k in &new {
         ins.execute(params![file_id, k])?;
     }

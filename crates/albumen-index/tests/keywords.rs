@@ -57,7 +57,12 @@ fn found(index: &Index, q: &str) -> Vec<String> {
 
 fn scan(index: &mut Index, root: &Path) {
     index
-        .scan("fam", &[root.to_path_buf()], &ScanOptions::new(), &NoProgress)
+        .scan(
+            "fam",
+            &[root.to_path_buf()],
+            &ScanOptions::new(),
+            &NoProgress,
+        )
         .unwrap();
 }
 
@@ -67,7 +72,11 @@ fn keywords_are_indexed_searchable_and_follow_edits() {
     let db = tempfile::tempdir().unwrap();
     std::fs::write(
         photos.path().join("a.jpg"),
-        jpeg_with_keywords("2019:05:01 10:00:00", "a", &["Zoo trip", "长城", "zoo trip"]),
+        jpeg_with_keywords(
+            "2019:05:01 10:00:00",
+            "a",
+            &["Zoo trip", "长城", "zoo trip"],
+        ),
     )
     .unwrap();
     std::fs::write(
@@ -194,13 +203,20 @@ fn an_index_made_before_keywords_reads_them_on_its_next_scan() {
     assert!(index.keywords(a).unwrap().is_empty());
     let keyed: i64 = index
         .connection()
-        .query_row("SELECT count(*) FROM search_fts WHERE rowid = file_id", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM search_fts WHERE rowid = file_id",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(keyed, 1);
     // The file is unchanged: the scan does not read it, the keyword backfill does, once.
     scan(&mut index, photos.path());
     assert_eq!(index.keywords(a).unwrap(), ["kite"]);
-    index.connection().execute("DELETE FROM keywords", []).unwrap();
+    index
+        .connection()
+        .execute("DELETE FROM keywords", [])
+        .unwrap();
     scan(&mut index, photos.path());
     assert!(index.keywords(a).unwrap().is_empty());
 }

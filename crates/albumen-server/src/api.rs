@@ -934,8 +934,11 @@ async fn run_edit(state: St, s: Sess, req: EditReq) -> ApiResult<Json<serde_json
                             if let Err(e) = ix.refresh_file(fid) {
                                 log::warn!("index after the edit of {}: {e}", path.display());
                             }
-                            let undo: Vec<_> =
-                                rep.undo.iter().filter_map(crate::undo::Stored::of).collect();
+                            let undo: Vec<_> = rep
+                                .undo
+                                .iter()
+                                .filter_map(crate::undo::Stored::of)
+                                .collect();
                             if undo.len() != rep.undo.len() {
                                 log::warn!(
                                     "edit of {}: part of its undo cannot be kept",
@@ -1020,7 +1023,9 @@ async fn undo(
                         ix.refresh_file(f.id)?;
                         undone += 1;
                     }
-                    Err(e) => failed.push(serde_json::json!({ "id": f.id, "error": e.to_string() })),
+                    Err(e) => {
+                        failed.push(serde_json::json!({ "id": f.id, "error": e.to_string() }))
+                    }
                 }
                 st.invalidate(row.library_id);
             }

@@ -194,8 +194,8 @@ mod tests {
 
     #[test]
     fn every_undo_edit_round_trips_through_json() {
-        let t = NaiveDateTime::parse_from_str("2019-05-01T10:00:00.25", LOCAL_FMT)
-            .unwrap_or_default();
+        let t =
+            NaiveDateTime::parse_from_str("2019-05-01T10:00:00.25", LOCAL_FMT).unwrap_or_default();
         let edits = vec![
             Edit::ShiftTime(Duration::seconds(-3600) + Duration::milliseconds(5)),
             Edit::SetTime {
