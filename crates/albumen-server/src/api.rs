@@ -512,14 +512,26 @@ async fn timeline(
     AxState(state): AxState<St>,
     Extension(s): Extension<Sess>,
     Query(q): Query<LibQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Response> {
     let out = state
-        .with_index(move |_, ix| {
+        .with_index(move |st, ix| {
             let Some(lib) = library_for(ix, s.user_id, &q.library)? else {
                 return Ok(None);
             };
+            // Counted once per index version (a commit anywhere, a scan's too, recounts).
+            let version = st.version();
+            if let Some(v) = version {
+                let hit = st.timelines.lock().ok().and_then(|m| {
+                    m.get(&lib)
+                        .filter(|(at, _)| *at == v)
+                        .map(|(_, days)| days.clone())
+                });
+                if let Some(days) = hit {
+                    return Ok(Some(days));
+                }
+            }
             let c = ix.connection();
-            let mut st = c
+            let mut stmt = c
                 .prepare_cached(&format!(
                     "SELECT substr({T}, 1, 10) AS d, count(*) FROM files f \
                      WHERE f.library_id = ?1 AND NOT EXISTS \
@@ -527,7 +539,7 @@ async fn timeline(
                      GROUP BY d ORDER BY d DESC"
                 ))
                 .map_err(|e| db(ix, e))?;
-            let rows = st
+            let rows = stmt
                 .query_map([lib], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
                 .map_err(|e| db(ix, e))?;
             let mut days = Vec::new();
@@ -537,10 +549,18 @@ async fn timeline(
                     serde_json::json!({ "day": if d.is_empty() { None } else { Some(d) }, "n": n }),
                 );
             }
-            Ok(Some(serde_json::json!({ "days": days })))
+            let days = axum::body::Bytes::from(
+                serde_json::to_vec(&serde_json::json!({ "days": days }))
+                    .map_err(|e| Error::Task(format!("timeline: {e}")))?,
+            );
+            if let (Some(v), Ok(mut m)) = (version, st.timelines.lock()) {
+                m.insert(lib, (v, days.clone()));
+            }
+            Ok(Some(days))
         })
         .await?;
-    out.map(Json).ok_or(ApiError::NOT_FOUND)
+    let body = out.ok_or(ApiError::NOT_FOUND)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// What the server needs of one item the user may see.
@@ -1042,6 +1062,10 @@ async fn map_of(state: &St, lib: i64) -> ApiResult<Arc<MapPoints>> {
     if let Some(m) = state.maps.lock().ok().and_then(|m| m.get(&lib).cloned()) {
         return Ok(m);
     }
+    let _one = state.map_build.lock().await;
+    if let Some(m) = state.maps.lock().ok().and_then(|m| m.get(&lib).cloned()) {
+        return Ok(m);
+    }
     let m = state
         .with_index(move |st, ix| {
             let c = ix.connection();
@@ -1205,6 +1229,10 @@ async fn places_of(state: &St, lib: i64) -> ApiResult<crate::state::Places> {
         return Ok(p);
     }
     let m = map_of(state, lib).await?;
+    let _one = state.map_build.lock().await;
+    if let Some(p) = state.places.lock().ok().and_then(|m| m.get(&lib).cloned()) {
+        return Ok(p);
+    }
     let st = Arc::clone(state);
     let p = tokio::task::spawn_blocking(move || {
         let v: Vec<_> = m

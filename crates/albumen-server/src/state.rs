@@ -14,8 +14,9 @@ use crate::auth::Limiter;
 use crate::error::{Error, Result};
 use crate::Config;
 
-/// Connections kept open for reuse (more are opened under load and closed after).
-const POOL_KEEP: usize = 8;
+/// Most index connections open at once: requests beyond this wait for one (SQLite work is
+/// CPU-bound; opening a connection per request under load costs more than waiting).
+const POOL_MAX: usize = 8;
 
 /// The map points of one library: the cluster index and, for each of its items, the file id.
 #[derive(Debug)]
@@ -38,6 +39,16 @@ pub struct State {
     pub(crate) preview_slots: tokio::sync::Semaphore,
     pub(crate) maps: Mutex<HashMap<i64, Arc<MapPoints>>>,
     pub(crate) places: Mutex<HashMap<i64, Places>>,
+    /// Each library's timeline day counts, with the index version they were counted at.
+    pub(crate) timelines: Mutex<HashMap<i64, (i64, axum::body::Bytes)>>,
+    /// A connection that only watches the index's version (`PRAGMA data_version`: it changes
+    /// when any other connection, this server's or a scan's, commits).
+    watch: Mutex<Index>,
+    /// Held while a request uses an index connection (at most [`POOL_MAX`]).
+    db_slots: tokio::sync::Semaphore,
+    /// One map (cluster index, places) build at a time: concurrent first requests wait for
+    /// the first one's result instead of each building it.
+    pub(crate) map_build: tokio::sync::Mutex<()>,
     /// One edit at a time.
     pub(crate) edit_lock: tokio::sync::Mutex<()>,
 }
@@ -72,15 +83,20 @@ impl State {
         };
         let cache = Cache::open(&dir, &roots)?;
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let watch = Mutex::new(Index::open(&config.db)?);
         Ok(State {
             config,
             pool: Mutex::new(vec![index]),
+            watch,
+            db_slots: tokio::sync::Semaphore::new(POOL_MAX),
+            timelines: Mutex::new(HashMap::new()),
             cache,
             limiter: Limiter::default(),
             preview_slots: tokio::sync::Semaphore::new(cpus.max(1)),
             maps: Mutex::new(HashMap::new()),
             places: Mutex::new(HashMap::new()),
             edit_lock: tokio::sync::Mutex::new(()),
+            map_build: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -94,7 +110,7 @@ impl State {
 
     fn checkin(&self, index: Index) {
         if let Ok(mut p) = self.pool.lock() {
-            if p.len() < POOL_KEEP {
+            if p.len() < POOL_MAX {
                 p.push(index);
             }
         }
@@ -107,14 +123,30 @@ impl State {
         F: FnOnce(&State, &Index) -> Result<T> + Send + 'static,
     {
         let me = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
+        let slot = self
+            .db_slots
+            .acquire()
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?;
+        let out = tokio::task::spawn_blocking(move || {
             let index = me.checkout()?;
             let out = f(&me, &index);
             me.checkin(index);
             out
         })
         .await
-        .map_err(|e| Error::Task(e.to_string()))?
+        .map_err(|e| Error::Task(e.to_string()))?;
+        drop(slot);
+        out
+    }
+
+    /// The index's version now (see `watch`); `None` when it cannot be read (then nothing
+    /// cached is trusted).
+    pub(crate) fn version(&self) -> Option<i64> {
+        let w = self.watch.lock().ok()?;
+        w.connection()
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .ok()
     }
 
     /// Forgets the map points and places of `library_id` (after an edit moved something).
@@ -123,6 +155,9 @@ impl State {
             m.remove(&library_id);
         }
         if let Ok(mut m) = self.places.lock() {
+            m.remove(&library_id);
+        }
+        if let Ok(mut m) = self.timelines.lock() {
             m.remove(&library_id);
         }
     }
