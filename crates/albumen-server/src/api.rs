@@ -132,14 +132,22 @@ async fn require_session(AxState(state): AxState<St>, mut req: Request, next: Ne
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return ApiError::UNAUTHORIZED.into_response();
     }
-    let t = token.clone();
-    let sess = match state
-        .with_index(move |_, ix| Ok(ix.session(&t, now_s())?))
-        .await
-    {
-        Ok(Some(s)) => s,
-        Ok(None) => return ApiError::UNAUTHORIZED.into_response(),
-        Err(e) => return ApiError::from(e).into_response(),
+    let sess = match state.memo_session(&token, now_s()) {
+        Some(s) => s,
+        None => {
+            let t = token.clone();
+            match state
+                .with_index(move |_, ix| Ok(ix.session(&t, now_s())?))
+                .await
+            {
+                Ok(Some(s)) => {
+                    state.remember_session(&token, Some(&s));
+                    s
+                }
+                Ok(None) => return ApiError::UNAUTHORIZED.into_response(),
+                Err(e) => return ApiError::from(e).into_response(),
+            }
+        }
     };
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         let sent = req
@@ -250,9 +258,11 @@ async fn login(
 }
 
 async fn logout(AxState(state): AxState<St>, Extension(s): Extension<Sess>) -> ApiResult<Response> {
+    let token = s.token.clone();
     state
         .with_index(move |_, ix| Ok(ix.end_session(&s.token)?))
         .await?;
+    state.remember_session(&token, None);
     let mut res = Json(serde_json::json!({})).into_response();
     for c in [
         format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),

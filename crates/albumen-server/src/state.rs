@@ -18,6 +18,11 @@ use crate::Config;
 /// CPU-bound; opening a connection per request under load costs more than waiting).
 const POOL_MAX: usize = 8;
 
+/// How long a session looked up in the index is trusted without asking again.
+pub(crate) const SESSION_MEMO: std::time::Duration = std::time::Duration::from_secs(5);
+/// Most sessions remembered (beyond, the memo starts over).
+const SESSION_MEMO_MAX: usize = 10_000;
+
 /// The map points of one library: the cluster index and, for each of its items, the file id.
 #[derive(Debug)]
 pub(crate) struct MapPoints {
@@ -49,6 +54,11 @@ pub struct State {
     /// One map (cluster index, places) build at a time: concurrent first requests wait for
     /// the first one's result instead of each building it.
     pub(crate) map_build: tokio::sync::Mutex<()>,
+    /// Sessions recently found in the index, by token, with when they were looked up: a
+    /// request within [`SESSION_MEMO`] of the lookup does not ask the index again. Logout
+    /// forgets its session at once; a session ended elsewhere (another process) lives on here
+    /// for at most that long.
+    pub(crate) sessions: Mutex<HashMap<String, (albumen_index::Session, std::time::Instant)>>,
     /// One edit at a time.
     pub(crate) edit_lock: tokio::sync::Mutex<()>,
 }
@@ -96,6 +106,7 @@ impl State {
             maps: Mutex::new(HashMap::new()),
             places: Mutex::new(HashMap::new()),
             edit_lock: tokio::sync::Mutex::new(()),
+            sessions: Mutex::new(HashMap::new()),
             map_build: tokio::sync::Mutex::new(()),
         })
     }
@@ -147,6 +158,31 @@ impl State {
         w.connection()
             .query_row("PRAGMA data_version", [], |r| r.get(0))
             .ok()
+    }
+
+    /// The session of `token` if it was looked up less than [`SESSION_MEMO`] ago and has not
+    /// expired.
+    pub(crate) fn memo_session(&self, token: &str, now_s: i64) -> Option<albumen_index::Session> {
+        let m = self.sessions.lock().ok()?;
+        let (s, at) = m.get(token)?;
+        (at.elapsed() < SESSION_MEMO && s.expires_at > now_s).then(|| s.clone())
+    }
+
+    /// Remembers (or, with `None`, forgets) the session of `token`.
+    pub(crate) fn remember_session(&self, token: &str, s: Option<&albumen_index::Session>) {
+        if let Ok(mut m) = self.sessions.lock() {
+            match s {
+                Some(s) => {
+                    if m.len() >= SESSION_MEMO_MAX {
+                        m.clear();
+                    }
+                    m.insert(token.to_string(), (s.clone(), std::time::Instant::now()));
+                }
+                None => {
+                    m.remove(token);
+                }
+            }
+        }
     }
 
     /// Forgets the map points and places of `library_id` (after an edit moved something).

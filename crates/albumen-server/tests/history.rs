@@ -369,3 +369,19 @@ fn it_serves_while_a_scan_writes() -> R {
     eprintln!("{during} rounds of requests answered while the scan ran");
     Ok(())
 }
+
+#[test]
+fn logout_ends_the_session_at_once_despite_the_session_memo() -> R {
+    let (dir, db) = library()?;
+    let s = serve(&db, &dir.path().join("cache"))?;
+    let ben = login(s.addr, "ben", "ben password")?;
+    assert_eq!(call(s.addr, &ben, "GET", "/api/me", "")?.0, 200);
+    assert_eq!(call(s.addr, &ben, "GET", "/api/libraries", "")?.0, 200);
+    assert_eq!(call(s.addr, &ben, "POST", "/api/logout", "")?.0, 200);
+    assert_eq!(call(s.addr, &ben, "GET", "/api/me", "")?.0, 401);
+    assert_eq!(
+        call(s.addr, &ben, "GET", "/api/items?library=family", "")?.0,
+        401
+    );
+    Ok(())
+}
