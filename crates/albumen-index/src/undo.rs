@@ -43,12 +43,13 @@ impl Index {
     /// ```
     /// let dir = tempfile::tempdir()?;
     /// let index = albumen_index::Index::open(dir.path().join("i.db"))?;
-    /// let id = index.push_undo(7, 100, "[]")?;
-    /// assert_eq!(index.last_undo(7)?.map(|e| e.id), Some(id));
-    /// assert_eq!(index.last_undo(8)?, None);
-    /// assert!(!index.drop_undo(8, id)?, "another user's entry is not dropped");
-    /// assert!(index.drop_undo(7, id)?);
-    /// assert_eq!(index.last_undo(7)?, None);
+    /// let (anna, ben) = (index.add_user("anna", "h1")?, index.add_user("ben", "h2")?);
+    /// let id = index.push_undo(anna, 100, "[]")?;
+    /// assert_eq!(index.last_undo(anna)?.map(|e| e.id), Some(id));
+    /// assert_eq!(index.last_undo(ben)?, None);
+    /// assert!(!index.drop_undo(ben, id)?, "another user's entry is not dropped");
+    /// assert!(index.drop_undo(anna, id)?);
+    /// assert_eq!(index.last_undo(anna)?, None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn push_undo(&self, user_id: i64, created_at: i64, body: &str) -> Result<i64> {
