@@ -50,7 +50,8 @@ done | sort -n | awk '{a[NR]=$1; b[NR]=$2; s[NR]=$1+$2} END {printf "warm, media
 echo "deep page (offset 90000): $(t '/api/items?library=bench&limit=200&offset=90000') s"
 echo "map clusters, zoom 4 (first call builds the cluster index): $(t '/api/clusters?library=bench&zoom=4') s, again $(t '/api/clusters?library=bench&zoom=4') s"
 if [ -x "$OHA" ]; then
-  for p in "/api/items?library=bench&limit=100" "/api/timeline?library=bench" "/api/clusters?library=bench&zoom=6&west=0&south=45&east=10&north=52"; do
+  thumb=$(curl -s -H "Cookie: $cookie" "$base/api/items?library=bench&limit=1&offset=100000" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
+  for p in "/api/items?library=bench&limit=100" "/api/timeline?library=bench" "/api/items/$thumb/thumb" "/api/clusters?library=bench&zoom=6&west=0&south=45&east=10&north=52"; do
     echo "oha -c 50 -z ${SECS}s $p:"
     "$OHA" --no-tui -c 50 -z "${SECS}s" -H "Cookie: $cookie" "$base$p" | grep -E "Requests/sec|Slowest|Fastest|Average|99.00%|Success rate|\[200\]"
   done

@@ -175,6 +175,31 @@ try:
     driver.find_element(By.ID, "undo").click()
     jump("2024-12-31")
     wait(lambda: (t := cell_t(first[0])) and t == first[1], "the item back at its time after undo", 60)
+    step("keyword: add from the page, search by it, remove it")
+    def click_css(css):
+        # The item panel re-renders as its data arrives: a found element may be replaced.
+        try:
+            driver.find_element(By.CSS_SELECTOR, css).click()
+            return True
+        except Exception:
+            return False
+    driver.find_element(By.CSS_SELECTOR, f"#spacer .cell[data-id='{first[0]}']").click()
+    wait(lambda: driver.find_element(By.ID, "item-edit").is_displayed(), "the edit panel")
+    driver.find_element(By.ID, "edit-keyword").send_keys("长城 trip")
+    driver.find_element(By.ID, "edit-keyword-add").click()
+    wait(lambda: "长城 trip" in [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#item-keywords .kw-search")],
+         "the keyword on the item", 60)
+    shot("08b-keyword")
+    wait(lambda: click_css("#item-keywords .kw-search"), "the keyword's search link")
+    wait(lambda: [c.get_attribute("data-id") for c in driver.find_elements(By.CSS_SELECTOR, "#search-results .cell")] == [first[0]],
+         "exactly the item when searching its keyword", 60)
+    shot("08c-keyword-search")
+    wait(lambda: click_css("#search-results .cell"), "the search result")
+    wait(lambda: click_css("#item-keywords .kw-remove"), "the keyword's remove button")
+    wait(lambda: not driver.find_elements(By.CSS_SELECTOR, "#item-keywords .kw"), "the keyword gone", 60)
+    driver.find_element(By.ID, "item-close").click()
+    js("document.getElementById('s-keyword').value = '';")
+    driver.find_element(By.ID, "tab-timeline").click()
     step("Chinese")
     driver.find_element(By.CSS_SELECTOR, "header .lang-switch").click()
     wait(lambda: driver.find_element(By.ID, "tab-timeline").text == "时间线", "the Chinese labels")

@@ -130,7 +130,8 @@ pub(crate) struct VisionSummary {
 }
 
 /// Words the index does not hold but search should find: the place of the GPS position and
-/// the file's keywords, title, description and people names.
+/// the file's title, description, hierarchical keywords and people names (the index adds
+/// the keywords it keeps).
 fn extra_words(item: &albumen_index::VisionPending) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(p) = item
@@ -144,7 +145,7 @@ fn extra_words(item: &albumen_index::VisionPending) -> Vec<String> {
     if let Ok(md) = albumen_meta::Reader::new().read_path(&item.path) {
         out.extend(md.title);
         out.extend(md.description);
-        out.extend(md.keywords);
+        // The keywords themselves are appended by the index (kept current after edits).
         out.extend(md.hierarchical_keywords);
         out.extend(md.people);
     }

@@ -184,6 +184,12 @@ impl Index {
         // Faces, people and tags (the vision pass), likewise.
         conn.execute_batch(crate::people::PEOPLE_SCHEMA)
             .map_err(db_err(&path))?;
+        // Keywords (and search rows keyed by file id), on old databases too.
+        crate::keywords::create(&conn).map_err(db_err(&path))?;
+        // The web page's undo history.
+        conn.execute_batch(crate::undo::UNDO_SCHEMA)
+            .map_err(db_err(&path))?;
+        crate::keywords::key_search_rows(&conn).map_err(db_err(&path))?;
         Ok(Index { conn, path })
     }
 
@@ -416,6 +422,7 @@ impl Index {
             ..ScanReport::default()
         };
         report.errors = out.errors;
+        let keywords_changed = out.keywords_changed;
         for (k, v) in out.read_errors {
             *report.errors.entry(k).or_default() += v;
         }
@@ -460,6 +467,12 @@ impl Index {
                 tx.execute("DELETE FROM dirs WHERE id = ?1", [id])
                     .map_err(&dberr)?;
             }
+        }
+        if report.deleted > 0 {
+            crate::keywords::forget_orphans(&tx).map_err(&dberr)?;
+        }
+        for id in keywords_changed {
+            crate::keywords::sync_search_text(&tx, id).map_err(&dberr)?;
         }
         if report.deleted > 0 {
             report.moved = detect_moves(&tx, library_id, run_id).map_err(&dberr)?;
@@ -528,6 +541,19 @@ impl Index {
                     });
         }
         log::debug!("finish committed: {:?}", t_walk.elapsed());
+        if !cancelled {
+            // Keywords of files indexed before the keywords table existed (once per library).
+            let stop = || {
+                opts.cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(Ordering::Relaxed))
+            };
+            let n =
+                crate::keywords::backfill(&self.conn, library_id, run_id, &stop).map_err(&dberr)?;
+            if n > 0 {
+                log::info!("read the keywords of {n} files indexed before keywords were kept");
+            }
+        }
         report.summary = self.summary_of(library_id).map_err(&dberr)?;
         log::debug!("summary: {:?}", t_walk.elapsed());
         report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);

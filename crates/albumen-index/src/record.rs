@@ -34,6 +34,8 @@ pub(crate) struct Content {
     pub duration_s: Option<f64>,
     pub motion_photo: bool,
     pub rating: Option<i8>,
+    /// Keywords (`albumen-meta`'s reconciled IPTC/XMP keywords), for the `keywords` table.
+    pub keywords: Vec<String>,
     pub bytes_read: Option<u64>,
     /// The capture time resolved by `albumen-timeline` (UTC instant, local time, offset, zone,
     /// rule, confidence).
@@ -118,6 +120,7 @@ impl Content {
             duration_s: meta.duration_s.filter(|d| d.is_finite()),
             motion_photo: meta.motion_photo.is_some(),
             rating: meta.rating.map(|r| r.get()),
+            keywords: crate::keywords::normalize(&meta.keywords),
             bytes_read: Some(meta.bytes_read),
             time_utc: resolved.map(|t| t.utc.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
             time_local: resolved.map(|t| t.local.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use serde::Serialize;
 
 use crate::index::db_err;
@@ -70,14 +70,6 @@ pub struct SearchHit {
     pub time: Option<String>,
     /// The OCR text.
     pub text: String,
-}
-
-/// What the index knows of a file that search should find.
-struct FileFacts {
-    path_text: String,
-    camera: String,
-    local: Option<String>,
-    utc: Option<String>,
 }
 
 #[cfg(unix)]
@@ -145,31 +137,7 @@ impl Index {
         let path = self.path().to_path_buf();
         let e = db_err(&path);
         let tx = self.connection_mut().transaction().map_err(&e)?;
-        let facts = tx
-            .query_row(
-                "SELECT path_text,
-                        trim(coalesce(make, '') || ' ' || coalesce(model, '') || ' ' || coalesce(lens, '')),
-                        coalesce(time_local, capture_local), time_utc
-                 FROM files WHERE id = ?1",
-                [item.file_id],
-                |r| {
-                    Ok(FileFacts {
-                        path_text: r.get(0)?,
-                        camera: r.get(1)?,
-                        local: r.get(2)?,
-                        utc: r.get(3)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(&e)?;
-        let Some(FileFacts {
-            path_text,
-            camera,
-            local,
-            utc,
-        }) = facts
-        else {
+        let Some(facts) = crate::keywords::facts_text(&tx, item.file_id).map_err(&e)? else {
             return Ok(Vec::new()); // The file left the index meanwhile.
         };
         let mut body = vec![rec.text.clone()];
@@ -177,30 +145,23 @@ impl Index {
             body.push(format!("{} {}", t.label, t.label_zh));
         }
         body.extend(rec.extra.iter().cloned());
-        if !camera.is_empty() {
-            body.push(camera);
-        }
-        for t in [local, utc].into_iter().flatten() {
-            // `2019-05-01T10:00:00` -> `2019-05-01 10:00:00`, so `2019-05` and `2019` match.
-            body.push(t.replace('T', " "));
-        }
-        body.push(
-            std::path::Path::new(&path_text)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        );
+        body.extend(facts);
+        let keywords = crate::keywords::keywords_of(&tx, item.file_id).map_err(&e)?;
         tx.execute(
             "INSERT OR REPLACE INTO vision (file_id, size, mtime_ns, text, error, done_at)
              VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
             params![item.file_id, item.size, item.mtime_ns, rec.text, rec.error],
         )
         .map_err(&e)?;
-        tx.execute("DELETE FROM search_fts WHERE file_id = ?1", [item.file_id])
+        tx.execute("DELETE FROM search_fts WHERE rowid = ?1", [item.file_id])
             .map_err(&e)?;
+        // One row per file, keyed by its id; the file's keywords (kept by the index) last.
         tx.execute(
-            "INSERT INTO search_fts (body, file_id) VALUES (?1, ?2)",
-            params![body.join("\n"), item.file_id],
+            "INSERT INTO search_fts (rowid, body, file_id) VALUES (?1, ?2, ?1)",
+            params![
+                item.file_id,
+                crate::keywords::with_keywords(&body.join("\n"), &keywords)
+            ],
         )
         .map_err(&e)?;
         let people = crate::people::store_faces(&tx, item.file_id, &rec.faces, &rec.tags, &e)?;

@@ -142,7 +142,7 @@ impl Index {
         Ok(())
     }
 
-    /// Removes a user, their grants and sessions.
+    /// Removes a user, their grants, sessions and undo history.
     pub fn remove_user(&self, name: &str) -> Result<()> {
         let id = self.user_id(name)?;
         let c = self.connection();
@@ -150,6 +150,8 @@ impl Index {
         c.execute("DELETE FROM sessions WHERE user_id = ?1", [id])
             .map_err(&e)?;
         c.execute("DELETE FROM user_grants WHERE user_id = ?1", [id])
+            .map_err(&e)?;
+        c.execute("DELETE FROM edit_undo WHERE user_id = ?1", [id])
             .map_err(&e)?;
         c.execute("DELETE FROM users WHERE id = ?1", [id])
             .map_err(&e)?;
@@ -300,7 +302,8 @@ impl Index {
     }
 
     /// Reads file `file_id` again (after an edit) and updates its row at once: its `stat`, the
-    /// metadata columns and the resolved time, as a scan would. Returns the file's path.
+    /// metadata columns, the resolved time and the keywords (and the file's search text), as a
+    /// scan would. Returns the file's path.
     pub fn refresh_file(&self, file_id: i64) -> Result<PathBuf> {
         let e = db_err(self.path());
         let c = self.connection();
@@ -331,7 +334,9 @@ impl Index {
             Err(err) => crate::record::Content::from_error(&err),
         };
         let k = &content;
-        c.execute(
+        // The row, its keywords and its search text change together.
+        let tx = c.unchecked_transaction().map_err(&e)?;
+        tx.execute(
             "UPDATE files SET size = ?2, mtime_ns = ?3, dev = ?4, inode = ?5, \
              capture_kind = ?6, capture_local = ?7, capture_utc = ?8, capture_offset_s = ?9, \
              capture_source = ?10, lat = ?11, lon = ?12, alt = ?13, rating = ?14, \
@@ -364,6 +369,10 @@ impl Index {
             ],
         )
         .map_err(&e)?;
+        // Keywords, and the search text (its dates and keywords) at once.
+        crate::keywords::store(&tx, file_id, &k.keywords).map_err(&e)?;
+        crate::keywords::sync_search_text(&tx, file_id).map_err(&e)?;
+        tx.commit().map_err(&e)?;
         Ok(path)
     }
 }

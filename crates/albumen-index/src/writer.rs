@@ -21,6 +21,8 @@ pub(crate) struct WriterOut {
     pub errors: BTreeMap<String, u64>,
     /// Files read whose metadata could not be read, by reason (`files.error_reason`).
     pub read_errors: BTreeMap<String, u64>,
+    /// Files whose keywords changed (their search text is brought up to date at the end).
+    pub keywords_changed: Vec<i64>,
 }
 
 pub(crate) struct Writer {
@@ -245,20 +247,28 @@ impl Writer {
             &c.time_confidence,
             &run_id,
         ];
-        match row.id {
+        let file_id = match row.id {
             None => {
                 let dir_id = self.dir_id(row)?;
                 let library_id = self.library_id;
                 let path = row.path.as_os_str().as_encoded_bytes();
                 let head: [&dyn ToSql; 5] = [&library_id, &dir_id, &row.name, &path, &path_text];
-                self.conn
+                let n = self
+                    .conn
                     .prepare_cached(INSERT)?
                     .execute(params_from_iter(head.iter().chain(shared.iter())))?;
+                (n > 0).then(|| self.conn.last_insert_rowid())
             }
             Some(id) => {
                 self.conn.prepare_cached(UPDATE)?.execute(params_from_iter(
                     std::iter::once(&id as &dyn ToSql).chain(shared.iter().copied()),
                 ))?;
+                Some(id)
+            }
+        };
+        if let Some(id) = file_id {
+            if crate::keywords::store(&self.conn, id, &c.keywords)? {
+                out.keywords_changed.push(id);
             }
         }
         let log = match row.change {

@@ -15,6 +15,7 @@ const I18N = {
     size: 'Size', name: 'Name', keywords: 'Keywords', library: 'Library', saved: 'Saved',
     undone: 'Undone', nothing: 'Nothing to undo', failed: 'Failed', results: 'results',
     source: 'Time source', duration: 'Duration', noPlace: 'No place',
+    changedSince: 'changed since, left as is', removeKeyword: 'Remove keyword',
     months: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
   },
   zh: {
@@ -27,6 +28,7 @@ const I18N = {
     time: '时间', zone: '时区', camera_: '相机', lens: '镜头', size: '尺寸', name: '文件名',
     keywords: '关键词', library: '图库', saved: '已保存', undone: '已撤销', nothing: '没有可撤销的操作',
     failed: '失败', results: '个结果', source: '时间来源', duration: '时长', noPlace: '无地点',
+    changedSince: '之后已被修改，未撤销', removeKeyword: '删除关键词',
     months: ['1月', '2月', '3月', '4月', '5月', '6月', '7月', '8月', '9月', '10月', '11月', '12月'],
   },
 };
@@ -130,7 +132,7 @@ function showView(v) {
   for (const s of document.querySelectorAll('.view')) s.classList.toggle('hidden', s.id !== `view-${v}`);
   if (v === 'map') openMap();
   if (v === 'places') loadPlaces();
-  if (v === 'search') loadPlaceOptions();
+  if (v === 'search') { loadPlaceOptions(); loadKeywordOptions(); }
   if (v === 'timeline') renderGrid();
 }
 
@@ -348,7 +350,12 @@ async function afterEdit() {
 
 $('undo').addEventListener('click', async () => {
   const r = await api('/api/undo', { method: 'POST' });
-  const msg = r.status === 200 ? (r.body.undone ? t('undone') : t('nothing')) : t('failed');
+  let msg = t('failed');
+  if (r.status === 200) {
+    const changed = (r.body.failed || []).filter((f) => f.error === 'changed-since').length;
+    msg = r.body.undone ? t('undone') : (r.body.failed && r.body.failed.length ? t('failed') : t('nothing'));
+    if (changed) msg += ` (${changed} ${t('changedSince')})`;
+  }
   $('edit-status').textContent = msg;
   await afterEdit();
   if (!$('item').classList.contains('hidden') && S.itemId) showItem(S.itemId);
@@ -427,7 +434,6 @@ async function showItem(id) {
     [t('size'), m.width ? `${m.width}×${m.height}, ${(m.size / 1e6).toFixed(1)} MB` : `${(m.size / 1e6).toFixed(1)} MB`],
     [t('duration'), m.duration_s ? `${m.duration_s.toFixed(1)} s` : null],
     [t('rating'), m.rating != null ? '★'.repeat(Math.max(0, m.rating)) || '0' : null],
-    [t('keywords'), (m.keywords || []).join(', ')],
   ];
   const tb = $('item-meta');
   tb.innerHTML = '';
@@ -440,6 +446,7 @@ async function showItem(id) {
     tr.append(a, b);
     tb.appendChild(tr);
   }
+  renderKeywords(m.keywords || []);
   $('item-edit').classList.toggle('hidden', !S.me.allow_edit);
   $('edit-rating').value = m.rating != null ? String(m.rating) : '';
   $('item-original').href = `/api/items/${id}/original`;
@@ -491,6 +498,41 @@ $('edit-keyword-add').addEventListener('click', () => {
   const k = $('edit-keyword').value.trim();
   if (k) { $('edit-keyword').value = ''; editItem({ add_keywords: [k] }); }
 });
+// The item's keywords: each opens the search for it; with --allow-edit each can be removed.
+function renderKeywords(list) {
+  const box = $('item-keywords');
+  box.innerHTML = '';
+  if (!list.length) return;
+  const h = document.createElement('span');
+  h.className = 'kw-label';
+  h.textContent = `${t('keywords')}: `;
+  box.appendChild(h);
+  for (const k of list) {
+    const chip = document.createElement('span');
+    chip.className = 'kw';
+    const a = document.createElement('button');
+    a.className = 'link kw-search';
+    a.textContent = k;
+    a.addEventListener('click', () => {
+      closeItem();
+      showView('search');
+      $('s-keyword').value = k;
+      runSearch(false);
+    });
+    chip.appendChild(a);
+    if (S.me.allow_edit) {
+      const x = document.createElement('button');
+      x.className = 'link kw-remove';
+      x.textContent = '×';
+      x.title = t('removeKeyword');
+      x.setAttribute('aria-label', `${t('removeKeyword')} ${k}`);
+      x.addEventListener('click', () => editItem({ remove_keywords: [k] }));
+      chip.appendChild(x);
+    }
+    box.appendChild(chip);
+  }
+}
+
 $('edit-place').addEventListener('click', () => {
   S.picking = S.itemId;
   closeItem();
@@ -621,6 +663,18 @@ async function loadPlaceOptions() {
   sel.value = keep;
 }
 
+async function loadKeywordOptions() {
+  const r = await api(`/api/keywords?library=${encodeURIComponent(S.library)}`);
+  const dl = $('s-keywords');
+  dl.innerHTML = '';
+  for (const k of (r.body && r.body.keywords) || []) {
+    const o = document.createElement('option');
+    o.value = k.keyword;
+    o.textContent = `${k.keyword} (${k.n})`;
+    dl.appendChild(o);
+  }
+}
+
 $('search-form').addEventListener('submit', (ev) => { ev.preventDefault(); runSearch(false); });
 $('s-more').addEventListener('click', () => runSearch(true));
 
@@ -630,6 +684,7 @@ async function runSearch(more) {
   if ($('s-to').value) p.set('to', $('s-to').value);
   if ($('s-camera').value) p.set('camera', $('s-camera').value);
   if ($('s-place').value) p.set('place', $('s-place').value);
+  if ($('s-keyword').value.trim()) p.set('keyword', $('s-keyword').value.trim());
   if (more && S.searchCursor) p.set('cursor', S.searchCursor);
   const r = await api(`/api/items?${p}`);
   if (r.status !== 200) return;

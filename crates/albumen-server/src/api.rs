@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{self, cookie, same_origin, same_token};
 use crate::error::{ApiError, Error, Result};
 use crate::media::{mime_of, send_file};
-use crate::state::{MapPoints, UndoEntry};
+use crate::state::MapPoints;
 use crate::State;
 
 type St = Arc<State>;
@@ -65,6 +65,7 @@ pub fn router(state: St) -> Router {
         .route("/api/clusters", get(clusters))
         .route("/api/clusters/items", get(cluster_items))
         .route("/api/places", get(places))
+        .route("/api/keywords", get(keywords))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             require_session,
@@ -131,14 +132,22 @@ async fn require_session(AxState(state): AxState<St>, mut req: Request, next: Ne
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return ApiError::UNAUTHORIZED.into_response();
     }
-    let t = token.clone();
-    let sess = match state
-        .with_index(move |_, ix| Ok(ix.session(&t, now_s())?))
-        .await
-    {
-        Ok(Some(s)) => s,
-        Ok(None) => return ApiError::UNAUTHORIZED.into_response(),
-        Err(e) => return ApiError::from(e).into_response(),
+    let sess = match state.memo_session(&token, now_s()) {
+        Some(s) => s,
+        None => {
+            let t = token.clone();
+            match state
+                .with_index(move |_, ix| Ok(ix.session(&t, now_s())?))
+                .await
+            {
+                Ok(Some(s)) => {
+                    state.remember_session(&token, Some(&s));
+                    s
+                }
+                Ok(None) => return ApiError::UNAUTHORIZED.into_response(),
+                Err(e) => return ApiError::from(e).into_response(),
+            }
+        }
     };
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         let sent = req
@@ -249,9 +258,11 @@ async fn login(
 }
 
 async fn logout(AxState(state): AxState<St>, Extension(s): Extension<Sess>) -> ApiResult<Response> {
+    let token = s.token.clone();
     state
         .with_index(move |_, ix| Ok(ix.end_session(&s.token)?))
         .await?;
+    state.remember_session(&token, None);
     let mut res = Json(serde_json::json!({})).into_response();
     for c in [
         format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
@@ -332,6 +343,8 @@ struct ItemsQuery {
     to: Option<String>,
     camera: Option<String>,
     place: Option<String>,
+    /// Items with a keyword containing this (case-insensitive for ASCII).
+    keyword: Option<String>,
 }
 
 /// One item of a list.
@@ -445,6 +458,13 @@ async fn items(
                     Box::new(format!("%{}%", like_escape(&c))),
                 );
             }
+            if let Some(k) = q.keyword.filter(|s| !s.trim().is_empty()) {
+                add(
+                    &mut sql,
+                    " AND f.id IN (SELECT file_id FROM keywords WHERE keyword LIKE ? ESCAPE '\\')",
+                    Box::new(format!("%{}%", like_escape(k.trim()))),
+                );
+            }
             if let Some(ids) = place_ids {
                 let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
                 add(
@@ -502,14 +522,26 @@ async fn timeline(
     AxState(state): AxState<St>,
     Extension(s): Extension<Sess>,
     Query(q): Query<LibQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Response> {
     let out = state
-        .with_index(move |_, ix| {
+        .with_index(move |st, ix| {
             let Some(lib) = library_for(ix, s.user_id, &q.library)? else {
                 return Ok(None);
             };
+            // Counted once per index version (a commit anywhere, a scan's too, recounts).
+            let version = st.version();
+            if let Some(v) = version {
+                let hit = st.timelines.lock().ok().and_then(|m| {
+                    m.get(&lib)
+                        .filter(|(at, _)| *at == v)
+                        .map(|(_, days)| days.clone())
+                });
+                if let Some(days) = hit {
+                    return Ok(Some(days));
+                }
+            }
             let c = ix.connection();
-            let mut st = c
+            let mut stmt = c
                 .prepare_cached(&format!(
                     "SELECT substr({T}, 1, 10) AS d, count(*) FROM files f \
                      WHERE f.library_id = ?1 AND NOT EXISTS \
@@ -517,7 +549,7 @@ async fn timeline(
                      GROUP BY d ORDER BY d DESC"
                 ))
                 .map_err(|e| db(ix, e))?;
-            let rows = st
+            let rows = stmt
                 .query_map([lib], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
                 .map_err(|e| db(ix, e))?;
             let mut days = Vec::new();
@@ -527,10 +559,18 @@ async fn timeline(
                     serde_json::json!({ "day": if d.is_empty() { None } else { Some(d) }, "n": n }),
                 );
             }
-            Ok(Some(serde_json::json!({ "days": days })))
+            let days = axum::body::Bytes::from(
+                serde_json::to_vec(&serde_json::json!({ "days": days }))
+                    .map_err(|e| Error::Task(format!("timeline: {e}")))?,
+            );
+            if let (Some(v), Ok(mut m)) = (version, st.timelines.lock()) {
+                m.insert(lib, (v, days.clone()));
+            }
+            Ok(Some(days))
         })
         .await?;
-    out.map(Json).ok_or(ApiError::NOT_FOUND)
+    let body = out.ok_or(ApiError::NOT_FOUND)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// What the server needs of one item the user may see.
@@ -644,11 +684,11 @@ async fn item(
                     },
                 )
                 .map_err(|e| db(ix, e))?;
-            Ok(base)
+            Ok((base, ix.keywords(row.id)?))
         })
         .await?;
-    let mut v = v;
-    // What only the file says (keywords, title) and the place name.
+    let (mut v, keywords) = v;
+    // What only the file says (title) and the place name; the keywords are the index's.
     let path = row.path.clone();
     let extra = tokio::task::spawn_blocking(move || {
         let md = albumen_meta::read_path(&path).ok();
@@ -656,18 +696,14 @@ async fn item(
             .as_ref()
             .and_then(|m| m.gps.as_ref())
             .and_then(|g| albumen_geo::reverse_geocode(g.value.lat, g.value.lon));
-        (
-            md.as_ref().map(|m| m.keywords.clone()).unwrap_or_default(),
-            md.as_ref().and_then(|m| m.title.clone()),
-            place,
-        )
+        (md.as_ref().and_then(|m| m.title.clone()), place)
     })
     .await
     .map_err(|e| Error::Task(e.to_string()))?;
     if let Some(o) = v.as_object_mut() {
-        o.insert("keywords".into(), serde_json::json!(extra.0));
-        o.insert("title".into(), serde_json::json!(extra.1));
-        o.insert("place".into(), serde_json::json!(extra.2));
+        o.insert("keywords".into(), serde_json::json!(keywords));
+        o.insert("title".into(), serde_json::json!(extra.0));
+        o.insert("place".into(), serde_json::json!(extra.1));
         o.insert("video".into(), serde_json::json!(has_video(&row)));
     }
     Ok(Json(v))
@@ -907,21 +943,49 @@ async fn run_edit(state: St, s: Sess, req: EditReq) -> ApiResult<Json<serde_json
                     None => return Ok(Err(ApiError::NOT_FOUND)),
                 }
             }
-            let mut entry = UndoEntry { files: Vec::new() };
+            let mut entry = crate::undo::Entry::default();
+            let mut changed = 0usize;
             let mut failed = Vec::new();
             let opts = albumen_edit::Options::default();
             for row in &rows {
                 let mut targets = vec![(row.id, row.path.clone(), still.clone())];
                 if let Some(v) = row.video_id.filter(|_| !video.is_empty()) {
-                    if let Some(vrow) = visible(ix, uid, v)? {
+                    if let Some(vrow) = visible(ix, uid, v).ok().flatten() {
                         targets.push((vrow.id, vrow.path, video.clone()));
                     }
                 }
                 for (fid, path, edits) in targets {
                     match albumen_edit::apply(&path, &edits, &opts) {
                         Ok(rep) => {
-                            entry.files.push((fid, rep.undo));
-                            ix.refresh_file(fid)?;
+                            changed += 1;
+                            // The file is written: from here on nothing stops the undo entry
+                            // from being kept (an index error is logged; the next scan fixes
+                            // the row, and the undo then refuses as `changed-since`).
+                            if let Err(e) = ix.refresh_file(fid) {
+                                log::warn!("index after the edit of {}: {e}", path.display());
+                            }
+                            let undo: Vec<_> = rep
+                                .undo
+                                .iter()
+                                .filter_map(crate::undo::Stored::of)
+                                .collect();
+                            if undo.len() != rep.undo.len() {
+                                log::warn!(
+                                    "edit of {}: part of its undo cannot be kept",
+                                    path.display()
+                                );
+                            }
+                            if !undo.is_empty() {
+                                let after = crate::undo::Snapshot::read(ix, fid)
+                                    .ok()
+                                    .flatten()
+                                    .unwrap_or_default();
+                                entry.files.push(crate::undo::UndoFile {
+                                    id: fid,
+                                    undo,
+                                    after,
+                                });
+                            }
                         }
                         Err(e) => {
                             log::warn!("edit of {}: {e}", path.display());
@@ -931,15 +995,10 @@ async fn run_edit(state: St, s: Sess, req: EditReq) -> ApiResult<Json<serde_json
                 }
                 st.invalidate(row.library_id);
             }
-            let changed = entry.files.len();
-            if changed > 0 {
-                if let Ok(mut u) = st.undo.lock() {
-                    let list = u.entry(uid).or_default();
-                    list.push(entry);
-                    if list.len() > 100 {
-                        list.remove(0);
-                    }
-                }
+            if !entry.files.is_empty() {
+                let body = serde_json::to_string(&entry)
+                    .map_err(|e| Error::Task(format!("undo entry: {e}")))?;
+                ix.push_undo(uid, now_s(), &body)?;
             }
             Ok(Ok(
                 serde_json::json!({ "changed": changed, "failed": failed }),
@@ -960,27 +1019,49 @@ async fn undo(
     let uid = s.user_id;
     let out = state
         .with_index(move |st, ix| {
-            let entry = st.undo.lock().ok().and_then(|mut u| u.get_mut(&uid)?.pop());
-            let Some(entry) = entry else {
-                return Ok(serde_json::json!({ "undone": 0 }));
+            let Some(stored) = ix.last_undo(uid)? else {
+                return Ok(serde_json::json!({ "undone": 0, "failed": [], "left": 0 }));
+            };
+            let entry: crate::undo::Entry = match serde_json::from_str(&stored.body) {
+                Ok(e) => e,
+                Err(e) => {
+                    log::warn!("undo entry {} unreadable, dropped: {e}", stored.id);
+                    crate::undo::Entry::default()
+                }
             };
             let opts = albumen_edit::Options::default();
             let mut undone = 0;
             let mut failed = Vec::new();
-            for (fid, edits) in entry.files.iter().rev() {
-                let Some(row) = visible(ix, uid, *fid)? else {
+            for f in entry.files.iter().rev() {
+                // Only files the user may still see; only when nobody changed them since.
+                let Some(row) = visible(ix, uid, f.id)? else {
+                    failed.push(serde_json::json!({ "id": f.id, "error": "not-found" }));
                     continue;
                 };
-                match albumen_edit::apply(&row.path, edits, &opts) {
+                let now = crate::undo::Snapshot::read(ix, f.id)?.unwrap_or_default();
+                if !f.after.unchanged_for(&now, &f.undo) {
+                    failed.push(serde_json::json!({ "id": f.id, "error": "changed-since" }));
+                    continue;
+                }
+                let Some(edits) = f.undo.iter().map(|e| e.edit()).collect::<Option<Vec<_>>>()
+                else {
+                    failed.push(serde_json::json!({ "id": f.id, "error": "damaged-entry" }));
+                    continue;
+                };
+                match albumen_edit::apply(&row.path, &edits, &opts) {
                     Ok(_) => {
-                        ix.refresh_file(*fid)?;
+                        ix.refresh_file(f.id)?;
                         undone += 1;
                     }
-                    Err(e) => failed.push(serde_json::json!({ "id": fid, "error": e.to_string() })),
+                    Err(e) => {
+                        failed.push(serde_json::json!({ "id": f.id, "error": e.to_string() }))
+                    }
                 }
                 st.invalidate(row.library_id);
             }
-            Ok(serde_json::json!({ "undone": undone, "failed": failed }))
+            ix.drop_undo(uid, stored.id)?;
+            let left = ix.undo_count(uid)?;
+            Ok(serde_json::json!({ "undone": undone, "failed": failed, "left": left }))
         })
         .await?;
     Ok(Json(out))
@@ -988,6 +1069,10 @@ async fn undo(
 
 /// The map points of a library, built on first use.
 async fn map_of(state: &St, lib: i64) -> ApiResult<Arc<MapPoints>> {
+    if let Some(m) = state.maps.lock().ok().and_then(|m| m.get(&lib).cloned()) {
+        return Ok(m);
+    }
+    let _one = state.map_build.lock().await;
     if let Some(m) = state.maps.lock().ok().and_then(|m| m.get(&lib).cloned()) {
         return Ok(m);
     }
@@ -1154,6 +1239,10 @@ async fn places_of(state: &St, lib: i64) -> ApiResult<crate::state::Places> {
         return Ok(p);
     }
     let m = map_of(state, lib).await?;
+    let _one = state.map_build.lock().await;
+    if let Some(p) = state.places.lock().ok().and_then(|m| m.get(&lib).cloned()) {
+        return Ok(p);
+    }
     let st = Arc::clone(state);
     let p = tokio::task::spawn_blocking(move || {
         let v: Vec<_> = m
@@ -1207,4 +1296,17 @@ async fn places(
         .collect();
     out.sort_by_key(|v| std::cmp::Reverse(v["n"].as_u64().unwrap_or(0)));
     Ok(Json(serde_json::json!({ "places": out })))
+}
+
+/// The keywords of a library, most used first (for the search box's suggestions).
+async fn keywords(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Query(q): Query<LibQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let lib = lib_id(&state, &s, &q.library).await?;
+    let out = state
+        .with_index(move |_, ix| Ok(ix.keyword_counts(lib, 500)?))
+        .await?;
+    Ok(Json(serde_json::json!({ "keywords": out })))
 }

@@ -13,7 +13,8 @@
 //!   friends); passwords are hashed with argon2id ([`hash_password`]).
 //! - Thumbnails and large previews come from `albumen-preview`'s [`albumen_preview::Cache`];
 //!   map clusters from `albumen-geo`'s [`albumen_geo::ClusterIndex`]; edits go through
-//!   `albumen-edit` and the index row is read again at once, with an undo per user.
+//!   `albumen-edit` and the index row is read again at once, with an undo history per user kept
+//!   in the index (it survives a restart).
 //!
 //! ```no_run
 //! let config = albumen_server::Config::new("index.db".into(), "127.0.0.1:8080".parse()?);
@@ -29,6 +30,7 @@ mod auth;
 mod error;
 mod media;
 mod state;
+mod undo;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

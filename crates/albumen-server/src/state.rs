@@ -1,11 +1,11 @@
 //! What the server holds between requests: a pool of index connections, the preview cache,
-//! the login limiter, per-library map clusters and places, and each user's undo list.
+//! the login limiter, per-library map clusters and places (each user's undo list is in the
+//! index: see `undo`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use albumen_edit::Edit;
 use albumen_geo::{ClusterIndex, Place};
 use albumen_index::Index;
 use albumen_preview::Cache;
@@ -14,8 +14,14 @@ use crate::auth::Limiter;
 use crate::error::{Error, Result};
 use crate::Config;
 
-/// Connections kept open for reuse (more are opened under load and closed after).
-const POOL_KEEP: usize = 8;
+/// Most index connections open at once: requests beyond this wait for one (SQLite work is
+/// CPU-bound; opening a connection per request under load costs more than waiting).
+const POOL_MAX: usize = 8;
+
+/// How long a session looked up in the index is trusted without asking again.
+pub(crate) const SESSION_MEMO: std::time::Duration = std::time::Duration::from_secs(5);
+/// Most sessions remembered (beyond, the memo starts over).
+const SESSION_MEMO_MAX: usize = 10_000;
 
 /// The map points of one library: the cluster index and, for each of its items, the file id.
 #[derive(Debug)]
@@ -26,12 +32,6 @@ pub(crate) struct MapPoints {
 
 /// (file id, place) of every located item of a library.
 pub(crate) type Places = Arc<Vec<(i64, Option<Place>)>>;
-
-/// One undoable edit: the files it changed and, for each, the edits that put it back.
-#[derive(Debug, Clone)]
-pub(crate) struct UndoEntry {
-    pub files: Vec<(i64, Vec<Edit>)>,
-}
 
 /// The server's shared state.
 #[derive(Debug)]
@@ -44,7 +44,21 @@ pub struct State {
     pub(crate) preview_slots: tokio::sync::Semaphore,
     pub(crate) maps: Mutex<HashMap<i64, Arc<MapPoints>>>,
     pub(crate) places: Mutex<HashMap<i64, Places>>,
-    pub(crate) undo: Mutex<HashMap<i64, Vec<UndoEntry>>>,
+    /// Each library's timeline day counts, with the index version they were counted at.
+    pub(crate) timelines: Mutex<HashMap<i64, (i64, axum::body::Bytes)>>,
+    /// A connection that only watches the index's version (`PRAGMA data_version`: it changes
+    /// when any other connection, this server's or a scan's, commits).
+    watch: Mutex<Index>,
+    /// Held while a request uses an index connection (at most [`POOL_MAX`]).
+    db_slots: tokio::sync::Semaphore,
+    /// One map (cluster index, places) build at a time: concurrent first requests wait for
+    /// the first one's result instead of each building it.
+    pub(crate) map_build: tokio::sync::Mutex<()>,
+    /// Sessions recently found in the index, by token, with when they were looked up: a
+    /// request within [`SESSION_MEMO`] of the lookup does not ask the index again. Logout
+    /// forgets its session at once; a session ended elsewhere (another process) lives on here
+    /// for at most that long.
+    pub(crate) sessions: Mutex<HashMap<String, (albumen_index::Session, std::time::Instant)>>,
     /// One edit at a time.
     pub(crate) edit_lock: tokio::sync::Mutex<()>,
 }
@@ -79,16 +93,21 @@ impl State {
         };
         let cache = Cache::open(&dir, &roots)?;
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let watch = Mutex::new(Index::open(&config.db)?);
         Ok(State {
             config,
             pool: Mutex::new(vec![index]),
+            watch,
+            db_slots: tokio::sync::Semaphore::new(POOL_MAX),
+            timelines: Mutex::new(HashMap::new()),
             cache,
             limiter: Limiter::default(),
             preview_slots: tokio::sync::Semaphore::new(cpus.max(1)),
             maps: Mutex::new(HashMap::new()),
             places: Mutex::new(HashMap::new()),
-            undo: Mutex::new(HashMap::new()),
             edit_lock: tokio::sync::Mutex::new(()),
+            sessions: Mutex::new(HashMap::new()),
+            map_build: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -102,7 +121,7 @@ impl State {
 
     fn checkin(&self, index: Index) {
         if let Ok(mut p) = self.pool.lock() {
-            if p.len() < POOL_KEEP {
+            if p.len() < POOL_MAX {
                 p.push(index);
             }
         }
@@ -115,14 +134,55 @@ impl State {
         F: FnOnce(&State, &Index) -> Result<T> + Send + 'static,
     {
         let me = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
+        let slot = self
+            .db_slots
+            .acquire()
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?;
+        let out = tokio::task::spawn_blocking(move || {
             let index = me.checkout()?;
             let out = f(&me, &index);
             me.checkin(index);
             out
         })
         .await
-        .map_err(|e| Error::Task(e.to_string()))?
+        .map_err(|e| Error::Task(e.to_string()))?;
+        drop(slot);
+        out
+    }
+
+    /// The index's version now (see `watch`); `None` when it cannot be read (then nothing
+    /// cached is trusted).
+    pub(crate) fn version(&self) -> Option<i64> {
+        let w = self.watch.lock().ok()?;
+        w.connection()
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .ok()
+    }
+
+    /// The session of `token` if it was looked up less than [`SESSION_MEMO`] ago and has not
+    /// expired.
+    pub(crate) fn memo_session(&self, token: &str, now_s: i64) -> Option<albumen_index::Session> {
+        let m = self.sessions.lock().ok()?;
+        let (s, at) = m.get(token)?;
+        (at.elapsed() < SESSION_MEMO && s.expires_at > now_s).then(|| s.clone())
+    }
+
+    /// Remembers (or, with `None`, forgets) the session of `token`.
+    pub(crate) fn remember_session(&self, token: &str, s: Option<&albumen_index::Session>) {
+        if let Ok(mut m) = self.sessions.lock() {
+            match s {
+                Some(s) => {
+                    if m.len() >= SESSION_MEMO_MAX {
+                        m.clear();
+                    }
+                    m.insert(token.to_string(), (s.clone(), std::time::Instant::now()));
+                }
+                None => {
+                    m.remove(token);
+                }
+            }
+        }
     }
 
     /// Forgets the map points and places of `library_id` (after an edit moved something).
@@ -131,6 +191,9 @@ impl State {
             m.remove(&library_id);
         }
         if let Ok(mut m) = self.places.lock() {
+            m.remove(&library_id);
+        }
+        if let Ok(mut m) = self.timelines.lock() {
             m.remove(&library_id);
         }
     }

@@ -1,0 +1,141 @@
+//! What the server tests share: a raw HTTP/1.1 client, logins, a tiny PNG.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+
+pub type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+pub struct Reply {
+    pub status: u16,
+    pub head: String,
+    pub body: Vec<u8>,
+}
+
+pub fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> R<Reply> {
+    let mut s = TcpStream::connect(addr)?;
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/json\r\n");
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    s.write_all(req.as_bytes())?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no header end")?;
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = head.get(9..12).ok_or("short status line")?.parse()?;
+    let mut body = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    Ok(Reply { status, head, body })
+}
+
+pub fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(p) = b.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..p]).trim(), 16).unwrap_or(0);
+        if n == 0 || b.len() < p + 2 + n {
+            break;
+        }
+        out.extend_from_slice(&b[p + 2..p + 2 + n]);
+        b = &b[(p + 4 + n).min(b.len())..];
+    }
+    out
+}
+
+pub fn cookie_of(head: &str, name: &str) -> Option<String> {
+    head.lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .filter_map(|l| l.split_once(':').map(|(_, v)| v.trim()))
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or("").to_string())
+}
+
+pub fn png(path: &Path, shade: u8) -> R {
+    image::RgbImage::from_pixel(40, 30, image::Rgb([shade, 80, 120])).save(path)?;
+    Ok(())
+}
+
+pub struct Login {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub fn login(addr: SocketAddr, user: &str, pw: &str) -> R<Login> {
+    let r = http(
+        addr,
+        "POST",
+        "/api/login",
+        &[],
+        &format!(r#"{{"user":"{user}","password":"{pw}"}}"#),
+    )?;
+    assert_eq!(r.status, 200, "login of {user}");
+    let s = cookie_of(&r.head, "albumen_session").ok_or("no session cookie")?;
+    let c = cookie_of(&r.head, "albumen_csrf").ok_or("no csrf cookie")?;
+    let csrf = c
+        .split_once('=')
+        .map(|x| x.1.to_string())
+        .unwrap_or_default();
+    Ok(Login { cookie: s, csrf })
+}
+
+pub fn ids(addr: SocketAddr, l: &Login, lib: &str) -> R<(u16, Vec<i64>)> {
+    let r = http(
+        addr,
+        "GET",
+        &format!("/api/items?library={lib}"),
+        &[("Cookie", &l.cookie)],
+        "",
+    )?;
+    if r.status != 200 {
+        return Ok((r.status, vec![]));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&r.body)?;
+    let ids = v["items"]
+        .as_array()
+        .ok_or("no items")?
+        .iter()
+        .filter_map(|i| i["id"].as_i64())
+        .collect();
+    Ok((200, ids))
+}
+
+/// A request with the session's cookie (and its CSRF token on anything but GET); the status
+/// and the JSON body (`null` when it is not JSON).
+pub fn call(
+    addr: SocketAddr,
+    l: &Login,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> R<(u16, serde_json::Value)> {
+    let cookie = l.cookie.clone();
+    let mut h: Vec<(&str, &str)> = vec![("Cookie", &cookie)];
+    if method != "GET" {
+        h.push(("X-CSRF-Token", &l.csrf));
+    }
+    let r = http(addr, method, path, &h, body)?;
+    Ok((
+        r.status,
+        serde_json::from_slice(&r.body).unwrap_or(serde_json::Value::Null),
+    ))
+}
