@@ -181,6 +181,9 @@ impl Index {
         // Additive tables (vision text and full-text search), on old databases too.
         conn.execute_batch(crate::search::SEARCH_SCHEMA)
             .map_err(db_err(&path))?;
+        // Previews and perceptual hashes (`scan --previews`), on old databases too.
+        conn.execute_batch(crate::previews::PREVIEW_SCHEMA)
+            .map_err(db_err(&path))?;
         Ok(Index { conn, path })
     }
 

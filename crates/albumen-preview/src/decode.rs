@@ -15,8 +15,6 @@ pub(crate) struct Decoded {
     pub image: RgbImage,
     /// ICC profile the pixels are in, when the file carries one.
     pub icc: Option<Vec<u8>>,
-    /// Whether the decoder already applied the picture's rotation/mirroring (HEIF `irot`/`imir`).
-    pub oriented: bool,
 }
 
 fn check_pixels(w: u64, h: u64, limit: u64) -> Result<(), Error> {
@@ -109,7 +107,6 @@ pub(crate) fn jpeg(bytes: &[u8], target: u32, limit: u64) -> Result<Decoded, Err
     Ok(Decoded {
         image,
         icc: if cmyk { None } else { icc },
-        oriented: false,
     })
 }
 
@@ -147,11 +144,7 @@ pub(crate) fn generic(
     } else {
         img.to_rgb8()
     };
-    Ok(Decoded {
-        image,
-        icc,
-        oriented: false,
-    })
+    Ok(Decoded { image, icc })
 }
 
 fn flatten(rgba: &image::RgbaImage) -> RgbImage {
@@ -170,7 +163,8 @@ fn libheif() -> &'static libheif_rs::LibHeif {
 
 /// HEIC/HEIF/AVIF through libheif: the primary image (for an HDR photo with a gain map, the
 /// SDR base), or its embedded thumbnail when that is at least `target` on the long side.
-/// libheif applies the file's rotation and mirroring itself.
+/// libheif applies the file's rotation and mirroring (`irot`/`imir`) itself; EXIF orientation
+/// is the caller's business (see `orient::effective`).
 pub(crate) fn heif(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, bool), Error> {
     let err = |e: libheif_rs::HeifError| Error::Decode {
         format: "heif",
@@ -241,14 +235,7 @@ pub(crate) fn heif(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, bo
         format: "heif",
         message: "pixel buffer size".into(),
     })?;
-    Ok((
-        Decoded {
-            image,
-            icc,
-            oriented: true,
-        },
-        embedded,
-    ))
+    Ok((Decoded { image, icc }, embedded))
 }
 
 /// Whether a format is decoded through `image` (or a dedicated decoder) here.
