@@ -8,9 +8,9 @@
 //!   `image` crate (PNG, GIF, TIFF, WebP, BMP) or libheif (HEIC, HEIF, AVIF), and for videos
 //!   a frame taken by `ffmpeg` (a runtime dependency: without it, videos alone fail).
 //! - Orientation is applied as viewers show it: EXIF for
-//!   JPEG/PNG/TIFF/raw previews; for HEIC/HEIF, `irot`/`imir` when present (libheif applies
-//!   them), else EXIF; AVIF only `irot`/`imir`; WebP never (browsers ignore EXIF in WebP);
-//!   ffmpeg applies the video display matrix. ICC profiles
+//!   JPEG/PNG/TIFF/WebP/raw previews; for HEIC/HEIF, `irot`/`imir` when present (libheif
+//!   applies them), else EXIF; AVIF only `irot`/`imir`; ffmpeg applies the video display
+//!   matrix. ICC profiles
 //!   (Display P3, Adobe RGB, ...) are converted to sRGB with qcms. An HDR photo with a gain
 //!   map is previewed from its SDR base picture (the primary image; the gain map is ignored).
 //! - A picture whose declared size exceeds [`Options::max_pixels`] (default

@@ -10,12 +10,16 @@ use image::{imageops, RgbImage};
 ///   applied, as Windows Photos (which writes such files when rotating), Samsung's gallery and
 ///   libvips do.
 /// - AVIF: only `irot`/`imir` (browsers ignore EXIF orientation in AVIF).
-/// - WebP: never. The EXIF chunk follows the image data (RFC 9649), and browsers ignore
-///   orientation metadata placed after the image data (CSS Images 3; Chromium 156 measured).
+/// - WebP: EXIF, as libvips and Android's decoders do. Browsers do not (Chromium 156 measured:
+///   the EXIF chunk follows the image data, and CSS Images 3 ignores orientation found after
+///   it), but the corpus shows both kinds of file: an iPhone photo converted with its pixels
+///   unrotated and a correct EXIF 6 (metadata-extractor's `Issue 473 (Java).webp`, sideways in
+///   a browser), and a Nikon photo whose pixels were rotated while a stale EXIF 6 was kept.
+///   The value the file states wins.
 pub(crate) fn effective(format: Format, exif: u8, heif_transformed: bool) -> u8 {
     match format {
         Format::Heic | Format::Heif if !heif_transformed => exif,
-        Format::Heic | Format::Heif | Format::Avif | Format::Webp => 1,
+        Format::Heic | Format::Heif | Format::Avif => 1,
         _ => exif,
     }
 }
@@ -49,7 +53,7 @@ mod tests {
         assert_eq!(effective(Format::Heic, 6, false), 6);
         assert_eq!(effective(Format::Heif, 3, false), 3);
         assert_eq!(effective(Format::Avif, 6, false), 1);
-        assert_eq!(effective(Format::Webp, 6, false), 1);
+        assert_eq!(effective(Format::Webp, 6, false), 6);
     }
 
     #[test]

@@ -171,8 +171,8 @@ fn corpus() -> Option<std::path::PathBuf> {
 
 /// Orientation as viewers show it, on real files: a HEIC whose only rotation is EXIF 6 (no
 /// `irot`; Windows Photos wrote it) is portrait; an iPhone HEIC with `irot` 270 and EXIF 6 is
-/// rotated once, not twice; a WebP whose stale EXIF says 6 over already-upright pixels stays
-/// landscape (browsers ignore EXIF in WebP).
+/// rotated once, not twice; an iPhone photo converted to WebP with unrotated pixels and EXIF 6
+/// is portrait.
 #[test]
 fn corpus_orientation_follows_viewers() {
     let Some(c) = corpus() else { return };
@@ -187,8 +187,8 @@ fn corpus_orientation_follows_viewers() {
             false,
         ),
         (
-            "metadata-extractor-images/webp/Nikon Coolpix P7000.webp",
-            true,
+            "metadata-extractor-images/webp/Issue 473 (Java).webp",
+            false,
         ),
     ];
     for (rel, landscape) in cases {
