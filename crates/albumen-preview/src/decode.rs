@@ -261,38 +261,6 @@ fn shrink_rgb(data: &[u8], stride: usize, w: usize, h: usize, target: u32) -> Op
     RgbImage::from_raw(ow as u32, oh as u32, out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shrink_rgb_averages_blocks_and_keeps_small_pictures() {
-        // 8x4, stride 26 (2 bytes of padding): left half black, right half white
-        let (w, h, stride) = (8usize, 4usize, 26usize);
-        let mut data = vec![7u8; stride * h];
-        for y in 0..h {
-            for x in 0..w {
-                let v = if x < 4 { 0 } else { 255 };
-                data[y * stride + x * 3..y * stride + x * 3 + 3].copy_from_slice(&[v, v, v]);
-            }
-        }
-        // target 2: k = 8 / 4 = 2 -> 4x2
-        let img = shrink_rgb(&data, stride, w, h, 2).unwrap_or_else(|| panic!("shrink"));
-        assert_eq!(img.dimensions(), (4, 2));
-        assert_eq!(img.get_pixel(1, 1).0, [0, 0, 0]);
-        assert_eq!(img.get_pixel(2, 0).0, [255, 255, 255]);
-        // a block straddling the edge averages to grey; target 256: copied as is
-        let img = shrink_rgb(&data, stride, w, h, 1).unwrap_or_else(|| panic!("shrink"));
-        assert_eq!(img.dimensions(), (2, 1));
-        assert_eq!(img.get_pixel(0, 0).0, [0, 0, 0]);
-        let img = shrink_rgb(&data, stride, w, h, 256).unwrap_or_else(|| panic!("shrink"));
-        assert_eq!(img.dimensions(), (8, 4));
-        assert_eq!(img.get_pixel(7, 3).0, [255, 255, 255]);
-        // short data: None, not a panic
-        assert!(shrink_rgb(&data[..50], stride, w, h, 2).is_none());
-    }
-}
-
 /// Whether a format is decoded through `image` (or a dedicated decoder) here.
 pub(crate) fn decodes(format: Format) -> bool {
     matches!(
@@ -325,4 +293,36 @@ pub(crate) fn read_file(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
         .read_to_end(&mut buf)
         .map_err(|e| Error::io(path, e))?;
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrink_rgb_averages_blocks_and_keeps_small_pictures() {
+        // 8x4, stride 26 (2 bytes of padding): left half black, right half white
+        let (w, h, stride) = (8usize, 4usize, 26usize);
+        let mut data = vec![7u8; stride * h];
+        for y in 0..h {
+            for x in 0..w {
+                let v = if x < 4 { 0 } else { 255 };
+                data[y * stride + x * 3..y * stride + x * 3 + 3].copy_from_slice(&[v, v, v]);
+            }
+        }
+        // target 2: k = 8 / 4 = 2 -> 4x2
+        let img = shrink_rgb(&data, stride, w, h, 2).unwrap_or_else(|| panic!("shrink"));
+        assert_eq!(img.dimensions(), (4, 2));
+        assert_eq!(img.get_pixel(1, 1).0, [0, 0, 0]);
+        assert_eq!(img.get_pixel(2, 0).0, [255, 255, 255]);
+        // a block straddling the edge averages to grey; target 256: copied as is
+        let img = shrink_rgb(&data, stride, w, h, 1).unwrap_or_else(|| panic!("shrink"));
+        assert_eq!(img.dimensions(), (2, 1));
+        assert_eq!(img.get_pixel(0, 0).0, [0, 0, 0]);
+        let img = shrink_rgb(&data, stride, w, h, 256).unwrap_or_else(|| panic!("shrink"));
+        assert_eq!(img.dimensions(), (8, 4));
+        assert_eq!(img.get_pixel(7, 3).0, [255, 255, 255]);
+        // short data: None, not a panic
+        assert!(shrink_rgb(&data[..50], stride, w, h, 2).is_none());
+    }
 }
