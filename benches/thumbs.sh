@@ -3,7 +3,8 @@
 # Usage (from the workspace root): bash benches/thumbs.sh [FILES_LIST]
 #   FILES_LIST: a file with one path per line (default: the corpus JPEGs over 100 kB, as the
 #   preview-dupes check picks them, plus every HEIC). Prints seconds, files/s and ratios, and the
-#   peak RSS of `albumen preview` on a 200-megapixel JPEG made here (and HEIC with BIG_HEIC=1).
+#   peak RSS of `albumen preview` on a 200-megapixel JPEG made here (and HEIC with BIG_HEIC=1),
+#   then benches/dupes.py: `albumen dupes` vs czkawka_cli on one labelled set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CORPUS=${ALBUMEN_CORPUS:-$(cd ../shared/corpus && pwd)}
@@ -39,15 +40,26 @@ done
 echo "albumen made $made previews of $n files"
 printf 'ratio: albumen %.2fx vipsthumbnail, %.2fx ImageMagick\n' "$(echo "$tv / $ta" | bc -l)" "$(echo "$ti / $ta" | bc -l)"
 
-# Peak RSS on a 200-megapixel picture (16330x12250), JPEG and HEIC.
-# (vips writes it in strips: a black picture, so the file is small but every block is decoded)
-vips black "$TMP/big.jpg" 16330 12250 --bands 3
+# Peak RSS on a 200-megapixel picture (16384x12288), JPEG and HEIC. vips writes it in strips
+# (a colour gradient, so every block holds data), without holding it in memory.
+vips xyz "$TMP/xy.v" 16384 12288
+vips linear "$TMP/xy.v" "$TMP/lin.v" "0.0156 0.0208" "0 0" --uchar
+vips bandjoin_const "$TMP/lin.v" "$TMP/rgb.v" 128
+vips copy "$TMP/rgb.v" "$TMP/big.jpg[Q=90]" --interpretation srgb
+rm -f "$TMP/xy.v" "$TMP/lin.v" "$TMP/rgb.v"
 rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
 echo "200 MP JPEG ($(du -h "$TMP/big.jpg" | cut -f1)): albumen preview --size 256 peak RSS $(rss "$BIN" preview "$TMP/big.jpg" -o "$TMP/o.jpg" --size 256) KiB; vipsthumbnail $(rss vipsthumbnail -s 256 -o "$TMP/v.jpg" "$TMP/big.jpg") KiB"
-# A 200 MP HEIC takes minutes to encode with x265: only with BIG_HEIC=1.
+# A 200 MP HEIC takes long to encode even with x265's fastest preset: only with BIG_HEIC=1.
+# Two files: without a thumbnail item (libheif decodes the whole primary image) and with a
+# 512 px one (as cameras and phones write; the preview uses it).
 if [ "${BIG_HEIC:-0}" = 1 ] && command -v heif-enc > /dev/null; then
-  heif-enc -q 60 "$TMP/big.jpg" -o "$TMP/big.heic" > /dev/null 2>&1 || true
-  if [ -f "$TMP/big.heic" ]; then
-    echo "200 MP HEIC ($(du -h "$TMP/big.heic" | cut -f1)): albumen preview --size 256 peak RSS $(rss "$BIN" preview "$TMP/big.heic" -o "$TMP/o2.jpg" --size 256) KiB"
-  fi
+  heif-enc -q 40 -p preset=ultrafast "$TMP/big.jpg" -o "$TMP/big.heic" > /dev/null 2>&1 || true
+  heif-enc -q 40 -p preset=ultrafast -t 512 "$TMP/big.jpg" -o "$TMP/big-t.heic" > /dev/null 2>&1 || true
+  for h in big.heic big-t.heic; do
+    [ -f "$TMP/$h" ] || continue
+    echo "200 MP HEIC $h ($(du -h "$TMP/$h" | cut -f1)): albumen preview --size 256 peak RSS $(rss "$BIN" preview "$TMP/$h" -o "$TMP/o2.jpg" --size 256) KiB; vipsthumbnail $(rss vipsthumbnail -s 256 -o "$TMP/v2.jpg" "$TMP/$h") KiB"
+  done
 fi
+
+# Duplicates: albumen dupes vs czkawka_cli on one labelled set (CZKAWKA_CLI=path, else PATH).
+python3 benches/dupes.py "$BIN" "$CORPUS" ${CZKAWKA_CLI:-}

@@ -59,6 +59,14 @@ pub struct Args {
     /// program).
     #[arg(long, value_name = "DIR")]
     pub models: Option<PathBuf>,
+    /// Also make the preview (256 px) of every new or changed photo and video into the
+    /// preview cache, and store its perceptual hash in the index (for `albumen dupes --db`).
+    #[arg(long)]
+    pub previews: bool,
+    /// Preview cache folder for --previews (default: $XDG_CACHE_HOME/albumen/previews, the web
+    /// page's cache); never inside a scanned folder.
+    #[arg(long, value_name = "DIR", requires = "previews")]
+    pub cache: Option<PathBuf>,
     /// No progress bar, no summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -209,6 +217,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
         .collect();
     // One library for all roots when named, else one library per root.
+    let all_roots = args.paths.clone();
     let jobs: Vec<(String, Vec<PathBuf>)> = match args.library {
         Some(name) => vec![(name, args.paths)],
         None => args
@@ -271,6 +280,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
         complete &= v.complete;
+    }
+    if args.previews && !stop.load(Ordering::Relaxed) {
+        let p =
+            crate::cmd_thumbs::fill_index(&mut index, args.cache, &all_roots, args.quiet, &stop)?;
+        if !args.quiet {
+            eprintln!(
+                "previews: {} made, {} reused from the cache, {} without a preview{}",
+                p.made,
+                p.reused,
+                p.errors,
+                if p.complete { "" } else { " (stopped)" }
+            );
+        }
+        complete &= p.complete;
     }
     Ok(if complete {
         ExitCode::SUCCESS

@@ -234,10 +234,126 @@ pub fn run_preview(a: PreviewArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `scan --previews` did.
+pub(crate) struct PreviewFill {
+    /// Previews made (decoded) this run.
+    pub made: u64,
+    /// Previews already in the cache (only their record was added to the index).
+    pub reused: u64,
+    /// Files without a preview (the reason is stored in the index).
+    pub errors: u64,
+    /// Whether every pending file was done (false when stopped).
+    pub complete: bool,
+}
+
+/// Long side of the previews `scan --previews` stores (the web page's thumbnails and `dupes`
+/// use the same size, so they reuse them).
+pub(crate) const INDEX_PREVIEW_SIZE: u32 = 256;
+
+/// `scan --previews`: makes (or reuses from the cache) the preview of every photo and video
+/// under `roots` whose indexed state has none yet, and stores its size, source and perceptual
+/// hash in the index. Incremental: unchanged files are skipped by the index, and a cached
+/// preview is reused without decoding. Stops cleanly between batches when `stop` is set.
+pub(crate) fn fill_index(
+    index: &mut albumen_index::Index,
+    cache_dir: Option<PathBuf>,
+    roots: &[PathBuf],
+    quiet: bool,
+    stop: &std::sync::atomic::AtomicBool,
+) -> anyhow::Result<PreviewFill> {
+    use albumen_index::{PreviewRecord, Progress};
+    let dir = match cache_dir {
+        Some(d) => d,
+        None => albumen_preview::default_cache_dir()
+            .context("no --cache given and neither XDG_CACHE_HOME nor HOME is set")?,
+    };
+    let cache = Cache::open(&dir, roots)?;
+    let canon: Vec<PathBuf> = roots
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .collect();
+    let pending: Vec<_> = index
+        .previews_pending(INDEX_PREVIEW_SIZE)?
+        .into_iter()
+        .filter(|p| canon.iter().any(|r| p.path.starts_with(r)))
+        .collect();
+    let opts = Options::new(INDEX_PREVIEW_SIZE);
+    let bar =
+        (!quiet && std::io::stderr().is_terminal()).then(|| crate::cmd_scan::Bar::new("previews"));
+    if let Some(b) = &bar {
+        b.found(pending.len() as u64);
+    }
+    let mut fill = PreviewFill {
+        made: 0,
+        reused: 0,
+        errors: 0,
+        complete: true,
+    };
+    // Batches: parallel previews, then one transaction; a stop is honoured between batches.
+    for batch in pending.chunks(64) {
+        if stop.load(Ordering::Relaxed) {
+            fill.complete = false;
+            break;
+        }
+        let done: Vec<_> = batch
+            .par_iter()
+            .map(|item| {
+                let rec = match cache.get_or_make(&item.path, &opts) {
+                    Ok(c) => (
+                        PreviewRecord {
+                            thumb: Some(c.thumb),
+                            dims: Some((c.width, c.height)),
+                            source: Some(c.source.name().to_string()),
+                            phash: Some((c.hash.bits, c.hash.aspect)),
+                            error: None,
+                        },
+                        c.reused,
+                    ),
+                    Err(e) => (
+                        PreviewRecord {
+                            error: Some(e.to_string()),
+                            ..PreviewRecord::default()
+                        },
+                        false,
+                    ),
+                };
+                if let Some(b) = &bar {
+                    b.done(1);
+                }
+                (item.clone(), rec)
+            })
+            .collect();
+        let mut rows = Vec::with_capacity(done.len());
+        for (item, (rec, reused)) in done {
+            match (&rec.error, reused) {
+                (Some(_), _) => fill.errors += 1,
+                (None, true) => fill.reused += 1,
+                (None, false) => fill.made += 1,
+            }
+            rows.push((item, rec));
+        }
+        index.store_previews(INDEX_PREVIEW_SIZE, &rows)?;
+    }
+    if bar.is_some() {
+        eprint!("\r\x1b[2K");
+    }
+    Ok(fill)
+}
+
 /// `albumen dupes`.
 pub fn run_dupes(a: DupesArgs) -> anyhow::Result<ExitCode> {
     let files = media_files(&a.paths, a.db.clone())?;
-    let opts = Options::new(256);
+    let opts = Options::new(INDEX_PREVIEW_SIZE);
+    // With --db, the perceptual hashes `scan --previews` stored are used as they are (files
+    // without an up-to-date one are previewed here).
+    let stored: std::collections::HashMap<PathBuf, albumen_preview::PerceptualHash> = match &a.db {
+        Some(_) => crate::open_existing_index(a.db.clone())?
+            .preview_hashes(INDEX_PREVIEW_SIZE)?
+            .into_iter()
+            .map(|(p, bits, aspect)| (p, albumen_preview::PerceptualHash { bits, aspect }))
+            .collect(),
+        None => Default::default(),
+    };
     let cache = match &a.cache {
         Some(dir) => {
             let mut roots = roots_of(&a.paths);
@@ -250,9 +366,10 @@ pub fn run_dupes(a: DupesArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let report = albumen_preview::dupes::find(&files, |p| match &cache {
-        Some(c) => c.get_or_make(p, &opts).map(|c| c.hash),
-        None => albumen_preview::preview(p, &opts).map(|p| p.hash),
+    let report = albumen_preview::dupes::find(&files, |p| match (stored.get(p), &cache) {
+        (Some(h), _) => Ok(*h),
+        (None, Some(c)) => c.get_or_make(p, &opts).map(|c| c.hash),
+        (None, None) => albumen_preview::preview(p, &opts).map(|p| p.hash),
     });
     for (p, e) in &report.errors {
         eprintln!("albumen: {}: {e}", p.display());

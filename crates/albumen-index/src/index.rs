@@ -190,6 +190,9 @@ impl Index {
         conn.execute_batch(crate::undo::UNDO_SCHEMA)
             .map_err(db_err(&path))?;
         crate::keywords::key_search_rows(&conn).map_err(db_err(&path))?;
+        // Previews and perceptual hashes (`scan --previews`), on old databases too.
+        conn.execute_batch(crate::previews::PREVIEW_SCHEMA)
+            .map_err(db_err(&path))?;
         Ok(Index { conn, path })
     }
 

@@ -57,6 +57,7 @@ mod library;
 mod options;
 mod pairs;
 mod people;
+mod previews;
 mod progress;
 mod record;
 mod schema;
@@ -76,6 +77,7 @@ pub use keywords::{KeywordCount, KEYWORDS_SCHEMA, MAX_KEYWORDS, MAX_KEYWORD_CHAR
 pub use library::Library;
 pub use options::{ScanOptions, DEFAULT_EXTENSIONS, DEFAULT_SKIP};
 pub use people::{FaceRecord, Person, PersonFace, TagRecord, PEOPLE_SCHEMA, PERSON_THRESHOLD};
+pub use previews::{PreviewPending, PreviewRecord, PREVIEW_SCHEMA};
 pub use progress::{NoProgress, Progress};
 pub use rusqlite;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};

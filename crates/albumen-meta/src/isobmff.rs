@@ -178,12 +178,15 @@ fn read_heif_meta(src: &Src<'_>, meta: &[u8], md: &mut Metadata) -> Option<Motio
             _ => {}
         }
     }
-    // Primary item size from its ispe property.
+    // Primary item size from its ispe property; whether it is rotated or mirrored.
     if let Some(pid) = primary {
         if let Some((_, idx)) = assoc.iter().find(|(id, _)| *id == pid) {
             for &i in idx {
                 if let Some((_, typ, s, e)) = props.iter().find(|p| p.0 == i) {
                     let p = &ipco[*s..*e];
+                    if typ == b"irot" || typ == b"imir" {
+                        md.heif_transformed = true;
+                    }
                     if typ == b"ispe" {
                         if let (Some(w), Some(h)) = (be_u32(p, 4), be_u32(p, 8)) {
                             md.width = Some(w);

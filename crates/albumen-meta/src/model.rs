@@ -453,6 +453,11 @@ pub struct Metadata {
     pub motion_photo: Option<MotionPhoto>,
     /// Whether an HDR gain map is present (Apple/ISO/Google).
     pub has_gain_map: bool,
+    /// HEIF/AVIF: whether the primary image carries a rotation (`irot`) or mirror (`imir`)
+    /// property. When it does, those are the picture's orientation and EXIF `Orientation` must
+    /// be ignored (HEIF/MIAF); when it does not, some writers (Windows Photos, Samsung) record
+    /// the rotation in EXIF only.
+    pub heif_transformed: bool,
     /// Embedded JPEG previews found by the container parser, with absolute file offsets: raw
     /// `PreviewImage`/`JpgFromRaw`/`ThumbnailImage` of TIFF-based raw files (IFD0, its chain and
     /// SubIFDs) and the RAF preview. Only located, never read or checked here.

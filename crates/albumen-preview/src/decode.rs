@@ -15,8 +15,6 @@ pub(crate) struct Decoded {
     pub image: RgbImage,
     /// ICC profile the pixels are in, when the file carries one.
     pub icc: Option<Vec<u8>>,
-    /// Whether the decoder already applied the picture's rotation/mirroring (HEIF `irot`/`imir`).
-    pub oriented: bool,
 }
 
 fn check_pixels(w: u64, h: u64, limit: u64) -> Result<(), Error> {
@@ -109,7 +107,6 @@ pub(crate) fn jpeg(bytes: &[u8], target: u32, limit: u64) -> Result<Decoded, Err
     Ok(Decoded {
         image,
         icc: if cmyk { None } else { icc },
-        oriented: false,
     })
 }
 
@@ -147,11 +144,7 @@ pub(crate) fn generic(
     } else {
         img.to_rgb8()
     };
-    Ok(Decoded {
-        image,
-        icc,
-        oriented: false,
-    })
+    Ok(Decoded { image, icc })
 }
 
 fn flatten(rgba: &image::RgbaImage) -> RgbImage {
@@ -170,7 +163,8 @@ fn libheif() -> &'static libheif_rs::LibHeif {
 
 /// HEIC/HEIF/AVIF through libheif: the primary image (for an HDR photo with a gain map, the
 /// SDR base), or its embedded thumbnail when that is at least `target` on the long side.
-/// libheif applies the file's rotation and mirroring itself.
+/// libheif applies the file's rotation and mirroring (`irot`/`imir`) itself; EXIF orientation
+/// is the caller's business (see `orient::effective`).
 pub(crate) fn heif(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, bool), Error> {
     let err = |e: libheif_rs::HeifError| Error::Decode {
         format: "heif",
@@ -233,22 +227,38 @@ pub(crate) fn heif(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, bo
             ),
         });
     }
-    let mut rgb = Vec::with_capacity(pw * ph * 3);
-    for row in p.data.chunks(p.stride).take(ph) {
-        rgb.extend_from_slice(&row[..pw * 3]);
-    }
-    let image = RgbImage::from_raw(p.width, p.height, rgb).ok_or(Error::Decode {
+    let image = shrink_rgb(p.data, p.stride, pw, ph, target).ok_or(Error::Decode {
         format: "heif",
         message: "pixel buffer size".into(),
     })?;
-    Ok((
-        Decoded {
-            image,
-            icc,
-            oriented: true,
-        },
-        embedded,
-    ))
+    Ok((Decoded { image, icc }, embedded))
+}
+
+/// Copies interleaved 8-bit RGB rows (`stride` bytes apart) into an image, averaging k x k
+/// blocks on the way when the picture is at least twice `target` on its long side (k =
+/// long side / (2 x target)), so a 200-megapixel picture is never copied at full size: the
+/// result keeps at least twice the target for the final resize.
+fn shrink_rgb(data: &[u8], stride: usize, w: usize, h: usize, target: u32) -> Option<RgbImage> {
+    let k = (w.max(h) / (2 * target.max(1) as usize)).max(1);
+    let (ow, oh) = ((w / k).max(1), (h / k).max(1));
+    let mut out = Vec::with_capacity(ow * oh * 3);
+    let n = (k * k) as u32;
+    for oy in 0..oh {
+        let mut sums = vec![0u32; ow * 3];
+        for y in oy * k..((oy + 1) * k).min(h) {
+            let row = data.get(y * stride..y * stride + w * 3)?;
+            for (ox, sum) in sums.chunks_exact_mut(3).enumerate() {
+                let block = row.get(ox * k * 3..(ox + 1) * k * 3)?;
+                for px in block.chunks_exact(3) {
+                    sum[0] += u32::from(px[0]);
+                    sum[1] += u32::from(px[1]);
+                    sum[2] += u32::from(px[2]);
+                }
+            }
+        }
+        out.extend(sums.iter().map(|&v| ((v + n / 2) / n) as u8));
+    }
+    RgbImage::from_raw(ow as u32, oh as u32, out)
 }
 
 /// Whether a format is decoded through `image` (or a dedicated decoder) here.
@@ -283,4 +293,36 @@ pub(crate) fn read_file(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
         .read_to_end(&mut buf)
         .map_err(|e| Error::io(path, e))?;
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrink_rgb_averages_blocks_and_keeps_small_pictures() {
+        // 8x4, stride 26 (2 bytes of padding): left half black, right half white
+        let (w, h, stride) = (8usize, 4usize, 26usize);
+        let mut data = vec![7u8; stride * h];
+        for y in 0..h {
+            for x in 0..w {
+                let v = if x < 4 { 0 } else { 255 };
+                data[y * stride + x * 3..y * stride + x * 3 + 3].copy_from_slice(&[v, v, v]);
+            }
+        }
+        // target 2: k = 8 / 4 = 2 -> 4x2
+        let img = shrink_rgb(&data, stride, w, h, 2).unwrap_or_else(|| panic!("shrink"));
+        assert_eq!(img.dimensions(), (4, 2));
+        assert_eq!(img.get_pixel(1, 1).0, [0, 0, 0]);
+        assert_eq!(img.get_pixel(2, 0).0, [255, 255, 255]);
+        // a block straddling the edge averages to grey; target 256: copied as is
+        let img = shrink_rgb(&data, stride, w, h, 1).unwrap_or_else(|| panic!("shrink"));
+        assert_eq!(img.dimensions(), (2, 1));
+        assert_eq!(img.get_pixel(0, 0).0, [0, 0, 0]);
+        let img = shrink_rgb(&data, stride, w, h, 256).unwrap_or_else(|| panic!("shrink"));
+        assert_eq!(img.dimensions(), (8, 4));
+        assert_eq!(img.get_pixel(7, 3).0, [255, 255, 255]);
+        // short data: None, not a panic
+        assert!(shrink_rgb(&data[..50], stride, w, h, 2).is_none());
+    }
 }

@@ -7,8 +7,10 @@
 //!   1/2, 1/4 or 1/8; HEIF embedded thumbnails when big enough), else full decoding with the
 //!   `image` crate (PNG, GIF, TIFF, WebP, BMP) or libheif (HEIC, HEIF, AVIF), and for videos
 //!   a frame taken by `ffmpeg` (a runtime dependency: without it, videos alone fail).
-//! - Orientation is applied (EXIF for JPEG/PNG/WebP/TIFF/raw previews; libheif applies
-//!   HEIF's own `irot`/`imir`; ffmpeg applies the video display matrix). ICC profiles
+//! - Orientation is applied as viewers show it: EXIF for
+//!   JPEG/PNG/TIFF/WebP/raw previews; for HEIC/HEIF, `irot`/`imir` when present (libheif
+//!   applies them), else EXIF; AVIF only `irot`/`imir`; ffmpeg applies the video display
+//!   matrix. ICC profiles
 //!   (Display P3, Adobe RGB, ...) are converted to sRGB with qcms. An HDR photo with a gain
 //!   map is previewed from its SDR base picture (the primary image; the gain map is ignored).
 //! - A picture whose declared size exceeds [`Options::max_pixels`] (default
@@ -71,6 +73,31 @@ pub enum PreviewSource {
     VideoFrame,
 }
 
+impl PreviewSource {
+    /// The name used in JSON and in the index: `embedded`, `decoded` or `video-frame`.
+    ///
+    /// ```
+    /// assert_eq!(albumen_preview::PreviewSource::VideoFrame.name(), "video-frame");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            PreviewSource::Embedded => "embedded",
+            PreviewSource::Decoded => "decoded",
+            PreviewSource::VideoFrame => "video-frame",
+        }
+    }
+}
+
+/// The default preview cache folder: `$XDG_CACHE_HOME/albumen/previews`, else
+/// `~/.cache/albumen/previews` (`None` when neither variable is set).
+pub fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|b| b.join("albumen").join("previews"))
+}
+
 /// How previews are made.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -116,7 +143,11 @@ pub fn preview(path: &Path, opts: &Options) -> Result<Preview, Error> {
     let (format, orientation, duration, previews) = match &md {
         Ok(m) => (
             m.format.unwrap_or(Format::Unknown),
-            m.orientation.map_or(1, |o| o.get()),
+            orient::effective(
+                m.format.unwrap_or(Format::Unknown),
+                m.orientation.map_or(1, |o| o.get()),
+                m.heif_transformed,
+            ),
             m.duration_s,
             m.previews.clone(),
         ),
@@ -150,9 +181,7 @@ pub fn preview(path: &Path, opts: &Options) -> Result<Preview, Error> {
         decode_picture(path, format, opts)?
     };
     let mut img = fit(decoded.image, opts.size);
-    if !decoded.oriented {
-        img = orient::apply(img, orientation);
-    }
+    img = orient::apply(img, orientation);
     if let Some(icc) = &decoded.icc {
         color::to_srgb(&mut img, icc);
     }
@@ -191,14 +220,7 @@ fn decode_picture(
         // What the decoders here do not handle (palette TIFF, JPEG XL, PSD, ...), ffmpeg
         // may: it decodes the picture as stored (orientation is applied afterwards).
         Err(e) => match video::still(&opts.ffmpeg, path, opts.size) {
-            Ok(image) => Ok((
-                decode::Decoded {
-                    image,
-                    icc: None,
-                    oriented: false,
-                },
-                PreviewSource::Decoded,
-            )),
+            Ok(image) => Ok((decode::Decoded { image, icc: None }, PreviewSource::Decoded)),
             Err(fe) => {
                 log::debug!("{}: ffmpeg fallback failed too: {fe}", path.display());
                 Err(e)

@@ -1,6 +1,28 @@
 //! EXIF orientation applied to pixels.
 
+use albumen_meta::Format;
 use image::{imageops, RgbImage};
+
+/// The EXIF orientation (1–8) to apply to the pixels as decoded, following what viewers show:
+/// - JPEG, PNG, TIFF, raw previews: EXIF `Orientation` (browsers, libvips, ImageMagick).
+/// - HEIC/HEIF: libheif applies `irot`/`imir`, which are authoritative when present (EXIF is
+///   then ignored, as HEIF/MIAF say); when the primary image has neither, the EXIF value is
+///   applied, as Windows Photos (which writes such files when rotating), Samsung's gallery and
+///   libvips do.
+/// - AVIF: only `irot`/`imir` (browsers ignore EXIF orientation in AVIF).
+/// - WebP: EXIF, as libvips and Android's decoders do. Browsers do not (Chromium 156 measured:
+///   the EXIF chunk follows the image data, and CSS Images 3 ignores orientation found after
+///   it), but the corpus shows both kinds of file: an iPhone photo converted with its pixels
+///   unrotated and a correct EXIF 6 (metadata-extractor's `Issue 473 (Java).webp`, sideways in
+///   a browser), and a Nikon photo whose pixels were rotated while a stale EXIF 6 was kept.
+///   The value the file states wins.
+pub(crate) fn effective(format: Format, exif: u8, heif_transformed: bool) -> u8 {
+    match format {
+        Format::Heic | Format::Heif if !heif_transformed => exif,
+        Format::Heic | Format::Heif | Format::Avif => 1,
+        _ => exif,
+    }
+}
 
 /// Turns a picture stored with EXIF orientation `o` (1–8) right way up.
 pub(crate) fn apply(img: RgbImage, o: u8) -> RgbImage {
@@ -22,6 +44,18 @@ mod tests {
 
     /// A 2x1 picture, left pixel black, right white, in every orientation: where the black pixel
     /// lands, and the shape.
+    #[test]
+    fn which_formats_follow_exif() {
+        assert_eq!(effective(Format::Jpeg, 6, false), 6);
+        assert_eq!(effective(Format::Png, 8, false), 8);
+        // HEIC: irot/imir win; without them, EXIF
+        assert_eq!(effective(Format::Heic, 6, true), 1);
+        assert_eq!(effective(Format::Heic, 6, false), 6);
+        assert_eq!(effective(Format::Heif, 3, false), 3);
+        assert_eq!(effective(Format::Avif, 6, false), 1);
+        assert_eq!(effective(Format::Webp, 6, false), 6);
+    }
+
     #[test]
     fn all_eight_orientations() {
         let mut img = RgbImage::new(2, 1);

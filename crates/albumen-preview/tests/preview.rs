@@ -156,3 +156,49 @@ fn exif_orientation_is_applied() {
     );
     assert!(pv.image.get_pixel(25, 90).0[0] < 60);
 }
+
+fn corpus() -> Option<std::path::PathBuf> {
+    let p = std::env::var_os("ALBUMEN_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+    if p.join("oracle.json").is_file() {
+        Some(p)
+    } else {
+        println!("skipped: no corpus at {} (set ALBUMEN_CORPUS)", p.display());
+        None
+    }
+}
+
+/// Orientation as viewers show it, on real files: a HEIC whose only rotation is EXIF 6 (no
+/// `irot`; Windows Photos wrote it) is portrait; an iPhone HEIC with `irot` 270 and EXIF 6 is
+/// rotated once, not twice; an iPhone photo converted to WebP with unrotated pixels and EXIF 6
+/// is portrait.
+#[test]
+fn corpus_orientation_follows_viewers() {
+    let Some(c) = corpus() else { return };
+    let cases = [
+        (
+            "metadata-extractor-images/heic/Issue 437 (dotnet).heic",
+            false,
+        ),
+        ("crafted/live/iphone/IMG_0263.HEIC", false),
+        (
+            "metadata-extractor-images/heic/Issue 263 dotnet.heic",
+            false,
+        ),
+        (
+            "metadata-extractor-images/webp/Issue 473 (Java).webp",
+            false,
+        ),
+    ];
+    for (rel, landscape) in cases {
+        let p = c.join(rel);
+        if !p.is_file() {
+            println!("skipped: {} is not in this corpus", p.display());
+            continue;
+        }
+        let pv = preview(&p, &Options::new(256)).expect("preview");
+        let (w, h) = pv.image.dimensions();
+        assert_eq!(w > h, landscape, "{rel}: {w}x{h}");
+    }
+}
