@@ -32,6 +32,8 @@ const CSRF_HEADER: &str = "x-csrf-token";
 const MAX_LIMIT: i64 = 1000;
 /// Most items one edit request may change.
 const MAX_EDIT_IDS: usize = 10_000;
+/// Edits kept per user for `/api/undo` (the oldest is forgotten first).
+const MAX_UNDO: usize = 100;
 
 /// The session a request was authenticated with.
 #[derive(Debug, Clone)]
@@ -936,7 +938,7 @@ async fn run_edit(state: St, s: Sess, req: EditReq) -> ApiResult<Json<serde_json
                 if let Ok(mut u) = st.undo.lock() {
                     let list = u.entry(uid).or_default();
                     list.push(entry);
-                    if list.len() > 100 {
+                    if list.len() > MAX_UNDO {
                         list.remove(0);
                     }
                 }
