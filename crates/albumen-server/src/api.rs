@@ -506,11 +506,31 @@ async fn timeline(
     Query(q): Query<LibQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let out = state
-        .with_index(move |_, ix| {
+        .with_index(move |state, ix| {
             let Some(lib) = library_for(ix, s.user_id, &q.library)? else {
                 return Ok(None);
             };
             let c = ix.connection();
+            // Grouping a million rows by day takes seconds: the answer is kept until the index
+            // changes (BENCHMARKS.md, "A million files").
+            let key: crate::state::TimelineKey = c
+                .query_row(
+                    "SELECT (SELECT coalesce(max(id), 0) FROM scan_runs), \
+                     (SELECT coalesce(max(id), 0) FROM files), \
+                     (SELECT coalesce(sum(n), 0) FROM library_stats \
+                      WHERE library_id = ?1 AND what = 'files')",
+                    [lib],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .map_err(|e| db(ix, e))?;
+            let cached = state.timelines.lock().ok().and_then(|m| {
+                m.get(&lib)
+                    .filter(|(k, _)| *k == key)
+                    .map(|(_, v)| Arc::clone(v))
+            });
+            if let Some(v) = cached {
+                return Ok(Some(v));
+            }
             let mut st = c
                 .prepare_cached(&format!(
                     "SELECT substr({T}, 1, 10) AS d, count(*) FROM files f \
@@ -529,10 +549,15 @@ async fn timeline(
                     serde_json::json!({ "day": if d.is_empty() { None } else { Some(d) }, "n": n }),
                 );
             }
-            Ok(Some(serde_json::json!({ "days": days })))
+            let v = Arc::new(serde_json::json!({ "days": days }));
+            if let Ok(mut m) = state.timelines.lock() {
+                m.insert(lib, (key, Arc::clone(&v)));
+            }
+            Ok(Some(v))
         })
         .await?;
-    out.map(Json).ok_or(ApiError::NOT_FOUND)
+    out.map(|v| Json(serde_json::Value::clone(&v)))
+        .ok_or(ApiError::NOT_FOUND)
 }
 
 /// What the server needs of one item the user may see.

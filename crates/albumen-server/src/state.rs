@@ -33,6 +33,11 @@ pub(crate) struct UndoEntry {
     pub files: Vec<(i64, Vec<Edit>)>,
 }
 
+/// What a cached timeline was computed from: the newest scan run and file row of the index and
+/// the library's file count. A scan by another process (a new run), an archive or new rows
+/// change it; the server's own edits clear the cache ([`State::invalidate`]).
+pub(crate) type TimelineKey = (i64, i64, i64);
+
 /// The server's shared state.
 #[derive(Debug)]
 pub struct State {
@@ -43,6 +48,8 @@ pub struct State {
     /// At most this many previews are made at once (they are CPU-bound).
     pub(crate) preview_slots: tokio::sync::Semaphore,
     pub(crate) maps: Mutex<HashMap<i64, Arc<MapPoints>>>,
+    /// Each library's `/api/timeline` answer, with the index state it was computed from.
+    pub(crate) timelines: Mutex<HashMap<i64, (TimelineKey, Arc<serde_json::Value>)>>,
     pub(crate) places: Mutex<HashMap<i64, Places>>,
     pub(crate) undo: Mutex<HashMap<i64, Vec<UndoEntry>>>,
     /// One edit at a time.
@@ -86,6 +93,7 @@ impl State {
             limiter: Limiter::default(),
             preview_slots: tokio::sync::Semaphore::new(cpus.max(1)),
             maps: Mutex::new(HashMap::new()),
+            timelines: Mutex::new(HashMap::new()),
             places: Mutex::new(HashMap::new()),
             undo: Mutex::new(HashMap::new()),
             edit_lock: tokio::sync::Mutex::new(()),
@@ -125,12 +133,15 @@ impl State {
         .map_err(|e| Error::Task(e.to_string()))?
     }
 
-    /// Forgets the map points and places of `library_id` (after an edit moved something).
+    /// Forgets the map points, places and timeline of `library_id` (after an edit moved something).
     pub(crate) fn invalidate(&self, library_id: i64) {
         if let Ok(mut m) = self.maps.lock() {
             m.remove(&library_id);
         }
         if let Ok(mut m) = self.places.lock() {
+            m.remove(&library_id);
+        }
+        if let Ok(mut m) = self.timelines.lock() {
             m.remove(&library_id);
         }
     }
