@@ -13,7 +13,9 @@ SRC=${2:-/work/million/tree}
 BIN=${ALBUMEN_BIN:-target/release/albumen}
 if [ ! -d "$TREE" ]; then
   mkdir -p "$TREE"
-  (cd "$SRC" && find . -type f | sort | head -20000 | cpio -pdm --quiet "$TREE")
+  (cd "$SRC" && find . -type f | sort | head -20000 || true) | while IFS= read -r f; do
+    mkdir -p "$TREE/$(dirname "$f")" && cp -p "$SRC/$f" "$TREE/$f"
+  done
 fi
 n=$(find "$TREE" -type f | wc -l)
 echo "tree $TREE: $n files, $(du -sk "$TREE" | cut -f1) KiB on disk"
