@@ -44,4 +44,17 @@ if [ -d "$out/tiff" ]; then
     [ -f "$f" ] && tail -c +9 "$f" >"$f.body" && mv "$f.body" "$f"
   done
 fi
+# The server target's inputs are requests (fuzz/fuzz_targets/server.rs has the layout: a flags
+# byte, the request target, headers, an empty line, the body): one seed per kind of route.
+mkdir -p "$out/server"
+seed() { printf "$2" >"$out/server/$1"; }
+seed items '\x01/api/items?library=family&limit=5&cursor=2024-03-10T10:00:00|3\n\n'
+seed range '\x03/api/items/1/original\nrange: bytes=3-10\n\n'
+seed thumb '\x01/api/items/2/thumb\n\n'
+seed login '\x07/api/login\ncontent-type: application/json\n\n{"user":"anna","password":"anna password"}'
+seed edit '\x07/api/edit\ncontent-type: application/json\n\n{"ids":[1,2],"rating":3,"shift_seconds":60}'
+seed undo '\x07/api/undo\n\n'
+seed clusters '\x01/api/clusters?library=family&zoom=3&west=-10&south=40&east=10&north=55\n\n'
+seed cookie '\x00/api/me\ncookie: a=b; albumen_session=00; c\n\n'
+seed page '\x00/assets/app.js\n\n'
 echo "fuzz-seeds: $n corpus files -> $(ls "$out" | wc -l) targets in $out"

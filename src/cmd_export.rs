@@ -49,7 +49,7 @@ pub struct Args {
     /// Print the report as JSON on stdout (every file with its action).
     #[arg(long)]
     pub json: bool,
-    /// Only the summary, not one line per file.
+    /// Only the summary and the files that failed, not one line per file.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -119,8 +119,14 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 fn print_text(out: &mut dyn Write, r: &ExportReport, quiet: bool) -> std::io::Result<()> {
-    if !quiet {
-        for f in &r.files {
+    // Conflicts and failures are printed under --quiet too: a quiet run that fails says why.
+    for f in &r.files {
+        let trouble = matches!(f.action, Action::Conflict | Action::Failed)
+            || matches!(f.removal, Removal::Failed);
+        if quiet && !trouble {
+            continue;
+        }
+        {
             let (src, dest) = (f.source.display(), f.dest.display());
             let detail = f.detail.as_deref().unwrap_or("");
             match f.action {

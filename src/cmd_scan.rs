@@ -51,10 +51,6 @@ pub struct Args {
     /// scripts/vision-models.sh).
     #[arg(long)]
     pub vision: bool,
-    /// Preview cache the vision pass takes its pictures from and leaves them in (default: the
-    /// web server's preview folder when it exists; none otherwise).
-    #[arg(long, value_name = "DIR")]
-    pub previews: Option<PathBuf>,
     /// The vision models folder (default: $ALBUMEN_MODELS, else models/ beside or above the
     /// program).
     #[arg(long, value_name = "DIR")]
@@ -63,9 +59,10 @@ pub struct Args {
     /// preview cache, and store its perceptual hash in the index (for `albumen dupes --db`).
     #[arg(long)]
     pub previews: bool,
-    /// Preview cache folder for --previews (default: $XDG_CACHE_HOME/albumen/previews, the web
-    /// page's cache); never inside a scanned folder.
-    #[arg(long, value_name = "DIR", requires = "previews")]
+    /// Preview cache folder for --previews, and where --vision takes its pictures from and
+    /// leaves them (default: $XDG_CACHE_HOME/albumen/previews, the web page's cache); never
+    /// inside a scanned folder.
+    #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
     /// No progress bar, no summary on stderr.
     #[arg(long, short)]
@@ -217,7 +214,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
         .collect();
     // One library for all roots when named, else one library per root.
-    let all_roots = args.paths.clone();
     let jobs: Vec<(String, Vec<PathBuf>)> = match args.library {
         Some(name) => vec![(name, args.paths)],
         None => args
@@ -257,12 +253,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&v)?);
     }
     let mut complete = reports.iter().all(|r| r.complete);
+    if args.previews && !stop.load(Ordering::Relaxed) {
+        let p =
+            crate::cmd_thumbs::fill_index(&mut index, args.cache.clone(), &roots, args.quiet, &stop)?;
+        if !args.quiet {
+            eprintln!(
+                "previews: {} made, {} reused from the cache, {} without a preview{}",
+                p.made,
+                p.reused,
+                p.errors,
+                if p.complete { "" } else { " (stopped)" }
+            );
+        }
+        complete &= p.complete;
+    }
     if args.vision && !stop.load(Ordering::Relaxed) {
         let v = crate::cmd_vision::fill_index(
             &mut index,
             crate::cmd_vision::Sources {
                 models: args.models,
-                previews: args.previews,
+                previews: args.cache,
                 roots: &roots,
             },
             args.quiet,
@@ -280,20 +290,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
         complete &= v.complete;
-    }
-    if args.previews && !stop.load(Ordering::Relaxed) {
-        let p =
-            crate::cmd_thumbs::fill_index(&mut index, args.cache, &all_roots, args.quiet, &stop)?;
-        if !args.quiet {
-            eprintln!(
-                "previews: {} made, {} reused from the cache, {} without a preview{}",
-                p.made,
-                p.reused,
-                p.errors,
-                if p.complete { "" } else { " (stopped)" }
-            );
-        }
-        complete &= p.complete;
     }
     Ok(if complete {
         ExitCode::SUCCESS

@@ -41,7 +41,7 @@ pub struct Args {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Only the summary, not one line per file; no progress bar.
+    /// Only the summary and the files that failed, not one line per file; no progress bar.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -84,8 +84,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn print_text(out: &mut dyn Write, r: &SyncReport, quiet: bool) -> std::io::Result<()> {
     let would = if r.dry_run { "would be " } else { "" };
-    if !quiet {
-        for f in &r.files {
+    // Conflicts and failures are printed under --quiet too: a quiet run that fails says why.
+    for f in &r.files {
+        if quiet && !matches!(f.action, SyncAction::Conflict | SyncAction::Failed) {
+            continue;
+        }
+        {
             let path = f.path.display();
             let other = f.other.as_ref().map(|p| p.display().to_string());
             let why = f.reason.as_deref().unwrap_or("");

@@ -324,3 +324,106 @@ fn export_killed_at_random_moments() {
         "export: {KILLS} kills, {mid} in the middle; the next runs removed {temps_left} temporary files"
     );
 }
+
+/// `albumen sync` killed at 20 random moments, each into its own destination: after a kill
+/// every file at the destination is a whole copy of its source (temporaries aside: the next
+/// run removes them), and the next run finishes the mirror.
+#[test]
+fn sync_killed_at_random_moments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("photos");
+    let mut originals = BTreeMap::new();
+    for i in 0..FILES {
+        let p = root
+            .join(format!("{:02}", i % 7))
+            .join(format!("IMG_{i:04}.jpg"));
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let b = photo(i);
+        fs::write(&p, &b).unwrap();
+        originals.insert(p.file_name().unwrap().to_string_lossy().into_owned(), b);
+    }
+    let db = tmp.path().join("index.db");
+    let out = albumen()
+        .args(["scan", "-q", "--library", "lib", "--db"])
+        .arg(&db)
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let sync = |dest: &Path| {
+        let mut c = albumen();
+        c.args([
+            "sync",
+            "-q",
+            "--from",
+            "2024-03-01",
+            "--to",
+            "2024-03-31",
+            "--db",
+        ])
+        .arg(&db)
+        .arg(dest)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        c
+    };
+    // Files the sync keeps for itself (its state database, lock, trash) are not copies.
+    let copies = |dest: &Path| {
+        let (mut files, mut temps) = (BTreeMap::new(), Vec::new());
+        tree(dest, &mut files, &mut temps);
+        files.retain(|name: &String, _| !name.starts_with(".albumen-sync"));
+        temps.retain(|p: &PathBuf| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".albumen-sync"))
+        });
+        (files, temps)
+    };
+    let t = Instant::now();
+    assert!(sync(&tmp.path().join("reference"))
+        .status()
+        .unwrap()
+        .success());
+    let took = t.elapsed();
+    assert_eq!(copies(&tmp.path().join("reference")).0.len(), FILES);
+    let mut rng = Rng::seeded();
+    let (mut mid, mut temps_left) = (0, 0);
+    for round in 0..KILLS {
+        let dest = tmp.path().join(format!("dest{round}"));
+        let mut child = sync(&dest).spawn().unwrap();
+        std::thread::sleep(rng.below(took));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let (files, temps) = copies(&dest);
+        for (name, p) in &files {
+            assert!(
+                fs::read(p).unwrap() == originals[name],
+                "round {round}: {} is not a whole copy of its source",
+                p.display()
+            );
+        }
+        if !files.is_empty() && files.len() < FILES {
+            mid += 1;
+        }
+        temps_left += temps.len();
+        assert!(
+            sync(&dest).status().unwrap().success(),
+            "round {round}: the next run failed"
+        );
+        let (files, temps) = copies(&dest);
+        assert_eq!(
+            files.len(),
+            FILES,
+            "round {round}: the next run did not finish"
+        );
+        for (name, p) in &files {
+            assert!(
+                fs::read(p).unwrap() == originals[name],
+                "round {round}: {name} differs"
+            );
+        }
+        assert!(temps.is_empty(), "round {round}: left behind {temps:?}");
+    }
+    eprintln!(
+        "sync: {KILLS} kills, {mid} in the middle; the next runs removed {temps_left} temporary files"
+    );
+}

@@ -1,10 +1,13 @@
 //! Integration tests of the `albumen` binary, one module per concern.
 
+mod broken;
 mod demo;
 mod export;
 mod icloudpd;
 mod info;
 mod kill;
+mod memory;
+mod refusals;
 mod sync;
 mod verify;
 

@@ -104,6 +104,20 @@ pub enum Error {
     /// Another `albumen sync` holds the destination.
     #[error("another albumen sync is running into {0}")]
     SyncBusy(PathBuf),
+    /// Another `albumen scan` is updating the same index (it holds `DB.scan-lock`): two scans
+    /// of one index at once would each mark the other's files as gone or changed.
+    #[error("another albumen scan is updating the index {0}; run this one when it has finished")]
+    ScanBusy(PathBuf),
+    /// The index cannot be written where it is (a read-only file system or folder): reading
+    /// it works, scanning into it does not.
+    #[error("the index {db} cannot be written here (scan into an index on a writable disk)")]
+    IndexReadOnly {
+        /// The database file.
+        db: PathBuf,
+        /// What the file system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// No user of that name in the index.
     #[error("no user named {0:?} in the index")]
     NoSuchUser(String),

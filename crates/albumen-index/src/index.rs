@@ -97,6 +97,10 @@ pub struct Summary {
     pub errors: BTreeMap<String, u64>,
 }
 
+/// Rows (and folder messages) queued between the walk and the database writer: the walk
+/// waits when the writer is this far behind, so a scan's memory does not grow with the tree.
+pub const WRITER_QUEUE: usize = 1024;
+
 /// The index database.
 #[derive(Debug)]
 pub struct Index {
@@ -262,6 +266,38 @@ impl Index {
         Ok(s)
     }
 
+    /// Takes the index's scan lock (an exclusive `flock` on `DB.scan-lock`, released when the
+    /// returned file is dropped, also when the process dies), or says that another scan holds it.
+    /// A separate file, not the database: SQLite's own POSIX locks on the database would be
+    /// dropped when any other descriptor of that file is closed.
+    fn scan_lock(&self) -> Result<fs::File> {
+        let mut name = self.path.clone().into_os_string();
+        name.push(".scan-lock");
+        let path = PathBuf::from(name);
+        let f = fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| match source.kind() {
+                std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                    Error::IndexReadOnly {
+                        db: self.path.clone(),
+                        source,
+                    }
+                }
+                _ => Error::Io {
+                    path: path.clone(),
+                    source,
+                },
+            })?;
+        match f.try_lock() {
+            Ok(()) => Ok(f),
+            Err(fs::TryLockError::WouldBlock) => Err(Error::ScanBusy(self.path.clone())),
+            Err(fs::TryLockError::Error(source)) => Err(Error::Io { path, source }),
+        }
+    }
+
     /// Scans `roots` into the library `library` (created on first use). Read-only on the
     /// roots. Returns what changed; per-file problems are in the report and the database, not
     /// errors. Stops early (with `complete == false`) when [`ScanOptions::cancel`] is set.
@@ -273,6 +309,7 @@ impl Index {
         progress: &dyn Progress,
     ) -> Result<ScanReport> {
         let started = Instant::now();
+        let _lock = self.scan_lock()?;
         let roots = self.resolve_roots(roots, &Filter::new(opts))?;
         let path = self.path.clone();
         let dberr = db_err(&path);
@@ -354,7 +391,7 @@ impl Index {
         // The writer takes the connection for the walk and gives it back.
         let placeholder = Connection::open_in_memory().map_err(&dberr)?;
         let conn = std::mem::replace(&mut self.conn, placeholder);
-        let (tx, rx) = sync_channel(1024);
+        let (tx, rx) = sync_channel(WRITER_QUEUE);
         let writer = Writer {
             conn,
             run_id,

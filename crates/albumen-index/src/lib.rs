@@ -72,7 +72,7 @@ mod writer;
 pub use archive::{ArchiveOptions, ArchiveReport};
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
-pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET};
+pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET, WRITER_QUEUE};
 pub use keywords::{KeywordCount, KEYWORDS_SCHEMA, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use library::Library;
 pub use options::{ScanOptions, DEFAULT_EXTENSIONS, DEFAULT_SKIP};

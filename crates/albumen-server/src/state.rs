@@ -99,11 +99,11 @@ impl State {
             pool: Mutex::new(vec![index]),
             watch,
             db_slots: tokio::sync::Semaphore::new(POOL_MAX),
-            timelines: Mutex::new(HashMap::new()),
             cache,
             limiter: Limiter::default(),
             preview_slots: tokio::sync::Semaphore::new(cpus.max(1)),
             maps: Mutex::new(HashMap::new()),
+            timelines: Mutex::new(HashMap::new()),
             places: Mutex::new(HashMap::new()),
             edit_lock: tokio::sync::Mutex::new(()),
             sessions: Mutex::new(HashMap::new()),
@@ -185,7 +185,7 @@ impl State {
         }
     }
 
-    /// Forgets the map points and places of `library_id` (after an edit moved something).
+    /// Forgets the map points, places and timeline of `library_id` (after an edit moved something).
     pub(crate) fn invalidate(&self, library_id: i64) {
         if let Ok(mut m) = self.maps.lock() {
             m.remove(&library_id);
