@@ -254,8 +254,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut complete = reports.iter().all(|r| r.complete);
     if args.previews && !stop.load(Ordering::Relaxed) {
-        let p =
-            crate::cmd_thumbs::fill_index(&mut index, args.cache.clone(), &roots, args.quiet, &stop)?;
+        let p = crate::cmd_thumbs::fill_index(
+            &mut index,
+            args.cache.clone(),
+            &roots,
+            args.quiet,
+            &stop,
+        )?;
         if !args.quiet {
             eprintln!(
                 "previews: {} made, {} reused from the cache, {} without a preview{}",
