@@ -32,7 +32,6 @@ const CSRF_HEADER: &str = "x-csrf-token";
 const MAX_LIMIT: i64 = 1000;
 /// Most items one edit request may change.
 const MAX_EDIT_IDS: usize = 10_000;
-/// Edits kept per user for `/api/undo` (the oldest is forgotten first).
 
 /// The session a request was authenticated with.
 #[derive(Debug, Clone)]
