@@ -14,10 +14,15 @@ pub struct Args {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Print a JSON array: [{"path", "text", "faces": [{"x", "y", "w", "h", "score",
-    /// "person"}], "tags": [{"label", "label_zh", "score"}], "error"}] (face boxes are
-    /// fractions of the picture; "person" is null here: people live in the index).
+    /// "person", "person_name"}], "tags": [{"label", "label_zh", "score"}], "error"}] (face
+    /// boxes are fractions of the picture; "person" is the id of the person in `--db` the face
+    /// would join, null without `--db` or for nobody known).
     #[arg(long)]
     pub json: bool,
+    /// Index whose people the faces are recognised as (read only: nothing is stored; `scan
+    /// --vision` stores).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
     /// Preview cache to take pictures from and leave them in (default: the web server's
     /// preview folder when it exists; none otherwise).
     #[arg(long, value_name = "DIR")]
@@ -40,13 +45,28 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         previews: a.previews,
         roots: &roots,
     })?;
+    let index = match a.db {
+        Some(db) => Some(crate::open_existing_index(Some(db))?),
+        None => None,
+    };
     let stop = crate::stop_on_signals()?;
     let mut out: Vec<Analysis> = Vec::with_capacity(a.files.len());
     for f in &a.files {
         if stop.load(std::sync::atomic::Ordering::Relaxed) {
             break;
         }
-        out.push(vision.analyze(f));
+        let mut r = vision.analyze(f);
+        if let Some(index) = &index {
+            let embeddings: Vec<Vec<f32>> = r.faces.iter().map(|f| f.embedding.clone()).collect();
+            let who = index.identify_faces(&embeddings)?;
+            for (face, who) in r.faces.iter_mut().zip(who) {
+                if let Some(who) = who {
+                    face.person = Some(who.id);
+                    face.person_name = who.name;
+                }
+            }
+        }
+        out.push(r);
     }
     let ok = out.iter().all(|r| r.error.is_none());
     crate::emit(
@@ -62,9 +82,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                             writeln!(w, "  text: {line}")?;
                         }
                         for f in &r.faces {
+                            let who = match (f.person, &f.person_name) {
+                                (_, Some(name)) => format!(", {name}"),
+                                (Some(id), None) => format!(", person {id}"),
+                                (None, None) => String::new(),
+                            };
                             writeln!(
                                 w,
-                                "  face: {:.2} at {:.2},{:.2} size {:.2}x{:.2}",
+                                "  face: {:.2} at {:.2},{:.2} size {:.2}x{:.2}{who}",
                                 f.score, f.x, f.y, f.w, f.h
                             )?;
                         }

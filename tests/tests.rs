@@ -10,6 +10,7 @@ mod memory;
 mod refusals;
 mod sync;
 mod verify;
+mod vision;
 
 /// The generated library of albumen-index's export and verify tests, shared with them.
 #[path = "../crates/albumen-index/tests/common/mod.rs"]

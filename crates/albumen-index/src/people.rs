@@ -104,6 +104,15 @@ pub struct Person {
     pub example: Option<PathBuf>,
 }
 
+/// The person a face is recognised as by [`Index::identify_faces`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnownPerson {
+    /// The person's id.
+    pub id: i64,
+    /// The person's name, when given.
+    pub name: Option<String>,
+}
+
 /// One face of a person, as `albumen people show` lists them.
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonFace {
@@ -223,40 +232,12 @@ pub(crate) fn store_faces(
     if faces.is_empty() {
         return Ok(Vec::new());
     }
-    // Every person's centroid and size.
-    let mut people: Vec<(i64, Vec<f32>, usize)> = Vec::new();
-    {
-        let mut st = c
-            .prepare_cached(
-                "SELECT p.id, p.centroid, (SELECT count(*) FROM faces f WHERE f.person_id = p.id)
-                 FROM people p",
-            )
-            .map_err(e)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })
-            .map_err(e)?;
-        for row in rows {
-            let (id, b, n) = row.map_err(e)?;
-            people.push((id, from_blob(&b), n.max(0) as usize));
-        }
-    }
+    let mut people = load_people(c, e)?;
     let mut taken: HashSet<i64> = HashSet::new();
     let mut out = Vec::with_capacity(faces.len());
     for f in faces {
-        let best = people
-            .iter()
-            .enumerate()
-            .filter(|(_, (id, c, _))| !taken.contains(id) && c.len() == f.embedding.len())
-            .map(|(i, (_, c, _))| (i, dot(c, &f.embedding)))
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        let person = match best {
-            Some((i, sim)) if sim >= PERSON_THRESHOLD => {
+        let person = match best_person(&people, &taken, &f.embedding) {
+            Some(i) => {
                 let (id, centroid, n) = &mut people[i];
                 let k = *n as f32;
                 centroid
@@ -304,6 +285,46 @@ pub(crate) fn store_faces(
     Ok(out)
 }
 
+/// Every person's id, centroid and number of faces.
+type Centroids = Vec<(i64, Vec<f32>, usize)>;
+
+fn load_people(c: &Connection, e: &impl Fn(rusqlite::Error) -> Error) -> Result<Centroids> {
+    let mut people = Vec::new();
+    let mut st = c
+        .prepare_cached(
+            "SELECT p.id, p.centroid, (SELECT count(*) FROM faces f WHERE f.person_id = p.id)
+             FROM people p",
+        )
+        .map_err(e)?;
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .map_err(e)?;
+    for row in rows {
+        let (id, b, n) = row.map_err(e)?;
+        people.push((id, from_blob(&b), n.max(0) as usize));
+    }
+    Ok(people)
+}
+
+/// The person (index into `people`) a face with this embedding joins: the most similar
+/// centroid at or above [`PERSON_THRESHOLD`] not already `taken` by another face of the picture.
+fn best_person(people: &Centroids, taken: &HashSet<i64>, embedding: &[f32]) -> Option<usize> {
+    people
+        .iter()
+        .enumerate()
+        .filter(|(_, (id, c, _))| !taken.contains(id) && c.len() == embedding.len())
+        .map(|(i, (_, c, _))| (i, dot(c, embedding)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|&(_, sim)| sim >= PERSON_THRESHOLD)
+        .map(|(i, _)| i)
+}
+
 fn person_exists(c: &Connection, id: i64, e: &impl Fn(rusqlite::Error) -> Error) -> Result<()> {
     c.query_row("SELECT 1 FROM people WHERE id = ?1", [id], |_| Ok(()))
         .optional()
@@ -312,6 +333,37 @@ fn person_exists(c: &Connection, id: i64, e: &impl Fn(rusqlite::Error) -> Error)
 }
 
 impl Index {
+    /// Which known person each face of one picture is, without storing anything: the rule
+    /// [`Index::store_vision`] uses (most similar centroid at or above [`PERSON_THRESHOLD`],
+    /// never two faces of the picture in one person). `None` for a face of nobody known yet.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let index = albumen_index::Index::open(dir.path().join("i.db"))?;
+    /// assert_eq!(index.identify_faces(&[vec![1.0, 0.0]])?, vec![None]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn identify_faces(&self, embeddings: &[Vec<f32>]) -> Result<Vec<Option<KnownPerson>>> {
+        let c = self.connection();
+        let e = db_err(self.path());
+        let people = load_people(c, &e)?;
+        let mut taken = HashSet::new();
+        let mut out = Vec::with_capacity(embeddings.len());
+        for emb in embeddings {
+            let Some(i) = best_person(&people, &taken, emb) else {
+                out.push(None);
+                continue;
+            };
+            let id = people[i].0;
+            taken.insert(id);
+            let name: Option<String> = c
+                .query_row("SELECT name FROM people WHERE id = ?1", [id], |r| r.get(0))
+                .map_err(&e)?;
+            out.push(Some(KnownPerson { id, name }));
+        }
+        Ok(out)
+    }
+
     /// Every person with at least one face or a name, most faces first.
     ///
     /// ```
@@ -579,6 +631,31 @@ mod tests {
         index
             .name_person(anna, Some("Anna"))
             .unwrap_or_else(|e| panic!("{e}"));
+        // Recognised without storing: Anna by name, Carl by id, a stranger as nobody; two
+        // Anna-like faces in one picture are never both Anna.
+        let before = index.people().unwrap_or_else(|e| panic!("{e}")).len();
+        let who = index
+            .identify_faces(&[
+                emb(0, 1, 0.22),
+                emb(4, 5, 0.05),
+                emb(6, 7, 0.0),
+                emb(0, 1, 0.21),
+            ])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let known = |id, name: Option<&str>| {
+            Some(KnownPerson {
+                id,
+                name: name.map(String::from),
+            })
+        };
+        assert_eq!(who[0], known(anna, Some("Anna")));
+        assert_eq!(who[1], known(carl, None));
+        assert_eq!(who[2], None);
+        assert_ne!(who[3].as_ref().map(|w| w.id), Some(anna));
+        assert_eq!(
+            index.people().unwrap_or_else(|e| panic!("{e}")).len(),
+            before
+        );
         let found = |index: &Index, q: &str| -> Vec<String> {
             let hits = index.search(q, 10).unwrap_or_else(|e| panic!("{e}"));
             hits.iter().map(|h| h.path.display().to_string()).collect()

@@ -84,8 +84,11 @@ pub struct Face {
     pub h: f32,
     /// Detection confidence, 0 to 1.
     pub score: f32,
-    /// The person this face belongs to, when known (set by the index, not here).
+    /// The person this face belongs to, when known (set from the index by the caller, e.g.
+    /// `albumen vision --db`; this crate has no people).
     pub person: Option<i64>,
+    /// That person's name, when one was given.
+    pub person_name: Option<String>,
     /// Its embedding: [`faces::EMBEDDING_LEN`] numbers of unit length (not serialized).
     #[serde(skip)]
     pub embedding: Vec<f32>,
@@ -208,6 +211,7 @@ impl Vision {
                 h: b.h / h,
                 score: b.score,
                 person: None,
+                person_name: None,
                 embedding,
             })
             .collect();
