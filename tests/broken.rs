@@ -6,7 +6,8 @@
 //!
 //! By default the files whose names say they are broken (`.fuzzed`, `crafted/`, `broken`,
 //! `corrupt`, `truncated`, `bad`) and one file per extension of the rest are run;
-//! `ALBUMEN_BROKEN_ALL=1` runs every file (CI does).
+//! `ALBUMEN_BROKEN_ALL=1` runs every file (by hand: 397 files x 7 runs took 216 s on 29 Nov,
+//! no failure; CI runs the default set for its time budget).
 
 #![allow(clippy::unwrap_used)]
 
