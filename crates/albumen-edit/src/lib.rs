@@ -424,7 +424,9 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
         // The file as the reader sees it (no sidecars): its format and whether it has XMP of
         // its own decide which sidecar the reader merges, so the edit goes there. A file the
         // reader cannot read falls back to the editor's format and no packet.
-        let view = albumen_meta::Reader::new().sidecars(false).read_bytes(bytes);
+        let view = albumen_meta::Reader::new()
+            .sidecars(false)
+            .read_bytes(bytes);
         let sp = {
             let mut fallback = albumen_meta::Metadata::default();
             fallback.format = Some(kind.format());

@@ -12,7 +12,8 @@
 //! - [`Error`] is the one error type of the crate.
 //! - The container layer, shared with the editor, motion-photo and preview code: [`tiff`] (one
 //!   bounded IFD walker, entries with their offsets), [`bmff`] (one ISO-BMFF box iterator,
-//!   `iloc`/`iinf`), [`iptc`] (Photoshop image resources and IPTC-IIM datasets).
+//!   `iloc`/`iinf`), [`jpeg`] (one bounded marker-segment walker), [`iptc`] (Photoshop image
+//!   resources and IPTC-IIM datasets).
 //! - [`walk`] lists the files of a folder tree, skipping system and NAS entries.
 //!
 //! # XMP and IPTC
@@ -50,7 +51,7 @@ mod exif;
 mod io;
 pub mod iptc;
 mod isobmff;
-mod jpeg;
+pub mod jpeg;
 mod misc;
 mod model;
 mod png;

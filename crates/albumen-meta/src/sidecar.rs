@@ -120,10 +120,11 @@ mod tests {
     use super::*;
 
     fn md(format: Format, embedded_xmp: bool) -> Metadata {
-        let mut m = Metadata::default();
-        m.format = Some(format);
-        m.embedded_xmp = embedded_xmp;
-        m
+        Metadata {
+            format: Some(format),
+            embedded_xmp,
+            ..Default::default()
+        }
     }
 
     fn names(v: &[PathBuf]) -> Vec<String> {
@@ -140,8 +141,14 @@ mod tests {
         let cr2 = d.path().join("IMG_1.CR2");
         let dng = d.path().join("IMG_1.DNG");
         assert!(sidecar_paths(&jpg, &md(Format::Jpeg, true)).is_empty());
-        assert_eq!(names(&sidecar_paths(&jpg, &md(Format::Jpeg, false))), ["IMG_1.XMP"]);
-        assert_eq!(names(&sidecar_paths(&cr2, &md(Format::Cr2, true))), ["IMG_1.XMP"]);
+        assert_eq!(
+            names(&sidecar_paths(&jpg, &md(Format::Jpeg, false))),
+            ["IMG_1.XMP"]
+        );
+        assert_eq!(
+            names(&sidecar_paths(&cr2, &md(Format::Cr2, true))),
+            ["IMG_1.XMP"]
+        );
         assert!(sidecar_paths(&dng, &md(Format::Dng, true)).is_empty());
         // The write path agrees with the read rule.
         assert_eq!(
@@ -160,7 +167,10 @@ mod tests {
         std::fs::write(d.path().join("a.xmp"), b"x").unwrap();
         std::fs::write(d.path().join("a.jpg.xmp"), b"x").unwrap();
         let jpg = d.path().join("a.jpg");
-        assert_eq!(names(&sidecar_paths(&jpg, &md(Format::Jpeg, true))), ["a.jpg.xmp"]);
+        assert_eq!(
+            names(&sidecar_paths(&jpg, &md(Format::Jpeg, true))),
+            ["a.jpg.xmp"]
+        );
         assert_eq!(
             names(&sidecar_paths(&jpg, &md(Format::Jpeg, false))),
             ["a.xmp", "a.jpg.xmp"]
@@ -171,7 +181,13 @@ mod tests {
         );
         // A file without an extension has one sidecar name, listed once.
         let bare = d.path().join("a");
-        assert_eq!(names(&sidecar_paths(&bare, &md(Format::Jpeg, true))), ["a.xmp"]);
-        assert_eq!(names(&sidecar_paths(&bare, &md(Format::Jpeg, false))), ["a.xmp"]);
+        assert_eq!(
+            names(&sidecar_paths(&bare, &md(Format::Jpeg, true))),
+            ["a.xmp"]
+        );
+        assert_eq!(
+            names(&sidecar_paths(&bare, &md(Format::Jpeg, false))),
+            ["a.xmp"]
+        );
     }
 }
