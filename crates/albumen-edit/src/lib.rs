@@ -341,11 +341,10 @@ fn parts_of(kind: Kind, b: &[u8]) -> Result<Parts> {
 
 /// The editable fields as albumen-meta reads them (formats the editor has no parser of its own
 /// for). Fails when the reader does: a file that does not parse as its format is not edited.
-fn fields_from_meta(b: &[u8]) -> Result<Fields> {
-    let m = albumen_meta::Reader::new()
-        .sidecars(false)
-        .read_bytes(b)
-        .map_err(|e| Error::Unsupported(format!("unreadable file: {e}")))?;
+fn fields_from_meta(
+    view: std::result::Result<albumen_meta::Metadata, albumen_meta::Error>,
+) -> Result<Fields> {
+    let m = view.map_err(|e| Error::Unsupported(format!("unreadable file: {e}")))?;
     let time = m.capture.as_ref().and_then(|c| {
         let full = c.value.local()?;
         let nanos = full.and_utc().timestamp_subsec_nanos();
@@ -422,7 +421,17 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
     let sidecar = opts.sidecar || matches!(kind, Kind::Raw(..) | Kind::SidecarOnly(_));
     let mut notes = Vec::new();
     if sidecar {
-        let sp = container::raw::sidecar_path(path);
+        // The file as the reader sees it (no sidecars): its format and whether it has XMP of
+        // its own decide which sidecar the reader merges, so the edit goes there. A file the
+        // reader cannot read falls back to the editor's format and no packet.
+        let view = albumen_meta::Reader::new()
+            .sidecars(false)
+            .read_bytes(bytes);
+        let sp = {
+            let mut fallback = albumen_meta::Metadata::default();
+            fallback.format = Some(kind.format());
+            albumen_meta::sidecar_write_path(path, view.as_ref().unwrap_or(&fallback))
+        };
         let (old_raw, sst) = if sp.is_file() {
             let (b, st) = write::read(&sp, opts.max_sidecar_size)?;
             (Some(b), Some(st))
@@ -438,7 +447,7 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
                     "albumen does not write inside {} files: the edit is in the sidecar only",
                     f.name()
                 ));
-                fields_from_meta(bytes)?
+                fields_from_meta(view)?
             }
             Kind::Movie(_) => container::movie::read(bytes)
                 .map(|m| m.fields)

@@ -31,7 +31,7 @@ pub const MAX_META: u64 = 4 << 20;
 pub const MAX_XMP: u64 = 1 << 20;
 /// Largest Samsung `SEFH` trailer index parsed, in bytes.
 pub const MAX_TRAILER: u64 = 1 << 20;
-/// Most JPEG segments or top-level boxes looked at.
+/// Most top-level boxes looked at.
 const MAX_SEGMENTS: usize = 4096;
 
 const NS_GCAMERA: &[u8] = b"http://ns.google.com/photos/1.0/camera/";
@@ -166,41 +166,38 @@ fn le_u32(b: &[u8], at: usize) -> Option<u32> {
     ))
 }
 
+/// The walk of albumen-meta's JPEG segment iterator reads through the same bounded source.
+impl<R: Read + Seek> albumen_meta::jpeg::ReadAt for Src<'_, R> {
+    fn size(&self) -> u64 {
+        self.len
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, albumen_meta::Error> {
+        let n = (buf.len() as u64).min(self.len.saturating_sub(offset));
+        let b = Src::read_at(self, offset, n)
+            .map_err(|source| albumen_meta::Error::Stream { source })?;
+        buf[..b.len()].copy_from_slice(&b);
+        Ok(b.len())
+    }
+}
+
 /// The XMP packet of a JPEG (APP1 `http://ns.adobe.com/xap/1.0/`), from the segments before the
-/// first scan.
+/// first scan (albumen-meta's walker; a malformed segment ends the search).
 fn jpeg_xmp<R: Read + Seek>(src: &mut Src<'_, R>) -> io::Result<Option<Vec<u8>>> {
     const SIG: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
-    let mut pos: u64 = 2;
-    for _ in 0..MAX_SEGMENTS {
-        let Ok(m) = src.read_at(pos, 4) else {
-            return Ok(None);
+    let mut segs = albumen_meta::jpeg::Segments::new(&mut *src, 2);
+    while let Some(seg) = segs.next() {
+        let seg = match seg {
+            Ok(s) => s,
+            Err(albumen_meta::Error::Stream { source }) => return Err(source),
+            Err(_) => return Ok(None),
         };
-        if m[0] != 0xFF {
-            return Ok(None);
-        }
-        let marker = m[1];
-        if marker == 0xFF {
-            pos += 1; // fill byte
-            continue;
-        }
-        if marker == 0xD9 || marker == 0xDA {
-            return Ok(None);
-        }
-        if (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
-            pos += 2;
-            continue;
-        }
-        let len = u64::from(u16::from_be_bytes([m[2], m[3]]));
-        if len < 2 {
-            return Ok(None);
-        }
-        if marker == 0xE1 && len > 2 + SIG.len() as u64 {
-            let data = src.read_at(pos + 4, len - 2)?;
+        let len = seg.payload.end - seg.payload.start;
+        if seg.marker == albumen_meta::jpeg::APP1 && len > SIG.len() as u64 {
+            let data = Src::read_at(segs.source(), seg.payload.start, len)?;
             if let Some(x) = data.strip_prefix(SIG) {
                 return Ok(Some(x.to_vec()));
             }
         }
-        pos += 2 + len;
     }
     Ok(None)
 }

@@ -6,11 +6,14 @@
 //!   [`Rating`], [`Orientation`], ...), each main value with its [`Source`], plus every tag read,
 //!   raw, in [`Metadata::tags`].
 //! - [`read_path`] reads one file (format detected from magic bytes by [`detect_format`], not
-//!   the extension) and merges its XMP sidecars; [`Reader`] does the same with [`Limits`].
+//!   the extension) and merges its XMP sidecars (`NAME.EXT.xmp` always, `NAME.xmp` for raws
+//!   and files without XMP of their own: [`sidecar_paths`]); [`Reader`] does the same with
+//!   [`Limits`].
 //! - [`Error`] is the one error type of the crate.
 //! - The container layer, shared with the editor, motion-photo and preview code: [`tiff`] (one
 //!   bounded IFD walker, entries with their offsets), [`bmff`] (one ISO-BMFF box iterator,
-//!   `iloc`/`iinf`), [`iptc`] (Photoshop image resources and IPTC-IIM datasets).
+//!   `iloc`/`iinf`), [`jpeg`] (one bounded marker-segment walker), [`iptc`] (Photoshop image
+//!   resources and IPTC-IIM datasets).
 //! - [`walk`] lists the files of a folder tree, skipping system and NAS entries.
 //!
 //! # XMP and IPTC
@@ -48,11 +51,12 @@ mod exif;
 mod io;
 pub mod iptc;
 mod isobmff;
-mod jpeg;
+pub mod jpeg;
 mod misc;
 mod model;
 mod png;
 mod reader;
+mod sidecar;
 pub mod tiff;
 mod ts;
 pub mod walk;
@@ -63,7 +67,8 @@ pub use detect::detect_format;
 pub use error::Error;
 pub use model::*;
 pub use png::raw_profile as decode_raw_profile;
-pub use reader::{open_noatime, read_path, sidecar_paths, Limits, Reader};
+pub use reader::{open_noatime, read_path, Limits, Reader};
+pub use sidecar::{sidecar_paths, sidecar_write_path, stem_sidecar_applies};
 pub use xmp::decode_packet as decode_xmp_packet;
 
 /// The README's example, compiled and run as a doctest.

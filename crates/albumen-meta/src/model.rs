@@ -301,6 +301,34 @@ impl Format {
                 | Format::Srw
         )
     }
+    /// Whether albumen-edit writes this format's edits to an XMP sidecar instead of inside the
+    /// file: camera raws other than DNG (their maker notes and offsets are not rewritten), and
+    /// the formats it reads but does not write inside (CRW, GIF, AVI, Matroska, MPEG-TS, PSD,
+    /// JPEG XL, BMP). For these a `NAME.xmp` sidecar applies even beside an embedded XMP packet
+    /// (see [`sidecar_paths`](crate::sidecar_paths)).
+    ///
+    /// ```
+    /// use albumen_meta::Format;
+    /// assert!(Format::Cr2.edited_through_sidecar());
+    /// assert!(!Format::Dng.edited_through_sidecar());
+    /// assert!(!Format::Jpeg.edited_through_sidecar());
+    /// ```
+    pub fn edited_through_sidecar(self) -> bool {
+        !matches!(
+            self,
+            Format::Jpeg
+                | Format::Png
+                | Format::Webp
+                | Format::Tiff
+                | Format::Dng
+                | Format::Heic
+                | Format::Heif
+                | Format::Avif
+                | Format::Mov
+                | Format::Mp4
+                | Format::ThreeGp
+        )
+    }
     /// Short lowercase name.
     pub fn name(self) -> &'static str {
         match self {
@@ -453,6 +481,9 @@ pub struct Metadata {
     pub motion_photo: Option<MotionPhoto>,
     /// Whether an HDR gain map is present (Apple/ISO/Google).
     pub has_gain_map: bool,
+    /// Whether the file carries an XMP packet of its own (a sidecar's does not count). Decides
+    /// whether a `NAME.xmp` sidecar applies: see [`sidecar_paths`](crate::sidecar_paths).
+    pub embedded_xmp: bool,
     /// HEIF/AVIF: whether the primary image carries a rotation (`irot`) or mirror (`imir`)
     /// property. When it does, those are the picture's orientation and EXIF `Orientation` must
     /// be ignored (HEIF/MIAF); when it does not, some writers (Windows Photos, Samsung) record

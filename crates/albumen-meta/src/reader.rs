@@ -1,7 +1,7 @@
 //! Reading a file: format detection, dispatch, and the final choice of values.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::detect::detect_format;
 use crate::exif::{read_tiff, Root, TiffDims};
@@ -48,8 +48,8 @@ impl Reader {
         self.limits = limits;
         self
     }
-    /// Whether to merge `NAME.EXT.xmp` / `NAME.xmp` sidecars over the file's own metadata
-    /// (default: yes).
+    /// Whether to merge the file's XMP sidecars over its own metadata (default: yes):
+    /// `NAME.EXT.xmp` always, `NAME.xmp` by the rule of [`sidecar_paths`](crate::sidecar_paths).
     pub fn sidecars(mut self, yes: bool) -> Self {
         self.no_sidecars = !yes;
         self
@@ -69,7 +69,7 @@ impl Reader {
         let src = Src::file(file, meta.len(), self.limits);
         let mut md = self.read_src(&src)?;
         if md.format != Some(Format::Xmp) && !self.no_sidecars {
-            for sc in sidecar_paths(path) {
+            for sc in crate::sidecar::sidecar_paths(path, &md) {
                 let read = |p: &Path| -> std::io::Result<Vec<u8>> {
                     let mut b = Vec::new();
                     let f = open_noatime(p)?;
@@ -269,31 +269,6 @@ pub fn open_noatime(path: &Path) -> std::io::Result<File> {
 /// ```
 pub fn read_path(path: impl AsRef<Path>) -> Result<Metadata, Error> {
     Reader::new().read_path(path.as_ref())
-}
-
-/// The sidecar names read for a file, in the order applied: `NAME.xmp` (darktable/Lightroom
-/// style for raw) then `NAME.EXT.xmp` (digiKam, darktable, Immich), so the most specific wins.
-pub fn sidecar_paths(path: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Some(stem) = path.file_stem() {
-        for ext in ["xmp", "XMP"] {
-            let p = path.with_file_name(format!("{}.{ext}", stem.to_string_lossy()));
-            if p != path && p.is_file() && !out.contains(&p) {
-                out.push(p);
-                break;
-            }
-        }
-    }
-    if let Some(name) = path.file_name() {
-        for ext in ["xmp", "XMP"] {
-            let p = path.with_file_name(format!("{}.{ext}", name.to_string_lossy()));
-            if p.is_file() {
-                out.push(p);
-                break;
-            }
-        }
-    }
-    out
 }
 
 /// Picks the capture time. Priority (as exiftool-based tools do): EXIF `DateTimeOriginal` >

@@ -373,6 +373,9 @@ fn rational(s: &str) -> Option<f64> {
 
 /// Reads an XMP packet into `md`; returns a motion-photo hint when the packet has one.
 pub(crate) fn read_xmp(bytes: &[u8], source: Source, md: &mut Metadata) -> Option<MotionHint> {
+    if source == Source::Xmp {
+        md.embedded_xmp = true;
+    }
     // UTF-16 packets (with or without a byte-order mark) are transcoded first.
     let utf8;
     let bytes = match utf16_order(bytes) {

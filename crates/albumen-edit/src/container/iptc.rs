@@ -122,30 +122,11 @@ pub(crate) fn places_left(b: &[u8]) -> bool {
             }
         }
     }
-    let mut i = 2;
-    while i + 4 <= b.len() {
-        if b[i] != 0xFF {
-            return false;
-        }
-        let m = b[i + 1];
-        if m == 0xDA || m == 0xD9 {
-            break;
-        }
-        if m == 0xD8 || m == 0x01 || (0xD0..=0xD7).contains(&m) || m == 0xFF {
-            i += if m == 0xFF { 1 } else { 2 };
-            continue;
-        }
-        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
-        let end = i + 2 + len;
-        if len < 2 || end > b.len() {
-            return false;
-        }
-        if m == 0xED && b[i + 4..end].windows(5).any(place) {
-            return true;
-        }
-        i = end;
-    }
-    false
+    // The APP13 segments before the scan (albumen-meta's walker; a malformed segment ends the
+    // search: such a file is not rewritten anyway).
+    albumen_meta::jpeg::segments(b)
+        .map_while(|s| s.ok())
+        .any(|s| s.marker == albumen_meta::jpeg::APP13 && s.payload_of(b).windows(5).any(place))
 }
 
 /// Rewrites the IPTC keywords/title/description of JPEG `b` to `after` where they differ from

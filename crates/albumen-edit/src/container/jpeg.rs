@@ -14,82 +14,56 @@ struct Seg {
     marker: u8,
     /// First byte (junk or fill bytes before the marker included).
     start: usize,
-    /// Offset of the marker code byte.
-    code: usize,
+    /// The payload (after the length; empty for a standalone marker).
+    body: usize,
     end: usize,
 }
 
-/// Longest run of junk bytes skipped between two segments.
-const MAX_JUNK: usize = 4096;
-
 struct Layout {
     segs: Vec<Seg>,
+    /// Where the SOS segment starts (junk and fill bytes before it included): everything from
+    /// here on is copied as it is.
+    scan: usize,
 }
 
+/// The segments before the scan, by albumen-meta's walker: all of them, or an error for a
+/// file that does not start with SOI, has a malformed segment, or has no scan.
 fn layout(b: &[u8]) -> Result<Layout> {
-    if b.get(..2) != Some(&[0xFF, 0xD8]) {
-        return malformed("JPEG SOI", 0);
+    let mut it = albumen_meta::jpeg::segments(b);
+    match it.next() {
+        Some(Ok(s)) if s.marker == albumen_meta::jpeg::SOI && s.start == 0 => {}
+        _ => return malformed("JPEG SOI", 0),
     }
-    let mut i = 2;
     let mut segs = Vec::new();
-    loop {
-        // Junk between segments (seen in the wild) is kept with the segment that follows it.
-        let mut k = i;
-        while b.get(k).is_some_and(|&c| c != 0xFF) {
-            k += 1;
-            if k - i > MAX_JUNK {
-                return malformed("JPEG segment", i);
+    for s in it {
+        let s = match s {
+            Ok(s) => s,
+            Err(albumen_meta::Error::Malformed { what, offset }) => {
+                return Err(Error::Malformed { what, offset })
             }
-        }
-        if b.get(k) != Some(&0xFF) {
-            return malformed("JPEG segment", i);
-        }
-        // fill bytes
-        let mut j = k + 1;
-        while b.get(j) == Some(&0xFF) {
-            j += 1;
-        }
-        let Some(&m) = b.get(j) else {
-            return malformed("JPEG segment", j);
+            Err(_) => return malformed("JPEG segment", 0),
         };
-        if m == 0xDA {
-            return Ok(Layout { segs });
-        }
-        if m == 0xD9 {
-            return malformed("JPEG without scan", i);
-        }
-        if m == 0x01 || (0xD0..=0xD7).contains(&m) {
-            segs.push(Seg {
+        match s.marker {
+            albumen_meta::jpeg::SOS => {
+                return Ok(Layout {
+                    segs,
+                    scan: s.start as usize,
+                })
+            }
+            albumen_meta::jpeg::EOI => return malformed("JPEG without scan", s.start as usize),
+            m => segs.push(Seg {
                 marker: m,
-                start: i,
-                code: j,
-                end: j + 1,
-            });
-            i = j + 1;
-            continue;
+                start: s.start as usize,
+                body: s.payload.start as usize,
+                end: s.payload.end as usize,
+            }),
         }
-        let Some(len) = b
-            .get(j + 1..j + 3)
-            .map(|s| usize::from(u16::from_be_bytes([s[0], s[1]])))
-        else {
-            return malformed("JPEG segment length", j + 1);
-        };
-        if len < 2 || j + 1 + len > b.len() {
-            return malformed("JPEG segment length", j + 1);
-        }
-        segs.push(Seg {
-            marker: m,
-            start: i,
-            code: j,
-            end: j + 1 + len,
-        });
-        i = j + 1 + len;
     }
+    malformed("JPEG segment", b.len())
 }
 
 fn payload<'a>(b: &'a [u8], s: &Seg) -> &'a [u8] {
-    // the payload starts after the marker code and the 2-byte length (in bounds: see layout)
-    b.get((s.code + 3).min(s.end)..s.end).unwrap_or(&[])
+    b.get(s.body..s.end).unwrap_or(&[])
 }
 
 /// The payload ranges of the segments before the scan with marker `marker` whose payload
@@ -104,7 +78,7 @@ pub(crate) fn payloads_with(
         l.segs
             .iter()
             .filter(|s| s.marker == marker && payload(b, s).starts_with(sig))
-            .map(|s| (s.code + 3).min(s.end)..s.end)
+            .map(|s| s.body..s.end)
             .collect(),
     )
 }
@@ -189,9 +163,8 @@ pub(crate) fn rebuild(b: &[u8], exif: Option<&[u8]>, xmp: Option<&str>) -> Resul
             }
         }
     }
-    // bytes between the last header segment and SOS (none in valid files) and the scan
-    let last = l.segs.last().map(|s| s.end).unwrap_or(2);
-    out.extend_from_slice(&b[last..]);
+    // the SOS segment (with any junk or fill bytes before it) and the scan
+    out.extend_from_slice(&b[l.scan..]);
     Ok(out)
 }
 

@@ -71,25 +71,6 @@ pub(crate) fn patch_dates(b: &mut [u8], t: &TimeChange) -> usize {
     n
 }
 
-/// The sidecar for `path`: an existing `NAME.EXT.xmp` or `NAME.xmp` (either case), else a new
-/// `NAME.EXT.xmp` — the name darktable, digiKam and Immich read (Lightroom reads `NAME.xmp`,
-/// which is used when it already exists).
-pub(crate) fn sidecar_path(path: &std::path::Path) -> std::path::PathBuf {
-    let mut cands = Vec::new();
-    let mut full = path.as_os_str().to_owned();
-    full.push(".xmp");
-    cands.push(std::path::PathBuf::from(full.clone()));
-    let mut up = path.as_os_str().to_owned();
-    up.push(".XMP");
-    cands.push(std::path::PathBuf::from(up));
-    cands.push(path.with_extension("xmp"));
-    cands.push(path.with_extension("XMP"));
-    cands
-        .into_iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| std::path::PathBuf::from(full))
-}
-
 /// Whether a directory holds only GPS tags (0x00..=0x1F), as a GPS directory does.
 fn gps_like(ifd: &tiff::Ifd) -> bool {
     !ifd.entries.is_empty() && ifd.entries.iter().all(|x| x.tag < 0x20)
