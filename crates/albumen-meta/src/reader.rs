@@ -57,6 +57,27 @@ impl Reader {
 
     /// Reads the metadata of a file.
     pub fn read_path(&self, path: &Path) -> Result<Metadata, Error> {
+        self.read_path_in(path, |p| p.is_file())
+    }
+
+    /// [`Reader::read_path`] for a caller that has listed the file's folder: `is_sidecar` says
+    /// whether a sidecar candidate (see [`sidecar_paths`]) is there, instead of a `stat` of each
+    /// candidate (four failed lookups per file without sidecars, a sixth of a scan's time).
+    ///
+    /// ```no_run
+    /// use std::collections::HashSet;
+    /// use std::ffi::OsString;
+    /// // The folder's listing holds no sidecar: nothing is looked up.
+    /// let listed: HashSet<OsString> = HashSet::new();
+    /// let md = albumen_meta::Reader::new()
+    ///     .read_path_in("IMG_1234.HEIC".as_ref(), |p| p.file_name().is_some_and(|n| listed.contains(n)))?;
+    /// # Ok::<(), albumen_meta::Error>(())
+    /// ```
+    pub fn read_path_in(
+        &self,
+        path: &Path,
+        is_sidecar: impl Fn(&Path) -> bool,
+    ) -> Result<Metadata, Error> {
         let io = |source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -69,7 +90,7 @@ impl Reader {
         let src = Src::file(file, meta.len(), self.limits);
         let mut md = self.read_src(&src)?;
         if md.format != Some(Format::Xmp) && !self.no_sidecars {
-            for sc in sidecar_paths(path) {
+            for sc in sidecar_paths_in(path, is_sidecar) {
                 let read = |p: &Path| -> std::io::Result<Vec<u8>> {
                     let mut b = Vec::new();
                     let f = open_noatime(p)?;
@@ -274,11 +295,16 @@ pub fn read_path(path: impl AsRef<Path>) -> Result<Metadata, Error> {
 /// The sidecar names read for a file, in the order applied: `NAME.xmp` (darktable/Lightroom
 /// style for raw) then `NAME.EXT.xmp` (digiKam, darktable, Immich), so the most specific wins.
 pub fn sidecar_paths(path: &Path) -> Vec<PathBuf> {
+    sidecar_paths_in(path, |p| p.is_file())
+}
+
+/// [`sidecar_paths`], with `exists` saying whether a candidate is a file.
+fn sidecar_paths_in(path: &Path, exists: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Some(stem) = path.file_stem() {
         for ext in ["xmp", "XMP"] {
             let p = path.with_file_name(format!("{}.{ext}", stem.to_string_lossy()));
-            if p != path && p.is_file() && !out.contains(&p) {
+            if p != path && exists(&p) && !out.contains(&p) {
                 out.push(p);
                 break;
             }
@@ -287,7 +313,7 @@ pub fn sidecar_paths(path: &Path) -> Vec<PathBuf> {
     if let Some(name) = path.file_name() {
         for ext in ["xmp", "XMP"] {
             let p = path.with_file_name(format!("{}.{ext}", name.to_string_lossy()));
-            if p.is_file() {
+            if exists(&p) {
                 out.push(p);
                 break;
             }
