@@ -197,6 +197,8 @@ impl Index {
         // Previews and perceptual hashes (`scan --previews`), on old databases too.
         conn.execute_batch(crate::previews::PREVIEW_SCHEMA)
             .map_err(db_err(&path))?;
+        // Items per day, kept by triggers (filled once on an older index).
+        crate::days::create(&conn).map_err(db_err(&path))?;
         Ok(Index { conn, path })
     }
 
@@ -221,6 +223,19 @@ impl Index {
             })
             .optional()
             .map_err(db_err(&self.path))
+    }
+
+    /// Items per day of the library with id `library_id` (`libraries.id`), newest day first,
+    /// items without a date last: read from the `day_counts` table, which the database's
+    /// triggers keep equal to the rows (a Live Photo counts once, on its still's day).
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let index = albumen_index::Index::open(dir.path().join("index.db")).unwrap();
+    /// assert!(index.day_counts(1).unwrap().is_empty());
+    /// ```
+    pub fn day_counts(&self, library_id: i64) -> Result<Vec<crate::DayCount>> {
+        crate::days::day_counts(&self.conn, library_id).map_err(db_err(&self.path))
     }
 
     /// What a library holds now.

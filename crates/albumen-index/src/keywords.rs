@@ -261,20 +261,27 @@ pub(crate) fn backfill(
         )
         .optional()?;
     let Some(since) = since else { return Ok(0) };
-    let todo: Vec<(i64, std::path::PathBuf, bool)> = {
-        let mut st = c.prepare(
-            "SELECT id, path, kind IS NOT NULL FROM files WHERE library_id = ?1 AND read_run <= ?2",
-        )?;
-        let rows = st.query_map(params![library_id, since], |r| {
-            Ok((r.get(0)?, crate::pairs::path_of(r.get(1)?), r.get(2)?))
-        })?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
     let mut done = 0u64;
-    for chunk in todo.chunks(BACKFILL_CHUNK) {
+    // One chunk in memory at a time (a million paths would be ~100 MB), in id order: a range of
+    // the rowid (`+library_id` keeps SQLite from sorting the library's rows for every chunk).
+    let mut after = i64::MIN;
+    loop {
         if cancel() {
             break;
         }
+        let chunk: Vec<(i64, std::path::PathBuf, bool)> = {
+            let mut st = c.prepare_cached(
+                "SELECT id, path, kind IS NOT NULL FROM files WHERE +library_id = ?1 \
+                 AND read_run <= ?2 AND id > ?3 ORDER BY id LIMIT ?4",
+            )?;
+            let rows = st.query_map(
+                params![library_id, since, after, BACKFILL_CHUNK as i64],
+                |r| Ok((r.get(0)?, crate::pairs::path_of(r.get(1)?), r.get(2)?)),
+            )?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let Some(last) = chunk.last() else { break };
+        after = last.0;
         let read: Vec<(i64, Vec<String>)> = chunk
             .par_iter()
             .map(|(id, path, readable)| {

@@ -49,6 +49,7 @@
 #![forbid(unsafe_code)]
 
 pub mod archive;
+mod days;
 mod error;
 pub mod export;
 mod index;
@@ -70,6 +71,7 @@ mod walk;
 mod writer;
 
 pub use archive::{ArchiveOptions, ArchiveReport};
+pub use days::DayCount;
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
 pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET, WRITER_QUEUE};

@@ -194,6 +194,41 @@ pub(crate) struct Walker<'a> {
     time_opts: albumen_timeline::ResolveOptions,
 }
 
+/// The XMP sidecars a folder listing found (names ending in `.xmp` or `.XMP`), so that reading a
+/// file does not look each candidate up (`albumen_meta::Reader::read_path_in`).
+#[derive(Debug, Default)]
+pub(crate) struct Sidecars {
+    /// Regular files.
+    names: std::collections::HashSet<OsString>,
+    /// An XMP name that is not a regular file (a symlink, say): look the candidates up.
+    probe: bool,
+}
+
+impl Sidecars {
+    fn note(&mut self, name: &OsString, regular: Option<bool>) {
+        let b = name.as_encoded_bytes();
+        if b.ends_with(b".xmp") || b.ends_with(b".XMP") {
+            match regular {
+                Some(true) => {
+                    self.names.insert(name.clone());
+                }
+                Some(false) => {}
+                None => self.probe = true,
+            }
+        }
+    }
+
+    /// Whether `candidate` is a sidecar file, as `Path::is_file` would say.
+    fn has(&self, candidate: &Path) -> bool {
+        if self.probe {
+            return candidate.is_file();
+        }
+        candidate
+            .file_name()
+            .is_some_and(|n| self.names.contains(n))
+    }
+}
+
 /// One media file found in a folder listing.
 struct Found {
     name: OsString,
@@ -315,7 +350,7 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-        let (files, subdirs, complete) = self.list(&dir);
+        let (files, subdirs, complete, sidecars) = self.list(&dir);
         bump(&self.counters.dirs);
         if !complete {
             self.mark_incomplete(&dir);
@@ -323,19 +358,22 @@ impl<'a> Walker<'a> {
         for sub in subdirs {
             scope.spawn(move |s| self.dir(s, sub, depth + 1));
         }
-        self.compare(&dir, files, complete);
+        self.compare(&dir, files, complete, &sidecars);
     }
 
     /// Lists a folder: media files with their `stat`, and subfolders to enter. `complete` is
-    /// false when the listing failed part-way (then no row of this folder is deleted).
-    fn list(&self, dir: &Path) -> (Vec<Found>, Vec<PathBuf>, bool) {
+    /// false when the listing failed part-way (then no row of this folder is deleted; sidecars
+    /// are then looked up one by one).
+    fn list(&self, dir: &Path) -> (Vec<Found>, Vec<PathBuf>, bool, Sidecars) {
         let mut files = Vec::new();
         let mut subdirs = Vec::new();
+        let mut sidecars = Sidecars::default();
         let rd = match fs::read_dir(dir) {
             Ok(rd) => rd,
             Err(e) => {
                 self.error(dir, record::io_reason(&e), &e);
-                return (files, subdirs, false);
+                sidecars.probe = true;
+                return (files, subdirs, false, sidecars);
             }
         };
         let mut complete = true;
@@ -345,15 +383,25 @@ impl<'a> Walker<'a> {
                 Err(e) => {
                     self.error(dir, record::io_reason(&e), &e);
                     complete = false;
+                    sidecars.probe = true;
                     break;
                 }
             };
             let name = entry.file_name();
+            let file_type = entry.file_type();
+            sidecars.note(
+                &name,
+                match &file_type {
+                    Ok(ft) if ft.is_file() => Some(true),
+                    Ok(ft) if ft.is_dir() => Some(false),
+                    _ => None,
+                },
+            );
             if self.filter.skipped(&name) {
                 bump(&self.counters.skipped);
                 continue;
             }
-            let ft = match entry.file_type() {
+            let ft = match file_type {
                 Ok(ft) => ft,
                 Err(e) => {
                     // Vanished between the listing and now: nothing to index.
@@ -401,7 +449,7 @@ impl<'a> Walker<'a> {
             }
         }
         files.sort_unstable_by(|a, b| a.name.as_encoded_bytes().cmp(b.name.as_encoded_bytes()));
-        (files, subdirs, complete)
+        (files, subdirs, complete, sidecars)
     }
 
     fn reader(&self) -> Option<Connection> {
@@ -458,7 +506,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Compares a folder's listing with the index and sends what changed to the writer.
-    fn compare(&self, dir: &Path, files: Vec<Found>, complete: bool) {
+    fn compare(&self, dir: &Path, files: Vec<Found>, complete: bool, sidecars: &Sidecars) {
         let dir_bytes = dir.as_os_str().as_encoded_bytes();
         let known_dir = self.known.get(dir_bytes);
         if let Some(k) = known_dir {
@@ -561,7 +609,7 @@ impl<'a> Walker<'a> {
                 return;
             }
             let path = dir.join(&f.name);
-            match self.content(&path, f.stat) {
+            match self.content(&path, f.stat, sidecars) {
                 Some(content) => {
                     bump(match change {
                         Change::New => &self.counters.new,
@@ -602,19 +650,19 @@ impl<'a> Walker<'a> {
     }
 
     /// The content columns of a file, read once per hard-linked inode. `None`: the file vanished.
-    fn content(&self, path: &Path, stat: Stat) -> Option<Arc<Content>> {
+    fn content(&self, path: &Path, stat: Stat, sidecars: &Sidecars) -> Option<Arc<Content>> {
         if stat.nlink <= 1 {
-            return self.read(path, stat);
+            return self.read(path, stat, sidecars);
         }
         let key = (stat.dev, stat.inode, stat.size, stat.mtime_ns);
         let cell = match self.links.lock() {
             Ok(mut m) => m.entry(key).or_default().clone(),
-            Err(_) => return self.read(path, stat),
+            Err(_) => return self.read(path, stat, sidecars),
         };
         let mut first = false;
         let got = cell.get_or_init(|| {
             first = true;
-            self.read(path, stat)
+            self.read(path, stat, sidecars)
         });
         match got {
             Some(c) => {
@@ -624,7 +672,7 @@ impl<'a> Walker<'a> {
                 Some(c.clone())
             }
             // The link read first vanished; this name may still be there.
-            None if !first => self.read(path, stat),
+            None if !first => self.read(path, stat, sidecars),
             None => None,
         }
     }
@@ -632,9 +680,10 @@ impl<'a> Walker<'a> {
     /// Reads one file's metadata (and hash when asked). If the file changes while it is read,
     /// the row is marked `changed-during-scan` and keeps the `stat` from the listing, so the next
     /// scan reads it again.
-    fn read(&self, path: &Path, stat: Stat) -> Option<Arc<Content>> {
+    fn read(&self, path: &Path, stat: Stat, sidecars: &Sidecars) -> Option<Arc<Content>> {
         bump(&self.counters.read);
-        let mut content = match albumen_meta::read_path(path) {
+        let reader = albumen_meta::Reader::new();
+        let mut content = match reader.read_path_in(path, |p| sidecars.has(p)) {
             Ok(meta) => {
                 let mtime = u64::try_from(stat.mtime_ns)
                     .ok()
@@ -689,11 +738,11 @@ mod tests {
             tx,
             &NoProgress,
         );
-        let (files, subdirs, complete) = w.list(dir.path());
+        let (files, subdirs, complete, sidecars) = w.list(dir.path());
         assert_eq!((files.len(), subdirs.len(), complete), (2, 0, true));
         // The file vanishes after the listing, before it is read.
         fs::remove_file(dir.path().join("gone.jpg")).unwrap();
-        w.compare(dir.path(), files, complete);
+        w.compare(dir.path(), files, complete, &sidecars);
         let Walker { tx, counters, .. } = w;
         drop(tx);
         let msgs: Vec<Msg> = rx.iter().collect();
@@ -716,6 +765,58 @@ mod tests {
         assert_eq!(counters.vanished.load(Ordering::Relaxed), 1);
     }
 
+    /// Sidecars found by the listing are the ones a lookup of each candidate finds: `NAME.xmp`,
+    /// `NAME.XMP`, `NAME.EXT.xmp`, one through a symlink, none; the metadata read is the same.
+    #[test]
+    fn sidecars_from_the_listing_are_the_ones_a_lookup_finds() {
+        use albumen_meta::encode::{XmpPacket, XmpValue};
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let xmp = |kw: &str| {
+            XmpPacket::new()
+                .set("dc", "subject", XmpValue::Bag(vec![kw.to_string()]))
+                .to_bytes()
+        };
+        let jpeg = b"\xff\xd8\xff\xc0\x00\x0b\x08\x00\x30\x00\x40\x01\x01\x11\x00\xff\xda";
+        for n in ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"] {
+            fs::write(d.join(n), jpeg).unwrap();
+        }
+        fs::write(d.join("a.xmp"), xmp("stem")).unwrap();
+        fs::write(d.join("b.XMP"), xmp("upper")).unwrap();
+        fs::write(d.join("c.jpg.xmp"), xmp("full")).unwrap();
+        fs::write(d.join("c.xmp"), xmp("both")).unwrap();
+        fs::create_dir(d.join("e.xmp")).unwrap(); // a folder is not a sidecar
+        let opts = ScanOptions::default();
+        let (tx, _rx) = sync_channel(16);
+        let w = Walker::new(
+            &opts,
+            PathBuf::from("unused.db"),
+            HashMap::new(),
+            tx,
+            &NoProgress,
+        );
+        let check = |w: &Walker<'_>| {
+            let (files, _, complete, sidecars) = w.list(d);
+            assert!(complete);
+            let mut found = Vec::new();
+            for f in &files {
+                let path = d.join(&f.name);
+                let listed = albumen_meta::Reader::new()
+                    .read_path_in(&path, |p| sidecars.has(p))
+                    .unwrap();
+                assert_eq!(listed, albumen_meta::read_path(&path).unwrap(), "{path:?}");
+                found.push(listed.keywords.len());
+            }
+            (found, sidecars.probe)
+        };
+        assert_eq!(check(&w), (vec![1, 1, 2, 0, 0], false));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(d.join("a.xmp"), d.join("d.xmp")).unwrap();
+            assert_eq!(check(&w), (vec![1, 1, 2, 1, 0], true));
+        }
+    }
+
     #[test]
     fn a_folder_that_vanished_is_reported_and_marked_incomplete() {
         let dir = tempfile::tempdir().unwrap();
@@ -729,7 +830,7 @@ mod tests {
             &NoProgress,
         );
         let missing = dir.path().join("nope");
-        let (files, _, complete) = w.list(&missing);
+        let (files, _, complete, _) = w.list(&missing);
         assert!(files.is_empty() && !complete);
         drop(w);
         let msgs: Vec<Msg> = rx.iter().collect();

@@ -64,6 +64,7 @@ pub use motion::{
     MAX_XMP,
 };
 pub use pairing::{
-    pair, Conflict, ConflictReason, Evidence, Orphan, Pair, PairKind, Pairer, Pairing, TimeBasis,
+    content_key, name_key, pair, Conflict, ConflictReason, Evidence, Orphan, Pair, PairKind,
+    Pairer, Pairing, TimeBasis,
 };
 pub use scan::{scan_roots, scan_roots_with, Scan, ScanFailure};

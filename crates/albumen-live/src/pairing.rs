@@ -384,7 +384,25 @@ fn role_of(path: &Path, meta: &Metadata) -> Option<Role> {
 }
 
 fn content_id(meta: &Metadata) -> Option<Cow<'_, str>> {
-    let id = meta.content_id.as_deref()?.trim();
+    content_key(meta.content_id.as_deref()?)
+}
+
+/// The key under which [`Pairer::pair`] groups files by Apple content identifier: the
+/// identifier trimmed and upper-cased, `None` when blank (the file then goes to the
+/// name-and-time fallback, grouped by [`name_key`]).
+///
+/// Together with [`name_key`] this says which files `pair` ever compares, so a large library can
+/// be paired in parts: pairing the files of whole content-key groups (the orphan stills it
+/// reports, "claiming" stills, go on to the fallback), then the files without a key together with
+/// those orphan stills in whole name-key groups, gives the pairs of pairing everything at once
+/// (ties are broken by input order, so keep each part in the input order).
+///
+/// ```
+/// assert_eq!(albumen_live::content_key(" ab-1 ").as_deref(), Some("AB-1"));
+/// assert_eq!(albumen_live::content_key("  "), None);
+/// ```
+pub fn content_key(id: &str) -> Option<Cow<'_, str>> {
+    let id = id.trim();
     if id.is_empty() {
         return None;
     }
@@ -393,6 +411,24 @@ fn content_id(meta: &Metadata) -> Option<Cow<'_, str>> {
     } else {
         Some(Cow::Borrowed(id))
     }
+}
+
+/// The key under which the name-and-time fallback of [`Pairer::pair`] groups a file without a
+/// content identifier: its place (its folder, or for an icloudpd date folder the folder above the
+/// date part) and its normalised stem (lower case, copy and icloudpd decorations removed). Files
+/// with different keys are never paired by name and time; see [`content_key`].
+///
+/// ```
+/// use std::path::Path;
+/// let (place, name) = albumen_live::name_key(Path::new("lib/2021/03/07/IMG_0001 (1).HEIC"));
+/// assert_eq!((place.to_str(), name.as_str()), (Some("lib"), "img_0001"));
+/// let (place, _) = albumen_live::name_key(Path::new("trip/IMG_0001.MOV"));
+/// assert_eq!(place.to_str(), Some("trip"));
+/// ```
+pub fn name_key(path: &Path) -> (&OsStr, String) {
+    let (folder, stem) = names::split(path);
+    let place = names::date_folder(folder).map_or(folder, |(above, _)| above);
+    (place.as_os_str(), names::normalized_stem(stem))
 }
 
 impl Entry<'_> {

@@ -57,6 +57,27 @@ impl Reader {
 
     /// Reads the metadata of a file.
     pub fn read_path(&self, path: &Path) -> Result<Metadata, Error> {
+        self.read_path_in(path, |p| p.is_file())
+    }
+
+    /// [`Reader::read_path`] for a caller that has listed the file's folder: `is_sidecar` says
+    /// whether a sidecar candidate (see [`sidecar_paths`]) is there, instead of a `stat` of each
+    /// candidate (four failed lookups per file without sidecars, a sixth of a scan's time).
+    ///
+    /// ```no_run
+    /// use std::collections::HashSet;
+    /// use std::ffi::OsString;
+    /// // The folder's listing holds no sidecar: nothing is looked up.
+    /// let listed: HashSet<OsString> = HashSet::new();
+    /// let md = albumen_meta::Reader::new()
+    ///     .read_path_in("IMG_1234.HEIC".as_ref(), |p| p.file_name().is_some_and(|n| listed.contains(n)))?;
+    /// # Ok::<(), albumen_meta::Error>(())
+    /// ```
+    pub fn read_path_in(
+        &self,
+        path: &Path,
+        is_sidecar: impl Fn(&Path) -> bool,
+    ) -> Result<Metadata, Error> {
         let io = |source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -69,7 +90,7 @@ impl Reader {
         let src = Src::file(file, meta.len(), self.limits);
         let mut md = self.read_src(&src)?;
         if md.format != Some(Format::Xmp) && !self.no_sidecars {
-            for sc in crate::sidecar::sidecar_paths(path, &md) {
+            for sc in crate::sidecar::sidecar_paths_in(path, &md, &is_sidecar) {
                 let read = |p: &Path| -> std::io::Result<Vec<u8>> {
                     let mut b = Vec::new();
                     let f = open_noatime(p)?;

@@ -19,12 +19,21 @@ use crate::{Format, Metadata};
 
 /// An existing file `base` + `.xmp` or `.XMP`, other than `path` itself.
 fn existing(path: &Path, base: &std::ffi::OsStr) -> Option<PathBuf> {
+    existing_in(path, base, &|p: &Path| p.is_file())
+}
+
+/// [`existing`], with `exists` saying whether a candidate is a file.
+fn existing_in(
+    path: &Path,
+    base: &std::ffi::OsStr,
+    exists: &impl Fn(&Path) -> bool,
+) -> Option<PathBuf> {
     ["xmp", "XMP"].into_iter().find_map(|ext| {
         let mut name = base.to_owned();
         name.push(".");
         name.push(ext);
         let p = path.with_file_name(name);
-        (p != path && p.is_file()).then_some(p)
+        (p != path && exists(&p)).then_some(p)
     })
 }
 
@@ -67,15 +76,26 @@ pub fn stem_sidecar_applies(md: &Metadata) -> bool {
 /// assert_eq!(names, ["IMG_1.JPG.xmp"]);
 /// ```
 pub fn sidecar_paths(path: &Path, md: &Metadata) -> Vec<PathBuf> {
+    sidecar_paths_in(path, md, &|p: &Path| p.is_file())
+}
+
+/// [`sidecar_paths`] for a caller that has listed the folder: `exists` says whether a
+/// candidate is a file there (instead of a lookup of each: see
+/// [`Reader::read_path_in`](crate::Reader::read_path_in)).
+pub(crate) fn sidecar_paths_in(
+    path: &Path,
+    md: &Metadata,
+    exists: &impl Fn(&Path) -> bool,
+) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if stem_sidecar_applies(md) {
         // A name without an extension has one sidecar name; it is found below.
         if let (Some(stem), Some(_)) = (path.file_stem(), path.extension()) {
-            out.extend(existing(path, stem));
+            out.extend(existing_in(path, stem, exists));
         }
     }
     if let Some(name) = path.file_name() {
-        if let Some(p) = existing(path, name) {
+        if let Some(p) = existing_in(path, name, exists) {
             if !out.contains(&p) {
                 out.push(p);
             }

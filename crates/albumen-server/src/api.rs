@@ -540,25 +540,12 @@ async fn timeline(
                     return Ok(Some(days));
                 }
             }
-            let c = ix.connection();
-            let mut stmt = c
-                .prepare_cached(&format!(
-                    "SELECT substr({T}, 1, 10) AS d, count(*) FROM files f \
-                     WHERE f.library_id = ?1 AND NOT EXISTS \
-                     (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id) \
-                     GROUP BY d ORDER BY d DESC"
-                ))
-                .map_err(|e| db(ix, e))?;
-            let rows = stmt
-                .query_map([lib], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-                .map_err(|e| db(ix, e))?;
-            let mut days = Vec::new();
-            for r in rows {
-                let (d, n) = r.map_err(|e| db(ix, e))?;
-                days.push(
-                    serde_json::json!({ "day": if d.is_empty() { None } else { Some(d) }, "n": n }),
-                );
-            }
+            // Read from the index's per-day counts (kept by its triggers), not counted here.
+            let days: Vec<_> = ix
+                .day_counts(lib)?
+                .into_iter()
+                .map(|d| serde_json::json!({ "day": d.day, "n": d.n }))
+                .collect();
             let days = axum::body::Bytes::from(
                 serde_json::to_vec(&serde_json::json!({ "days": days }))
                     .map_err(|e| Error::Task(format!("timeline: {e}")))?,
