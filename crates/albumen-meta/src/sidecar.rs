@@ -58,7 +58,16 @@ pub fn stem_sidecar_applies(md: &Metadata) -> bool {
 
 /// The XMP sidecars that exist and apply to the file at `path`, read as `md` (without its
 /// sidecars), in the order they are merged: `NAME.xmp` when [`stem_sidecar_applies`], then
-/// `NAME.EXT.xmp`, so the more specific one wins. See the [module rule](self).
+/// `NAME.EXT.xmp`, so the more specific one wins. Either is matched with `.xmp` or `.XMP`.
+///
+/// The rule, which [`sidecar_write_path`] follows for the editor:
+/// - `NAME.EXT.xmp` (darktable, digiKam, Immich) names exactly one file: it always applies.
+/// - `NAME.xmp` (Adobe Lightroom/Bridge/Camera Raw) is written by Adobe only for formats that
+///   cannot hold XMP themselves (proprietary raws); for JPEG, TIFF, PNG, HEIC, DNG or PSD the
+///   XMP lives in the file. It is also ambiguous: beside `IMG_1.CR2` and `IMG_1.JPG`,
+///   `IMG_1.xmp` is the raw's. So it applies when the format is edited through a sidecar
+///   ([`Format::edited_through_sidecar`]) or the file has no XMP packet of its own
+///   ([`Metadata::embedded_xmp`]); a JPEG with embedded XMP ignores a `NAME.xmp` beside it.
 ///
 /// ```
 /// # let dir = tempfile::tempdir().unwrap();
