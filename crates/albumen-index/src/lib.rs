@@ -78,6 +78,7 @@ pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET, WRITER_
 pub use keywords::{KeywordCount, KEYWORDS_SCHEMA, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use library::Library;
 pub use options::{ScanOptions, DEFAULT_EXTENSIONS, DEFAULT_SKIP};
+pub use pairs::PAIR_BATCH;
 pub use people::{
     FaceRecord, KnownPerson, Person, PersonFace, TagRecord, PEOPLE_SCHEMA, PERSON_THRESHOLD,
 };

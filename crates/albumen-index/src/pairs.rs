@@ -191,7 +191,7 @@ fn rebuild_pairs_in(c: &Connection, library_id: i64, batch: usize) -> rusqlite::
     let mut by_name: Vec<(u64, i64)> = Vec::new();
     {
         let mut st = c.prepare(&format!(
-            "SELECT id, path, content_id, kind = 'video' OR format IS NULL FROM files \
+            "SELECT id, path, content_id, kind IS 'video' OR format IS NULL FROM files \
              WHERE {CANDIDATES}"
         ))?;
         let mut rows = st.query([library_id])?;
