@@ -228,7 +228,7 @@ fn core_of(bytes: &[u8], edits: &[Edit], opts: &Options) -> Result<(Plan, Option
         _ => {}
     }
     let mut notes = Vec::new();
-    let (before, after, out) = in_file(kind, bytes, &changes, &mut notes)?;
+    let (before, after, out, _) = in_file(kind, bytes, &changes, None, &mut notes)?;
     let plan = Plan {
         path: PathBuf::new(),
         format: kind.format(),

@@ -142,7 +142,10 @@ pub enum Target {
     /// Into the file itself.
     InFile,
     /// Into this XMP sidecar (created or merged); the file's own date strings are patched in
-    /// place where they keep their size.
+    /// place where they keep their size. Also the XMP part of an edit of a file written in
+    /// place (JPEG, PNG, ...) that has no XMP packet of its own and a `NAME.xmp` beside it
+    /// that applies ([`albumen_meta::stem_sidecar_applies`]): a packet added to the file would
+    /// hide that sidecar, so the XMP goes there and EXIF/IPTC are edited in the file.
     Sidecar(PathBuf),
 }
 
@@ -519,12 +522,37 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
             raw_dates,
         });
     }
-    let (before, after, file) = in_file(kind, bytes, &changes, &mut notes)?;
+    // A file with no XMP packet of its own beside a `NAME.xmp` that applies to it: an XMP
+    // packet added to the file would make that sidecar stop applying (its values would drop
+    // out of what the reader sees), so the XMP part of the edit goes to the sidecar the reader
+    // merges, and EXIF/IPTC are edited in the file.
+    let stem = stem_sidecar_kept(path, bytes, opts)?;
+    let side_packet = stem
+        .as_ref()
+        .map(|s| xmp::Packet::parse(&albumen_meta::decode_xmp_packet(&s.old)))
+        .transpose()?;
+    let (before, after, file, side_text) =
+        in_file(kind, bytes, &changes, side_packet.as_ref(), &mut notes)?;
+    let (target, sidecar, old_sidecar) = match (stem, side_text) {
+        (Some(s), Some(text)) => {
+            notes.push(format!(
+                "the file has no XMP packet of its own and {} applies to it: the XMP part of \
+                 the edit is written there, EXIF/IPTC in the file",
+                s.path.file_name().unwrap_or_default().to_string_lossy()
+            ));
+            (
+                Target::Sidecar(s.path.clone()),
+                Some((s.path, Some(s.stamp), text)),
+                Some(s.old),
+            )
+        }
+        _ => (Target::InFile, None, None),
+    };
     let plan = Plan {
         path: path.to_path_buf(),
         format: kind.format(),
         format_name: kind.name(),
-        target: Target::InFile,
+        target,
         changed: changed(&before, &after),
         before,
         after,
@@ -535,36 +563,118 @@ fn prepare(path: &Path, edits: &[Edit], opts: &Options) -> Result<Prepared> {
         original,
         stamp,
         file,
-        sidecar: None,
-        old_sidecar: None,
+        sidecar,
+        old_sidecar,
         raw_dates: 0,
     })
+}
+
+/// An existing sidecar that the XMP part of an in-file edit goes to instead of the file.
+struct KeptSidecar {
+    path: PathBuf,
+    stamp: write::Stamp,
+    old: Vec<u8>,
+}
+
+/// The sidecar to write the XMP part of an in-file edit of `path` to, when the file has no
+/// XMP packet of its own (as albumen-meta's reader sees it) and a `NAME.xmp` beside it
+/// applies ([`albumen_meta::stem_sidecar_applies`]): the reader's
+/// [`albumen_meta::sidecar_write_path`] (an existing `NAME.EXT.xmp`, else that `NAME.xmp`).
+/// `None` otherwise, and for a file the reader cannot read (it is then edited as before).
+fn stem_sidecar_kept(path: &Path, bytes: &[u8], opts: &Options) -> Result<Option<KeptSidecar>> {
+    // A name without an extension has one sidecar name, which always applies.
+    let (Some(stem), Some(_)) = (path.file_stem(), path.extension()) else {
+        return Ok(None);
+    };
+    let is_stem = |p: &PathBuf| p.file_stem() == Some(stem);
+    // First the cheap question (a lookup or two), then the reader's view of the file.
+    let mut probe = albumen_meta::Metadata::default();
+    probe.format = Some(Format::Jpeg);
+    if !albumen_meta::sidecar_paths(path, &probe)
+        .iter()
+        .any(is_stem)
+    {
+        return Ok(None);
+    }
+    let Ok(view) = albumen_meta::Reader::new()
+        .sidecars(false)
+        .read_bytes(bytes)
+    else {
+        return Ok(None);
+    };
+    if view.embedded_xmp || !albumen_meta::sidecar_paths(path, &view).iter().any(is_stem) {
+        return Ok(None);
+    }
+    let sp = albumen_meta::sidecar_write_path(path, &view);
+    let (old, stamp) = write::read(&sp, opts.max_sidecar_size)?;
+    Ok(Some(KeptSidecar {
+        path: sp,
+        stamp,
+        old,
+    }))
 }
 
 /// The edit of a file whose metadata is written inside it (JPEG, PNG, WebP, TIFF/DNG,
 /// HEIF/AVIF, movies): the values before and after, and the new file (`None`: nothing
 /// changes). One core for [`apply`] on a path and [`edit_bytes`]/[`edit_stream`]: `bytes` is
 /// the whole file, or for a movie the file's length with only its boxes other than `mdat` read.
+///
+/// `side` is the packet of a sidecar that applies because the file has no XMP packet of its
+/// own ([`stem_sidecar_kept`]): its values count in the values before, and the XMP part of the
+/// edit goes to it (the returned text; `None`: it does not change) instead of into the file.
 fn in_file(
     kind: Kind,
     bytes: &[u8],
     changes: &Changes,
+    side: Option<&xmp::Packet>,
     notes: &mut Vec<String>,
-) -> Result<(Fields, Fields, Option<write::Output>)> {
-    let (before, after, out) = in_file_rebuilt(kind, bytes, changes, notes)?;
+) -> Result<InFile> {
+    let (before, after, out, side_text) = in_file_rebuilt(kind, bytes, changes, side, notes)?;
     // Nothing to change writes nothing: the rebuilders re-serialise the XMP packet even when
     // its values stay, so without this a repeated edit rewrote the file with other bytes
     // (found by the kill test, tests/kill.rs: a second run must leave an edited file as it is).
     // Removals are the exception: what they take away (a GPS directory's other tags, place
     // names, serial numbers) is not all in `Fields`, so an unchanged `Fields` proves nothing.
     let removes = changes.strip_location || changes.strip_serials || changes.gps == Some(None);
-    let out = if changed(&before, &after).is_empty() && !removes {
-        None
-    } else {
-        out
-    };
-    Ok((before, after, out))
+    if changed(&before, &after).is_empty() && !removes {
+        return Ok((before, after, None, None));
+    }
+    Ok((before, after, out, side_text))
 }
+
+/// What [`in_file`] works out: the values before and after, the new file and the new sidecar
+/// text (`None`: unchanged).
+type InFile = (Fields, Fields, Option<write::Output>, Option<String>);
+
+/// The XMP part of an in-file edit: the file's new packet and what the edit reports (the values
+/// before and after, the new sidecar text). Into the file's own packet, or, when the file has
+/// none and a sidecar applies (`side`), into that sidecar, with the values before and after
+/// counting the sidecar's. `before` and `after` are the file's own values, from which its
+/// EXIF/IPTC/QuickTime are edited.
+fn xmp_part(
+    packet: Option<&xmp::Packet>,
+    side: Option<&xmp::Packet>,
+    changes: &Changes,
+    before: &Fields,
+    after: &Fields,
+    role: Role,
+) -> Result<(Option<String>, InFileSide)> {
+    match (packet, side) {
+        (None, Some(sp)) => {
+            let b = fields::merge(before.clone(), fields::read_xmp(sp));
+            let a = changes.apply(&b)?;
+            let text = fields::edit_xmp(Some(sp), changes, &a, role);
+            Ok((None, (b, a, text)))
+        }
+        _ => Ok((
+            fields::edit_xmp(packet, changes, after, role),
+            (before.clone(), after.clone(), None),
+        )),
+    }
+}
+
+/// The values before and after an in-file edit and the sidecar's new text.
+type InFileSide = (Fields, Fields, Option<String>);
 
 /// [`in_file`] before its nothing-changes check: the rebuilt file whenever the edit touches a
 /// block.
@@ -572,8 +682,9 @@ fn in_file_rebuilt(
     kind: Kind,
     bytes: &[u8],
     changes: &Changes,
+    side: Option<&xmp::Packet>,
     notes: &mut Vec<String>,
-) -> Result<(Fields, Fields, Option<write::Output>)> {
+) -> Result<InFile> {
     let out = match kind {
         Kind::Jpeg | Kind::Png | Kind::Webp | Kind::Tiff(_) | Kind::Heif(_) => {
             if changes.strip_location && kind == Kind::Jpeg {
@@ -644,7 +755,8 @@ fn in_file_rebuilt(
                 exif_time: exif_f.time.is_some(),
                 exif_gps,
             };
-            let new_xmp = fields::edit_xmp(packet.as_ref(), changes, &after, role);
+            let (new_xmp, (shown_before, shown_after, side_text)) =
+                xmp_part(packet.as_ref(), side, changes, &before, &after, role)?;
             let mut out = if new_exif.is_none() && new_xmp.is_none() {
                 None
             } else {
@@ -697,7 +809,12 @@ fn in_file_rebuilt(
                     container::jpeg::shift_afcp(o, delta);
                 }
             }
-            (before, after, out.map(write::Output::Whole))
+            (
+                shown_before,
+                shown_after,
+                out.map(write::Output::Whole),
+                side_text,
+            )
         }
         Kind::Movie(_) => {
             let mv = container::movie::read(bytes)?;
@@ -724,9 +841,15 @@ fn in_file_rebuilt(
                 exif_time: true,
                 exif_gps: true,
             };
-            let new_xmp = fields::edit_xmp(packet.as_ref(), changes, &after, role);
+            let (new_xmp, (shown_before, shown_after, side_text)) =
+                xmp_part(packet.as_ref(), side, changes, &before, &after, role)?;
             let out = container::movie::rebuild(bytes, changes, &before, new_xmp.as_deref())?;
-            (before, after, out.map(write::Output::Pieces))
+            (
+                shown_before,
+                shown_after,
+                out.map(write::Output::Pieces),
+                side_text,
+            )
         }
         Kind::Raw(..) | Kind::SidecarOnly(_) | Kind::Unknown => {
             return Err(Error::Unsupported(kind.name().into()))

@@ -98,3 +98,110 @@ fn a_raw_is_edited_into_lightrooms_sidecar_or_a_new_full_name() {
     assert_eq!(keywords(&b), ["new"]);
     assert_eq!(std::fs::read(&b).unwrap(), cr2());
 }
+
+/// [`jpeg`] with an Exif APP1 holding `DateTimeOriginal` 2020:01:02 03:04:05 after SOI.
+fn jpeg_exif(with_xmp: bool) -> Vec<u8> {
+    let mut tiff: Vec<u8> = b"II*\0\x08\0\0\0\x01\0\x69\x87\x04\0\x01\0\0\0\x1a\0\0\0\0\0\0\0\
+        \x01\0\x03\x90\x02\0\x14\0\0\0\x2c\0\0\0\0\0\0\0"
+        .to_vec();
+    tiff.extend_from_slice(b"2020:01:02 03:04:05\0");
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    b.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
+    b.extend_from_slice(b"Exif\0\0");
+    b.extend_from_slice(&tiff);
+    b.extend_from_slice(&jpeg(with_xmp)[2..]);
+    b
+}
+
+/// Whether the file itself holds an XMP packet, as the reader sees it.
+fn embedded_xmp(p: &Path) -> bool {
+    albumen_meta::Reader::new()
+        .sidecars(false)
+        .read_path(p)
+        .unwrap()
+        .embedded_xmp
+}
+
+fn capture(p: &Path) -> String {
+    let md = albumen_meta::read_path(p).unwrap();
+    md.capture.unwrap().value.local().unwrap().to_string()
+}
+
+#[test]
+fn an_in_file_edit_of_a_jpeg_without_xmp_keeps_its_stem_sidecar_applying() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("IMG.jpg");
+    let orig = jpeg_exif(false);
+    std::fs::write(&p, &orig).unwrap();
+    let side = d.path().join("IMG.xmp");
+    std::fs::write(&side, OTHER.replace("other", "a")).unwrap();
+    assert_eq!(keywords(&p), ["a"]);
+    let edits = [
+        Edit::AddKeyword("b".into()),
+        Edit::SetRating(albumen_meta::Rating::new(3).unwrap()),
+    ];
+    let r = apply(&p, &edits, &Options::default()).unwrap();
+    assert_eq!(r.plan.target, Target::Sidecar(side.clone()));
+    assert_eq!(r.plan.before.keywords, ["a"]);
+    assert_eq!(r.plan.after.keywords, ["a", "b"]);
+    assert!(r.sidecar_bytes_written > 0);
+    // The file gained no XMP packet (nothing else to change in it: no EXIF rating).
+    assert!(!embedded_xmp(&p));
+    assert_eq!(std::fs::read(&p).unwrap(), orig);
+    let text = std::fs::read_to_string(&side).unwrap();
+    assert!(text.contains(">b<") && text.contains("Rating"), "{text}");
+    let md = albumen_meta::read_path(&p).unwrap();
+    assert_eq!(md.keywords, ["a", "b"]);
+    assert_eq!(md.rating, albumen_meta::Rating::new(3));
+    assert!(!d.path().join("IMG.jpg.xmp").exists());
+
+    // A date shift still edits the EXIF in the file; the sidecar, which has no date, stays.
+    let before_side = std::fs::read(&side).unwrap();
+    let r = apply(
+        &p,
+        &[Edit::ShiftTime(chrono::Duration::hours(2))],
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!(r.plan.target, Target::InFile);
+    assert!(r.file_bytes_written > 0);
+    assert_eq!(capture(&p), "2020-01-02 05:04:05");
+    assert!(!embedded_xmp(&p));
+    assert_eq!(std::fs::read(&side).unwrap(), before_side);
+    assert_eq!(keywords(&p), ["a", "b"]);
+
+    // Both at once: EXIF in the file, the keyword in the sidecar.
+    let r = apply(
+        &p,
+        &[
+            Edit::ShiftTime(chrono::Duration::hours(-2)),
+            Edit::RemoveKeyword("a".into()),
+        ],
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!(r.plan.target, Target::Sidecar(side.clone()));
+    assert!(r.file_bytes_written > 0 && r.sidecar_bytes_written > 0);
+    assert_eq!(capture(&p), "2020-01-02 03:04:05");
+    assert!(!embedded_xmp(&p));
+    assert_eq!(keywords(&p), ["b"]);
+}
+
+#[test]
+fn an_in_file_edit_of_a_jpeg_with_xmp_stays_in_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("IMG.jpg");
+    std::fs::write(&p, jpeg_exif(true)).unwrap();
+    let side = d.path().join("IMG.xmp");
+    std::fs::write(&side, OTHER.replace("other", "a")).unwrap();
+    assert_eq!(keywords(&p), ["own"]);
+    let r = apply(&p, &[Edit::AddKeyword("b".into())], &Options::default()).unwrap();
+    assert_eq!(r.plan.target, Target::InFile);
+    assert_eq!(r.sidecar_bytes_written, 0);
+    assert_eq!(
+        std::fs::read_to_string(&side).unwrap(),
+        OTHER.replace("other", "a")
+    );
+    assert!(embedded_xmp(&p));
+    assert_eq!(keywords(&p), ["own", "b"]);
+}
