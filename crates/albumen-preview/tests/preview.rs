@@ -202,3 +202,42 @@ fn corpus_orientation_follows_viewers() {
         assert_eq!(w > h, landscape, "{rel}: {w}x{h}");
     }
 }
+
+/// A hash turned from its bits (`PerceptualHash::turned`) stays near the hash of the turned
+/// picture on real photos.
+#[test]
+fn corpus_turned_hashes_match_turned_pictures() {
+    let Some(c) = corpus() else { return };
+    let dir = c.join("immich-test-assets/albums/nature");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        println!("skipped: no {}", dir.display());
+        return;
+    };
+    let mut files: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    let mut worst = 0;
+    for p in files.iter().take(12) {
+        let Ok(pv) = preview(p, &Options::new(256)) else {
+            continue;
+        };
+        let turns = [
+            image::imageops::rotate90(&pv.image),
+            image::imageops::rotate180(&pv.image),
+            image::imageops::rotate270(&pv.image),
+        ];
+        for (q, t) in turns.iter().enumerate() {
+            let d = pv
+                .hash
+                .turned(q as u8 + 1)
+                .distance(&albumen_preview::PerceptualHash::of(t));
+            println!("{} turn {}: {d}", p.display(), q + 1);
+            worst = worst.max(d);
+        }
+    }
+    // measured: 0-8 (bits of coefficients near the median flip)
+    println!("worst distance of a turned hash to the turned picture's: {worst}");
+    assert!(
+        worst <= albumen_preview::dupes::NEAR_DISTANCE - 2,
+        "{worst}"
+    );
+}
