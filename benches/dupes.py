@@ -94,7 +94,8 @@ score("albumen dupes", groups, ta)
 if not czk:
     print("czkawka_cli: not installed (cargo install czkawka_cli --locked): skipped")
 else:
-    for preset in ("High", "Medium"):
+    # czkawka 8+: -s is the largest hash difference (0-40; up to 10 recommended for hash size 8)
+    for preset in ("5", "10"):
         res = os.path.join(tmp, f"czk-{preset}.json")
         t0 = time.perf_counter()
         r = subprocess.run([czk, "image", "-d", dd, "-s", preset, "-C", res],

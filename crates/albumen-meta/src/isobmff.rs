@@ -18,6 +18,10 @@ const CANON_UUID: [u8; 16] = [
     0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48,
 ];
 /// Seconds from 1904-01-01 (QuickTime epoch) to 1970-01-01.
+/// Canon CR3's top-level preview box (`uuid` holding a `PRVW` box: a 1620x1080 JPEG).
+const CANON_PRVW_UUID: [u8; 16] = [
+    0xea, 0xf4, 0x2b, 0x5e, 0x1c, 0x98, 0x4b, 0x88, 0xb9, 0xfb, 0xb7, 0xdc, 0x40, 0x6e, 0x4d, 0x16,
+];
 const QT_EPOCH: i64 = 2_082_844_800;
 /// Top-level boxes of the file, read by header only.
 struct Top {
@@ -77,12 +81,20 @@ pub(crate) fn read(
             b"moov" => {
                 let b = src.read_at(t.payload, t.end - t.payload, "moov box")?;
                 read_moov(&b, format, md);
+                if format == Format::Cr3 {
+                    cr3_thumbnail(&b, t.payload, src.len(), md);
+                }
             }
             b"uuid" => {
                 let u = src.read_upto(t.payload, 16, "uuid")?;
                 if u.as_slice() == XMP_UUID {
                     let b = src.read_at(t.payload + 16, t.end - t.payload - 16, "XMP uuid")?;
                     hint = read_xmp(&b, Source::Xmp, md).or(hint);
+                } else if u.as_slice() == CANON_PRVW_UUID && format == Format::Cr3 {
+                    // uuid, 8 bytes, then the PRVW box: its small header, then the JPEG
+                    if let Ok(head) = src.read_upto(t.payload + 16, 64, "CR3 PRVW") {
+                        push_jpeg_at(&head, t.payload + 16, t.end.min(src.len()), md);
+                    }
                 }
             }
             b"mpvd" => {
@@ -594,6 +606,48 @@ fn read_udta(udta: &[u8], md: &mut Metadata) {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// Records the JPEG starting within `head` (bytes read at file offset `at`) and running to
+/// `end` as an embedded preview.
+fn push_jpeg_at(head: &[u8], at: u64, end: u64, md: &mut Metadata) {
+    if let Some(i) = head.windows(3).position(|w| w == [0xFF, 0xD8, 0xFF]) {
+        let offset = at + i as u64;
+        if end > offset {
+            md.previews.push(crate::EmbeddedJpeg {
+                offset,
+                length: end - offset,
+            });
+        }
+    }
+}
+
+/// Canon CR3's small preview: the `THMB` box (a 160x120 JPEG after a 16-byte header) in the
+/// Canon `uuid` box of `moov` (whose payload starts at file offset `moov_at`).
+fn cr3_thumbnail(moov: &[u8], moov_at: u64, file_len: u64, md: &mut Metadata) {
+    for bx in boxes(moov).map_while(Result::ok) {
+        if &bx.typ != b"uuid"
+            || moov
+                .get(bx.payload_range().start..)
+                .and_then(|p| p.get(..16))
+                != Some(&CANON_UUID)
+        {
+            continue;
+        }
+        let inner = bx.payload_range().start + 16..bx.payload_range().end;
+        for t in crate::bmff::boxes_in(moov, inner).map_while(Result::ok) {
+            if &t.typ == b"THMB" {
+                let p = t.payload_range();
+                let head = moov.get(p.start..p.end.min(p.start + 64)).unwrap_or(&[]);
+                push_jpeg_at(
+                    head,
+                    moov_at + p.start as u64,
+                    (moov_at + t.end).min(file_len),
+                    md,
+                );
+            }
         }
     }
 }

@@ -51,6 +51,14 @@ pub(crate) fn jpeg(bytes: &[u8], target: u32, limit: u64) -> Result<Decoded, Err
     };
     let (w, h) = (u32::from(info.width), u32::from(info.height));
     check_pixels(w.into(), h.into(), limit)?;
+    // At 1/8 scale only the DC coefficients matter: the fast path reads just those (and
+    // skips a progressive file's AC scans); what it does not handle falls through to here.
+    if w.max(h).div_ceil(8) >= target {
+        match crate::dcjpeg::decode(bytes, limit) {
+            Ok(d) => return Ok(d),
+            Err(why) => log::debug!("jpeg: DC-only path not taken: {why}"),
+        }
+    }
     d.set_max_decoding_buffer_size(usize::try_from(limit.saturating_mul(4)).unwrap_or(usize::MAX));
     let long = w.max(h);
     if target < long {

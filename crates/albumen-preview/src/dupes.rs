@@ -225,9 +225,10 @@ where
             let (Some(ha), Some(hb)) = (items[a].hash, items[b].hash) else {
                 continue;
             };
-            let d = ha.distance(&hb);
-            let shape = (ha.aspect / hb.aspect.max(1e-6) - 1.0).abs();
-            if d <= NEAR_DISTANCE && shape <= NEAR_ASPECT {
+            let Some(d) = near_distance(&ha, &hb) else {
+                continue;
+            };
+            {
                 let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
                 if ra != rb {
                     parent[rb] = ra;
@@ -257,9 +258,10 @@ where
         let d = reps_in
             .iter()
             .filter_map(|&i| {
-                items[i]
-                    .hash
-                    .map(|h| h.distance(&items[keep].hash.unwrap_or(h)))
+                items[i].hash.map(|h| {
+                    let k = items[keep].hash.unwrap_or(h);
+                    near_distance(&k, &h).unwrap_or_else(|| h.distance(&k))
+                })
             })
             .max()
             .unwrap_or(0);
@@ -268,7 +270,7 @@ where
             keep: items[keep].path.clone(),
             members: g.iter().map(|&i| items[i].path.clone()).collect(),
             why: format!(
-                "same picture: perceptual hashes within {d} of 64 bits of the kept copy, same shape; keep {}",
+                "same picture: perceptual hashes within {d} of 64 bits of the kept copy (either turned by quarter turns), same shape; keep {}",
                 why_keep(&items, keep, g)
             ),
         });
@@ -277,6 +279,20 @@ where
         (a.kind == GroupKind::Near, &a.keep).cmp(&(b.kind == GroupKind::Near, &b.keep))
     });
     report
+}
+
+/// The distance of two hashes when they are near duplicates: the same shape and hashes within
+/// [`NEAR_DISTANCE`], as they are or with one of them turned by quarter turns (a copy made by
+/// a tool that ignored, or applied differently, the original's orientation).
+fn near_distance(a: &PerceptualHash, b: &PerceptualHash) -> Option<u32> {
+    (0..4)
+        .filter_map(|q| {
+            let t = b.turned(q);
+            let shape = (a.aspect / t.aspect.max(1e-6) - 1.0).abs();
+            let d = a.distance(&t);
+            (d <= NEAR_DISTANCE && shape <= NEAR_ASPECT).then_some(d)
+        })
+        .min()
 }
 
 fn root(parent: &mut [usize], mut i: usize) -> usize {

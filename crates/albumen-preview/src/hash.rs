@@ -70,6 +70,56 @@ impl PerceptualHash {
     pub fn distance(&self, other: &PerceptualHash) -> u32 {
         (self.bits ^ other.bits).count_ones()
     }
+
+    /// The hash of the same picture turned a quarter (`quarters` = 1), half (2) or three
+    /// quarters (3) of a turn clockwise, derived from the bits alone (no pixels needed, so it
+    /// works on hashes stored in the index). Turning the 32x32 grey picture transposes its DCT
+    /// coefficients and negates those of odd horizontal or vertical frequency; a negated
+    /// coefficient compared with the median (about 0) gives the inverted bit, so the result
+    /// is the turned picture's hash up to the few coefficients closest to the median.
+    ///
+    /// ```
+    /// use albumen_preview::PerceptualHash;
+    /// let img = image::RgbImage::from_fn(160, 120, |x, y| {
+    ///     let v = if x < 60 && y < 50 { 250 } else if y > 90 { 10 } else { ((x + y) % 256) as u8 };
+    ///     image::Rgb([v, v, v])
+    /// });
+    /// let turned = image::imageops::rotate90(&img);
+    /// let (a, b) = (PerceptualHash::of(&img), PerceptualHash::of(&turned));
+    /// assert!(a.turned(1).distance(&b) <= 8);
+    /// assert!((a.turned(1).aspect - b.aspect).abs() < 1e-3);
+    /// ```
+    pub fn turned(&self, quarters: u8) -> PerceptualHash {
+        let bit = |u: usize, v: usize| (self.bits >> (v * 8 + u)) & 1;
+        let mut bits = 0u64;
+        for v in 0..8 {
+            for u in 0..8 {
+                // the turned picture's coefficient (u, v) is +-F(u', v') of the original
+                let (src, negate) = match quarters % 4 {
+                    0 => (bit(u, v), false),
+                    // clockwise: g(x, y) = f(y, N-1-x) -> G(u, v) = (-1)^u F(v, u)
+                    1 => (bit(v, u), u % 2 == 1),
+                    2 => (bit(u, v), (u + v) % 2 == 1),
+                    // counter-clockwise: g(x, y) = f(N-1-y, x) -> G(u, v) = (-1)^v F(v, u)
+                    _ => (bit(v, u), v % 2 == 1),
+                };
+                let b = if negate && (u, v) != (0, 0) {
+                    src ^ 1
+                } else {
+                    src
+                };
+                bits |= b << (v * 8 + u);
+            }
+        }
+        PerceptualHash {
+            bits,
+            aspect: if quarters % 2 == 1 && self.aspect > 0.0 {
+                1.0 / self.aspect
+            } else {
+                self.aspect
+            },
+        }
+    }
 }
 
 fn cos_table() -> [[f64; N]; 8] {
@@ -119,5 +169,43 @@ mod tests {
         );
         assert!(ha.distance(&hh) <= 4, "{}", ha.distance(&hh));
         assert!(ha.distance(&ho) > 12, "{}", ha.distance(&ho));
+    }
+
+    #[test]
+    fn turned_hash_matches_the_turned_picture() {
+        for seed in [1u32, 2, 3] {
+            // smooth shapes (sawtooth stripes alias differently along the two axes)
+            let a = RgbImage::from_fn(200, 150, |x, y| {
+                let (dx, dy) = (x as i32 - 40 * seed as i32, y as i32 - 50);
+                let v = if dx * dx + dy * dy < 900 {
+                    240
+                } else {
+                    ((x + y / 2) / 2) as u8
+                };
+                image::Rgb([v, v, v])
+            });
+            let h = PerceptualHash::of(&a);
+            let pics = [
+                a.clone(),
+                imageops::rotate90(&a),
+                imageops::rotate180(&a),
+                imageops::rotate270(&a),
+            ];
+            for (q, p) in pics.iter().enumerate() {
+                let want = PerceptualHash::of(p);
+                let got = h.turned(q as u8);
+                assert!(
+                    got.distance(&want) <= 8,
+                    "seed {seed} turn {q}: {}",
+                    got.distance(&want)
+                );
+                assert!((got.aspect - want.aspect).abs() < 1e-3);
+                // and the wrong turns are far
+                if q % 2 == 1 {
+                    assert!(h.turned((q as u8 + 2) % 4).distance(&want) > 12);
+                }
+            }
+            assert_eq!(h.turned(4), h);
+        }
     }
 }

@@ -38,6 +38,7 @@
 
 mod cache;
 mod color;
+mod dcjpeg;
 mod decode;
 pub mod dupes;
 mod error;

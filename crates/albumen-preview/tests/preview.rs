@@ -202,3 +202,92 @@ fn corpus_orientation_follows_viewers() {
         assert_eq!(w > h, landscape, "{rel}: {w}x{h}");
     }
 }
+
+/// A hash turned from its bits (`PerceptualHash::turned`) stays near the hash of the turned
+/// picture on real photos.
+#[test]
+fn corpus_turned_hashes_match_turned_pictures() {
+    let Some(c) = corpus() else { return };
+    let dir = c.join("immich-test-assets/albums/nature");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        println!("skipped: no {}", dir.display());
+        return;
+    };
+    let mut files: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    let mut worst = 0;
+    for p in files.iter().take(12) {
+        let Ok(pv) = preview(p, &Options::new(256)) else {
+            continue;
+        };
+        let turns = [
+            image::imageops::rotate90(&pv.image),
+            image::imageops::rotate180(&pv.image),
+            image::imageops::rotate270(&pv.image),
+        ];
+        for (q, t) in turns.iter().enumerate() {
+            let d = pv
+                .hash
+                .turned(q as u8 + 1)
+                .distance(&albumen_preview::PerceptualHash::of(t));
+            println!("{} turn {}: {d}", p.display(), q + 1);
+            worst = worst.max(d);
+        }
+    }
+    // measured: 0-8 (bits of coefficients near the median flip)
+    println!("worst distance of a turned hash to the turned picture's: {worst}");
+    assert!(
+        worst <= albumen_preview::dupes::NEAR_DISTANCE - 2,
+        "{worst}"
+    );
+}
+
+/// A box: 32-bit size, type, payload.
+fn bmff_box(typ: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+    let mut b = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+    b.extend_from_slice(typ);
+    b.extend_from_slice(payload);
+    b
+}
+
+/// Canon CR3 previews, laid out as the EOS R / M50 cameras write them: `THMB` (160x120, after
+/// a 16-byte header) in the Canon `uuid` box of `moov`, and `PRVW` (after a 16-byte header)
+/// in a top-level `uuid` box. The corpus's CR3 is a stripped sample with 44-byte placeholders,
+/// so this file is made up.
+#[test]
+fn cr3_embedded_previews_are_used() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let canon_uuid: [u8; 16] = [
+        0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a,
+        0x48,
+    ];
+    let prvw_uuid: [u8; 16] = [
+        0xea, 0xf4, 0x2b, 0x5e, 0x1c, 0x98, 0x4b, 0x88, 0xb9, 0xfb, 0xb7, 0xdc, 0x40, 0x6e, 0x4d,
+        0x16,
+    ];
+    let thmb_jpeg = jpeg_bytes(160, 120);
+    let prvw_jpeg = jpeg_bytes(480, 320);
+    let mut thmb = vec![0u8; 16];
+    thmb.extend_from_slice(&thmb_jpeg);
+    let mut canon = canon_uuid.to_vec();
+    canon.extend(bmff_box(b"THMB", &thmb));
+    let moov = bmff_box(b"moov", &bmff_box(b"uuid", &canon));
+    let mut prvw = vec![0u8; 16];
+    prvw.extend_from_slice(&prvw_jpeg);
+    let mut top = prvw_uuid.to_vec();
+    top.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0]);
+    top.extend(bmff_box(b"PRVW", &prvw));
+    let mut file = bmff_box(b"ftyp", b"crx \0\0\0\x01crx isom");
+    file.extend(moov);
+    file.extend(bmff_box(b"uuid", &top));
+    let p = dir.path().join("IMG_0001.CR3");
+    std::fs::write(&p, &file).expect("write");
+    // 256: only PRVW is big enough
+    let pv = preview(&p, &Options::new(256)).expect("preview");
+    assert_eq!(pv.source, PreviewSource::Embedded);
+    assert_eq!(pv.image.dimensions(), (256, 171));
+    // 100: the smallest big enough is THMB
+    let pv = preview(&p, &Options::new(100)).expect("preview");
+    assert_eq!(pv.source, PreviewSource::Embedded);
+    assert_eq!(pv.image.dimensions(), (100, 75));
+}
