@@ -94,11 +94,13 @@ score("albumen dupes", groups, ta)
 if not czk:
     print("czkawka_cli: not installed (cargo install czkawka_cli --locked): skipped")
 else:
-    # czkawka 8+: -s is the largest hash difference (0-40; up to 10 recommended for hash size 8)
-    for preset in ("5", "10"):
+    # czkawka 8+: -s is the largest hash difference (0-40; up to 20 recommended for its default
+    # hash size 16); -m 1 because it skips files under 16 KiB by default (the small copies here);
+    # -H so that no cache from an earlier run answers.
+    for preset in ("5", "10", "20"):
         res = os.path.join(tmp, f"czk-{preset}.json")
         t0 = time.perf_counter()
-        r = subprocess.run([czk, "image", "-d", dd, "-s", preset, "-C", res],
+        r = subprocess.run([czk, "image", "-d", dd, "-s", preset, "-m", "1", "-H", "-C", res],
                            capture_output=True, text=True)
         tc = time.perf_counter() - t0
         if not os.path.exists(res):
