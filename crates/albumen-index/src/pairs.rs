@@ -108,6 +108,11 @@ pub(crate) fn path_of(bytes: Vec<u8>) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// A path as the index stores it (the inverse of [`path_of`]).
+pub(crate) fn bytes_of(p: &std::path::Path) -> Vec<u8> {
+    p.as_os_str().as_encoded_bytes().to_vec()
+}
+
 /// Files loaded and paired at once: the pairing runs over parts of at most this many files
 /// (more only when one content identifier or one name group is that large), so its memory does
 /// not grow with the library (about 1 KB per file loaded).

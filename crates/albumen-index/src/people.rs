@@ -23,7 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::index::db_err;
-use crate::search::path_of;
+use crate::pairs::path_of;
 use crate::{Error, Index, Result};
 
 /// The faces, people and tags tables. Every statement is idempotent.

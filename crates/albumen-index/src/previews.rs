@@ -6,11 +6,12 @@
 //! when the file's size or modification time changed since it was made. The index stores plain
 //! values (the preview crate makes them), so it does not depend on any image decoder.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rusqlite::params;
 
 use crate::index::db_err;
+use crate::pairs::{bytes_of, path_of};
 use crate::{Index, Result};
 
 /// The previews table. Every statement is idempotent.
@@ -58,25 +59,6 @@ pub struct PreviewRecord {
     pub phash: Option<(u64, f32)>,
     /// Why there is no preview.
     pub error: Option<String>,
-}
-
-#[cfg(unix)]
-fn path_of(bytes: Vec<u8>) -> PathBuf {
-    use std::os::unix::ffi::OsStringExt;
-    PathBuf::from(std::ffi::OsString::from_vec(bytes))
-}
-#[cfg(not(unix))]
-fn path_of(bytes: Vec<u8>) -> PathBuf {
-    PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
-}
-#[cfg(unix)]
-fn bytes_of(p: &Path) -> Vec<u8> {
-    use std::os::unix::ffi::OsStrExt;
-    p.as_os_str().as_bytes().to_vec()
-}
-#[cfg(not(unix))]
-fn bytes_of(p: &Path) -> Vec<u8> {
-    p.to_string_lossy().into_owned().into_bytes()
 }
 
 impl Index {

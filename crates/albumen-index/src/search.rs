@@ -13,6 +13,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use crate::index::db_err;
+use crate::pairs::path_of;
 use crate::{Index, Result};
 
 /// The search tables. Every statement is idempotent.
@@ -70,16 +71,6 @@ pub struct SearchHit {
     pub time: Option<String>,
     /// The OCR text.
     pub text: String,
-}
-
-#[cfg(unix)]
-pub(crate) fn path_of(bytes: Vec<u8>) -> PathBuf {
-    use std::os::unix::ffi::OsStringExt;
-    PathBuf::from(std::ffi::OsString::from_vec(bytes))
-}
-#[cfg(not(unix))]
-pub(crate) fn path_of(bytes: Vec<u8>) -> PathBuf {
-    PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 impl Index {

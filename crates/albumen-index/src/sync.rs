@@ -64,7 +64,7 @@ use crate::export::{
 };
 use crate::index::Index;
 use crate::library::lossy_path;
-use crate::pairs::path_of;
+use crate::pairs::{bytes_of, path_of};
 use crate::progress::Progress;
 use crate::record::hash_file_len;
 use crate::walk::Stat;
@@ -298,10 +298,6 @@ fn ctime_ns(m: &fs::Metadata) -> i64 {
 #[cfg(not(unix))]
 fn ctime_ns(_: &fs::Metadata) -> i64 {
     0
-}
-
-fn bytes_of(p: &Path) -> Vec<u8> {
-    p.as_os_str().as_encoded_bytes().to_vec()
 }
 
 fn i64_of(v: u64) -> i64 {

@@ -10,7 +10,12 @@ use std::io::Cursor;
 #[test]
 fn empty_and_marker_only_inputs_are_no_motion_photo() {
     let fill = [&[0xFF, 0xD8][..], &[0xFF; 1 << 20][..]].concat();
-    for bytes in [&[][..], &[0xFF, 0xD8][..], &[0xFF, 0xD8, 0xFF, 0xD9][..], &fill[..]] {
+    for bytes in [
+        &[][..],
+        &[0xFF, 0xD8][..],
+        &[0xFF, 0xD8, 0xFF, 0xD9][..],
+        &fill[..],
+    ] {
         let got = albumen_live::detect_motion_photo_in(&mut Cursor::new(bytes));
         assert!(
             matches!(got, Ok(None) | Err(_)),
