@@ -1127,7 +1127,6 @@ async fn clusters(
     Query(q): Query<ClusterQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let lib = lib_id(&state, &s, &q.library).await?;
-    let m = map_of(&state, lib).await?;
     let bbox = albumen_geo::Bbox::new(
         q.west.unwrap_or(-180.0).clamp(-180.0, 180.0),
         q.south.unwrap_or(-90.0).clamp(-90.0, 90.0),
@@ -1136,6 +1135,46 @@ async fn clusters(
     )
     .map_err(|_| ApiError::BAD_REQUEST)?;
     let zoom = q.zoom.min(20);
+    let res = albumen_geo::resolution_for_zoom(zoom)
+        .map_err(|_| ApiError::BAD_REQUEST)?
+        .min(albumen_geo::FINE_RESOLUTION);
+    if u8::from(res) <= albumen_index::MAP_RES_MAX {
+        // The world and country views: read from the cells the index keeps (a few thousand
+        // rows), not from a cluster index of every located file.
+        let out = state
+            .with_index(move |_, ix| {
+                let Some(cells) = ix.map_cells(lib, u8::from(res))? else {
+                    return Ok(None);
+                };
+                let total: u64 = cells.iter().map(|c| c.n).sum();
+                let mut out = Vec::new();
+                for c in cells {
+                    let Some((lat, lon)) = albumen_geo::centroid(c.sum) else {
+                        continue;
+                    };
+                    if !bbox.contains(lat, lon) {
+                        continue;
+                    }
+                    let Ok(cell) = h3o::CellIndex::try_from(c.cell) else {
+                        continue;
+                    };
+                    let rep = ix.map_cell_items(lib, c.cell, 1, false)?.0.first().copied();
+                    out.push(serde_json::json!({
+                        "cell": cell.to_string(),
+                        "n": c.n,
+                        "lat": lat,
+                        "lon": lon,
+                        "rep": rep,
+                    }));
+                }
+                Ok(Some(serde_json::json!({ "clusters": out, "total": total })))
+            })
+            .await?;
+        if let Some(out) = out {
+            return Ok(Json(out));
+        }
+    }
+    let m = map_of(&state, lib).await?;
     let cs = m
         .index
         .clusters(bbox, zoom)
@@ -1171,29 +1210,12 @@ async fn cluster_items(
 ) -> ApiResult<Json<serde_json::Value>> {
     let lib = lib_id(&state, &s, &q.library).await?;
     let cell: h3o::CellIndex = q.cell.parse().map_err(|_| ApiError::BAD_REQUEST)?;
-    let m = map_of(&state, lib).await?;
-    let res = cell.resolution();
-    let fine = m.index.resolution();
     let limit = q.limit.unwrap_or(500).min(MAX_LIMIT as usize);
-    let mut total = 0usize;
-    let mut ids = Vec::new();
-    for (i, id) in m.ids.iter().enumerate() {
-        let Ok(item) = u32::try_from(i) else { break };
-        let Some((lat, lon)) = m.index.position(item) else {
-            continue;
-        };
-        let Ok(ll) = h3o::LatLng::new(lat, lon) else {
-            continue;
-        };
-        // The index keys a point by its fine cell; a cluster is an ancestor of those (H3's
-        // parent of a fine cell is not always the coarse cell holding the point).
-        if ll.to_cell(fine).parent(res) == Some(cell) {
-            total += 1;
-            if ids.len() < limit {
-                ids.push(*id);
-            }
-        }
-    }
+    // The index keeps each located item's fine cell; a cluster is an ancestor of those (H3's
+    // parent of a fine cell is not always the coarse cell holding the point), one run of ids.
+    let (ids, total) = state
+        .with_index(move |_, ix| Ok(ix.map_cell_items(lib, u64::from(cell), limit, true)?))
+        .await?;
     let uid = s.user_id;
     let items = state
         .with_index(move |_, ix| {
