@@ -13,9 +13,21 @@ use albumen_edit::{Edit, Options};
 use albumen_index::Index;
 use albumen_meta::GpsPosition;
 
+/// (cell, items, centroid latitude and longitude in 1e-9 degrees).
+type Cells = Vec<(u64, u64, i64, i64)>;
+/// (lat, lon, map_cell, map_x, map_y, map_z) of a row.
+type KeyRow = (
+    Option<f64>,
+    Option<f64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
 /// (cell, items, centroid in 1e-9 degrees) at resolution 3 (zoom 6), from the kept cells, and
 /// from a `ClusterIndex` of the rows as the server built it before the cells were kept.
-fn both(db: &Path) -> (Vec<(u64, u64, i64, i64)>, Vec<(u64, u64, i64, i64)>) {
+fn both(db: &Path) -> (Cells, Cells) {
     let index = Index::open(db).unwrap();
     let c = index.connection();
     let lib: i64 = c
@@ -27,14 +39,7 @@ fn both(db: &Path) -> (Vec<(u64, u64, i64, i64)>, Vec<(u64, u64, i64, i64)>) {
     let mut st = c
         .prepare("SELECT lat, lon, map_cell, map_x, map_y, map_z FROM files")
         .unwrap();
-    let rows: Vec<(
-        Option<f64>,
-        Option<f64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-    )> = st
+    let rows: Vec<KeyRow> = st
         .query_map([], |r| {
             Ok((
                 r.get(0)?,
@@ -101,7 +106,7 @@ fn both(db: &Path) -> (Vec<(u64, u64, i64, i64)>, Vec<(u64, u64, i64, i64)>) {
     (kept, built)
 }
 
-fn check(db: &Path, what: &str) -> Vec<(u64, u64, i64, i64)> {
+fn check(db: &Path, what: &str) -> Cells {
     let (kept, built) = both(db);
     assert_eq!(kept, built, "after {what}");
     kept
