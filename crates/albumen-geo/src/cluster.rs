@@ -49,6 +49,25 @@ pub struct Bbox {
 }
 
 impl Bbox {
+    /// Whether a cluster of `cell` (an H3 cell id) or of any of its descendants may have its
+    /// centroid inside the box: `false` only when the cell's padded box is disjoint from it, the
+    /// test [`ClusterIndex::clusters`] descends by (so clustering just the points of the cells
+    /// for which this holds gives the same clusters in the box). `true` for an invalid id.
+    ///
+    /// ```
+    /// let paris = albumen_geo::map_key(48.8584, 2.2945).unwrap().unwrap();
+    /// let (and, or) = albumen_geo::ancestor_masks(6).unwrap();
+    /// let cell = paris.cell & and | or;
+    /// let b = albumen_geo::Bbox::new(2.0, 48.5, 2.7, 49.1).unwrap();
+    /// assert!(b.may_hold_clusters_of(cell));
+    /// let sydney = albumen_geo::Bbox::new(150.0, -34.5, 152.0, -33.0).unwrap();
+    /// assert!(!sydney.may_hold_clusters_of(cell));
+    /// ```
+    pub fn may_hold_clusters_of(&self, cell: u64) -> bool {
+        CellIndex::try_from(cell)
+            .map_or(true, |c| self.relation(&cell_box(c)) != Relation::Disjoint)
+    }
+
     /// The whole world.
     pub const WORLD: Bbox = Bbox {
         west: -180.0,

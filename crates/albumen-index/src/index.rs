@@ -255,6 +255,19 @@ impl Index {
         crate::maps::map_cells(&self.conn, library_id, res).map_err(db_err(&self.path))
     }
 
+    /// (file id, lat, lon) of the items of a library inside the H3 cells `cells` (ids of any
+    /// resolution up to [`albumen_geo::FINE_RESOLUTION`]), in id order: the points to cluster
+    /// for a part of the map.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let index = albumen_index::Index::open(dir.path().join("i.db")).unwrap();
+    /// assert!(index.map_cell_points(1, &[0x8001fffffffffff]).unwrap().is_empty());
+    /// ```
+    pub fn map_cell_points(&self, library_id: i64, cells: &[u64]) -> Result<Vec<(i64, f64, f64)>> {
+        crate::maps::cell_points(&self.conn, library_id, cells).map_err(db_err(&self.path))
+    }
+
     /// Up to `limit` items (file ids) of a library inside H3 cell `cell` (any resolution up to
     /// [`albumen_geo::FINE_RESOLUTION`]), least fine cell then id first (so the first is the
     /// cluster's representative as [`albumen_geo::ClusterIndex`] picks it), and how many there

@@ -263,6 +263,34 @@ pub(crate) fn map_cells(
     rows.collect::<rusqlite::Result<Vec<_>>>().map(Some)
 }
 
+/// (id, lat, lon) of the items of a library inside the H3 cells `cells`, in id order.
+pub(crate) fn cell_points(
+    c: &Connection,
+    library_id: i64,
+    cells: &[u64],
+) -> rusqlite::Result<Vec<(i64, f64, f64)>> {
+    let mut st = c.prepare_cached(
+        "SELECT f.id, f.lat, f.lon FROM files f WHERE f.library_id = ?1 \
+         AND f.map_cell BETWEEN ?2 AND ?3 AND f.lat IS NOT NULL AND f.lon IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id)",
+    )?;
+    let mut out = Vec::new();
+    for &cell in cells {
+        let Some((lo, hi)) = albumen_geo::fine_range(cell) else {
+            continue;
+        };
+        let rows = st.query_map(params![library_id, lo as i64, hi as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        for r in rows {
+            out.push(r?);
+        }
+    }
+    out.sort_unstable_by_key(|r| r.0);
+    out.dedup_by_key(|r| r.0);
+    Ok(out)
+}
+
 /// Up to `limit` items of a library whose fine cell descends from `cell` (least fine cell, then
 /// id, first), and how many there are in all (counted only when `count`).
 pub(crate) fn cell_items(

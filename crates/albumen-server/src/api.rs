@@ -1102,6 +1102,10 @@ async fn map_of(state: &St, lib: i64) -> ApiResult<Arc<MapPoints>> {
     Ok(m)
 }
 
+/// Points above which a fine-zoom map view builds the library's whole cluster index (cached)
+/// instead of clustering the points near the box on each call.
+const SUBSET_MAX: u64 = 100_000;
+
 #[derive(Deserialize)]
 struct ClusterQuery {
     library: String,
@@ -1167,6 +1171,54 @@ async fn clusters(
                         "rep": rep,
                     }));
                 }
+                Ok(Some(serde_json::json!({ "clusters": out, "total": total })))
+            })
+            .await?;
+        if let Some(out) = out {
+            return Ok(Json(out));
+        }
+    }
+    let cached = state.maps.lock().ok().and_then(|m| m.get(&lib).cloned());
+    if cached.is_none() {
+        // Finer zooms: cluster only the points of the kept cells (finest kept resolution)
+        // that may hold a cluster in the box; a box holding more than SUBSET_MAX points
+        // builds (and caches) the library's whole cluster index instead.
+        let max = albumen_index::MAP_RES_MAX;
+        let out = state
+            .with_index(move |_, ix| {
+                let Some(cells) = ix.map_cells(lib, max)? else {
+                    return Ok(None);
+                };
+                let total: u64 = cells.iter().map(|c| c.n).sum();
+                let near: Vec<u64> = cells
+                    .iter()
+                    .filter(|c| bbox.may_hold_clusters_of(c.cell))
+                    .map(|c| c.cell)
+                    .collect();
+                let n: u64 = cells
+                    .iter()
+                    .filter(|c| near.contains(&c.cell))
+                    .map(|c| c.n)
+                    .sum();
+                if n > SUBSET_MAX {
+                    return Ok(None);
+                }
+                let rows = ix.map_cell_points(lib, &near)?;
+                let pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.1, r.2)).collect();
+                let index = albumen_geo::ClusterIndex::build(&pts)?;
+                let cs = index.clusters(bbox, zoom)?;
+                let out: Vec<_> = cs
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "cell": c.cell.to_string(),
+                            "n": c.count,
+                            "lat": c.lat,
+                            "lon": c.lon,
+                            "rep": rows.get(c.representative as usize).map(|r| r.0),
+                        })
+                    })
+                    .collect();
                 Ok(Some(serde_json::json!({ "clusters": out, "total": total })))
             })
             .await?;
