@@ -61,7 +61,8 @@ med() { # path: median of 9 warm calls, ms
   for _ in $(seq 9); do t "$1"; echo; done | sort -n | awk 'NR==5 {printf "%.1f", $1*1000}'
 }
 for p in '/api/timeline?library=million' '/api/items?library=million&limit=200' \
-  '/api/clusters?library=million&zoom=3' '/api/clusters?library=million&zoom=12&west=2&south=48.5&east=2.7&north=49.1'; do
+  '/api/clusters?library=million&zoom=3' '/api/clusters?library=million&zoom=6&west=-10&south=35&east=30&north=60' \
+  '/api/clusters?library=million&zoom=12&west=2&south=48.5&east=2.7&north=49.1'; do
   first=$(t "$p")
   echo "GET $p: first $(awk -v x="$first" 'BEGIN {printf "%.1f", x*1000}') ms, warm median $(med "$p") ms (load $(load))"
 done

@@ -49,6 +49,25 @@ pub struct Bbox {
 }
 
 impl Bbox {
+    /// Whether a cluster of `cell` (an H3 cell id) or of any of its descendants may have its
+    /// centroid inside the box: `false` only when the cell's padded box is disjoint from it, the
+    /// test [`ClusterIndex::clusters`] descends by (so clustering just the points of the cells
+    /// for which this holds gives the same clusters in the box). `true` for an invalid id.
+    ///
+    /// ```
+    /// let paris = albumen_geo::map_key(48.8584, 2.2945).unwrap().unwrap();
+    /// let (and, or) = albumen_geo::ancestor_masks(6).unwrap();
+    /// let cell = paris.cell & and | or;
+    /// let b = albumen_geo::Bbox::new(2.0, 48.5, 2.7, 49.1).unwrap();
+    /// assert!(b.may_hold_clusters_of(cell));
+    /// let sydney = albumen_geo::Bbox::new(150.0, -34.5, 152.0, -33.0).unwrap();
+    /// assert!(!sydney.may_hold_clusters_of(cell));
+    /// ```
+    pub fn may_hold_clusters_of(&self, cell: u64) -> bool {
+        CellIndex::try_from(cell)
+            .map_or(true, |c| self.relation(&cell_box(c)) != Relation::Disjoint)
+    }
+
     /// The whole world.
     pub const WORLD: Bbox = Bbox {
         west: -180.0,
@@ -296,6 +315,81 @@ fn direction(s: [i64; 3]) -> Option<(f64, f64)> {
     Some((lat, lon))
 }
 
+/// The fine resolution of [`ClusterIndex::build`]'s default and of [`map_key`] (13, ~3.5 m edge).
+pub const FINE_RESOLUTION: Resolution = Resolution::Thirteen;
+
+/// How a point is keyed in a default [`ClusterIndex`], for callers that keep clusters elsewhere
+/// (the albumen index keeps per-cell counts and sums in SQLite).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapKey {
+    /// The point's H3 cell at [`FINE_RESOLUTION`], as an integer.
+    pub cell: u64,
+    /// Its unit vector in the fixed point of the index's sums (see [`centroid`]).
+    pub vector: [i64; 3],
+}
+
+/// The key of a point exactly as [`ClusterIndex::build`] computes it (position rounded to
+/// `f32`, cell at [`FINE_RESOLUTION`]); `None` for (0, 0), which the index takes as missing.
+///
+/// ```
+/// let k = albumen_geo::map_key(48.8584, 2.2945).unwrap().unwrap();
+/// let (lat, lon) = albumen_geo::centroid(k.vector).unwrap();
+/// assert!((lat - 48.8584).abs() < 1e-5 && (lon - 2.2945).abs() < 1e-5);
+/// assert_eq!(albumen_geo::map_key(0.0, 0.0).unwrap(), None);
+/// assert!(albumen_geo::map_key(91.0, 0.0).is_err());
+/// ```
+pub fn map_key(lat: f64, lon: f64) -> Result<Option<MapKey>, Error> {
+    if !check_position(lat, lon)? {
+        return Ok(None);
+    }
+    let p = [lat as f32, lon as f32];
+    Ok(Some(MapKey {
+        cell: cell_of(p, FINE_RESOLUTION),
+        vector: to_fixed(unit_vector(f64::from(p[0]), f64::from(p[1]))),
+    }))
+}
+
+/// Lat/lon of the spherical centroid of a sum of [`MapKey::vector`]s (as [`Cluster`] has it);
+/// `None` for a zero sum.
+pub fn centroid(sum: [i64; 3]) -> Option<(f64, f64)> {
+    direction(sum)
+}
+
+/// `(and, or)` masks that turn a cell at [`FINE_RESOLUTION`] into its ancestor at `res`
+/// (`cell & and | or`, bit arithmetic a database can do), as the index groups points; `None`
+/// above the fine resolution.
+///
+/// ```
+/// let k = albumen_geo::map_key(48.8584, 2.2945).unwrap().unwrap();
+/// let (and, or) = albumen_geo::ancestor_masks(5).unwrap();
+/// let cell = h3o::CellIndex::try_from(k.cell & and | or).unwrap();
+/// assert_eq!(u8::from(cell.resolution()), 5);
+/// let (lo, hi) = albumen_geo::fine_range(u64::from(cell)).unwrap();
+/// assert!(lo <= k.cell && k.cell <= hi);
+/// ```
+pub fn ancestor_masks(res: u8) -> Option<(u64, u64)> {
+    let fine = u8::from(FINE_RESOLUTION);
+    if res > fine {
+        return None;
+    }
+    let or = (u64::from(res) << RES_SHIFT)
+        | if res < fine {
+            digits_mask(res + 1, fine)
+        } else {
+            0
+        };
+    Some((!RES_MASK, or))
+}
+
+/// The first and last [`FINE_RESOLUTION`] cell ids that descend from `cell` (one contiguous
+/// run); `None` if `cell` is not a valid H3 cell or is finer than the fine resolution.
+pub fn fine_range(cell: u64) -> Option<(u64, u64)> {
+    let c = CellIndex::try_from(cell).ok()?;
+    let res = u8::from(c.resolution());
+    let fine = u8::from(FINE_RESOLUTION);
+    (res <= fine).then(|| descendant_range(cell, res, fine))
+}
+
 /// Builder for [`ClusterIndex`].
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterIndexBuilder {
@@ -305,7 +399,7 @@ pub struct ClusterIndexBuilder {
 impl Default for ClusterIndexBuilder {
     fn default() -> Self {
         ClusterIndexBuilder {
-            resolution: Resolution::Thirteen,
+            resolution: FINE_RESOLUTION,
         }
     }
 }

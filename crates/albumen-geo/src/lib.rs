@@ -48,7 +48,10 @@ mod error;
 mod places;
 mod scan;
 
-pub use cluster::{resolution_for_zoom, Bbox, Cluster, ClusterIndex, ClusterIndexBuilder, ItemId};
+pub use cluster::{
+    ancestor_masks, centroid, fine_range, map_key, resolution_for_zoom, Bbox, Cluster,
+    ClusterIndex, ClusterIndexBuilder, ItemId, MapKey, FINE_RESOLUTION,
+};
 pub use error::Error;
 #[cfg(feature = "embedded-places")]
 pub use places::reverse_geocode;

@@ -199,6 +199,8 @@ impl Index {
             .map_err(db_err(&path))?;
         // Items per day, kept by triggers (filled once on an older index).
         crate::days::create(&conn).map_err(db_err(&path))?;
+        // Map cells, kept by triggers (columns and table filled once on an older index).
+        crate::maps::create(&conn).map_err(db_err(&path))?;
         Ok(Index { conn, path })
     }
 
@@ -236,6 +238,56 @@ impl Index {
     /// ```
     pub fn day_counts(&self, library_id: i64) -> Result<Vec<crate::DayCount>> {
         crate::days::day_counts(&self.conn, library_id).map_err(db_err(&self.path))
+    }
+
+    /// The non-empty map cells of a library at H3 resolution `res`, read from the `map_cells`
+    /// table the database keeps; `None` when `res` is finer than [`crate::MAP_RES_MAX`]. An item
+    /// is a located file that is not the video of a Live Photo pair; positions at (0, 0) or out
+    /// of range are left out, as [`albumen_geo::ClusterIndex`] leaves them out.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let index = albumen_index::Index::open(dir.path().join("i.db")).unwrap();
+    /// assert_eq!(index.map_cells(1, 3).unwrap(), Some(vec![]));
+    /// assert_eq!(index.map_cells(1, albumen_index::MAP_RES_MAX + 1).unwrap(), None);
+    /// ```
+    pub fn map_cells(&self, library_id: i64, res: u8) -> Result<Option<Vec<crate::MapCell>>> {
+        crate::maps::map_cells(&self.conn, library_id, res).map_err(db_err(&self.path))
+    }
+
+    /// (file id, lat, lon) of the items of a library inside the H3 cells `cells` (ids of any
+    /// resolution up to [`albumen_geo::FINE_RESOLUTION`]), in id order: the points to cluster
+    /// for a part of the map.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let index = albumen_index::Index::open(dir.path().join("i.db")).unwrap();
+    /// assert!(index.map_cell_points(1, &[0x8001fffffffffff]).unwrap().is_empty());
+    /// ```
+    pub fn map_cell_points(&self, library_id: i64, cells: &[u64]) -> Result<Vec<(i64, f64, f64)>> {
+        crate::maps::cell_points(&self.conn, library_id, cells).map_err(db_err(&self.path))
+    }
+
+    /// Up to `limit` items (file ids) of a library inside H3 cell `cell` (any resolution up to
+    /// [`albumen_geo::FINE_RESOLUTION`]), least fine cell then id first (so the first is the
+    /// cluster's representative as [`albumen_geo::ClusterIndex`] picks it), and how many there
+    /// are in all when `count` (else the number returned).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let index = albumen_index::Index::open(dir.path().join("i.db")).unwrap();
+    /// let cell = 0x8001fffffffffff; // base cell 0 at resolution 0
+    /// assert_eq!(index.map_cell_items(1, cell, 10, true).unwrap(), (vec![], 0));
+    /// ```
+    pub fn map_cell_items(
+        &self,
+        library_id: i64,
+        cell: u64,
+        limit: usize,
+        count: bool,
+    ) -> Result<(Vec<i64>, u64)> {
+        crate::maps::cell_items(&self.conn, library_id, cell, limit, count)
+            .map_err(db_err(&self.path))
     }
 
     /// What a library holds now.

@@ -55,6 +55,7 @@ pub mod export;
 mod index;
 mod keywords;
 mod library;
+mod maps;
 mod options;
 mod pairs;
 mod people;
@@ -77,6 +78,7 @@ pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
 pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET, WRITER_QUEUE};
 pub use keywords::{KeywordCount, KEYWORDS_SCHEMA, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use library::Library;
+pub use maps::{MapCell, MAP_RES_MAX};
 pub use options::{ScanOptions, DEFAULT_EXTENSIONS, DEFAULT_SKIP};
 pub use pairs::PAIR_BATCH;
 pub use people::{

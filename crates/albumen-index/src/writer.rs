@@ -267,6 +267,7 @@ impl Writer {
             }
         };
         if let Some(id) = file_id {
+            crate::maps::set_key(&self.conn, id, c.lat, c.lon)?;
             if crate::keywords::store(&self.conn, id, &c.keywords)? {
                 out.keywords_changed.push(id);
             }

@@ -1102,6 +1102,10 @@ async fn map_of(state: &St, lib: i64) -> ApiResult<Arc<MapPoints>> {
     Ok(m)
 }
 
+/// Points above which a fine-zoom map view builds the library's whole cluster index (cached)
+/// instead of clustering the points near the box on each call.
+const SUBSET_MAX: u64 = 100_000;
+
 #[derive(Deserialize)]
 struct ClusterQuery {
     library: String,
@@ -1127,7 +1131,6 @@ async fn clusters(
     Query(q): Query<ClusterQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let lib = lib_id(&state, &s, &q.library).await?;
-    let m = map_of(&state, lib).await?;
     let bbox = albumen_geo::Bbox::new(
         q.west.unwrap_or(-180.0).clamp(-180.0, 180.0),
         q.south.unwrap_or(-90.0).clamp(-90.0, 90.0),
@@ -1136,6 +1139,94 @@ async fn clusters(
     )
     .map_err(|_| ApiError::BAD_REQUEST)?;
     let zoom = q.zoom.min(20);
+    let res = albumen_geo::resolution_for_zoom(zoom)
+        .map_err(|_| ApiError::BAD_REQUEST)?
+        .min(albumen_geo::FINE_RESOLUTION);
+    if u8::from(res) <= albumen_index::MAP_RES_MAX {
+        // The world and country views: read from the cells the index keeps (a few thousand
+        // rows), not from a cluster index of every located file.
+        let out = state
+            .with_index(move |_, ix| {
+                let Some(cells) = ix.map_cells(lib, u8::from(res))? else {
+                    return Ok(None);
+                };
+                let total: u64 = cells.iter().map(|c| c.n).sum();
+                let mut out = Vec::new();
+                for c in cells {
+                    let Some((lat, lon)) = albumen_geo::centroid(c.sum) else {
+                        continue;
+                    };
+                    if !bbox.contains(lat, lon) {
+                        continue;
+                    }
+                    let Ok(cell) = h3o::CellIndex::try_from(c.cell) else {
+                        continue;
+                    };
+                    let rep = ix.map_cell_items(lib, c.cell, 1, false)?.0.first().copied();
+                    out.push(serde_json::json!({
+                        "cell": cell.to_string(),
+                        "n": c.n,
+                        "lat": lat,
+                        "lon": lon,
+                        "rep": rep,
+                    }));
+                }
+                Ok(Some(serde_json::json!({ "clusters": out, "total": total })))
+            })
+            .await?;
+        if let Some(out) = out {
+            return Ok(Json(out));
+        }
+    }
+    let cached = state.maps.lock().ok().and_then(|m| m.get(&lib).cloned());
+    if cached.is_none() {
+        // Finer zooms: cluster only the points of the kept cells (finest kept resolution)
+        // that may hold a cluster in the box; a box holding more than SUBSET_MAX points
+        // builds (and caches) the library's whole cluster index instead.
+        let max = albumen_index::MAP_RES_MAX;
+        let out = state
+            .with_index(move |_, ix| {
+                let Some(cells) = ix.map_cells(lib, max)? else {
+                    return Ok(None);
+                };
+                let total: u64 = cells.iter().map(|c| c.n).sum();
+                let near: Vec<u64> = cells
+                    .iter()
+                    .filter(|c| bbox.may_hold_clusters_of(c.cell))
+                    .map(|c| c.cell)
+                    .collect();
+                let n: u64 = cells
+                    .iter()
+                    .filter(|c| near.contains(&c.cell))
+                    .map(|c| c.n)
+                    .sum();
+                if n > SUBSET_MAX {
+                    return Ok(None);
+                }
+                let rows = ix.map_cell_points(lib, &near)?;
+                let pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.1, r.2)).collect();
+                let index = albumen_geo::ClusterIndex::build(&pts)?;
+                let cs = index.clusters(bbox, zoom)?;
+                let out: Vec<_> = cs
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "cell": c.cell.to_string(),
+                            "n": c.count,
+                            "lat": c.lat,
+                            "lon": c.lon,
+                            "rep": rows.get(c.representative as usize).map(|r| r.0),
+                        })
+                    })
+                    .collect();
+                Ok(Some(serde_json::json!({ "clusters": out, "total": total })))
+            })
+            .await?;
+        if let Some(out) = out {
+            return Ok(Json(out));
+        }
+    }
+    let m = map_of(&state, lib).await?;
     let cs = m
         .index
         .clusters(bbox, zoom)
@@ -1171,29 +1262,12 @@ async fn cluster_items(
 ) -> ApiResult<Json<serde_json::Value>> {
     let lib = lib_id(&state, &s, &q.library).await?;
     let cell: h3o::CellIndex = q.cell.parse().map_err(|_| ApiError::BAD_REQUEST)?;
-    let m = map_of(&state, lib).await?;
-    let res = cell.resolution();
-    let fine = m.index.resolution();
     let limit = q.limit.unwrap_or(500).min(MAX_LIMIT as usize);
-    let mut total = 0usize;
-    let mut ids = Vec::new();
-    for (i, id) in m.ids.iter().enumerate() {
-        let Ok(item) = u32::try_from(i) else { break };
-        let Some((lat, lon)) = m.index.position(item) else {
-            continue;
-        };
-        let Ok(ll) = h3o::LatLng::new(lat, lon) else {
-            continue;
-        };
-        // The index keys a point by its fine cell; a cluster is an ancestor of those (H3's
-        // parent of a fine cell is not always the coarse cell holding the point).
-        if ll.to_cell(fine).parent(res) == Some(cell) {
-            total += 1;
-            if ids.len() < limit {
-                ids.push(*id);
-            }
-        }
-    }
+    // The index keeps each located item's fine cell; a cluster is an ancestor of those (H3's
+    // parent of a fine cell is not always the coarse cell holding the point), one run of ids.
+    let (ids, total) = state
+        .with_index(move |_, ix| Ok(ix.map_cell_items(lib, u64::from(cell), limit, true)?))
+        .await?;
     let uid = s.user_id;
     let items = state
         .with_index(move |_, ix| {
