@@ -298,7 +298,18 @@ impl Packet {
                 _ => {}
             }
         }
-        let rdf_close = rdf_close.ok_or_else(|| Error::Xmp("no </rdf:RDF>".into()))?;
+        let Some(rdf_close) = rdf_close else {
+            // `<x:xmpmeta xmlns:x="adobe:ns:meta/"/>` (what some tools leave as an empty
+            // sidecar) is an empty XMP document: edit it as a new, empty packet.
+            if descs.is_empty()
+                && props.is_empty()
+                && text.contains("xmpmeta")
+                && !text.contains("RDF")
+            {
+                return Packet::parse_body(&new_packet(&[]));
+            }
+            return Err(Error::Xmp("no </rdf:RDF>".into()));
+        };
         Ok(Packet {
             text: text.to_string(),
             descs,
@@ -594,6 +605,23 @@ mod tests {
             q.text(NS_XMP, "Label").as_deref(),
             Some("a much longer label than before")
         );
+    }
+
+    #[test]
+    fn an_empty_xmpmeta_is_an_empty_packet() {
+        for t in [
+            "<x:xmpmeta xmlns:x='adobe:ns:meta/'/>",
+            "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n</x:xmpmeta>",
+        ] {
+            let p = Packet::parse(t).unwrap_or_else(|e| panic!("{t}: {e}"));
+            assert!(p.props.is_empty(), "{t}");
+            assert!(
+                p.text[p.rdf_close..].trim_start().starts_with("</rdf:RDF>"),
+                "{t}"
+            );
+        }
+        // Not XMP at all stays an error.
+        assert!(Packet::parse("<html/>").is_err());
     }
 
     #[test]

@@ -33,16 +33,7 @@ fn jpeg_with_keywords(local: &str, note: &str, keywords: &[&str]) -> Vec<u8> {
     out
 }
 
-fn id_of(index: &Index, name: &str) -> i64 {
-    index
-        .connection()
-        .query_row(
-            "SELECT id FROM files WHERE path_text LIKE '%/' || ?1",
-            [name],
-            |r| r.get(0),
-        )
-        .unwrap()
-}
+use common::file_id as id_of;
 
 fn found(index: &Index, q: &str) -> Vec<String> {
     let mut v: Vec<String> = index

@@ -122,15 +122,7 @@ fn place(path: &Path, lat: f64, lon: f64) {
 }
 
 fn id_of(db: &Path, name: &str) -> i64 {
-    Index::open(db)
-        .unwrap()
-        .connection()
-        .query_row(
-            "SELECT id FROM files WHERE path_text LIKE '%/' || ?1",
-            [name],
-            |r| r.get(0),
-        )
-        .unwrap()
+    common::file_id(&Index::open(db).unwrap(), name)
 }
 
 #[test]

@@ -217,3 +217,15 @@ pub fn setup(dest: &str) -> Setup {
         _dir: dir,
     }
 }
+
+/// The id of the indexed file whose name is `name` (the first match).
+pub fn file_id(index: &Index, name: &str) -> i64 {
+    index
+        .connection()
+        .query_row(
+            "SELECT id FROM files WHERE path_text LIKE '%/' || ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
