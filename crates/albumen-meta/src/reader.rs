@@ -61,7 +61,7 @@ impl Reader {
     }
 
     /// [`Reader::read_path`] for a caller that has listed the file's folder: `is_sidecar` says
-    /// whether a sidecar candidate (see [`sidecar_paths`]) is there, instead of a `stat` of each
+    /// whether a sidecar candidate (see [`sidecar_paths`](crate::sidecar_paths)) is there, instead of a `stat` of each
     /// candidate (four failed lookups per file without sidecars, a sixth of a scan's time).
     ///
     /// ```no_run
