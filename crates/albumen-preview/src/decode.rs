@@ -3,6 +3,7 @@
 
 use std::io::Cursor;
 use std::path::Path;
+#[cfg(feature = "libheif")]
 use std::sync::OnceLock;
 
 use albumen_meta::Format;
@@ -164,6 +165,7 @@ fn flatten(rgba: &image::RgbaImage) -> RgbImage {
     })
 }
 
+#[cfg(feature = "libheif")]
 fn libheif() -> &'static libheif_rs::LibHeif {
     static LIB: OnceLock<libheif_rs::LibHeif> = OnceLock::new();
     LIB.get_or_init(libheif_rs::LibHeif::new)
@@ -173,6 +175,15 @@ fn libheif() -> &'static libheif_rs::LibHeif {
 /// SDR base), or its embedded thumbnail when that is at least `target` on the long side.
 /// libheif applies the file's rotation and mirroring (`irot`/`imir`) itself; EXIF orientation
 /// is the caller's business (see `orient::effective`).
+#[cfg(not(feature = "libheif"))]
+pub(crate) fn heif(_bytes: &[u8], _target: u32, _limit: u64) -> Result<(Decoded, bool), Error> {
+    Err(Error::Decode {
+        format: "heif",
+        message: "no HEIF decoder in this build".into(),
+    })
+}
+
+#[cfg(feature = "libheif")]
 pub(crate) fn heif(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, bool), Error> {
     let err = |e: libheif_rs::HeifError| Error::Decode {
         format: "heif",
