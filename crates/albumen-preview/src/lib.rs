@@ -47,6 +47,7 @@ pub mod dupes;
 mod error;
 mod hash;
 mod orient;
+mod tiffplanar;
 mod video;
 
 use std::path::{Path, PathBuf};
@@ -307,6 +308,11 @@ fn decode_bytes(
             };
             Ok((d, source))
         }
+        Format::Tiff => match tiffplanar::decode(bytes, max_pixels) {
+            Some(d) => d.map(|d| (d, PreviewSource::Decoded)),
+            None => decode::generic(bytes, image_format, max_pixels)
+                .map(|d| (d, PreviewSource::Decoded)),
+        },
         _ => decode::generic(bytes, image_format, max_pixels).map(|d| (d, PreviewSource::Decoded)),
     }
 }
