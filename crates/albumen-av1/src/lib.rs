@@ -124,7 +124,12 @@ pub fn decode(obus: &[u8], max_pixels: u64) -> Result<Picture, Error> {
     settings.frame_size_limit = u32::try_from(max_pixels).unwrap_or(u32::MAX);
     let mut ctx = Context(None);
     // SAFETY: both pointers are valid for the call; on success `ctx.0` holds the context.
-    let res = unsafe { dav1d_open(Some(NonNull::from(&mut ctx.0)), Some(NonNull::from(&*settings))) };
+    let res = unsafe {
+        dav1d_open(
+            Some(NonNull::from(&mut ctx.0)),
+            Some(NonNull::from(&*settings)),
+        )
+    };
     if res.0 != 0 {
         return Err(Error::Rav1d(res.0));
     }
@@ -224,7 +229,10 @@ fn copy_out(p: &Dav1dPicture, max_pixels: u64) -> Result<Picture, Error> {
             if bytes == 1 {
                 out.extend(row.iter().map(|&v| u16::from(v)));
             } else {
-                out.extend(row.chunks_exact(2).map(|b| u16::from_ne_bytes([b[0], b[1]])));
+                out.extend(
+                    row.chunks_exact(2)
+                        .map(|b| u16::from_ne_bytes([b[0], b[1]])),
+                );
             }
         }
         Ok(out)

@@ -30,9 +30,10 @@ pub(crate) fn decode(
     let (w, h, mut rgb) = item_rgb(file, id, limit, 0)?;
     // An alpha auxiliary image: flattened onto white.
     for aux in file.referencing_items(id, b"auxl") {
-        let is_alpha = file.item_properties(aux).map_err(err)?.any(|p| {
-            matches!(p, Property::AuxiliaryType(t) if t.contains("alpha"))
-        });
+        let is_alpha = file
+            .item_properties(aux)
+            .map_err(err)?
+            .any(|p| matches!(p, Property::AuxiliaryType(t) if t.contains("alpha")));
         if !is_alpha {
             continue;
         }

@@ -254,7 +254,13 @@ pub(crate) fn heif(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, bo
 /// blocks on the way when the picture is at least twice `target` on its long side (k =
 /// long side / (2 x target)), so a 200-megapixel picture is never copied at full size: the
 /// result keeps at least twice the target for the final resize.
-pub(crate) fn shrink_rgb(data: &[u8], stride: usize, w: usize, h: usize, target: u32) -> Option<RgbImage> {
+pub(crate) fn shrink_rgb(
+    data: &[u8],
+    stride: usize,
+    w: usize,
+    h: usize,
+    target: u32,
+) -> Option<RgbImage> {
     let k = (w.max(h) / (2 * target.max(1) as usize)).max(1);
     let (ow, oh) = ((w / k).max(1), (h / k).max(1));
     let mut out = Vec::with_capacity(ow * oh * 3);

@@ -88,10 +88,14 @@ mod tests {
             other => panic!("expected a panic error, got {other:?}"),
         }
         let t0 = std::time::Instant::now();
-        let h = run("test", Duration::from_millis(200), || -> Result<u8, Error> {
-            std::thread::sleep(Duration::from_secs(3));
-            Ok(1)
-        });
+        let h = run(
+            "test",
+            Duration::from_millis(200),
+            || -> Result<u8, Error> {
+                std::thread::sleep(Duration::from_secs(3));
+                Ok(1)
+            },
+        );
         assert!(matches!(h, Err(Error::DecoderTimedOut { .. })), "{h:?}");
         assert!(t0.elapsed() < Duration::from_secs(2));
     }

@@ -36,6 +36,16 @@ pub(crate) fn decode(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, 
         .ok_or_else(|| err("the primary image has no size (ispe)"))?;
     check_pixels(w.into(), h.into(), limit)?;
     let icc = file.icc_profile(primary).ok().flatten().map(<[u8]>::to_vec);
+    if kind == FourCC(*b"jpeg") {
+        // A JPEG-coded HEIF (HEIF allows it; albumen's demo writes one): the item is a JPEG.
+        let data = file.item_data(primary).map_err(err)?;
+        let mut d = crate::decode::jpeg(&data, target, limit)?;
+        d.image = transform(&file, primary, d.image, 1)?;
+        if d.icc.is_none() {
+            d.icc = icc;
+        }
+        return Ok((d, false));
+    }
     if let Some(image) = thumbnail(&file, primary, (w, h), target, limit)? {
         return Ok((Decoded { image, icc }, true));
     }
@@ -53,8 +63,7 @@ pub(crate) fn decode(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, 
 
 /// Whether `id` is a grid of AV1 tiles.
 fn is_av1_grid(file: &HeifFile<'_>, id: ItemId) -> bool {
-    file.item(id)
-        .is_ok_and(|i| i.item_type == FourCC(*b"grid"))
+    file.item(id).is_ok_and(|i| i.item_type == FourCC(*b"grid"))
         && file
             .referenced_items(id, b"dimg")
             .first()
@@ -301,7 +310,11 @@ mod tests {
         let mut px = Vec::new();
         for _ in 0..2 {
             for x in 0..4 {
-                px.extend_from_slice(if x < 2 { &[255, 0, 0, 255] } else { &[0, 0, 0, 0] });
+                px.extend_from_slice(if x < 2 {
+                    &[255, 0, 0, 255]
+                } else {
+                    &[0, 0, 0, 0]
+                });
             }
         }
         let img = rgba_to_rgb(4, 2, &px, true, 256).unwrap_or_else(|e| panic!("{e}"));

@@ -5,11 +5,16 @@
 //!   an embedded JPEG preview of a raw file (located by albumen-meta's container parser),
 //!   else the picture decoded at reduced size where the format allows (JPEG DCT scaling to
 //!   1/2, 1/4 or 1/8; HEIF embedded thumbnails when big enough), else full decoding with the
-//!   `image` crate (PNG, GIF, TIFF, WebP, BMP) or libheif (HEIC, HEIF, AVIF), and for videos
-//!   a frame taken by `ffmpeg` (a runtime dependency: without it, videos alone fail).
+//!   `image` crate (PNG, GIF, TIFF, WebP, BMP; TIFFs with separate planes read here), `heifer`
+//!   (HEIC/HEIF, pure Rust; grids decoded tile by tile into the reduced picture) or rav1d
+//!   through `albumen-av1` (AVIF), and for videos a frame taken by `ffmpeg` (a runtime
+//!   dependency: without it, videos alone fail).
+//! - Every decoder runs on a worker thread under `catch_unwind` with a time limit
+//!   ([`Options::decode_timeout`]): a decoder's panic or hang is that file's error
+//!   ([`Error::DecoderPanicked`], [`Error::DecoderTimedOut`]) and a batch goes on.
 //! - Orientation is applied as viewers show it: EXIF for
-//!   JPEG/PNG/TIFF/WebP/raw previews; for HEIC/HEIF, `irot`/`imir` when present (libheif
-//!   applies them), else EXIF; AVIF only `irot`/`imir`; ffmpeg applies the video display
+//!   JPEG/PNG/TIFF/WebP/raw previews; for HEIC/HEIF, `irot`/`imir` when present (applied
+//!   with the picture), else EXIF; AVIF only `irot`/`imir`; ffmpeg applies the video display
 //!   matrix. ICC profiles
 //!   (Display P3, Adobe RGB, ...) are converted to sRGB with qcms. An HDR photo with a gain
 //!   map is previewed from its SDR base picture (the primary image; the gain map is ignored).
@@ -36,16 +41,16 @@
 
 #![forbid(unsafe_code)]
 
+mod avif;
 mod cache;
 mod color;
 mod dcjpeg;
-mod avif;
 mod decode;
-mod guard;
-mod heif;
 pub mod dupes;
 mod error;
+mod guard;
 mod hash;
+mod heif;
 mod orient;
 mod tiffplanar;
 mod video;
@@ -228,7 +233,9 @@ fn decode_picture(
 ) -> Result<(decode::Decoded, PreviewSource), Error> {
     match decode_natively(path, format, opts) {
         Ok(d) => Ok(d),
-        Err(e @ (Error::TooLarge { .. } | Error::Io { .. } | Error::DecoderTimedOut { .. })) => Err(e),
+        Err(e @ (Error::TooLarge { .. } | Error::Io { .. } | Error::DecoderTimedOut { .. })) => {
+            Err(e)
+        }
         // What the decoders here do not handle (palette TIFF, JPEG XL, PSD, ...), ffmpeg
         // may: it decodes the picture as stored (orientation is applied afterwards).
         Err(e) => match video::still(&opts.ffmpeg, path, opts.size) {

@@ -24,7 +24,10 @@ pub(crate) fn decode(bytes: &[u8], limit: u64) -> Option<Result<Decoded, Error>>
     let mut limits = Limits::default();
     limits.decoding_buffer_size = usize::try_from(limit.saturating_mul(8)).unwrap_or(usize::MAX);
     let mut d = Decoder::new(Cursor::new(bytes)).ok()?.with_limits(limits);
-    if d.find_tag_unsigned::<u16>(Tag::PlanarConfiguration).ok()?? != 2 {
+    if d.find_tag_unsigned::<u16>(Tag::PlanarConfiguration)
+        .ok()??
+        != 2
+    {
         return None;
     }
     Some(read(&mut d, limit))
@@ -76,7 +79,11 @@ fn read(d: &mut Decoder<Cursor<&[u8]>>, limit: u64) -> Result<Decoded, Error> {
         let bps = match layout.sample_type {
             Some(DecodingSampleType::U8) => 1,
             Some(DecodingSampleType::U16) => 2,
-            _ => return Err(err("sample format of separate planes (8 and 16-bit are read)")),
+            _ => {
+                return Err(err(
+                    "sample format of separate planes (8 and 16-bit are read)",
+                ))
+            }
         };
         // tiff 0.11.3 wants room for a whole padded tile in the last plane (edge tiles
         // otherwise fail its assertion; see UPSTREAM.md): one tile of slack.

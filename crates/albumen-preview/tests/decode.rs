@@ -23,7 +23,10 @@ fn assert_red_over_blue(img: &image::RgbImage) {
     let top = img.get_pixel(w / 2, h / 5).0;
     let bottom = img.get_pixel(w / 2, h * 4 / 5).0;
     assert!(top[0] > 200 && top[2] < 60, "top should be red: {top:?}");
-    assert!(bottom[2] > 200 && bottom[0] < 60, "bottom should be blue: {bottom:?}");
+    assert!(
+        bottom[2] > 200 && bottom[0] < 60,
+        "bottom should be blue: {bottom:?}"
+    );
 }
 
 #[test]
@@ -57,8 +60,7 @@ fn the_image_crate_alone_still_fails_on_tiled_separate_planes() {
     // workaround can go). A panic counts as the failure it is.
     let bytes = std::fs::read(fixture("tiled-separate-planes.tif")).expect("fixture");
     let r = std::panic::catch_unwind(|| {
-        image::load_from_memory_with_format(&bytes, image::ImageFormat::Tiff)
-            .map(|i| i.to_rgb8())
+        image::load_from_memory_with_format(&bytes, image::ImageFormat::Tiff).map(|i| i.to_rgb8())
     });
     let ok_picture = matches!(&r, Ok(Ok(img)) if img.get_pixel(20, 20).0[2] > 200);
     assert!(
