@@ -13,12 +13,15 @@ fi
 out=fuzz/corpus
 targets_for() { # extension (lower case) -> targets
   case "$1" in
-    jpg|jpeg|jps|mpo) echo "jpeg edit motion" ;;
-    png) echo "png edit" ;;
-    webp) echo "webp edit" ;;
+    jpg|jpeg|jps|mpo) echo "jpeg edit motion preview" ;;
+    png) echo "png edit preview" ;;
+    webp) echo "webp edit preview" ;;
+    gif|bmp) echo "preview" ;;
     avi) echo "riff" ;;
-    heic|heif|avif|cr3|mov|mp4|m4v|m4a|3gp) echo "isobmff edit motion" ;;
-    tif|tiff|btf|dng|cr2|nef|arw|orf|rw2|pef|srw|raf|mrw|crw|x3f|iiq|raw) echo "raw tiff edit" ;;
+    heic|heif|avif) echo "isobmff edit motion preview" ;;
+    cr3|mov|mp4|m4v|m4a|3gp) echo "isobmff edit motion" ;;
+    tif|tiff|btf) echo "raw tiff edit preview" ;;
+    dng|cr2|nef|arw|orf|rw2|pef|srw|raf|mrw|crw|x3f|iiq|raw) echo "raw tiff edit" ;;
     xmp) echo "xmp edit" ;;
     *) echo "" ;;
   esac
@@ -38,6 +41,9 @@ while IFS= read -r -d '' f; do
   done
   n=$((n + 1))
 done < <(find "$src" -type f ! -name '*.md' ! -name '*.json' -print0)
+# The decoders' regression files (tiled TIFFs with separate planes, ...) seed the preview target.
+mkdir -p "$out/preview"
+cp crates/albumen-preview/tests/fixtures/* "$out/preview/" 2>/dev/null || true
 # The TIFF target puts its own header in front: its seeds are the files without theirs.
 if [ -d "$out/tiff" ]; then
   for f in "$out"/tiff/*; do

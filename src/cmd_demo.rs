@@ -11,7 +11,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use clap::Parser;
 
 use crate::demo_files::{
-    clip_frames, exif_block, heif_file, jpeg_file, motion_photo, movie_file, picture, plus, Movie,
+    clip_frames, exif_block, heic_file, jpeg_file, motion_photo, movie_file, picture, plus, Movie,
     Shot,
 };
 
@@ -204,7 +204,7 @@ fn make_library(root: &Path) -> anyhow::Result<Vec<Made>> {
         &mut made,
     )?;
 
-    // Kyoto: a HEIF with local time only; its zone comes from its GPS position.
+    // Kyoto: a HEIC (HEVC) with local time only; its zone comes from its GPS position.
     let local = at(2024, 4, 5, 10, 30, 0)?;
     let exif = exif_block(
         &Shot {
@@ -218,12 +218,12 @@ fn make_library(root: &Path) -> anyhow::Result<Vec<Made>> {
         (w, h),
     )?;
     let img = picture(23, w, h);
-    let heif = heif_file(&crate::demo_files::encode_jpeg(&img, 85)?, (w, h), &exif);
+    let heif = heic_file(&img, &exif)?;
     write(
         root,
-        "2024/Kyoto/IMG_2001.HEIF",
+        "2024/Kyoto/IMG_2001.HEIC",
         &heif,
-        "HEIF: local time only, zone from GPS (Asia/Tokyo)",
+        "HEIC (HEVC): local time only, zone from GPS (Asia/Tokyo)",
         &mut made,
     )?;
 
@@ -309,7 +309,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "albumen demo: a small family library in {}",
         photos.display()
     );
-    println!("(real JPEG, HEIF, MOV and MP4 files written by albumen's own encoders)\n");
+    println!("(real JPEG, HEIC, MOV and MP4 files written by albumen's own encoders)\n");
     for m in &made {
         println!("  {:<44} {}", m.rel, m.what);
     }
@@ -340,7 +340,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &["places", &p],
     )?;
     println!("\nThe library stays in {}; try for example:", dir.display());
-    println!("  albumen info {}/2024/Kyoto/IMG_2001.HEIF", p);
+    println!("  albumen info {}/2024/Kyoto/IMG_2001.HEIC", p);
     println!(
         "  albumen edit --shift-time +06:00:00 --dry-run {}/2023/Paris/DSC_*.JPG",
         p

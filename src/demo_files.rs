@@ -1,12 +1,9 @@
 //! Real-format media files made from nothing, for `albumen demo`: JPEG (pixels by the `image`
-//! crate's encoder, EXIF and XMP by `albumen_meta::encode`), HEIF with a JPEG-coded primary
-//! image and an EXIF item, QuickTime MOV and MP4 movies whose video track is Photo-JPEG (one
+//! crate's encoder, EXIF and XMP by `albumen_meta::encode`), HEIC (HEVC, 512x512 tiles and a
+//! thumbnail as an iPhone writes them, by `heifer`'s pure-Rust encoder) with an EXIF item, QuickTime MOV and MP4 movies whose video track is Photo-JPEG (one
 //! JPEG per sample, playable by ffmpeg and QuickTime), a Live Photo (Apple maker note content
 //! identifier in the still, the same identifier in the movie's `keys`), and a Google motion
 //! photo (an MP4 appended to a JPEG, `GCamera:MicroVideoOffset` in its XMP).
-//!
-//! The project has no HEVC encoder, so the HEIF's image is JPEG-coded (HEIF allows it; libheif
-//! and exiftool read it) and the file is named `.HEIF`, not `.HEIC`.
 
 use albumen_meta::encode::{ExifBuilder, ExifValue, Ifd, XmpPacket, XmpValue};
 use albumen_meta::GpsPosition;
@@ -409,92 +406,30 @@ fn keys_meta(keys: &[(&str, String)]) -> Vec<u8> {
     bx(b"meta", &cat(&[&hdlr, &keys_box, &bx(b"ilst", &ilst)]))
 }
 
-/// A HEIF file: the JPEG-coded primary image (item 1) and its EXIF (item 2, `cdsc` to 1).
-pub fn heif_file(jpeg: &[u8], size: (u32, u32), exif: &[u8]) -> Vec<u8> {
-    let ftyp = bx(
-        b"ftyp",
-        &cat(&[b"mif1", &0u32.to_be_bytes(), b"mif1miafheic"]),
-    );
-    // The EXIF item: a 4-byte offset to the TIFF header (0), then the TIFF structure.
-    let exif_item = cat(&[&0u32.to_be_bytes(), exif]);
-    let meta_for = |jpeg_at: u32, exif_at: u32| {
-        let hdlr = full(b"hdlr", 0, 0, &cat(&[&[0; 4], b"pict", &[0; 12], b"\0"]));
-        let pitm = full(b"pitm", 0, 0, &1u16.to_be_bytes());
-        let infe = |id: u16, typ: &[u8; 4]| {
-            full(
-                b"infe",
-                2,
-                0,
-                &cat(&[&id.to_be_bytes(), &0u16.to_be_bytes(), typ, b"\0"]),
-            )
-        };
-        let iinf = full(
-            b"iinf",
-            0,
-            0,
-            &cat(&[&2u16.to_be_bytes(), &infe(1, b"jpeg"), &infe(2, b"Exif")]),
-        );
-        let iref = full(
-            b"iref",
-            0,
-            0,
-            &bx(
-                b"cdsc",
-                &cat(&[
-                    &2u16.to_be_bytes(),
-                    &1u16.to_be_bytes(),
-                    &1u16.to_be_bytes(),
-                ]),
-            ),
-        );
-        let ispe = full(
-            b"ispe",
-            0,
-            0,
-            &cat(&[&size.0.to_be_bytes(), &size.1.to_be_bytes()]),
-        );
-        let ipco = bx(b"ipco", &ispe);
-        let ipma = full(
-            b"ipma",
-            0,
-            0,
-            &cat(&[&1u32.to_be_bytes(), &1u16.to_be_bytes(), &[1, 0x01]]),
-        );
-        let iprp = bx(b"iprp", &cat(&[&ipco, &ipma]));
-        let loc = |id: u16, at: u32, len: usize| {
-            cat(&[
-                &id.to_be_bytes(),
-                &0u16.to_be_bytes(),
-                &1u16.to_be_bytes(),
-                &at.to_be_bytes(),
-                &(len as u32).to_be_bytes(),
-            ])
-        };
-        let iloc = full(
-            b"iloc",
-            0,
-            0,
-            &cat(&[
-                &[0x44, 0x00],
-                &2u16.to_be_bytes(),
-                &loc(1, jpeg_at, jpeg.len()),
-                &loc(2, exif_at, exif_item.len()),
-            ]),
-        );
-        full(
-            b"meta",
-            0,
-            0,
-            &cat(&[&hdlr, &pitm, &iinf, &iref, &iprp, &iloc]),
-        )
+/// A HEIC file as an iPhone writes one: the picture HEVC-coded (grid of 512x512 tiles for a
+/// picture larger than that, a thumbnail item) by `heifer`'s encoder, and `exif` (a TIFF
+/// structure) as its EXIF item.
+pub fn heic_file(img: &image::RgbImage, exif: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let image = heifer::Image {
+        width: img.width(),
+        height: img.height(),
+        bit_depth: 8,
+        has_alpha: false,
+        data: img
+            .pixels()
+            .flat_map(|p| [p.0[0], p.0[1], p.0[2], 255].map(u16::from))
+            .collect(),
     };
-    // The meta box's size does not depend on the offsets it holds: measure, then write.
-    let meta_len = meta_for(0, 0).len();
-    let jpeg_at = (ftyp.len() + meta_len + 8) as u32;
-    let exif_at = jpeg_at + jpeg.len() as u32;
-    let meta = meta_for(jpeg_at, exif_at);
-    let mdat = bx(b"mdat", &cat(&[jpeg, &exif_item]));
-    cat(&[&ftyp, &meta, &mdat])
+    let metadata = heifer::Metadata {
+        exif: Some(exif.to_vec()),
+        xmp: None,
+        icc_profile: None,
+    };
+    let options = heifer::EncodeOptions {
+        quality: 80,
+        ..Default::default()
+    };
+    heifer::encode_with_metadata(&image, &metadata, &options).context("encoding the HEIC")
 }
 
 /// A Google motion photo: the still (with `GCamera:MicroVideo*` in its XMP) and an MP4 after it.

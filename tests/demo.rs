@@ -94,7 +94,7 @@ fn demo_files_read_back_as_written() {
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         v[0].clone()
     };
-    let heif = info("2024/Kyoto/IMG_2001.HEIF");
+    let heif = info("2024/Kyoto/IMG_2001.HEIC");
     assert_eq!(heif["make"], "Apple");
     assert_eq!(heif["time"]["zone"], "Asia/Tokyo", "{heif}");
     let still = info("2023/Paris/IMG_0107.JPG");

@@ -18,7 +18,7 @@ pub(crate) struct Decoded {
     pub icc: Option<Vec<u8>>,
 }
 
-fn check_pixels(w: u64, h: u64, limit: u64) -> Result<(), Error> {
+pub(crate) fn check_pixels(w: u64, h: u64, limit: u64) -> Result<(), Error> {
     if w.saturating_mul(h) > limit || w == 0 || h == 0 {
         if w == 0 || h == 0 {
             return Err(Error::Decode {
@@ -176,11 +176,8 @@ fn libheif() -> &'static libheif_rs::LibHeif {
 /// libheif applies the file's rotation and mirroring (`irot`/`imir`) itself; EXIF orientation
 /// is the caller's business (see `orient::effective`).
 #[cfg(not(feature = "libheif"))]
-pub(crate) fn heif(_bytes: &[u8], _target: u32, _limit: u64) -> Result<(Decoded, bool), Error> {
-    Err(Error::Decode {
-        format: "heif",
-        message: "no HEIF decoder in this build".into(),
-    })
+pub(crate) fn heif(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, bool), Error> {
+    crate::heif::decode(bytes, target, limit)
 }
 
 #[cfg(feature = "libheif")]
@@ -257,7 +254,13 @@ pub(crate) fn heif(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, bo
 /// blocks on the way when the picture is at least twice `target` on its long side (k =
 /// long side / (2 x target)), so a 200-megapixel picture is never copied at full size: the
 /// result keeps at least twice the target for the final resize.
-fn shrink_rgb(data: &[u8], stride: usize, w: usize, h: usize, target: u32) -> Option<RgbImage> {
+pub(crate) fn shrink_rgb(
+    data: &[u8],
+    stride: usize,
+    w: usize,
+    h: usize,
+    target: u32,
+) -> Option<RgbImage> {
     let k = (w.max(h) / (2 * target.max(1) as usize)).max(1);
     let (ow, oh) = ((w / k).max(1), (h / k).max(1));
     let mut out = Vec::with_capacity(ow * oh * 3);

@@ -40,6 +40,24 @@ pub enum Error {
         /// The decoder's message.
         message: String,
     },
+    /// A third-party decoder panicked on this file (a bug in it, or hostile input): the file
+    /// gets this error and the rest of a batch goes on.
+    #[error("the {decoder} decoder crashed on this file ({message})")]
+    DecoderPanicked {
+        /// Which decoder.
+        decoder: &'static str,
+        /// The panic's message.
+        message: String,
+    },
+    /// A decoder did not finish within [`crate::Options::decode_timeout`]; its thread is left
+    /// to finish on its own and its result is dropped.
+    #[error("the {decoder} decoder did not finish within {seconds} s")]
+    DecoderTimedOut {
+        /// Which decoder.
+        decoder: &'static str,
+        /// The limit, in seconds.
+        seconds: f64,
+    },
     /// The video tool is not installed.
     #[error("ffmpeg not found (install ffmpeg for video poster frames): {0}")]
     NoFfmpeg(String),

@@ -5,11 +5,16 @@
 //!   an embedded JPEG preview of a raw file (located by albumen-meta's container parser),
 //!   else the picture decoded at reduced size where the format allows (JPEG DCT scaling to
 //!   1/2, 1/4 or 1/8; HEIF embedded thumbnails when big enough), else full decoding with the
-//!   `image` crate (PNG, GIF, TIFF, WebP, BMP) or libheif (HEIC, HEIF, AVIF), and for videos
-//!   a frame taken by `ffmpeg` (a runtime dependency: without it, videos alone fail).
+//!   `image` crate (PNG, GIF, TIFF, WebP, BMP; TIFFs with separate planes read here), `heifer`
+//!   (HEIC/HEIF, pure Rust; grids decoded tile by tile into the reduced picture) or rav1d
+//!   through `albumen-av1` (AVIF), and for videos a frame taken by `ffmpeg` (a runtime
+//!   dependency: without it, videos alone fail).
+//! - Every decoder runs on a worker thread under `catch_unwind` with a time limit
+//!   ([`Options::decode_timeout`]): a decoder's panic or hang is that file's error
+//!   ([`Error::DecoderPanicked`], [`Error::DecoderTimedOut`]) and a batch goes on.
 //! - Orientation is applied as viewers show it: EXIF for
-//!   JPEG/PNG/TIFF/WebP/raw previews; for HEIC/HEIF, `irot`/`imir` when present (libheif
-//!   applies them), else EXIF; AVIF only `irot`/`imir`; ffmpeg applies the video display
+//!   JPEG/PNG/TIFF/WebP/raw previews; for HEIC/HEIF, `irot`/`imir` when present (applied
+//!   with the picture), else EXIF; AVIF only `irot`/`imir`; ffmpeg applies the video display
 //!   matrix. ICC profiles
 //!   (Display P3, Adobe RGB, ...) are converted to sRGB with qcms. An HDR photo with a gain
 //!   map is previewed from its SDR base picture (the primary image; the gain map is ignored).
@@ -36,14 +41,18 @@
 
 #![forbid(unsafe_code)]
 
+mod avif;
 mod cache;
 mod color;
 mod dcjpeg;
 mod decode;
 pub mod dupes;
 mod error;
+mod guard;
 mod hash;
+mod heif;
 mod orient;
+mod tiffplanar;
 mod video;
 
 use std::path::{Path, PathBuf};
@@ -59,6 +68,9 @@ pub use hash::PerceptualHash;
 /// Default pixel limit: 300 megapixels (a 200-megapixel phone photo passes; a declared
 /// 65535x65535 bomb does not).
 pub const DEFAULT_MAX_PIXELS: u64 = 300_000_000;
+/// Default time limit for decoding one picture: 2 minutes (a 200-megapixel HEIC without a
+/// thumbnail takes about 10 s on one core).
+pub const DEFAULT_DECODE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 /// Largest picture file read into memory (videos are read by ffmpeg, not here).
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
@@ -108,6 +120,9 @@ pub struct Options {
     pub max_pixels: u64,
     /// The ffmpeg program used for video frames.
     pub ffmpeg: PathBuf,
+    /// How long one picture's decoding may take before it is given up as that file's error
+    /// ([`Error::DecoderTimedOut`]; default [`DEFAULT_DECODE_TIMEOUT`]).
+    pub decode_timeout: std::time::Duration,
 }
 
 impl Options {
@@ -117,6 +132,7 @@ impl Options {
             size: size.max(1),
             max_pixels: DEFAULT_MAX_PIXELS,
             ffmpeg: PathBuf::from("ffmpeg"),
+            decode_timeout: DEFAULT_DECODE_TIMEOUT,
         }
     }
 }
@@ -217,7 +233,9 @@ fn decode_picture(
 ) -> Result<(decode::Decoded, PreviewSource), Error> {
     match decode_natively(path, format, opts) {
         Ok(d) => Ok(d),
-        Err(e @ (Error::TooLarge { .. } | Error::Io { .. })) => Err(e),
+        Err(e @ (Error::TooLarge { .. } | Error::Io { .. } | Error::DecoderTimedOut { .. })) => {
+            Err(e)
+        }
         // What the decoders here do not handle (palette TIFF, JPEG XL, PSD, ...), ffmpeg
         // may: it decodes the picture as stored (orientation is applied afterwards).
         Err(e) => match video::still(&opts.ffmpeg, path, opts.size) {
@@ -241,6 +259,35 @@ fn decode_natively(
         });
     }
     let bytes = decode::read_file(path, MAX_FILE_BYTES)?;
+    // Every decoder below is third-party code (or, for JPEG's DC path, ours on hostile bytes):
+    // a panic, a hang or a refused allocation is this file's error, never the batch's.
+    let (size, max_pixels) = (opts.size, opts.max_pixels);
+    guard::run(decoder_name(format), opts.decode_timeout, move || {
+        decode_bytes(&bytes, format, size, max_pixels)
+    })
+}
+
+/// The name of the decoder a format goes through, for errors.
+fn decoder_name(format: Format) -> &'static str {
+    match format {
+        Format::Jpeg => "jpeg",
+        Format::Heic | Format::Heif => "heif",
+        Format::Avif => "avif",
+        Format::Png => "png",
+        Format::Gif => "gif",
+        Format::Tiff => "tiff",
+        Format::Webp => "webp",
+        Format::Bmp => "bmp",
+        _ => "image",
+    }
+}
+
+fn decode_bytes(
+    bytes: &[u8],
+    format: Format,
+    size: u32,
+    max_pixels: u64,
+) -> Result<(decode::Decoded, PreviewSource), Error> {
     let image_format = match format {
         Format::Png => Some(image::ImageFormat::Png),
         Format::Gif => Some(image::ImageFormat::Gif),
@@ -251,16 +298,16 @@ fn decode_natively(
         _ => None,
     };
     match format {
-        Format::Jpeg => match decode::jpeg(&bytes, opts.size, opts.max_pixels) {
+        Format::Jpeg => match decode::jpeg(bytes, size, max_pixels) {
             Ok(d) => Ok((d, PreviewSource::Decoded)),
             Err(e @ Error::TooLarge { .. }) => Err(e),
             // Arithmetic coding, 12-bit and other variants: the `image` crate's decoder.
-            Err(e) => decode::generic(&bytes, image_format, opts.max_pixels)
+            Err(e) => decode::generic(bytes, image_format, max_pixels)
                 .map(|d| (d, PreviewSource::Decoded))
                 .map_err(|_| e),
         },
         Format::Heic | Format::Heif | Format::Avif => {
-            let (d, embedded) = decode::heif(&bytes, opts.size, opts.max_pixels)?;
+            let (d, embedded) = decode::heif(bytes, size, max_pixels)?;
             let source = if embedded {
                 PreviewSource::Embedded
             } else {
@@ -268,8 +315,12 @@ fn decode_natively(
             };
             Ok((d, source))
         }
-        _ => decode::generic(&bytes, image_format, opts.max_pixels)
-            .map(|d| (d, PreviewSource::Decoded)),
+        Format::Tiff => match tiffplanar::decode(bytes, max_pixels) {
+            Some(d) => d.map(|d| (d, PreviewSource::Decoded)),
+            None => decode::generic(bytes, image_format, max_pixels)
+                .map(|d| (d, PreviewSource::Decoded)),
+        },
+        _ => decode::generic(bytes, image_format, max_pixels).map(|d| (d, PreviewSource::Decoded)),
     }
 }
 
@@ -311,7 +362,10 @@ fn raw_preview(
     f.seek(SeekFrom::Start(pick.2.offset))
         .map_err(|e| Error::io(path, e))?;
     f.read_exact(&mut bytes).map_err(|e| Error::io(path, e))?;
-    decode::jpeg(&bytes, opts.size, opts.max_pixels)
+    let (size, max_pixels) = (opts.size, opts.max_pixels);
+    guard::run("jpeg", opts.decode_timeout, move || {
+        decode::jpeg(&bytes, size, max_pixels)
+    })
 }
 
 fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
