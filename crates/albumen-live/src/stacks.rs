@@ -221,7 +221,9 @@ enum Class {
     Raw,
 }
 
-const RAW_EXTS: &[&str] = &[
+/// File extensions (lower case, without the dot) taken for camera raw files. All are three
+/// characters long.
+pub const RAW_EXTENSIONS: &[&str] = &[
     "3fr", "ari", "arw", "bay", "cr2", "cr3", "crw", "dcr", "dng", "erf", "fff", "iiq", "k25",
     "kdc", "mef", "mos", "mrw", "nef", "nrw", "orf", "pef", "raf", "raw", "rw2", "rwl", "sr2",
     "srf", "srw", "x3f",
@@ -240,7 +242,7 @@ fn class_of(path: &Path, meta: &Metadata) -> Option<Class> {
         "jpg" | "jpeg" | "jpe" => Class::Jpeg,
         "heic" | "heif" | "hif" => Class::Heif,
         "png" | "tif" | "tiff" | "webp" | "avif" | "jxl" | "gif" | "bmp" => Class::Other,
-        e if RAW_EXTS.contains(&e) => Class::Raw,
+        e if RAW_EXTENSIONS.contains(&e) => Class::Raw,
         _ => return None,
     })
 }
@@ -886,6 +888,11 @@ mod tests {
         assert_eq!(j["face"], "c/IMG_1.JPG");
         assert_eq!(j["members"].as_array().unwrap().len(), 2);
         assert_eq!(j["evidence"][0]["type"], "same-folder");
+    }
+
+    #[test]
+    fn raw_extensions_are_three_characters() {
+        assert!(RAW_EXTENSIONS.iter().all(|e| e.len() == 3 && e.bytes().all(|b| !b.is_ascii_uppercase())));
     }
 
     #[test]
