@@ -9,7 +9,7 @@ pub const SCHEMA_VERSION: i64 = 3;
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (
         2,
-    "ALTER TABLE files ADD COLUMN redownload_of INTEGER;
+        "ALTER TABLE files ADD COLUMN redownload_of INTEGER;
      CREATE INDEX IF NOT EXISTS files_redownload ON files (redownload_of)
        WHERE redownload_of IS NOT NULL;",
     ),

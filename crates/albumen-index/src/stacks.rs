@@ -40,15 +40,18 @@ fn candidate_dirs() -> String {
         .iter()
         .map(|e| format!("'.{e}'"))
         .collect();
+    // Cheapest tests first (SQLite stops at the first true one); the `LIKE`s of edited names
+    // only for paths holding a '-'. `path_text`, not the `name` BLOB: `LIKE` on a BLOB is not
+    // case-insensitive.
     format!(
         "SELECT DISTINCT dir_id FROM files WHERE library_id = ?1 \
          AND error_reason IS NULL AND (kind = 'raw' OR burst_id IS NOT NULL \
          OR lower(substr(path_text, -4)) IN ({}) \
          OR path_text LIKE '%/IMG^_E%' ESCAPE '^' OR path_text LIKE '%burst%' \
-         OR path_text LIKE '%-edited.%' OR path_text LIKE '%-bearbeitet.%' \
-         OR path_text LIKE '%-modifi%' OR path_text LIKE '%-editado.%' \
-         OR path_text LIKE '%-bewerkt.%' OR path_text LIKE '%-redigerad.%' \
-         OR path_text LIKE '%-muokattu.%')",
+         OR (instr(path_text, '-') > 0 AND (path_text LIKE '%-edited.%' \
+         OR path_text LIKE '%-bearbeitet.%' OR path_text LIKE '%-modifi%' \
+         OR path_text LIKE '%-editado.%' OR path_text LIKE '%-bewerkt.%' \
+         OR path_text LIKE '%-redigerad.%' OR path_text LIKE '%-muokattu.%')))",
         raw_exts.join(", ")
     )
 }
@@ -141,8 +144,13 @@ pub(crate) fn rebuild_stacks(c: &Connection, library_id: i64) -> rusqlite::Resul
         let kind: Option<String> = r.get(7)?;
         let local: Option<String> = r.get(8)?;
         let utc: Option<String> = r.get(9)?;
-        m.capture = capture_of(kind.as_deref(), local.as_deref(), utc.as_deref(), r.get(10)?)
-            .map(|t| Sourced::new(t, Source::Container));
+        m.capture = capture_of(
+            kind.as_deref(),
+            local.as_deref(),
+            utc.as_deref(),
+            r.get(10)?,
+        )
+        .map(|t| Sourced::new(t, Source::Container));
         batch.push(Loaded {
             id: r.get(0)?,
             path: path_of(r.get(1)?),
@@ -175,10 +183,10 @@ fn stack_batch(
         .iter()
         .map(|l| (l.path.as_path(), (l.id, l.in_pair)))
         .collect();
-    let stacks = Stacker::default().stack_with(
-        batch.iter().map(|l| (l.path.as_path(), &l.meta)),
-        |p| ids.get(p).is_some_and(|x| x.1),
-    );
+    let stacks = Stacker::default()
+        .stack_with(batch.iter().map(|l| (l.path.as_path(), &l.meta)), |p| {
+            ids.get(p).is_some_and(|x| x.1)
+        });
     let mut n = 0;
     for s in stacks {
         let members: Vec<i64> = s

@@ -62,10 +62,13 @@ fn blank_dates(path: &Path) {
     let shape = b"dddd:dd:dd dd:dd:dd";
     let mut i = 0;
     while i + shape.len() <= b.len() {
-        let hit = b[i..i + shape.len()]
-            .iter()
-            .zip(shape)
-            .all(|(x, s)| if *s == b'd' { x.is_ascii_digit() } else { x == s });
+        let hit = b[i..i + shape.len()].iter().zip(shape).all(|(x, s)| {
+            if *s == b'd' {
+                x.is_ascii_digit()
+            } else {
+                x == s
+            }
+        });
         if hit {
             b[i..i + shape.len()].copy_from_slice(b"0000:00:00 00:00:00");
             i += shape.len();
@@ -185,7 +188,7 @@ fn raw_jpeg_twins_and_edits_are_one_item_and_export_whole() {
     let mut index = Index::open(&db).unwrap();
     let opts = ScanOptions::new();
     let r = index
-        .scan("cam", &[root.clone()], &opts, &NoProgress)
+        .scan("cam", std::slice::from_ref(&root), &opts, &NoProgress)
         .unwrap();
     let n_stacks = stacked.len() as u64 + 1;
     let rows: Vec<String> = index
@@ -221,7 +224,10 @@ fn raw_jpeg_twins_and_edits_are_one_item_and_export_whole() {
         .unwrap()
         .query_map([], |r| {
             let (p, k): (String, String) = (r.get(0)?, r.get(1)?);
-            Ok(format!("{} {k}", Path::new(&p).file_name().unwrap().to_string_lossy()))
+            Ok(format!(
+                "{} {k}",
+                Path::new(&p).file_name().unwrap().to_string_lossy()
+            ))
         })
         .unwrap()
         .collect::<Result<_, _>>()
@@ -273,7 +279,7 @@ fn raw_jpeg_twins_and_edits_are_one_item_and_export_whole() {
     assert!(index.stack_of(raw_id).unwrap().is_none());
     fs::write(phone.join("new.jpg"), b"\xff\xd8\xff\xd9").unwrap();
     let r = index
-        .scan("cam", &[root.clone()], &opts, &NoProgress)
+        .scan("cam", std::slice::from_ref(&root), &opts, &NoProgress)
         .unwrap();
     assert_eq!(r.summary.pairing.get("stacks").copied(), Some(n_stacks - 1));
     assert!(index.stack_of(raw_id).unwrap().is_none());

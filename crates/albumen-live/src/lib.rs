@@ -72,4 +72,4 @@ pub use pairing::{
     Pairer, Pairing, TimeBasis,
 };
 pub use scan::{scan_roots, scan_roots_with, Scan, ScanFailure};
-pub use stacks::{stack, Stack, RAW_EXTENSIONS, StackEvidence, StackKind, Stacker};
+pub use stacks::{stack, Stack, StackEvidence, StackKind, Stacker, RAW_EXTENSIONS};

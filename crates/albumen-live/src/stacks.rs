@@ -479,8 +479,7 @@ impl Stacker {
             }
         }
         // Each original takes its agreeing edits.
-        let mut by_original: Map<usize, Vec<(usize, &'static str, StackEvidence)>> =
-            Map::default();
+        let mut by_original: Map<usize, Vec<(usize, &'static str, StackEvidence)>> = Map::default();
         for (i, base, marker) in &edits {
             let Some(cands) = originals.get(&(e[*i].folder, base.clone())) else {
                 continue;
@@ -512,7 +511,10 @@ impl Stacker {
             let mut members: Vec<usize> = eds.iter().skip(1).map(|(i, _, _)| *i).collect();
             members.push(o);
             members.sort_by_key(|&i| e[i].path);
-            out.push((face, make_stack(StackKind::Edited, face, &members, evidence, e)));
+            out.push((
+                face,
+                make_stack(StackKind::Edited, face, &members, evidence, e),
+            ));
         }
     }
 
@@ -575,9 +577,9 @@ impl Stacker {
             } else {
                 // Names alone are weak: every member needs a time, each close to the previous.
                 let ok = timed.windows(2).all(|w| match w {
-                    [(Some(_), a), (Some(_), b)] => self
-                        .close_burst(e[*a].meta, e[*b].meta)
-                        .is_some(),
+                    [(Some(_), a), (Some(_), b)] => {
+                        self.close_burst(e[*a].meta, e[*b].meta).is_some()
+                    }
                     _ => false,
                 });
                 if !ok {
@@ -586,10 +588,9 @@ impl Stacker {
                 evidence.push(StackEvidence::BurstName { key: key.clone() });
             }
             evidence.push(StackEvidence::SameFolder);
-            if let (Some((Some(a), _)), Some((Some(b), _))) = (
-                timed.first(),
-                timed.iter().rev().find(|(t, _)| t.is_some()),
-            ) {
+            if let (Some((Some(a), _)), Some((Some(b), _))) =
+                (timed.first(), timed.iter().rev().find(|(t, _)| t.is_some()))
+            {
                 evidence.push(StackEvidence::BurstSpan {
                     seconds: (*b - *a).num_milliseconds().unsigned_abs() as f64 / 1000.0,
                 });
@@ -602,7 +603,10 @@ impl Stacker {
             let Some(face) = face else { continue };
             let mut members: Vec<usize> = g.iter().copied().filter(|&i| i != face).collect();
             members.sort_by_key(|&i| e[i].path);
-            out.push((face, make_stack(StackKind::Burst, face, &members, evidence, e)));
+            out.push((
+                face,
+                make_stack(StackKind::Burst, face, &members, evidence, e),
+            ));
         }
     }
 
@@ -629,7 +633,10 @@ fn make_stack(
     }
     Stack {
         kind,
-        face: e.get(face).map(|x| x.path.to_path_buf()).unwrap_or_default(),
+        face: e
+            .get(face)
+            .map(|x| x.path.to_path_buf())
+            .unwrap_or_default(),
         members,
         evidence,
     }
@@ -643,7 +650,10 @@ mod tests {
 
     fn at(t: &str) -> Option<Sourced<CaptureTime>> {
         let time = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").unwrap();
-        Some(Sourced::new(CaptureTime::Floating { time }, Source::ExifIfd))
+        Some(Sourced::new(
+            CaptureTime::Floating { time },
+            Source::ExifIfd,
+        ))
     }
     fn cam(format: Format, model: &str, serial: Option<&str>, t: Option<&str>) -> Metadata {
         let mut m = Metadata::default();
@@ -671,8 +681,18 @@ mod tests {
 
     #[test]
     fn raw_jpeg_twins_stack_with_the_jpeg_as_face() {
-        let raw = cam(Format::Nef, "NIKON D750", Some("6001234"), Some("2021-05-01 10:00:00"));
-        let jpg = cam(Format::Jpeg, "NIKON D750", Some("6001234"), Some("2021-05-01 10:00:01"));
+        let raw = cam(
+            Format::Nef,
+            "NIKON D750",
+            Some("6001234"),
+            Some("2021-05-01 10:00:00"),
+        );
+        let jpg = cam(
+            Format::Jpeg,
+            "NIKON D750",
+            Some("6001234"),
+            Some("2021-05-01 10:00:01"),
+        );
         let st = run(&[("c/DSC_0001.NEF", &raw), ("c/DSC_0001.JPG", &jpg)]);
         assert_eq!(
             sets(&st),
@@ -682,15 +702,20 @@ mod tests {
                 vec!["c/DSC_0001.JPG", "c/DSC_0001.NEF"]
             )]
         );
-        assert!(st[0]
-            .evidence
-            .contains(&StackEvidence::SameSerial { serial: "6001234".into() }));
+        assert!(st[0].evidence.contains(&StackEvidence::SameSerial {
+            serial: "6001234".into()
+        }));
         assert!(st[0].evidence.iter().any(|e| matches!(
             e,
             StackEvidence::TimeDelta { seconds, .. } if *seconds == 1.0
         )));
         // Case of the stem and extension does not matter; a HEIF face works too.
-        let heif = cam(Format::Heif, "NIKON D750", None, Some("2021-05-01 10:00:00"));
+        let heif = cam(
+            Format::Heif,
+            "NIKON D750",
+            None,
+            Some("2021-05-01 10:00:00"),
+        );
         let st = run(&[("c/dsc_0001.nef", &raw), ("c/DSC_0001.HIF", &heif)]);
         assert_eq!(st.len(), 1);
         assert_eq!(st[0].face, PathBuf::from("c/DSC_0001.HIF"));
@@ -698,22 +723,52 @@ mod tests {
 
     #[test]
     fn decoys_are_not_twins() {
-        let raw = cam(Format::Nef, "NIKON D750", Some("6001234"), Some("2021-05-01 10:00:00"));
+        let raw = cam(
+            Format::Nef,
+            "NIKON D750",
+            Some("6001234"),
+            Some("2021-05-01 10:00:00"),
+        );
         // Another camera (EXIF copied from elsewhere).
-        let other = cam(Format::Jpeg, "Canon EOS 5D", None, Some("2021-05-01 10:00:00"));
+        let other = cam(
+            Format::Jpeg,
+            "Canon EOS 5D",
+            None,
+            Some("2021-05-01 10:00:00"),
+        );
         assert!(run(&[("c/IMG_1.NEF", &raw), ("c/IMG_1.JPG", &other)]).is_empty());
         // Same model, another body.
-        let body = cam(Format::Jpeg, "NIKON D750", Some("6009999"), Some("2021-05-01 10:00:00"));
+        let body = cam(
+            Format::Jpeg,
+            "NIKON D750",
+            Some("6009999"),
+            Some("2021-05-01 10:00:00"),
+        );
         assert!(run(&[("c/IMG_1.NEF", &raw), ("c/IMG_1.JPG", &body)]).is_empty());
         // Same camera, another time (a card reused: the counter wrapped).
-        let later = cam(Format::Jpeg, "NIKON D750", None, Some("2022-01-01 10:00:00"));
+        let later = cam(
+            Format::Jpeg,
+            "NIKON D750",
+            None,
+            Some("2022-01-01 10:00:00"),
+        );
         assert!(run(&[("c/IMG_1.NEF", &raw), ("c/IMG_1.JPG", &later)]).is_empty());
         // 3 s apart is too far.
-        let near = cam(Format::Jpeg, "NIKON D750", None, Some("2021-05-01 10:00:03"));
+        let near = cam(
+            Format::Jpeg,
+            "NIKON D750",
+            None,
+            Some("2021-05-01 10:00:03"),
+        );
         assert!(run(&[("c/IMG_1.NEF", &raw), ("c/IMG_1.JPG", &near)]).is_empty());
         // A raw without a readable time, or without a model: no evidence, no stack.
         let blind = cam(Format::Nef, "NIKON D750", None, None);
-        let jpg = cam(Format::Jpeg, "NIKON D750", None, Some("2021-05-01 10:00:00"));
+        let jpg = cam(
+            Format::Jpeg,
+            "NIKON D750",
+            None,
+            Some("2021-05-01 10:00:00"),
+        );
         assert!(run(&[("c/IMG_1.NEF", &blind), ("c/IMG_1.JPG", &jpg)]).is_empty());
         let mut nameless = raw.clone();
         nameless.model = None;
@@ -734,7 +789,13 @@ mod tests {
                 let s: String = "abcdef"
                     .chars()
                     .enumerate()
-                    .map(|(k, c)| if i >> k & 1 == 1 { c.to_ascii_uppercase() } else { c })
+                    .map(|(k, c)| {
+                        if i >> k & 1 == 1 {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c
+                        }
+                    })
                     .collect();
                 format!("h/{s}.{}", if i % 2 == 0 { "NEF" } else { "JPG" })
             })
@@ -748,7 +809,16 @@ mod tests {
         // Thousands of one stem in different folders: each folder's own pair stacks, in linear
         // time.
         let names: Vec<(String, bool)> = (0..20_000)
-            .map(|i| (format!("f{}/DSC_0001.{}", i / 2, if i % 2 == 0 { "NEF" } else { "JPG" }), i % 2 == 0))
+            .map(|i| {
+                (
+                    format!(
+                        "f{}/DSC_0001.{}",
+                        i / 2,
+                        if i % 2 == 0 { "NEF" } else { "JPG" }
+                    ),
+                    i % 2 == 0,
+                )
+            })
             .collect();
         let items: Vec<(&str, &Metadata)> = names
             .iter()
@@ -873,8 +943,18 @@ mod tests {
 
     #[test]
     fn a_file_is_in_one_stack_and_json_has_the_contract_fields() {
-        let raw = cam(Format::Cr3, "Canon EOS R5", None, Some("2021-05-01 10:00:00"));
-        let jpg = cam(Format::Jpeg, "Canon EOS R5", None, Some("2021-05-01 10:00:00"));
+        let raw = cam(
+            Format::Cr3,
+            "Canon EOS R5",
+            None,
+            Some("2021-05-01 10:00:00"),
+        );
+        let jpg = cam(
+            Format::Jpeg,
+            "Canon EOS R5",
+            None,
+            Some("2021-05-01 10:00:00"),
+        );
         let st = run(&[
             ("c/IMG_1.CR3", &raw),
             ("c/IMG_1.JPG", &jpg),
@@ -892,7 +972,9 @@ mod tests {
 
     #[test]
     fn raw_extensions_are_three_characters() {
-        assert!(RAW_EXTENSIONS.iter().all(|e| e.len() == 3 && e.bytes().all(|b| !b.is_ascii_uppercase())));
+        assert!(RAW_EXTENSIONS
+            .iter()
+            .all(|e| e.len() == 3 && e.bytes().all(|b| !b.is_ascii_uppercase())));
     }
 
     #[test]

@@ -1452,7 +1452,9 @@ async fn stack_change(
                 _ => return Ok(Err(ApiError::BAD_REQUEST)),
             };
             st.invalidate(row.library_id);
-            Ok(Ok(serde_json::json!({ "changed": done, "stack": ix.stack_of(row.id)? })))
+            Ok(Ok(
+                serde_json::json!({ "changed": done, "stack": ix.stack_of(row.id)? }),
+            ))
         })
         .await??;
     Ok(Json(out))
