@@ -12,13 +12,22 @@ pub struct Args {
     /// Files or folders (libraries) to pair.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Print JSON: {"pairs": [...], "orphan_stills": [...], "orphan_videos": [...], "conflicts": [...]}.
+    /// Print JSON: {"pairs": [...], "orphan_stills": [...], "orphan_videos": [...], "conflicts": [...],
+    /// "stacks": [{"kind", "face", "members", "evidence"}]}.
     #[arg(long)]
     pub json: bool,
     /// Also copy the video embedded in each motion photo, byte for byte, to `<DIR>/<name>.mp4`
     /// (existing files are never overwritten: ` (1)`, ` (2)`, ... are added).
     #[arg(long, value_name = "DIR")]
     pub extract_motion: Option<PathBuf>,
+}
+
+/// What `--json` prints: the pairing and the stacks.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    pairing: &'a albumen_live::Pairing,
+    stacks: &'a [albumen_live::Stack],
 }
 
 /// Runs the command. Exit status 0 when every file was read, 1 when some could not be (they are
@@ -28,7 +37,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &scan.pairing).context("writing JSON")?;
+        let report = Report {
+            pairing: &scan.pairing,
+            stacks: &scan.stacks,
+        };
+        serde_json::to_writer_pretty(&mut out, &report).context("writing JSON")?;
         writeln!(out)?;
     } else {
         print_text(&mut out, &scan)?;
@@ -156,14 +169,29 @@ fn print_text(out: &mut impl Write, scan: &albumen_live::Scan) -> std::io::Resul
             writeln!(out, "    {}", u.display())?;
         }
     }
+    for s in &scan.stacks {
+        let evidence: Vec<String> = s.evidence.iter().map(|e| e.to_string()).collect();
+        writeln!(
+            out,
+            "stack {}  {}  ({} files: {})",
+            s.kind,
+            s.face.display(),
+            s.members.len(),
+            evidence.join(", ")
+        )?;
+        for m in s.members.iter().skip(1) {
+            writeln!(out, "    {}", m.display())?;
+        }
+    }
     writeln!(
         out,
-        "{} files, {} media: {} pairs, {} orphan stills, {} orphan videos, {} conflicts",
+        "{} files, {} media: {} pairs, {} orphan stills, {} orphan videos, {} conflicts, {} stacks",
         scan.files,
         scan.media,
         p.pairs.len(),
         p.orphan_stills.len(),
         p.orphan_videos.len(),
-        p.conflicts.len()
+        p.conflicts.len(),
+        scan.stacks.len()
     )
 }

@@ -91,7 +91,8 @@ pub struct Summary {
     /// Rows in `pairs` (Live Photo still + video, paired by `albumen-live`).
     pub pairs: u64,
     /// What else the pairing found: `orphan-stills` (a content identifier no video has),
-    /// `orphan-videos`, `conflicts` (one identifier on files that cannot all be paired).
+    /// `orphan-videos`, `conflicts` (one identifier on files that cannot all be paired),
+    /// `stacks` (RAW+JPEG twins, edited versions, bursts: each one item).
     pub pairing: BTreeMap<String, u64>,
     /// Files whose metadata could not be read, by reason.
     pub errors: BTreeMap<String, u64>,
@@ -824,7 +825,8 @@ pub(crate) fn refresh_stats(
     c.execute(
         "INSERT INTO library_stats (library_id, what, key, n) \
          SELECT ?1, 'files', '', count(*) FROM files WHERE library_id = ?1 \
-         UNION ALL SELECT ?1, 'pairs', '', count(*) FROM pairs WHERE library_id = ?1 \
+         UNION ALL SELECT ?1, 'pairs', '', count(*) FROM pairs p WHERE library_id = ?1 \
+           AND p.method NOT LIKE 'stack-%' \
          UNION ALL SELECT ?1, 'item', kind, count(*) FROM items WHERE library_id = ?1 GROUP BY kind \
          UNION ALL SELECT ?1, 'error', error_reason, count(*) FROM files \
            WHERE library_id = ?1 AND error_reason IS NOT NULL GROUP BY error_reason",
@@ -844,6 +846,7 @@ pub(crate) fn refresh_stats(
         ps.orphan_videos as i64
     ])?;
     st.execute(params![library_id, "conflicts", ps.conflicts as i64])?;
+    st.execute(params![library_id, "stacks", ps.stacks as i64])?;
     Ok(())
 }
 

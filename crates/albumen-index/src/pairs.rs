@@ -23,9 +23,11 @@ pub(crate) struct PairStats {
     pub orphan_stills: u64,
     pub orphan_videos: u64,
     pub conflicts: u64,
+    /// Stacks stored after the pairs (see `crate::stacks`).
+    pub stacks: u64,
 }
 
-fn format_of(name: &str) -> Format {
+pub(crate) fn format_of(name: &str) -> Format {
     match name {
         "jpeg" => Format::Jpeg,
         "heic" => Format::Heic,
@@ -169,7 +171,10 @@ fn name_digest(state: &RandomState, path: &Path) -> u64 {
 /// result is the pairing of all candidates at once; stills are only loaded when a video without
 /// an identifier has their name key.
 pub(crate) fn rebuild_pairs(c: &Connection, library_id: i64) -> rusqlite::Result<PairStats> {
-    rebuild_pairs_in(c, library_id, PAIR_BATCH)
+    let mut stats = rebuild_pairs_in(c, library_id, PAIR_BATCH)?;
+    // Stacks (RAW+JPEG, edits, bursts) are rows of `pairs` too; made once the pairs are known.
+    stats.stacks = crate::stacks::rebuild_stacks(c, library_id)?;
+    Ok(stats)
 }
 
 /// [`rebuild_pairs`] with parts of about `batch` files.

@@ -1,17 +1,43 @@
 //! The SQLite schema (documented in `SCHEMA.md` beside this crate's `Cargo.toml`).
 
 /// Version written to `meta.schema_version`; bump on every change, with a [`MIGRATIONS`] step.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The steps that bring an older database up to [`SCHEMA_VERSION`]: `(version, SQL)` runs on a
 /// database of version `version - 1`, in one transaction with the version update. Additive
 /// only (new columns, tables, indexes), so that older rows stay valid.
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    2,
-    "ALTER TABLE files ADD COLUMN redownload_of INTEGER;
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        2,
+        "ALTER TABLE files ADD COLUMN redownload_of INTEGER;
      CREATE INDEX IF NOT EXISTS files_redownload ON files (redownload_of)
        WHERE redownload_of IS NOT NULL;",
-)];
+    ),
+    // Stacks (RAW+JPEG, edited versions, bursts) are `pairs` rows with method `stack-<kind>`:
+    // the view no longer takes them for a Live Photo's video; the user's stack choices. The
+    // cached counts are dropped so that the next scan makes the stacks even if nothing changed.
+    (
+        3,
+        "DROP VIEW IF EXISTS items;
+     CREATE VIEW items AS
+       SELECT f.id AS id, f.library_id AS library_id,
+              CASE WHEN p.video_file_id IS NOT NULL THEN 'live-photo'
+                   ELSE coalesce(f.kind, 'unreadable') END AS kind,
+              f.id AS file_id, p.video_file_id AS video_file_id,
+              coalesce(f.time_utc, f.capture_utc) AS time_utc,
+              coalesce(f.time_local, f.capture_local) AS time_local
+       FROM files f
+       LEFT JOIN (SELECT still_file_id, min(video_file_id) AS video_file_id FROM pairs
+                  WHERE method NOT LIKE 'stack-%' GROUP BY still_file_id) p
+         ON p.still_file_id = f.id
+       WHERE NOT EXISTS (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id);
+     CREATE TABLE IF NOT EXISTS stack_choices (
+       file_id INTEGER PRIMARY KEY REFERENCES files(id),
+       choice  TEXT NOT NULL
+     );
+     DELETE FROM library_stats;",
+    ),
+];
 
 /// Connection settings applied to every connection that writes.
 ///
@@ -138,7 +164,7 @@ CREATE VIEW IF NOT EXISTS items AS
          coalesce(f.time_local, f.capture_local) AS time_local
   FROM files f
   LEFT JOIN (SELECT still_file_id, min(video_file_id) AS video_file_id FROM pairs
-             GROUP BY still_file_id) p ON p.still_file_id = f.id
+             WHERE method NOT LIKE 'stack-%' GROUP BY still_file_id) p ON p.still_file_id = f.id
   WHERE NOT EXISTS (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id);
 CREATE TABLE IF NOT EXISTS library_stats (
   library_id INTEGER NOT NULL REFERENCES libraries(id),
@@ -148,6 +174,10 @@ CREATE TABLE IF NOT EXISTS library_stats (
   PRIMARY KEY (library_id, what, key)
 );
 CREATE INDEX IF NOT EXISTS pairs_still ON pairs (still_file_id);
+CREATE TABLE IF NOT EXISTS stack_choices (
+  file_id INTEGER PRIMARY KEY REFERENCES files(id),
+  choice  TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS pairs_video ON pairs (video_file_id);
 CREATE TABLE IF NOT EXISTS errors (
   id         INTEGER PRIMARY KEY,

@@ -19,6 +19,9 @@
 //!   [`extract_motion_video`] copies it out byte for byte.
 //! - [`scan_roots`] walks folders, reads every file in parallel and pairs them: what
 //!   `albumen pairs` prints.
+//! - [`stack`] / [`Stacker::stack_with`] group the files of one shot into [`Stack`]s:
+//!   RAW+JPEG twins, edited versions with their originals, bursts ([`StackKind`]), each with a
+//!   face and its [`StackEvidence`]; [`scan_roots`] reports them too.
 //! - [`Pairing::units`] gives the sets of files to copy, archive or delete together.
 //! - [`Error`] is the crate's one error type.
 //!
@@ -57,6 +60,7 @@ mod motion;
 mod names;
 mod pairing;
 pub(crate) mod scan;
+mod stacks;
 
 pub use error::Error;
 pub use motion::{
@@ -68,3 +72,4 @@ pub use pairing::{
     Pairer, Pairing, TimeBasis,
 };
 pub use scan::{scan_roots, scan_roots_with, Scan, ScanFailure};
+pub use stacks::{stack, Stack, StackEvidence, StackKind, Stacker, RAW_EXTENSIONS};

@@ -933,9 +933,9 @@ fn apple_pair(id: &str, s: &Entry<'_>, v: &Entry<'_>, n: Nearness) -> Pair {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct TimeMatch {
-    seconds: f64,
-    basis: TimeBasis,
+pub(crate) struct TimeMatch {
+    pub(crate) seconds: f64,
+    pub(crate) basis: TimeBasis,
 }
 
 /// Capture-time candidates worth comparing: the chosen capture time and the original /
@@ -959,7 +959,7 @@ fn capture_times(m: &Metadata) -> impl Iterator<Item = CaptureTime> + '_ {
 
 /// The closest agreement between the still's and the video's capture times, preferring a
 /// comparison on a known basis over an offset guess.
-fn time_match(still: &Metadata, video: &Metadata) -> Option<TimeMatch> {
+pub(crate) fn time_match(still: &Metadata, video: &Metadata) -> Option<TimeMatch> {
     let mut best: Option<TimeMatch> = None;
     let mut consider = |m: TimeMatch| {
         let better = match best {

@@ -28,6 +28,8 @@ pub struct Scan {
     pub media: usize,
     /// Files or folders that could not be read.
     pub failures: Vec<ScanFailure>,
+    /// RAW+JPEG twins, edited versions and bursts (see [`crate::stack`]).
+    pub stacks: Vec<crate::Stack>,
     /// Motion photos found by this crate's own detection because the metadata reader did not
     /// report them.
     pub motion_detected_here: usize,
@@ -75,6 +77,7 @@ pub fn scan_roots_with(roots: &[PathBuf], pairer: &Pairer) -> Result<Scan, Error
     }
     scan.media = items.len();
     scan.pairing = pairer.pair(items.iter().map(|(p, m)| (p.as_path(), m)));
+    scan.stacks = crate::stack(items.iter().map(|(p, m)| (p.as_path(), m)), &scan.pairing);
     scan.failures = failures;
     Ok(scan)
 }

@@ -60,6 +60,7 @@ pub fn router(state: St) -> Router {
         .route("/api/items/{id}/original", get(original))
         .route("/api/items/{id}/video", get(video))
         .route("/api/items/{id}/edit", post(edit_one))
+        .route("/api/items/{id}/stack", get(stack_get).post(stack_change))
         .route("/api/edit", post(edit_many))
         .route("/api/undo", post(undo))
         .route("/api/clusters", get(clusters))
@@ -359,6 +360,16 @@ struct ItemOut {
     lon: Option<f64>,
     video: bool,
     rating: Option<i64>,
+    /// The stack this item stands for (RAW+JPEG, edited versions, a burst), or null.
+    stack: Option<StackOut>,
+}
+
+/// A stack in an item of a list: its kind, how many files it holds, its face (the item).
+#[derive(Serialize)]
+struct StackOut {
+    kind: String,
+    members: i64,
+    face: i64,
 }
 
 /// The sort key of the timeline: local time (empty when unknown: last), then id.
@@ -366,7 +377,9 @@ const T: &str = "coalesce(f.time_local, f.capture_local, '')";
 
 const ITEM_COLS: &str = "f.id, coalesce(f.kind, 'unreadable'), \
     coalesce(f.time_local, f.capture_local), f.width, f.height, f.orientation, f.lat, f.lon, \
-    EXISTS (SELECT 1 FROM pairs p WHERE p.still_file_id = f.id), f.rating";
+    EXISTS (SELECT 1 FROM pairs p WHERE p.still_file_id = f.id AND p.method NOT LIKE 'stack-%'), \
+    f.rating, (SELECT substr(p.method, 7) || ':' || (count(*) + 1) FROM pairs p \
+    WHERE p.still_file_id = f.id AND p.method LIKE 'stack-%')";
 
 fn item_of(r: &albumen_index::rusqlite::Row<'_>) -> albumen_index::rusqlite::Result<ItemOut> {
     let (w, h): (Option<i64>, Option<i64>) = (r.get(3)?, r.get(4)?);
@@ -388,6 +401,14 @@ fn item_of(r: &albumen_index::rusqlite::Row<'_>) -> albumen_index::rusqlite::Res
         lon: r.get(7)?,
         video,
         rating: r.get(9)?,
+        stack: r.get::<_, Option<String>>(10)?.and_then(|s| {
+            let (kind, n) = s.split_once(':')?;
+            Some(StackOut {
+                kind: kind.to_owned(),
+                members: n.parse().ok()?,
+                face: r.get(0).ok()?,
+            })
+        }),
     })
 }
 
@@ -484,7 +505,7 @@ async fn items(
                 .query_map(
                     albumen_index::rusqlite::params_from_iter(args.iter()),
                     |r| {
-                        let key: String = r.get(10)?;
+                        let key: String = r.get(11)?;
                         Ok((item_of(r)?, key))
                     },
                 )
@@ -588,7 +609,8 @@ fn visible(ix: &Index, user_id: i64, id: i64) -> Result<Option<Row>> {
     ix.connection()
         .prepare_cached(
             "SELECT f.id, f.library_id, f.path, f.format, f.kind, \
-             (SELECT min(p.video_file_id) FROM pairs p WHERE p.still_file_id = f.id) \
+             (SELECT min(p.video_file_id) FROM pairs p WHERE p.still_file_id = f.id \
+             AND p.method NOT LIKE 'stack-%') \
              FROM files f WHERE f.id = ?1 AND f.library_id IN \
              (SELECT library_id FROM user_grants WHERE user_id = ?2)",
         )
@@ -671,10 +693,10 @@ async fn item(
                     },
                 )
                 .map_err(|e| db(ix, e))?;
-            Ok((base, ix.keywords(row.id)?))
+            Ok((base, ix.keywords(row.id)?, ix.stack_of(row.id)?))
         })
         .await?;
-    let (mut v, keywords) = v;
+    let (mut v, keywords, stack) = v;
     // What only the file says (title) and the place name; the keywords are the index's.
     let path = row.path.clone();
     let extra = tokio::task::spawn_blocking(move || {
@@ -692,6 +714,7 @@ async fn item(
         o.insert("title".into(), serde_json::json!(extra.0));
         o.insert("place".into(), serde_json::json!(extra.1));
         o.insert("video".into(), serde_json::json!(has_video(&row)));
+        o.insert("stack".into(), serde_json::json!(stack));
     }
     Ok(Json(v))
 }
@@ -939,6 +962,15 @@ async fn run_edit(state: St, s: Sess, req: EditReq) -> ApiResult<Json<serde_json
                 if let Some(v) = row.video_id.filter(|_| !video.is_empty()) {
                     if let Some(vrow) = visible(ix, uid, v).ok().flatten() {
                         targets.push((vrow.id, vrow.path, video.clone()));
+                    }
+                }
+                // A stack's other files (a raw through its sidecar) take the time and place
+                // edits too, so that the stack stays one item in time and on the map.
+                if !video.is_empty() {
+                    for m in ix.stack_members(row.id)? {
+                        if let Some(mrow) = visible(ix, uid, m).ok().flatten() {
+                            targets.push((mrow.id, mrow.path, video.clone()));
+                        }
                     }
                 }
                 for (fid, path, edits) in targets {
@@ -1370,4 +1402,60 @@ async fn keywords(
         .with_index(move |_, ix| Ok(ix.keyword_counts(lib, 500)?))
         .await?;
     Ok(Json(serde_json::json!({ "keywords": out })))
+}
+
+/// `GET /api/items/{id}/stack`: the stack holding the item (kind, face, members, evidence), or
+/// null.
+async fn stack_get(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let row = row_for(&state, &s, &id).await?;
+    let v = state
+        .with_index(move |_, ix| Ok(ix.stack_of(row.id)?))
+        .await?;
+    Ok(Json(serde_json::json!({ "stack": v })))
+}
+
+/// What `POST /api/items/{id}/stack` asks.
+#[derive(serde::Deserialize)]
+struct StackReq {
+    /// `face` (make this member the face), `split` (show every file on its own) or `restore`
+    /// (forget the choices: stack again).
+    action: String,
+}
+
+/// `POST /api/items/{id}/stack`: changes the face of the item's stack, splits it or restores
+/// it (editors only; the photo files are not touched).
+async fn stack_change(
+    AxState(state): AxState<St>,
+    Extension(s): Extension<Sess>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    if !state.config.allow_edit {
+        return Err(ApiError(StatusCode::FORBIDDEN, "read-only"));
+    }
+    let req: StackReq = serde_json::from_slice(&body).map_err(|_| ApiError::BAD_REQUEST)?;
+    let row = row_for(&state, &s, &id).await?;
+    let _one = state.edit_lock.lock().await;
+    let out = state
+        .with_index(move |st, ix| {
+            let done = match req.action.as_str() {
+                "face" => ix.set_stack_face(row.id)?,
+                "split" => ix.split_stack(row.id)?,
+                "restore" => {
+                    ix.clear_stack_choices(row.id)?;
+                    true
+                }
+                _ => return Ok(Err(ApiError::BAD_REQUEST)),
+            };
+            st.invalidate(row.library_id);
+            Ok(Ok(
+                serde_json::json!({ "changed": done, "stack": ix.stack_of(row.id)? }),
+            ))
+        })
+        .await??;
+    Ok(Json(out))
 }
