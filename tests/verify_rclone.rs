@@ -173,14 +173,16 @@ fn plain_and_crypt_remotes_find_what_is_missing_and_different() {
             &format!("{}/moved/holiday.jpg", rc.plain),
         ],
     );
+    // As for a folder: the bytes are all there, so it passes.
     let (st, v, _) = verify(&rc, &rc.plain, &["--hash"]);
-    assert_eq!(st, Some(1));
+    assert_eq!(st, Some(0), "{v:#}");
     assert!(paths(&v, "missing").is_empty(), "{v:#}");
     assert_eq!(paths(&v, "found_elsewhere"), ["2024-03/IMG_0003.JPG"]);
     assert_eq!(v["found_elsewhere"][0]["at"][0], "moved/holiday.jpg");
     assert!(paths(&v, "extra").is_empty(), "{v:#}");
     // Without hashes it is missing, and the moved copy extra.
-    let (_, v, _) = verify(&rc, &rc.plain, &[]);
+    let (st, v, _) = verify(&rc, &rc.plain, &[]);
+    assert_eq!(st, Some(1));
     assert_eq!(paths(&v, "missing"), ["2024-03/IMG_0003.JPG"]);
     assert_eq!(paths(&v, "extra"), ["moved/holiday.jpg"]);
 
