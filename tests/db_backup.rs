@@ -32,7 +32,11 @@ fn backup_keeps_users_and_grants_and_restore_replaces_the_index() {
     let db = d.path().join("index.db");
     let root_s = root.to_string_lossy().into_owned();
     ok(&["scan", "-q", "--library", "family", &root_s], &db, None);
-    ok(&["user", "add", "anna"], &db, Some("correct horse battery\n"));
+    ok(
+        &["user", "add", "anna"],
+        &db,
+        Some("correct horse battery\n"),
+    );
     ok(&["user", "grant", "anna", "family"], &db, None);
 
     // While the index is open (here, by this process), the copy is consistent.
@@ -46,9 +50,16 @@ fn backup_keeps_users_and_grants_and_restore_replaces_the_index() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let users = ok(&["user", "list"], &copy, None);
-    assert!(users.contains("anna") && users.contains("family"), "{users}");
+    assert!(
+        users.contains("anna") && users.contains("family"),
+        "{users}"
+    );
     // The copy is the original: a rescan reads nothing.
-    let scan = ok(&["scan", "--json", "--library", "family", &root_s], &copy, None);
+    let scan = ok(
+        &["scan", "--json", "--library", "family", &root_s],
+        &copy,
+        None,
+    );
     let v: serde_json::Value = serde_json::from_str(&scan).unwrap();
     assert_eq!(v["read"], 0, "{v:#}");
     assert_eq!(v["unchanged"], 6, "{v:#}");

@@ -124,13 +124,22 @@ fn plain_and_crypt_remotes_find_what_is_missing_and_different() {
         let (st, v, err) = verify(&rc, &remote, &["--hash"]);
         assert_eq!(st, Some(0), "{remote}: {v:#} {err}");
         // Five indexed files (the Live Photo video is one), broken.jpg, and two sidecars.
-        assert_eq!((v["checked"].as_u64(), v["sidecars"].as_u64()), (Some(8), Some(2)));
+        assert_eq!(
+            (v["checked"].as_u64(), v["sidecars"].as_u64()),
+            (Some(8), Some(2))
+        );
         assert_eq!(v["ok"], 8, "{v:#}");
         assert_eq!(v["via"], via);
 
         // The Live Photo's video and a sidecar deleted; a photo with one byte flipped.
-        rclone(&rc, &["deletefile", &format!("{remote}/2024-03/IMG_0002.MOV")]);
-        rclone(&rc, &["deletefile", &format!("{remote}/2024-03/IMG_0001.xmp")]);
+        rclone(
+            &rc,
+            &["deletefile", &format!("{remote}/2024-03/IMG_0002.MOV")],
+        );
+        rclone(
+            &rc,
+            &["deletefile", &format!("{remote}/2024-03/IMG_0001.xmp")],
+        );
         let bad = rc.root.parent().unwrap().join("flipped.jpg");
         flipped(&rc.root.join("2024-03/IMG_0004.JPG"), &bad);
         rclone(
@@ -193,7 +202,9 @@ fn plain_and_crypt_remotes_find_what_is_missing_and_different() {
     assert_eq!(runs.len(), 10);
     assert_eq!(runs[0].target, rc.plain);
     assert_eq!(runs[0].problems.missing, ["2024-03/IMG_0003.JPG"]);
-    assert!(runs.iter().any(|r| r.target == "offsite:photos" && r.via == "rclone-crypt"));
+    assert!(runs
+        .iter()
+        .any(|r| r.target == "offsite:photos" && r.via == "rclone-crypt"));
     let n: i64 = index
         .connection()
         .query_row(
@@ -213,7 +224,10 @@ fn unknown_unreachable_and_no_rclone_are_exit_2_with_one_line() {
     let rc = setup();
     let (st, _, err) = verify(&rc, "nowhere:photos", &[]);
     assert_eq!(st, Some(2), "{err}");
-    assert!(err.contains("nowhere") && err.trim().lines().count() == 1, "{err}");
+    assert!(
+        err.contains("nowhere") && err.trim().lines().count() == 1,
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 
     let missing_dir = format!("nas2:{}", rc.root.with_file_name("not-there").display());

@@ -189,7 +189,9 @@ pub fn restore(backup: &Path, db: &Path, force: bool) -> Result<RestoreReport> {
         c.busy_timeout(std::time::Duration::from_millis(500))
             .map_err(db_err(db))?;
         let alone = c
-            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get::<_, String>(0))
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| {
+                r.get::<_, String>(0)
+            })
             .is_ok_and(|m| m.eq_ignore_ascii_case("delete"));
         drop(c);
         if !alone && !force {

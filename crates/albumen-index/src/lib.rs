@@ -77,6 +77,7 @@ mod walk;
 mod writer;
 
 pub use archive::{ArchiveOptions, ArchiveReport};
+pub use backup::RestoreReport;
 pub use days::DayCount;
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
@@ -91,6 +92,7 @@ pub use people::{
 };
 pub use previews::{PreviewPending, PreviewRecord, PREVIEW_SCHEMA};
 pub use progress::{NoProgress, Progress};
+pub use rclone::RcloneOptions;
 pub use rusqlite;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
 pub use search::{SearchHit, VisionPending, VisionRecord, SEARCH_SCHEMA};
@@ -98,6 +100,4 @@ pub use sync::{SyncOptions, SyncReport};
 pub use undo::{UndoEntry, UNDO_KEEP, UNDO_SCHEMA};
 pub use users::{valid_user_name, Session, User, AUTH_SCHEMA};
 pub use verify::{VerifyOptions, VerifyReport};
-pub use rclone::RcloneOptions;
 pub use verify_log::{VerifyRun, VERIFY_SCHEMA};
-pub use backup::RestoreReport;

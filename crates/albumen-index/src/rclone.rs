@@ -41,7 +41,7 @@ use crate::index::Index;
 use crate::options::{Filter, ScanOptions};
 use crate::progress::Progress;
 use crate::verify::{
-    load, DiffReason, Difference, Entry, FoundElsewhere, Indexed, Unreadable, Via, VerifyReport,
+    load, DiffReason, Difference, Entry, FoundElsewhere, Indexed, Unreadable, VerifyReport, Via,
 };
 
 /// Lines of rclone's error output kept to explain a failure.
@@ -439,9 +439,7 @@ impl Rclone<'_> {
             || stderr.contains("config file not found")
         {
             return Error::RcloneUnknownRemote(
-                remote_name(self.remote)
-                    .unwrap_or(self.remote)
-                    .to_string(),
+                remote_name(self.remote).unwrap_or(self.remote).to_string(),
             );
         }
         let message = stderr

@@ -76,7 +76,10 @@ fn last_verify_runs_for_granted_users_only() -> R {
     assert_eq!(latest["id"], newest);
     assert_eq!(latest["target"], copy.to_string_lossy().as_ref());
     assert_eq!(latest["via"], "folder");
-    assert_eq!((latest["missing"].as_u64(), latest["passed"].as_bool()), (Some(1), Some(false)));
+    assert_eq!(
+        (latest["missing"].as_u64(), latest["passed"].as_bool()),
+        (Some(1), Some(false))
+    );
     assert_eq!(latest["problems"]["missing"][0], "f1.png");
     assert_eq!(v["latest"].as_array().map(Vec::len), Some(1), "one backup");
     // Not granted, or no such library: 404, nothing learnt.
