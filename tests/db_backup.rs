@@ -2,6 +2,9 @@
 //! original to every command (a rescan reads nothing); an existing file is not overwritten; a
 //! restore refuses an index another process has open, and replaces it in one step otherwise.
 
+// Test helpers (outside `#[test]` functions, where clippy.toml already allows it) unwrap too.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 
 use crate::albumen;

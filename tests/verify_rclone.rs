@@ -4,6 +4,9 @@
 //! elsewhere; an unknown remote, an unreachable one and a missing rclone are refused with exit
 //! status 2 and one line. Skipped (with a printed reason) when rclone is not installed.
 
+// Test helpers (outside `#[test]` functions, where clippy.toml already allows it) unwrap too.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -100,4 +100,4 @@ pub use sync::{SyncOptions, SyncReport};
 pub use undo::{UndoEntry, UNDO_KEEP, UNDO_SCHEMA};
 pub use users::{valid_user_name, Session, User, AUTH_SCHEMA};
 pub use verify::{VerifyOptions, VerifyReport};
-pub use verify_log::{VerifyRun, VERIFY_SCHEMA};
+pub use verify_log::{Problems, VerifyRun, PROBLEMS_KEPT, RUNS_KEPT, VERIFY_SCHEMA};

@@ -23,7 +23,12 @@ fn last_verify_runs_for_granted_users_only() -> R {
     let db = dir.path().join("index.db");
     let mut index = Index::open(&db)?;
     index.scan("anna-private", &[a], &ScanOptions::new(), &NoProgress)?;
-    index.scan("family", &[f.clone()], &ScanOptions::new(), &NoProgress)?;
+    index.scan(
+        "family",
+        std::slice::from_ref(&f),
+        &ScanOptions::new(),
+        &NoProgress,
+    )?;
     index.add_user("anna", &albumen_server::hash_password("anna password")?)?;
     index.add_user("ben", &albumen_server::hash_password("ben password")?)?;
     index.grant("anna", "anna-private")?;
