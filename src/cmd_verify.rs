@@ -1,11 +1,16 @@
-//! `albumen verify`: check that a backup folder holds every indexed file of a library.
+//! `albumen verify`: check that a backup folder, or an rclone remote (`--rclone`, crypt remotes
+//! too), holds every indexed file of a library; each run is recorded in the index (the page
+//! shows the last ones).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use albumen_index::verify::{self, DiffReason};
-use albumen_index::{NoProgress, VerifyOptions, VerifyReport};
+use albumen_index::{rclone, NoProgress, RcloneOptions, VerifyOptions, VerifyReport};
 
 use crate::cmd_export::human_bytes;
 
@@ -13,7 +18,21 @@ use crate::cmd_export::human_bytes;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The backup: a copy of the library root (read-only; nothing is written there).
-    pub backup: PathBuf,
+    #[arg(required_unless_present = "rclone", conflicts_with = "rclone")]
+    pub backup: Option<PathBuf>,
+    /// Check an rclone remote instead (`REMOTE:PATH`, any backend, crypt too), through the
+    /// `rclone` program and its own config (RCLONE_CONFIG honoured). Sizes from `rclone lsjson`;
+    /// with --hash, contents by the remote's hashes (`rclone check`) or, on a crypt remote, by
+    /// `rclone cryptcheck` against the library's files: nothing is downloaded.
+    #[arg(long, value_name = "REMOTE:PATH")]
+    pub rclone: Option<String>,
+    /// With --rclone --hash on a remote that keeps no hash: read every file back
+    /// (`rclone check --download`) rather than check it by size only.
+    #[arg(long, requires = "rclone")]
+    pub download: bool,
+    /// Do not record this run in the index (the page shows the recorded runs).
+    #[arg(long)]
+    pub no_record: bool,
     /// Index database (default: $XDG_DATA_HOME/albumen/index.db or
     /// ~/.local/share/albumen/index.db).
     #[arg(long, value_name = "PATH")]
@@ -33,12 +52,49 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// Runs the command. Exit status 0 when nothing is missing, different or unreadable, else 1.
+/// Runs the command. Exit status 0 when nothing is missing, different or unreadable, 1 when
+/// something is; 2 (one line on stderr) when rclone is missing, the remote unknown or
+/// unreachable.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let index = crate::open_existing_index(args.db)?;
-    let mut opts = VerifyOptions::new(args.backup).hash(args.hash);
-    opts.library = args.library;
-    let report = verify::verify(&index, &opts, &NoProgress)?;
+    // Progress on stderr: a redrawn line on a terminal, else a line every ten seconds.
+    let tty = !args.quiet && std::io::stderr().is_terminal();
+    let bar = crate::cmd_scan::Bar::new("verifying");
+    let lines = Lines::default();
+    let progress: &dyn albumen_index::Progress = if tty {
+        &bar
+    } else if args.quiet {
+        &NoProgress
+    } else {
+        &lines
+    };
+    let report = match (args.rclone, args.backup) {
+        (Some(remote), _) => {
+            let mut opts = RcloneOptions::new(remote)
+                .hash(args.hash)
+                .download(args.download);
+            if let Some(p) = std::env::var_os("ALBUMEN_RCLONE") {
+                opts = opts.program(p);
+            }
+            opts.library = args.library;
+            rclone::verify_rclone(&index, &opts, progress)
+        }
+        (None, Some(backup)) => {
+            let mut opts = VerifyOptions::new(backup).hash(args.hash);
+            opts.library = args.library;
+            verify::verify(&index, &opts, progress)
+        }
+        (None, None) => anyhow::bail!("give a backup folder, or --rclone REMOTE:PATH"),
+    };
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    let report = report?;
+    if !args.no_record {
+        if let Err(e) = index.record_verify(&report) {
+            eprintln!("albumen: this run is not recorded in the index: {e}");
+        }
+    }
     let ok = report.passed();
     crate::emit(
         args.json,
@@ -88,10 +144,11 @@ fn print_text(out: &mut dyn Write, r: &VerifyReport, quiet: bool) -> std::io::Re
     }
     writeln!(
         out,
-        "{} vs {}: {} indexed files ({}) checked by size{}",
+        "{} vs {}: {} files ({} sidecars; {}) checked by size{}",
         r.library,
         r.backup.display(),
         r.checked,
+        r.sidecars,
         human_bytes(r.bytes),
         if r.hashed { " and content" } else { "" }
     )?;
@@ -105,7 +162,13 @@ fn print_text(out: &mut dyn Write, r: &VerifyReport, quiet: bool) -> std::io::Re
         r.found_elsewhere.len(),
         r.extra.len()
     )?;
-    if r.size_only > 0 {
+    if r.hashed && r.size_only > 0 && r.via == verify::Via::Rclone {
+        writeln!(
+            out,
+            "  the remote keeps no hash: {} files checked by size only (--download reads them back)",
+            r.size_only
+        )?;
+    } else if r.size_only > 0 {
         writeln!(
             out,
             "  {} files checked by size only (no stored hash, original unreadable)",
@@ -119,4 +182,37 @@ fn print_text(out: &mut dyn Write, r: &VerifyReport, quiet: bool) -> std::io::Re
         r.elapsed_ms as f64 / 1000.0
     )?;
     Ok(())
+}
+
+/// Progress for a log (stderr not a terminal): one line every ten seconds, from the second
+/// one on (short checks print nothing).
+#[derive(Default)]
+struct Lines {
+    found: AtomicU64,
+    done: AtomicU64,
+    last: Mutex<Option<Instant>>,
+}
+
+impl albumen_index::Progress for Lines {
+    fn found(&self, n: u64) {
+        self.found.fetch_add(n, Ordering::Relaxed);
+    }
+    fn done(&self, n: u64) {
+        let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
+        let Ok(mut last) = self.last.lock() else {
+            return;
+        };
+        let now = Instant::now();
+        match *last {
+            None => *last = Some(now),
+            Some(t) if now.duration_since(t) >= Duration::from_secs(10) => {
+                *last = Some(now);
+                eprintln!(
+                    "verifying: {done}/{} files",
+                    self.found.load(Ordering::Relaxed)
+                );
+            }
+            Some(_) => {}
+        }
+    }
 }

@@ -13,6 +13,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod cmd_archive;
+mod cmd_db;
 mod cmd_demo;
 mod cmd_edit;
 mod cmd_export;
@@ -82,6 +83,8 @@ enum Command {
     Search(cmd_vision::SearchArgs),
     /// People found in the photos by `scan --vision`: list, show, name, merge, split.
     People(cmd_people::Args),
+    /// Back up the index itself (consistent while in use) and restore such a copy.
+    Db(cmd_db::Args),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -161,6 +164,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Vision(a) => cmd_vision::run(a),
         Command::Search(a) => cmd_vision::run_search(a),
         Command::People(a) => cmd_people::run(a),
+        Command::Db(a) => cmd_db::run(a),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests of the `albumen` binary, one module per concern.
 
 mod broken;
+mod db_backup;
 mod demo;
 mod export;
 mod icloudpd;
@@ -10,6 +11,7 @@ mod memory;
 mod refusals;
 mod sync;
 mod verify;
+mod verify_rclone;
 mod vision;
 
 /// The generated library of albumen-index's export and verify tests, shared with them.

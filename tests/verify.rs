@@ -51,5 +51,5 @@ fn verify_passes_a_copy_and_fails_a_damaged_one() {
     assert_eq!(v["missing"][0]["path"], "2024-03/IMG_0003.JPG");
     assert_eq!(v["different"][0]["reason"], "size");
     assert_eq!(v["hashed"], true);
-    assert_eq!(v["ok"], 4);
+    assert_eq!(v["ok"], 6, "four indexed files and two sidecars");
 }

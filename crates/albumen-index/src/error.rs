@@ -149,6 +149,37 @@ pub enum Error {
     /// A person merged into itself.
     #[error("cannot merge person {0} into itself")]
     MergeSelf(i64),
+    /// The rclone program could not be started.
+    #[error("rclone is not installed (no {program} on PATH; Debian: apt install rclone)")]
+    RcloneMissing {
+        /// The program that was run.
+        program: PathBuf,
+    },
+    /// rclone's config has no remote of that name.
+    #[error("rclone knows no remote named {0:?} (see `rclone listremotes`; RCLONE_CONFIG names the config file)")]
+    RcloneUnknownRemote(String),
+    /// rclone could not list or check the remote (unreachable, no such folder, bad config).
+    #[error("rclone could not check {remote}: {message}")]
+    RcloneFailed {
+        /// The remote (`REMOTE:PATH`, secrets left out).
+        remote: String,
+        /// rclone's last message.
+        message: String,
+    },
+    /// A database backup would overwrite an existing file.
+    #[error("{0} exists already; give another name (or remove it first)")]
+    BackupExists(PathBuf),
+    /// A restore would replace an index another process has open.
+    #[error("the index {0} is open in another process (albumen serve, scan?); stop it first, or give --force")]
+    IndexInUse(PathBuf),
+    /// A file given as an index backup that is not one.
+    #[error("{path} is not an albumen index: {reason}")]
+    NotAnIndex {
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        reason: String,
+    },
     /// A worker thread of the scan panicked or the writer stopped unexpectedly.
     #[error("scan worker failed: {0}")]
     Worker(String),

@@ -195,6 +195,9 @@ impl Index {
         conn.execute_batch(crate::undo::UNDO_SCHEMA)
             .map_err(db_err(&path))?;
         crate::keywords::key_search_rows(&conn).map_err(db_err(&path))?;
+        // Verify runs (`albumen verify`), on old databases too.
+        conn.execute_batch(crate::verify_log::VERIFY_SCHEMA)
+            .map_err(db_err(&path))?;
         // Previews and perceptual hashes (`scan --previews`), on old databases too.
         conn.execute_batch(crate::previews::PREVIEW_SCHEMA)
             .map_err(db_err(&path))?;

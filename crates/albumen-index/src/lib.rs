@@ -17,6 +17,8 @@
 //! - [`export`] copies (or archives, removing the originals after verification) the items of a
 //!   time range to another folder; [`verify`] checks a backup folder against the index. Both
 //!   work from the index and a [`Library`] (its roots); both return typed reports.
+//! - [`rclone`] checks an rclone remote (crypt too) against the index, with the same report;
+//!   [`backup`] copies the index itself while in use and restores such a copy.
 //! - [`archive`] moves the items of a time range from one library's tree into another's
 //!   (export's verified copy, then removal) and moves their rows with them in the same step:
 //!   same item ids, new library and paths, nothing left for a rescan to do.
@@ -49,6 +51,7 @@
 #![forbid(unsafe_code)]
 
 pub mod archive;
+pub mod backup;
 mod days;
 mod error;
 pub mod export;
@@ -61,6 +64,7 @@ mod pairs;
 mod people;
 mod previews;
 mod progress;
+pub mod rclone;
 mod record;
 mod schema;
 mod search;
@@ -69,10 +73,12 @@ pub mod sync;
 mod undo;
 mod users;
 pub mod verify;
+mod verify_log;
 mod walk;
 mod writer;
 
 pub use archive::{ArchiveOptions, ArchiveReport};
+pub use backup::RestoreReport;
 pub use days::DayCount;
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
@@ -87,6 +93,7 @@ pub use people::{
 };
 pub use previews::{PreviewPending, PreviewRecord, PREVIEW_SCHEMA};
 pub use progress::{NoProgress, Progress};
+pub use rclone::RcloneOptions;
 pub use rusqlite;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
 pub use search::{SearchHit, VisionPending, VisionRecord, SEARCH_SCHEMA};
@@ -95,3 +102,4 @@ pub use sync::{SyncOptions, SyncReport};
 pub use undo::{UndoEntry, UNDO_KEEP, UNDO_SCHEMA};
 pub use users::{valid_user_name, Session, User, AUTH_SCHEMA};
 pub use verify::{VerifyOptions, VerifyReport};
+pub use verify_log::{Problems, VerifyRun, PROBLEMS_KEPT, RUNS_KEPT, VERIFY_SCHEMA};

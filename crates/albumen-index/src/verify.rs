@@ -9,6 +9,11 @@
 //! (moved or renamed) rather than missing; media files in the backup that the index does not
 //! know are *extra*. Read-only on both trees: files are opened for reading only, with
 //! `O_NOATIME` on Linux, and nothing is created anywhere.
+//!
+//! An item is more than its indexed file: a Live Photo's video is indexed (and checked like any
+//! file), and the XMP/AAE sidecars beside an indexed file (not indexed; found by listing the
+//! file's folder in the library) are checked too, with the library's file as the reference.
+//! [`crate::rclone`] checks the same things on an rclone remote.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
@@ -21,6 +26,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::export::{claimed_bases, sidecar_base, SidecarKind};
 use crate::index::{db_err, u64_of, Index};
 use crate::library::{lossy_path, Library};
 use crate::options::{Filter, ScanOptions};
@@ -128,20 +134,49 @@ pub struct Unreadable {
     pub error: String,
 }
 
+/// How the backup was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Via {
+    /// A folder on a mounted file system.
+    Folder,
+    /// An rclone remote (`REMOTE:PATH`), contents compared by the remote's hashes.
+    Rclone,
+    /// An rclone `crypt` remote, contents compared by `rclone cryptcheck`.
+    RcloneCrypt,
+}
+
+impl Via {
+    /// The name stored in `verify_runs.via` and shown in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Folder => "folder",
+            Via::Rclone => "rclone",
+            Via::RcloneCrypt => "rclone-crypt",
+        }
+    }
+}
+
 /// The result of a verification. Lists are sorted by path.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct VerifyReport {
     /// Library name.
     pub library: String,
-    /// The backup folder (absolute).
+    /// The backup folder (absolute), or the rclone `REMOTE:PATH` (connection-string parameters,
+    /// which may hold secrets, left out).
     #[serde(serialize_with = "lossy_path")]
     pub backup: PathBuf,
+    /// How the backup was reached.
+    pub via: Via,
     /// Whether contents were compared.
     pub hashed: bool,
-    /// Indexed files checked.
+    /// Files checked: the indexed files (a Live Photo's video is one) and their sidecars.
     pub checked: u64,
-    /// Bytes of the indexed files checked.
+    /// Of those, XMP/AAE sidecars (not indexed; found beside the indexed files).
+    pub sidecars: u64,
+    /// Bytes of the files checked.
     pub bytes: u64,
     /// Files present with the same size (and content, when hashed).
     pub ok: u64,
@@ -183,12 +218,20 @@ impl VerifyReport {
 /// A content hash and the bytes hashed, or why the file could not be read.
 type HashResult = std::io::Result<([u8; 32], u64)>;
 
-/// One indexed file.
-struct Indexed {
-    rel: PathBuf,
-    original: PathBuf,
-    size: u64,
-    hash: Option<[u8; 32]>,
+/// One file to check: an indexed file, or a sidecar beside one.
+pub(crate) struct Indexed {
+    /// Path relative to its root.
+    pub(crate) rel: PathBuf,
+    /// Absolute path in the library.
+    pub(crate) original: PathBuf,
+    /// Index of its root in [`Library::roots`].
+    pub(crate) root: usize,
+    /// The size the index recorded (a sidecar's: its size now).
+    pub(crate) size: u64,
+    /// The BLAKE3 hash stored by `scan --hash`.
+    pub(crate) hash: Option<[u8; 32]>,
+    /// A sidecar (not indexed).
+    pub(crate) sidecar: bool,
 }
 
 /// What the backup holds at one relative path.
@@ -331,8 +374,10 @@ pub fn verify(
     let mut report = VerifyReport {
         library: library.name.clone(),
         backup: backup.clone(),
+        via: Via::Folder,
         hashed: opts.hash,
         checked: files.len() as u64,
+        sidecars: files.iter().filter(|f| f.sidecar).count() as u64,
         bytes: files.iter().fold(0u64, |a, f| a.saturating_add(f.size)),
         ok: 0,
         missing: Vec::new(),
@@ -434,8 +479,9 @@ pub fn verify(
     Ok(report)
 }
 
-/// The library's files with their path relative to their root; and how many are under no root.
-fn load(index: &Index, library: &Library) -> Result<(Vec<Indexed>, u64)> {
+/// The library's files with their path relative to their root, and the sidecars beside them;
+/// and how many indexed files are under no root.
+pub(crate) fn load(index: &Index, library: &Library) -> Result<(Vec<Indexed>, u64)> {
     let dberr = db_err(index.path());
     let mut st = index
         .connection()
@@ -455,18 +501,86 @@ fn load(index: &Index, library: &Library) -> Result<(Vec<Indexed>, u64)> {
     for row in rows {
         let (path, size, hash) = row.map_err(&dberr)?;
         let original = path_of(path);
-        let Some(rel) = library.relative(&original).map(Path::to_path_buf) else {
+        let Some((root, rel)) = root_of(library, &original) else {
             outside += 1;
             continue;
         };
         out.push(Indexed {
             rel,
             original,
+            root,
             size: u64_of(size),
             hash: hash.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok()),
+            sidecar: false,
         });
     }
+    let sidecars = sidecars_of(&out);
+    out.extend(sidecars);
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok((out, outside))
+}
+
+/// The root holding `path` (the deepest) and the path relative to it.
+fn root_of(library: &Library, path: &Path) -> Option<(usize, PathBuf)> {
+    library
+        .roots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| path.strip_prefix(r).ok().map(|rel| (i, rel)))
+        .min_by_key(|(_, rel)| rel.as_os_str().len())
+        .map(|(i, rel)| (i, rel.to_path_buf()))
+}
+
+/// The XMP/AAE sidecars beside the indexed files (as export takes them along): each folder
+/// holding indexed files is listed once. A folder that cannot be listed has no sidecars found
+/// (its indexed files are still checked).
+fn sidecars_of(files: &[Indexed]) -> Vec<Indexed> {
+    let mut by_dir: BTreeMap<&Path, Vec<&Indexed>> = BTreeMap::new();
+    for f in files {
+        if let Some(dir) = f.original.parent() {
+            by_dir.entry(dir).or_default().push(f);
+        }
+    }
+    let found: Vec<Vec<Indexed>> = by_dir
+        .into_par_iter()
+        .map(|(dir, members)| {
+            let mut claimed: HashSet<(Vec<u8>, SidecarKind)> = HashSet::new();
+            let mut names: HashSet<&OsStr> = HashSet::new();
+            for m in &members {
+                if let Some(n) = m.original.file_name() {
+                    names.insert(n);
+                    claimed.extend(claimed_bases(n.as_encoded_bytes()));
+                }
+            }
+            let mut out = Vec::new();
+            let (Some(first), Ok(rd)) = (members.first(), fs::read_dir(dir)) else {
+                return out;
+            };
+            for e in rd.flatten() {
+                let name = e.file_name();
+                if names.contains(name.as_os_str()) || !e.file_type().is_ok_and(|t| t.is_file()) {
+                    continue;
+                }
+                let Some((base, kind)) = sidecar_base(name.as_encoded_bytes()) else {
+                    continue;
+                };
+                if !claimed.contains(&(base.to_vec(), kind)) {
+                    continue;
+                }
+                let Ok(m) = e.metadata() else { continue };
+                out.push(Indexed {
+                    rel: first.rel.with_file_name(&name),
+                    original: e.path(),
+                    root: first.root,
+                    size: m.len(),
+                    hash: None,
+                    sidecar: true,
+                });
+            }
+            out
+        })
+        .collect();
+    found.into_iter().flatten().collect()
 }
 
 /// What the walk of the backup collects: relative path → (what is there, whether it is media).

@@ -61,15 +61,20 @@ fn a_clean_copy_passes_with_and_without_hashes() {
         for hash in [false, true] {
             let r = check(&s, hash);
             assert!(r.passed(), "{r:#?}");
-            assert_eq!(r.checked, 6, "five media files and broken.jpg");
-            assert_eq!(r.ok, 6);
+            assert_eq!(
+                (r.checked, r.sidecars),
+                (8, 2),
+                "five media files, broken.jpg, IMG_0001.xmp and IMG_0002.AAE (not the \
+                 orphan IMG_0005.JPG.xmp)"
+            );
+            assert_eq!(r.ok, 8);
             assert!(r.extra.is_empty() && r.found_elsewhere.is_empty(), "{r:#?}");
             // Sidecars and notes.txt are not media: not extra.
             assert_eq!(r.non_media, 4, "{r:#?}");
             if hash {
-                assert_eq!(r.backup_hashed, 6);
-                // Without stored hashes the originals are the reference.
-                assert_eq!(r.originals_hashed, if hash_in_index { 0 } else { 6 });
+                assert_eq!(r.backup_hashed, 8);
+                // Without stored hashes the originals are the reference (sidecars have none).
+                assert_eq!(r.originals_hashed, if hash_in_index { 2 } else { 8 });
             } else {
                 assert_eq!(r.backup_hashed + r.originals_hashed, 0);
             }
@@ -119,7 +124,7 @@ fn deleted_truncated_modified_moved_and_extra_files_are_each_reported() {
             ["2024-03/IMG_9999.JPG", "renamed/holiday.jpg"]
         );
         assert!(r.found_elsewhere.is_empty());
-        assert_eq!(r.ok, 3);
+        assert_eq!(r.ok, 5);
 
         // With hashes: the modified file differs in content, the moved one is found where it
         // went (and is not extra).
@@ -145,7 +150,7 @@ fn deleted_truncated_modified_moved_and_extra_files_are_each_reported() {
             [PathBuf::from("renamed/holiday.jpg")]
         );
         assert_eq!(paths(&r.extra, |e| &e.path), ["2024-03/IMG_9999.JPG"]);
-        assert_eq!(r.ok, 2);
+        assert_eq!(r.ok, 4);
     }
 }
 
@@ -210,4 +215,18 @@ fn both_trees_are_left_exactly_as_they_were_access_times_included() {
     assert_eq!(atimes(), at_before, "verify updated access times");
     assert_eq!(files(&s.root), root_before);
     assert_eq!(files(&s.backup), backup_before);
+}
+
+#[test]
+fn a_sidecar_counts_as_part_of_its_item() {
+    let s = setup(true);
+    fs::remove_file(s.backup.join("2024-03/IMG_0002.AAE")).unwrap();
+    fs::write(s.backup.join("2024-03/IMG_0001.xmp"), b"<x:xmpmeta/>").unwrap();
+    let r = check(&s, true);
+    assert!(!r.passed());
+    assert_eq!(paths(&r.missing, |e| &e.path), ["2024-03/IMG_0002.AAE"]);
+    assert_eq!(paths(&r.different, |e| &e.path), ["2024-03/IMG_0001.xmp"]);
+    // The orphan sidecar (its photo is gone) is not checked.
+    fs::remove_file(s.backup.join("2024-03/IMG_0005.JPG.xmp")).unwrap();
+    assert_eq!(check(&s, true).missing.len(), 1);
 }

@@ -22,7 +22,7 @@ use crate::media::{mime_of, send_file};
 use crate::state::MapPoints;
 use crate::State;
 
-type St = Arc<State>;
+pub(crate) type St = Arc<State>;
 type ApiResult<T> = std::result::Result<T, ApiError>;
 
 const SESSION_COOKIE: &str = "albumen_session";
@@ -40,6 +40,13 @@ pub(crate) struct Sess {
     user: String,
     csrf: String,
     token: String,
+}
+
+impl Sess {
+    /// The session's user (`users.id`).
+    pub(crate) fn user_id(&self) -> i64 {
+        self.user_id
+    }
 }
 
 fn now_s() -> i64 {
@@ -67,6 +74,7 @@ pub fn router(state: St) -> Router {
         .route("/api/clusters/items", get(cluster_items))
         .route("/api/places", get(places))
         .route("/api/keywords", get(keywords))
+        .route("/api/verify", get(crate::api_verify::verify_runs))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             require_session,
@@ -298,7 +306,7 @@ fn granted(ix: &Index, user_id: i64) -> Result<BTreeMap<String, i64>> {
 }
 
 /// The id of library `name` if `user_id` may see it.
-fn library_for(ix: &Index, user_id: i64, name: &str) -> Result<Option<i64>> {
+pub(crate) fn library_for(ix: &Index, user_id: i64, name: &str) -> Result<Option<i64>> {
     Ok(granted(ix, user_id)?.get(name).copied())
 }
 

@@ -14,6 +14,11 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/app.js"),
     ),
     (
+        "verify.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/verify.js"),
+    ),
+    (
         "app.css",
         "text/css; charset=utf-8",
         include_bytes!("../assets/app.css"),

@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod api_verify;
 pub mod assets;
 mod auth;
 mod error;
