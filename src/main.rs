@@ -25,6 +25,7 @@ mod cmd_serve;
 mod cmd_sync;
 mod cmd_thumbs;
 mod cmd_timeline;
+mod cmd_trash;
 mod cmd_verify;
 mod cmd_vision;
 mod demo_files;
@@ -82,6 +83,8 @@ enum Command {
     Search(cmd_vision::SearchArgs),
     /// People found in the photos by `scan --vision`: list, show, name, merge, split.
     People(cmd_people::Args),
+    /// The trash of the web page: list, add, restore, and empty (the only deletion).
+    Trash(cmd_trash::Args),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -161,6 +164,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Vision(a) => cmd_vision::run(a),
         Command::Search(a) => cmd_vision::run_search(a),
         Command::People(a) => cmd_people::run(a),
+        Command::Trash(a) => cmd_trash::run(a),
     }
 }
 

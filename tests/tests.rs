@@ -9,6 +9,7 @@ mod kill;
 mod memory;
 mod refusals;
 mod sync;
+mod trash;
 mod verify;
 mod vision;
 

@@ -540,13 +540,13 @@ fn dest_of(library: &Library, opts: &ExportOptions, path: &Path, time: &NaiveDat
 
 /// The kinds of sidecar files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum SidecarKind {
+pub(crate) enum SidecarKind {
     Xmp,
     Aae,
 }
 
 /// A sidecar name split into its base and kind: `IMG_1.JPG.xmp` → (`IMG_1.JPG`, Xmp).
-fn sidecar_base(name: &[u8]) -> Option<(&[u8], SidecarKind)> {
+pub(crate) fn sidecar_base(name: &[u8]) -> Option<(&[u8], SidecarKind)> {
     let dot = name.iter().rposition(|&b| b == b'.')?;
     let (base, ext) = (&name[..dot], &name[dot + 1..]);
     if base.is_empty() {
@@ -564,7 +564,7 @@ fn sidecar_base(name: &[u8]) -> Option<(&[u8], SidecarKind)> {
 /// The sidecar bases a media file claims, as albumen-meta's `sidecar_paths` names XMP
 /// sidecars (`NAME.xmp`, `NAME.EXT.xmp`), plus Apple's edit files: `NAME.AAE`, and
 /// `IMG_O1234.AAE` for `IMG_1234.*` (the name iOS 16 and later give an original's edits).
-fn claimed_bases(name: &[u8]) -> Vec<(Vec<u8>, SidecarKind)> {
+pub(crate) fn claimed_bases(name: &[u8]) -> Vec<(Vec<u8>, SidecarKind)> {
     let stem = match name.iter().rposition(|&b| b == b'.') {
         Some(dot) if dot > 0 => &name[..dot],
         _ => name,

@@ -48,6 +48,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod albums;
 pub mod archive;
 mod days;
 mod error;
@@ -64,6 +65,7 @@ mod progress;
 mod record;
 mod schema;
 mod search;
+pub mod trash;
 pub mod sync;
 mod undo;
 mod users;
@@ -71,6 +73,7 @@ pub mod verify;
 mod walk;
 mod writer;
 
+pub use albums::{Album, ShareLink, SharedAlbum, ALBUMS_SCHEMA};
 pub use archive::{ArchiveOptions, ArchiveReport};
 pub use days::DayCount;
 pub use error::{Error, Result};
@@ -90,6 +93,7 @@ pub use rusqlite;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
 pub use search::{SearchHit, VisionPending, VisionRecord, SEARCH_SCHEMA};
 pub use sync::{SyncOptions, SyncReport};
+pub use trash::{default_trash_dir, TrashRecovery, TrashState, TrashedFile, TrashedItem, TRASH_SCHEMA};
 pub use undo::{UndoEntry, UNDO_KEEP, UNDO_SCHEMA};
 pub use users::{valid_user_name, Session, User, AUTH_SCHEMA};
 pub use verify::{VerifyOptions, VerifyReport};

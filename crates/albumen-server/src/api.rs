@@ -22,8 +22,8 @@ use crate::media::{mime_of, send_file};
 use crate::state::MapPoints;
 use crate::State;
 
-type St = Arc<State>;
-type ApiResult<T> = std::result::Result<T, ApiError>;
+pub(crate) type St = Arc<State>;
+pub(crate) type ApiResult<T> = std::result::Result<T, ApiError>;
 
 const SESSION_COOKIE: &str = "albumen_session";
 const CSRF_COOKIE: &str = "albumen_csrf";
@@ -36,13 +36,13 @@ const MAX_EDIT_IDS: usize = 10_000;
 /// The session a request was authenticated with.
 #[derive(Debug, Clone)]
 pub(crate) struct Sess {
-    user_id: i64,
+    pub(crate) user_id: i64,
     user: String,
     csrf: String,
     token: String,
 }
 
-fn now_s() -> i64 {
+pub(crate) fn now_s() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
@@ -66,6 +66,7 @@ pub fn router(state: St) -> Router {
         .route("/api/clusters/items", get(cluster_items))
         .route("/api/places", get(places))
         .route("/api/keywords", get(keywords))
+        .merge(crate::api_albums::routes())
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             require_session,
@@ -74,6 +75,7 @@ pub fn router(state: St) -> Router {
         .route("/", get(page))
         .route("/assets/{*name}", get(asset))
         .route("/api/login", post(login))
+        .merge(crate::share::routes())
         .merge(api)
         .fallback(fallback)
         .layer(axum::middleware::from_fn(security_headers))
@@ -288,7 +290,7 @@ struct LibraryOut {
 }
 
 /// The library ids a user may see, keyed by name.
-fn granted(ix: &Index, user_id: i64) -> Result<BTreeMap<String, i64>> {
+pub(crate) fn granted(ix: &Index, user_id: i64) -> Result<BTreeMap<String, i64>> {
     Ok(ix
         .user_libraries(user_id)?
         .into_iter()
@@ -297,7 +299,7 @@ fn granted(ix: &Index, user_id: i64) -> Result<BTreeMap<String, i64>> {
 }
 
 /// The id of library `name` if `user_id` may see it.
-fn library_for(ix: &Index, user_id: i64, name: &str) -> Result<Option<i64>> {
+pub(crate) fn library_for(ix: &Index, user_id: i64, name: &str) -> Result<Option<i64>> {
     Ok(granted(ix, user_id)?.get(name).copied())
 }
 
@@ -326,7 +328,7 @@ async fn libraries(
     Ok(Json(out))
 }
 
-fn db(ix: &Index, source: albumen_index::rusqlite::Error) -> Error {
+pub(crate) fn db(ix: &Index, source: albumen_index::rusqlite::Error) -> Error {
     Error::Index(albumen_index::Error::Db {
         path: ix.path().to_path_buf(),
         source,
@@ -349,26 +351,26 @@ struct ItemsQuery {
 
 /// One item of a list.
 #[derive(Serialize)]
-struct ItemOut {
-    id: i64,
-    kind: String,
-    t: Option<String>,
-    w: Option<i64>,
-    h: Option<i64>,
-    lat: Option<f64>,
-    lon: Option<f64>,
-    video: bool,
+pub(crate) struct ItemOut {
+    pub(crate) id: i64,
+    pub(crate) kind: String,
+    pub(crate) t: Option<String>,
+    pub(crate) w: Option<i64>,
+    pub(crate) h: Option<i64>,
+    pub(crate) lat: Option<f64>,
+    pub(crate) lon: Option<f64>,
+    pub(crate) video: bool,
     rating: Option<i64>,
 }
 
 /// The sort key of the timeline: local time (empty when unknown: last), then id.
 const T: &str = "coalesce(f.time_local, f.capture_local, '')";
 
-const ITEM_COLS: &str = "f.id, coalesce(f.kind, 'unreadable'), \
+pub(crate) const ITEM_COLS: &str = "f.id, coalesce(f.kind, 'unreadable'), \
     coalesce(f.time_local, f.capture_local), f.width, f.height, f.orientation, f.lat, f.lon, \
     EXISTS (SELECT 1 FROM pairs p WHERE p.still_file_id = f.id), f.rating";
 
-fn item_of(r: &albumen_index::rusqlite::Row<'_>) -> albumen_index::rusqlite::Result<ItemOut> {
+pub(crate) fn item_of(r: &albumen_index::rusqlite::Row<'_>) -> albumen_index::rusqlite::Result<ItemOut> {
     let (w, h): (Option<i64>, Option<i64>) = (r.get(3)?, r.get(4)?);
     let o: Option<i64> = r.get(5)?;
     let (w, h) = if o.is_some_and(|o| o >= 5) {
@@ -562,16 +564,16 @@ async fn timeline(
 
 /// What the server needs of one item the user may see.
 #[derive(Debug, Clone)]
-struct Row {
-    id: i64,
-    library_id: i64,
-    path: PathBuf,
-    format: Option<String>,
-    kind: Option<String>,
-    video_id: Option<i64>,
+pub(crate) struct Row {
+    pub(crate) id: i64,
+    pub(crate) library_id: i64,
+    pub(crate) path: PathBuf,
+    pub(crate) format: Option<String>,
+    pub(crate) kind: Option<String>,
+    pub(crate) video_id: Option<i64>,
 }
 
-fn path_from(bytes: Vec<u8>) -> PathBuf {
+pub(crate) fn path_from(bytes: Vec<u8>) -> PathBuf {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStringExt;
@@ -584,7 +586,7 @@ fn path_from(bytes: Vec<u8>) -> PathBuf {
 }
 
 /// The item `id` if `user_id` may see it (its library is granted), else `None`.
-fn visible(ix: &Index, user_id: i64, id: i64) -> Result<Option<Row>> {
+pub(crate) fn visible(ix: &Index, user_id: i64, id: i64) -> Result<Option<Row>> {
     ix.connection()
         .prepare_cached(
             "SELECT f.id, f.library_id, f.path, f.format, f.kind, \
@@ -608,7 +610,7 @@ fn visible(ix: &Index, user_id: i64, id: i64) -> Result<Option<Row>> {
         .map_err(|e| db(ix, e))
 }
 
-fn parse_id(id: &str) -> ApiResult<i64> {
+pub(crate) fn parse_id(id: &str) -> ApiResult<i64> {
     id.parse::<i64>()
         .ok()
         .filter(|i| *i > 0)
@@ -700,7 +702,7 @@ fn has_video(row: &Row) -> bool {
     row.video_id.is_some() || matches!(row.kind.as_deref(), Some("video") | Some("motion-photo"))
 }
 
-async fn make_preview(state: St, row: Row, size: u32) -> ApiResult<Response> {
+pub(crate) async fn make_preview(state: St, row: Row, size: u32) -> ApiResult<Response> {
     let _slot = state
         .preview_slots
         .acquire()
