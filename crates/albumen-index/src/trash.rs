@@ -155,17 +155,28 @@ fn io_err(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
 
 /// Runs `f` in a transaction committed with `synchronous = FULL` (the WAL is fsynced on
 /// commit): what the journal says is on disk before any file moves.
+///
+/// Foreign keys are not enforced within it: a parked row names no library and no folder on
+/// purpose (its negated ids), so that no query of a library and no scan of a folder finds it.
 fn durable<T>(ix: &Index, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
     let c = ix.connection();
     let e = db_err(ix.path());
-    c.execute_batch("PRAGMA synchronous = FULL").map_err(&e)?;
+    let fk: i64 = c
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .map_err(&e)?;
+    c.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF")
+        .map_err(&e)?;
     let out = (|| {
         let tx = c.unchecked_transaction()?;
         let v = f(&tx)?;
         tx.commit()?;
         Ok(v)
     })();
-    let back = c.execute_batch("PRAGMA synchronous = NORMAL");
+    let back = c.execute_batch(if fk == 1 {
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON"
+    } else {
+        "PRAGMA synchronous = NORMAL"
+    });
     let v = out.map_err(&e)?;
     back.map_err(&e)?;
     Ok(v)
