@@ -281,8 +281,8 @@ fn trash_and_restore_give_files_back() -> R {
     let trash = f.dir.path().join("index.trash");
     let kept: Vec<PathBuf> = walk(&trash);
     assert_eq!(kept.len(), 2, "{kept:?}");
-    let (_, ids) = ids(f.addr, &anna, "family")?;
-    assert!(!ids.contains(&p3), "still in the timeline");
+    let (_, listed) = ids(f.addr, &anna, "family")?;
+    assert!(!listed.contains(&p3), "still in the timeline");
     let (st, b) = call(f.addr, &anna, "GET", "/api/trash?library=family", "")?;
     assert_eq!(st, 200);
     assert_eq!(b["items"][0]["id"].as_i64(), Some(p3));
@@ -310,8 +310,8 @@ fn trash_and_restore_give_files_back() -> R {
     let (st, _) = call(f.addr, &anna, "POST", &format!("/api/trash/{p3}/restore"), "{}")?;
     assert_eq!(st, 200);
     assert_eq!((stat(&jpg), stat(&xmp)), before, "bytes or times differ");
-    let (_, ids) = ids(f.addr, &anna, "family")?;
-    assert!(ids.contains(&p3), "not back under its id");
+    let (_, listed) = ids(f.addr, &anna, "family")?;
+    assert!(listed.contains(&p3), "not back under its id");
     assert!(walk(&trash).is_empty());
     // And a rescan keeps it as it is (same id, nothing new).
     let mut index = Index::open(&f.db)?;
