@@ -140,7 +140,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Op::Restore { ids, db } => {
             let index = open(db)?;
@@ -154,7 +158,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Op::Empty {
             older_than,
@@ -163,7 +171,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         } => {
             let age = parse_age(&older_than)?;
             let index = open(db)?;
-            let gone = index.empty_trash(now.saturating_sub(age).saturating_add(i64::from(age == 0)))?;
+            let gone =
+                index.empty_trash(now.saturating_sub(age).saturating_add(i64::from(age == 0)))?;
             crate::emit(
                 json,
                 &gone,

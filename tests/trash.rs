@@ -57,7 +57,11 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<(Vec<u8>, i64, PathBuf)>> {
         let m = fs::metadata(&p).unwrap();
         out.entry(p.file_name().unwrap().to_string_lossy().into_owned())
             .or_default()
-            .push((fs::read(&p).unwrap(), m.mtime() * 1_000_000_000 + m.mtime_nsec(), p));
+            .push((
+                fs::read(&p).unwrap(),
+                m.mtime() * 1_000_000_000 + m.mtime_nsec(),
+                p,
+            ));
     }
     out
 }
@@ -89,20 +93,36 @@ fn check(db: &Path, root: &Path, trash: &Path, originals: &BTreeMap<String, (Vec
     assert!(out.status.success(), "{out:?}");
     let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for t in listed.as_array().unwrap() {
-        assert_eq!(t["state"], "trashed", "an unfinished move after recovery: {t}");
+        assert_eq!(
+            t["state"], "trashed",
+            "an unfinished move after recovery: {t}"
+        );
     }
     let lib = files(root);
     let bin = files(trash);
     for (name, (bytes, mtime)) in originals {
-        let here: Vec<_> = lib.get(name).into_iter().flatten().chain(bin.get(name).into_iter().flatten()).collect();
+        let here: Vec<_> = lib
+            .get(name)
+            .into_iter()
+            .flatten()
+            .chain(bin.get(name).into_iter().flatten())
+            .collect();
         assert_eq!(here.len(), 1, "{name}: {} copies", here.len());
         assert_eq!(&here[0].0, bytes, "{name}: bytes differ");
         assert_eq!(here[0].1, *mtime, "{name}: mtime differs");
     }
-    let extra: Vec<_> = lib.keys().chain(bin.keys()).filter(|n| !originals.contains_key(*n)).collect();
+    let extra: Vec<_> = lib
+        .keys()
+        .chain(bin.keys())
+        .filter(|n| !originals.contains_key(*n))
+        .collect();
     assert!(extra.is_empty(), "files nobody made: {extra:?}");
     // The index: a photo in the library is an item of it, one in the trash is listed there.
-    let shown = ids(db, "SELECT path_text FROM files WHERE library_id > 0 AND path_text LIKE '%.jpg'").len();
+    let shown = ids(
+        db,
+        "SELECT id FROM files WHERE library_id > 0 AND path_text LIKE '%.jpg'",
+    )
+    .len();
     let in_lib = lib.keys().filter(|n| n.ends_with(".jpg")).count();
     assert_eq!(shown, in_lib, "index rows vs photos in the library");
     let trashed = ids(db, "SELECT item_id FROM trash").len();
@@ -120,21 +140,43 @@ fn trash_and_restore_killed_at_random_moments() {
         let jpg = dir.join(format!("IMG_{i:04}.jpg"));
         let xmp = dir.join(format!("IMG_{i:04}.xmp"));
         let note = "x".repeat(20_000 + i);
-        fs::write(&jpg, fixtures::jpeg(&format!("2024:03:{:02} 10:00:00", 1 + i % 28), None, &note)).unwrap();
-        fs::write(&xmp, format!("<x:xmpmeta xmlns:x='adobe:ns:meta/'><!-- {i} --></x:xmpmeta>")).unwrap();
+        fs::write(
+            &jpg,
+            fixtures::jpeg(&format!("2024:03:{:02} 10:00:00", 1 + i % 28), None, &note),
+        )
+        .unwrap();
+        fs::write(
+            &xmp,
+            format!("<x:xmpmeta xmlns:x='adobe:ns:meta/'><!-- {i} --></x:xmpmeta>"),
+        )
+        .unwrap();
         for (k, p) in [&jpg, &xmp].into_iter().enumerate() {
-            let t = SystemTime::UNIX_EPOCH + Duration::from_nanos(1_600_000_000_000_000_000 + (i * 2 + k) as u64 * 1_000_123);
-            fs::File::options().write(true).open(p).unwrap().set_modified(t).unwrap();
+            let t = SystemTime::UNIX_EPOCH
+                + Duration::from_nanos(1_600_000_000_000_000_000 + (i * 2 + k) as u64 * 1_000_123);
+            fs::File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(t)
+                .unwrap();
             let m = fs::metadata(p).unwrap();
             originals.insert(
                 p.file_name().unwrap().to_string_lossy().into_owned(),
-                (fs::read(p).unwrap(), m.mtime() * 1_000_000_000 + m.mtime_nsec()),
+                (
+                    fs::read(p).unwrap(),
+                    m.mtime() * 1_000_000_000 + m.mtime_nsec(),
+                ),
             );
         }
     }
     let db = tmp.path().join("index.db");
     let trash = tmp.path().join("index.trash");
-    let out = albumen().args(["scan", "-q", "--library", "lib", "--db"]).arg(&db).arg(&root).output().unwrap();
+    let out = albumen()
+        .args(["scan", "-q", "--library", "lib", "--db"])
+        .arg(&db)
+        .arg(&root)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{out:?}");
     let all = ids(&db, "SELECT id FROM files WHERE library_id > 0 ORDER BY id");
     assert_eq!(all.len(), ITEMS);
@@ -159,9 +201,17 @@ fn trash_and_restore_killed_at_random_moments() {
     };
     for k in 0..KILLS {
         let (op, list, span) = if k % 2 == 0 {
-            ("add", ids(&db, "SELECT id FROM files WHERE library_id > 0 ORDER BY id"), add_time)
+            (
+                "add",
+                ids(&db, "SELECT id FROM files WHERE library_id > 0 ORDER BY id"),
+                add_time,
+            )
         } else {
-            ("restore", ids(&db, "SELECT item_id FROM trash ORDER BY item_id"), restore_time)
+            (
+                "restore",
+                ids(&db, "SELECT item_id FROM trash ORDER BY item_id"),
+                restore_time,
+            )
         };
         if list.is_empty() {
             continue;
@@ -179,8 +229,21 @@ fn trash_and_restore_killed_at_random_moments() {
         assert!(cmd(&db, "restore", &rest).status().unwrap().success());
     }
     check(&db, &root, &trash, &originals);
-    let out = albumen().args(["scan", "--json", "--library", "lib", "--db"]).arg(&db).arg(&root).output().unwrap();
+    let out = albumen()
+        .args(["scan", "--json", "--library", "lib", "--db"])
+        .arg(&db)
+        .arg(&root)
+        .output()
+        .unwrap();
     let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((rep["new"].as_u64(), rep["deleted"].as_u64()), (Some(0), Some(0)), "{rep}");
-    assert_eq!(ids(&db, "SELECT id FROM files WHERE library_id > 0 ORDER BY id"), all, "ids changed");
+    assert_eq!(
+        (rep["new"].as_u64(), rep["deleted"].as_u64()),
+        (Some(0), Some(0)),
+        "{rep}"
+    );
+    assert_eq!(
+        ids(&db, "SELECT id FROM files WHERE library_id > 0 ORDER BY id"),
+        all,
+        "ids changed"
+    );
 }

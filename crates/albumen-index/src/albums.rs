@@ -372,7 +372,13 @@ impl Index {
 
     /// Stores a new share link for album `album_id` under the hash of `token`, working until
     /// `expires_at`. The caller checked that the user owns the album. Returns the link's id.
-    pub fn create_link(&self, album_id: i64, token: &str, now: i64, expires_at: i64) -> Result<i64> {
+    pub fn create_link(
+        &self,
+        album_id: i64,
+        token: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<i64> {
         let hint: String = token.chars().take(6).collect();
         let c = self.connection();
         c.execute(
@@ -533,21 +539,42 @@ mod tests {
         let (_d, ix, anna, ben) = setup();
         let a = ix.create_album(anna, 1, "Trip", 1).unwrap();
         assert_eq!(ix.add_album_items(a, anna, &[10, 11], 1).unwrap(), Some(2));
-        assert_eq!(ix.add_album_items(a, anna, &[20], 1).unwrap(), None, "other library");
-        assert_eq!(ix.add_album_items(a, anna, &[999], 1).unwrap(), None, "no such item");
-        assert_eq!(ix.add_album_items(a, ben, &[12], 1).unwrap(), None, "not ben's");
+        assert_eq!(
+            ix.add_album_items(a, anna, &[20], 1).unwrap(),
+            None,
+            "other library"
+        );
+        assert_eq!(
+            ix.add_album_items(a, anna, &[999], 1).unwrap(),
+            None,
+            "no such item"
+        );
+        assert_eq!(
+            ix.add_album_items(a, ben, &[12], 1).unwrap(),
+            None,
+            "not ben's"
+        );
         assert_eq!(ix.album_item_ids(a).unwrap(), vec![10, 11]);
         assert!(ix.albums(ben).unwrap().is_empty());
         assert!(!ix.rename_album(a, ben, "x").unwrap());
         assert!(!ix.delete_album(a, ben).unwrap());
         assert!(ix.set_album_cover(a, anna, Some(11)).unwrap());
-        assert!(!ix.set_album_cover(a, anna, Some(12)).unwrap(), "not in the album");
+        assert!(
+            !ix.set_album_cover(a, anna, Some(12)).unwrap(),
+            "not in the album"
+        );
         assert_eq!(ix.remove_album_items(a, anna, &[11]).unwrap(), Some(1));
-        assert_eq!(ix.albums(anna).unwrap()[0].cover, None, "the cover left with its item");
+        assert_eq!(
+            ix.albums(anna).unwrap()[0].cover,
+            None,
+            "the cover left with its item"
+        );
         // An item that leaves the library leaves the album's view at once.
         // (as the trash parks a row: a library id that names no library)
         ix.connection()
-            .execute_batch("PRAGMA foreign_keys = OFF; UPDATE files SET library_id = -1 WHERE id = 10")
+            .execute_batch(
+                "PRAGMA foreign_keys = OFF; UPDATE files SET library_id = -1 WHERE id = 10",
+            )
             .unwrap();
         assert!(ix.album_item_ids(a).unwrap().is_empty());
         ix.connection()

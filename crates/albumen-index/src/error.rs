@@ -156,7 +156,9 @@ pub enum Error {
     #[error("{0:?}: an album name is 1 to 200 characters, no control characters")]
     BadAlbumName(String),
     /// The trash folder is inside a library root (or holds one).
-    #[error("the trash folder {trash} overlaps the library root {root}; put it outside every library")]
+    #[error(
+        "the trash folder {trash} overlaps the library root {root}; put it outside every library"
+    )]
     TrashInsideRoot {
         /// The trash folder.
         trash: PathBuf,

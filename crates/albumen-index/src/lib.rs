@@ -65,8 +65,8 @@ mod progress;
 mod record;
 mod schema;
 mod search;
-pub mod trash;
 pub mod sync;
+pub mod trash;
 mod undo;
 mod users;
 pub mod verify;
@@ -93,7 +93,9 @@ pub use rusqlite;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
 pub use search::{SearchHit, VisionPending, VisionRecord, SEARCH_SCHEMA};
 pub use sync::{SyncOptions, SyncReport};
-pub use trash::{default_trash_dir, TrashRecovery, TrashState, TrashedFile, TrashedItem, TRASH_SCHEMA};
+pub use trash::{
+    default_trash_dir, TrashRecovery, TrashState, TrashedFile, TrashedItem, TRASH_SCHEMA,
+};
 pub use undo::{UndoEntry, UNDO_KEEP, UNDO_SCHEMA};
 pub use users::{valid_user_name, Session, User, AUTH_SCHEMA};
 pub use verify::{VerifyOptions, VerifyReport};

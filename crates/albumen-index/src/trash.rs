@@ -251,9 +251,7 @@ impl Index {
         // The trash folder: outside every root of every library.
         fs::create_dir_all(trash_dir).map_err(io_err(trash_dir))?;
         let trash_real = fs::canonicalize(trash_dir).map_err(io_err(trash_dir))?;
-        let mut st = c
-            .prepare("SELECT path FROM library_roots")
-            .map_err(&e)?;
+        let mut st = c.prepare("SELECT path FROM library_roots").map_err(&e)?;
         let roots = st
             .query_map([], |r| r.get::<_, Vec<u8>>(0))
             .map_err(&e)?
@@ -331,7 +329,8 @@ impl Index {
             relink(c, lib)
         })?;
         self.finish_item(item_id)?;
-        self.trashed_item(item_id)?.ok_or(Error::NotTrashed(item_id))
+        self.trashed_item(item_id)?
+            .ok_or(Error::NotTrashed(item_id))
     }
 
     /// The sidecars of the media file at `path` that no indexed file of its folder other than
@@ -709,7 +708,9 @@ fn dir_row(c: &Connection, library_id: i64, dir: &Path) -> rusqlite::Result<i64>
 }
 
 fn parents<'a>(paths: impl Iterator<Item = &'a Path>) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = paths.filter_map(|p| p.parent().map(Path::to_path_buf)).collect();
+    let mut v: Vec<PathBuf> = paths
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect();
     v.sort();
     v.dedup();
     v
@@ -830,7 +831,8 @@ fn copy_across(from: &Path, to: &Path, part: &Path, mtime_ns: i64) -> Result<()>
         times = times.set_accessed(a);
     }
     out.set_times(times).map_err(io_err(part))?;
-    out.set_permissions(meta.permissions()).map_err(io_err(part))?;
+    out.set_permissions(meta.permissions())
+        .map_err(io_err(part))?;
     out.sync_all().map_err(io_err(part))?;
     drop(out);
     if hash_file(part).map_err(io_err(part))? != h.finalize() {

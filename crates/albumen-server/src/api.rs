@@ -370,7 +370,9 @@ pub(crate) const ITEM_COLS: &str = "f.id, coalesce(f.kind, 'unreadable'), \
     coalesce(f.time_local, f.capture_local), f.width, f.height, f.orientation, f.lat, f.lon, \
     EXISTS (SELECT 1 FROM pairs p WHERE p.still_file_id = f.id), f.rating";
 
-pub(crate) fn item_of(r: &albumen_index::rusqlite::Row<'_>) -> albumen_index::rusqlite::Result<ItemOut> {
+pub(crate) fn item_of(
+    r: &albumen_index::rusqlite::Row<'_>,
+) -> albumen_index::rusqlite::Result<ItemOut> {
     let (w, h): (Option<i64>, Option<i64>) = (r.get(3)?, r.get(4)?);
     let o: Option<i64> = r.get(5)?;
     let (w, h) = if o.is_some_and(|o| o >= 5) {

@@ -494,9 +494,10 @@ async fn restore(
         })
         .await?;
     match out {
-        Restored::Done(t) => {
-            Ok(Json(serde_json::json!({ "id": t.item_id, "files": t.files.len() })).into_response())
-        }
+        Restored::Done(t) => Ok(Json(
+            serde_json::json!({ "id": t.item_id, "files": t.files.len() }),
+        )
+        .into_response()),
         Restored::Refused(api) => Err(api),
         Restored::Taken(p) => Ok((
             StatusCode::CONFLICT,

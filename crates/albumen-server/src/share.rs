@@ -59,9 +59,9 @@ static MISSES: Mutex<Option<HashMap<IpAddr, (u32, Instant)>>> = Mutex::new(None)
 
 fn blocked(ip: IpAddr) -> bool {
     let Ok(m) = MISSES.lock() else { return true };
-    m.as_ref().and_then(|m| m.get(&ip)).is_some_and(|(n, t)| {
-        *n >= crate::MAX_FAILURES && t.elapsed() < crate::WINDOW
-    })
+    m.as_ref()
+        .and_then(|m| m.get(&ip))
+        .is_some_and(|(n, t)| *n >= crate::MAX_FAILURES && t.elapsed() < crate::WINDOW)
 }
 
 fn missed(ip: IpAddr) {
@@ -176,19 +176,11 @@ async fn items(
         })
         .await?;
     let body = serde_json::json!({ "album": name, "expires_at": expires, "items": items });
-    Ok((
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(body),
-    )
-        .into_response())
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
 
 /// The row of item `id` when the link's album shows it (and, with `video`, its paired video).
-fn shared_row(
-    ix: &albumen_index::Index,
-    album: i64,
-    id: i64,
-) -> crate::error::Result<Option<Row>> {
+fn shared_row(ix: &albumen_index::Index, album: i64, id: i64) -> crate::error::Result<Option<Row>> {
     if !ix.album_shows(album, id)? {
         return Ok(None);
     }
@@ -253,7 +245,11 @@ async fn media(
     Ok(res)
 }
 
-async fn send_stripped(path: std::path::PathBuf, mime: &'static str, id: i64) -> ApiResult<Response> {
+async fn send_stripped(
+    path: std::path::PathBuf,
+    mime: &'static str,
+    id: i64,
+) -> ApiResult<Response> {
     let out = tokio::task::spawn_blocking(move || strip(&path))
         .await
         .map_err(|e| Error::Task(e.to_string()))?;

@@ -62,17 +62,31 @@ fn start(allow_edit: bool) -> R<Fixture> {
     std::fs::create_dir_all(f.join("trip"))?;
     for i in 0..4 {
         let p = f.join("trip").join(format!("p{i}.jpg"));
-        std::fs::write(&p, fixtures::jpeg(&format!("2022:05:1{i} 12:00:00"), Some("+02:00"), &format!("photo {i}")))?;
+        std::fs::write(
+            &p,
+            fixtures::jpeg(
+                &format!("2022:05:1{i} 12:00:00"),
+                Some("+02:00"),
+                &format!("photo {i}"),
+            ),
+        )?;
         if i < 2 {
             let gps = albumen_meta::GpsPosition::new(48.8584, 2.2945, Some(35.0)).ok_or("gps")?;
-            albumen_edit::apply(&p, &[albumen_edit::Edit::SetGps(gps)], &albumen_edit::Options::default())?;
+            albumen_edit::apply(
+                &p,
+                &[albumen_edit::Edit::SetGps(gps)],
+                &albumen_edit::Options::default(),
+            )?;
         }
     }
     std::fs::write(
         f.join("trip").join("p3.xmp"),
         "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'/></x:xmpmeta>",
     )?;
-    std::fs::write(a.join("a0.jpg"), fixtures::jpeg("2021:01:01 10:00:00", None, "private"))?;
+    std::fs::write(
+        a.join("a0.jpg"),
+        fixtures::jpeg("2021:01:01 10:00:00", None, "private"),
+    )?;
     let db = dir.path().join("index.db");
     let mut index = Index::open(&db)?;
     index.scan("anna-private", &[a], &ScanOptions::new(), &NoProgress)?;
@@ -134,28 +148,68 @@ fn a_link_shows_its_album_and_nothing_else() -> R {
     )?;
     assert_eq!(r.status, 403);
 
-    let (st, b) = call(f.addr, &anna, "POST", "/api/albums", r#"{"name":"Paris","library":"family"}"#)?;
+    let (st, b) = call(
+        f.addr,
+        &anna,
+        "POST",
+        "/api/albums",
+        r#"{"name":"Paris","library":"family"}"#,
+    )?;
     assert_eq!(st, 200);
     let album = b["id"].as_i64().unwrap();
-    let (st, _) = call(f.addr, &anna, "POST", &format!("/api/albums/{album}/items"), &format!(r#"{{"items":[{},{}]}}"#, p[0], p[1]))?;
+    let (st, _) = call(
+        f.addr,
+        &anna,
+        "POST",
+        &format!("/api/albums/{album}/items"),
+        &format!(r#"{{"items":[{},{}]}}"#, p[0], p[1]),
+    )?;
     assert_eq!(st, 200);
     // An item of another library does not go into it.
-    let (st, _) = call(f.addr, &anna, "POST", &format!("/api/albums/{album}/items"), &format!(r#"{{"items":[{a0}]}}"#))?;
+    let (st, _) = call(
+        f.addr,
+        &anna,
+        "POST",
+        &format!("/api/albums/{album}/items"),
+        &format!(r#"{{"items":[{a0}]}}"#),
+    )?;
     assert_eq!(st, 404);
     // Ben neither sees nor changes it.
     let (st, b) = call(f.addr, &ben, "GET", "/api/albums", "")?;
     assert_eq!((st, b.as_array().map(Vec::len)), (200, Some(0)));
     for (m, path, body) in [
         ("GET", format!("/api/albums/{album}/items"), String::new()),
-        ("POST", format!("/api/albums/{album}/items"), format!(r#"{{"items":[{}]}}"#, p[2])),
-        ("POST", format!("/api/albums/{album}"), r#"{"name":"mine"}"#.to_string()),
+        (
+            "POST",
+            format!("/api/albums/{album}/items"),
+            format!(r#"{{"items":[{}]}}"#, p[2]),
+        ),
+        (
+            "POST",
+            format!("/api/albums/{album}"),
+            r#"{"name":"mine"}"#.to_string(),
+        ),
         ("DELETE", format!("/api/albums/{album}"), String::new()),
-        ("POST", format!("/api/albums/{album}/links"), r#"{"expires_days":3}"#.to_string()),
+        (
+            "POST",
+            format!("/api/albums/{album}/links"),
+            r#"{"expires_days":3}"#.to_string(),
+        ),
     ] {
-        assert_eq!(call(f.addr, &ben, m, &path, &body)?.0, 404, "ben: {m} {path}");
+        assert_eq!(
+            call(f.addr, &ben, m, &path, &body)?.0,
+            404,
+            "ben: {m} {path}"
+        );
     }
 
-    let (st, b) = call(f.addr, &anna, "POST", &format!("/api/albums/{album}/links"), r#"{"expires_days":7}"#)?;
+    let (st, b) = call(
+        f.addr,
+        &anna,
+        "POST",
+        &format!("/api/albums/{album}/links"),
+        r#"{"expires_days":7}"#,
+    )?;
     assert_eq!(st, 200);
     let token = b["token"].as_str().unwrap().to_string();
     assert_eq!(token.len(), 64, "256 bits");
@@ -168,7 +222,12 @@ fn a_link_shows_its_album_and_nothing_else() -> R {
     let r = get(f.addr, &format!("/api/shared/{token}/items"))?;
     assert_eq!(r.status, 200);
     let v: serde_json::Value = serde_json::from_slice(&r.body)?;
-    let mut shown: Vec<i64> = v["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
+    let mut shown: Vec<i64> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
     shown.sort();
     assert_eq!(shown, vec![p[0], p[1]]);
     let text = String::from_utf8_lossy(&r.body);
@@ -177,7 +236,10 @@ fn a_link_shows_its_album_and_nothing_else() -> R {
     }
 
     // The original comes without its position, its time kept, its image data unchanged.
-    let r = get(f.addr, &format!("/api/shared/{token}/items/{}/original", p[0]))?;
+    let r = get(
+        f.addr,
+        &format!("/api/shared/{token}/items/{}/original", p[0]),
+    )?;
     assert_eq!(r.status, 200);
     let plan = albumen_edit::plan_bytes(&r.body, &[], &albumen_edit::Options::default())?;
     assert!(plan.before.gps.is_none(), "the shared copy has a position");
@@ -185,7 +247,13 @@ fn a_link_shows_its_album_and_nothing_else() -> R {
     let lib = std::fs::read(f.dir.path().join("family/trip/p0.jpg"))?;
     let tail = &lib[lib.len() - 20..];
     assert!(r.body.ends_with(tail), "image data changed");
-    assert!(albumen_edit::plan_bytes(&lib, &[], &albumen_edit::Options::default())?.before.gps.is_some(), "the library's file lost its position");
+    assert!(
+        albumen_edit::plan_bytes(&lib, &[], &albumen_edit::Options::default())?
+            .before
+            .gps
+            .is_some(),
+        "the library's file lost its position"
+    );
 
     // Other items, other libraries, nonsense ids, traversal: nothing.
     for other in [p[2], p[3], a0, 0, -1, 999_999] {
@@ -195,9 +263,15 @@ fn a_link_shows_its_album_and_nothing_else() -> R {
         }
     }
     for path in [
-        format!("/api/shared/{token}/items/{}/../../../items/{a0}/original", p[0]),
+        format!(
+            "/api/shared/{token}/items/{}/../../../items/{a0}/original",
+            p[0]
+        ),
         format!("/api/shared/{token}/items/{}%2f..%2f{a0}/original", p[0]),
-        format!("/api/shared/{token}/items/{}/original/../../{a0}/original", p[0]),
+        format!(
+            "/api/shared/{token}/items/{}/original/../../{a0}/original",
+            p[0]
+        ),
         format!("/api/shared/{token}/items/{}/exif", p[0]),
         format!("/api/shared/{token}/../../items/{a0}/original"),
         format!("/api/shared/{token}/items/1e3/original"),
@@ -220,33 +294,108 @@ fn a_link_shows_its_album_and_nothing_else() -> R {
         token[..63].to_string(),
         format!("{token}0"),
     ] {
-        assert_eq!(get(f.addr, &format!("/api/shared/{t}/items"))?.status, 404, "{t}");
+        assert_eq!(
+            get(f.addr, &format!("/api/shared/{t}/items"))?.status,
+            404,
+            "{t}"
+        );
     }
-    let (_, b) = call(f.addr, &anna, "POST", &format!("/api/albums/{album}/links"), r#"{"expires_days":1}"#)?;
+    let (_, b) = call(
+        f.addr,
+        &anna,
+        "POST",
+        &format!("/api/albums/{album}/links"),
+        r#"{"expires_days":1}"#,
+    )?;
     let short = b["token"].as_str().unwrap().to_string();
-    assert_eq!(get(f.addr, &format!("/api/shared/{short}/items"))?.status, 200);
+    assert_eq!(
+        get(f.addr, &format!("/api/shared/{short}/items"))?.status,
+        200
+    );
     Index::open(&f.db)?.connection().execute(
         "UPDATE share_links SET expires_at = 1 WHERE hint = ?1",
         [&short[..6]],
     )?;
-    assert_eq!(get(f.addr, &format!("/api/shared/{short}/items"))?.status, 404, "expired");
-    assert_eq!(call(f.addr, &ben, "DELETE", &format!("/api/albums/{album}/links/{token}"), "")?.0, 404);
-    assert_eq!(get(f.addr, &format!("/api/shared/{token}/items"))?.status, 200, "ben revoked it");
+    assert_eq!(
+        get(f.addr, &format!("/api/shared/{short}/items"))?.status,
+        404,
+        "expired"
+    );
+    assert_eq!(
+        call(
+            f.addr,
+            &ben,
+            "DELETE",
+            &format!("/api/albums/{album}/links/{token}"),
+            ""
+        )?
+        .0,
+        404
+    );
+    assert_eq!(
+        get(f.addr, &format!("/api/shared/{token}/items"))?.status,
+        200,
+        "ben revoked it"
+    );
 
     // Trash an album item: it leaves the link at once, and comes back with a restore.
-    let (st, _) = call(f.addr, &anna, "POST", &format!("/api/items/{}/trash", p[1]), "{}")?;
+    let (st, _) = call(
+        f.addr,
+        &anna,
+        "POST",
+        &format!("/api/items/{}/trash", p[1]),
+        "{}",
+    )?;
     assert_eq!(st, 200);
-    assert_eq!(get(f.addr, &format!("/api/shared/{token}/items/{}/original", p[1]))?.status, 404);
+    assert_eq!(
+        get(
+            f.addr,
+            &format!("/api/shared/{token}/items/{}/original", p[1])
+        )?
+        .status,
+        404
+    );
     let r = get(f.addr, &format!("/api/shared/{token}/items"))?;
     let v: serde_json::Value = serde_json::from_slice(&r.body)?;
     assert_eq!(v["items"].as_array().unwrap().len(), 1);
-    let (st, _) = call(f.addr, &anna, "POST", &format!("/api/trash/{}/restore", p[1]), "{}")?;
+    let (st, _) = call(
+        f.addr,
+        &anna,
+        "POST",
+        &format!("/api/trash/{}/restore", p[1]),
+        "{}",
+    )?;
     assert_eq!(st, 200);
-    assert_eq!(get(f.addr, &format!("/api/shared/{token}/items/{}/original", p[1]))?.status, 200);
+    assert_eq!(
+        get(
+            f.addr,
+            &format!("/api/shared/{token}/items/{}/original", p[1])
+        )?
+        .status,
+        200
+    );
 
-    assert_eq!(call(f.addr, &anna, "DELETE", &format!("/api/albums/{album}/links/{token}"), "")?.0, 200);
-    assert_eq!(get(f.addr, &format!("/api/shared/{token}/items"))?.status, 404, "revoked");
-    assert_eq!(get(f.addr, &format!("/s/{token}"))?.status, 404, "revoked page");
+    assert_eq!(
+        call(
+            f.addr,
+            &anna,
+            "DELETE",
+            &format!("/api/albums/{album}/links/{token}"),
+            ""
+        )?
+        .0,
+        200
+    );
+    assert_eq!(
+        get(f.addr, &format!("/api/shared/{token}/items"))?.status,
+        404,
+        "revoked"
+    );
+    assert_eq!(
+        get(f.addr, &format!("/s/{token}"))?.status,
+        404,
+        "revoked page"
+    );
 
     // Guessing is limited per address like logins (this is the last anonymous request here).
     let mut last = 0;
@@ -259,7 +408,10 @@ fn a_link_shows_its_album_and_nothing_else() -> R {
 
 fn stat(p: &Path) -> (Vec<u8>, i64) {
     let m = std::fs::metadata(p).unwrap();
-    (std::fs::read(p).unwrap(), m.mtime() * 1_000_000_000 + m.mtime_nsec())
+    (
+        std::fs::read(p).unwrap(),
+        m.mtime() * 1_000_000_000 + m.mtime_nsec(),
+    )
 }
 
 #[test]
@@ -273,10 +425,30 @@ fn trash_and_restore_give_files_back() -> R {
     let (jpg, xmp) = (trip.join("p3.jpg"), trip.join("p3.xmp"));
     let before = (stat(&jpg), stat(&xmp));
 
-    assert_eq!(call(f.addr, &ben, "POST", &format!("/api/items/{a0}/trash"), "{}")?.0, 404);
+    assert_eq!(
+        call(
+            f.addr,
+            &ben,
+            "POST",
+            &format!("/api/items/{a0}/trash"),
+            "{}"
+        )?
+        .0,
+        404
+    );
     assert!(f.dir.path().join("anna/a0.jpg").exists());
-    let (st, b) = call(f.addr, &anna, "POST", &format!("/api/items/{p3}/trash"), "{}")?;
-    assert_eq!((st, b["files"].as_i64()), (200, Some(2)), "the photo and its sidecar");
+    let (st, b) = call(
+        f.addr,
+        &anna,
+        "POST",
+        &format!("/api/items/{p3}/trash"),
+        "{}",
+    )?;
+    assert_eq!(
+        (st, b["files"].as_i64()),
+        (200, Some(2)),
+        "the photo and its sidecar"
+    );
     assert!(!jpg.exists() && !xmp.exists());
     let trash = f.dir.path().join("index.trash");
     let kept: Vec<PathBuf> = walk(&trash);
@@ -288,26 +460,49 @@ fn trash_and_restore_give_files_back() -> R {
     assert_eq!(b["items"][0]["id"].as_i64(), Some(p3));
     // Ben sees the library's trash but cannot restore what he cannot see elsewhere: he can
     // here (family is his too); anna's private library's trash is not his.
-    assert_eq!(call(f.addr, &ben, "GET", "/api/trash?library=anna-private", "")?.0, 404);
+    assert_eq!(
+        call(f.addr, &ben, "GET", "/api/trash?library=anna-private", "")?.0,
+        404
+    );
 
     // A rescan does not bring it back.
     let mut index = Index::open(&f.db)?;
-    index.scan("family", &[f.dir.path().join("family")], &ScanOptions::new(), &NoProgress)?;
+    index.scan(
+        "family",
+        &[f.dir.path().join("family")],
+        &ScanOptions::new(),
+        &NoProgress,
+    )?;
     drop(index);
     let (_, ids_now) = ids(f.addr, &anna, "family")?;
     assert!(!ids_now.contains(&p3), "a rescan brought it back");
 
     // Something at the path: refused, nothing moved.
     std::fs::write(&jpg, b"someone else's")?;
-    let (st, b) = call(f.addr, &anna, "POST", &format!("/api/trash/{p3}/restore"), "{}")?;
+    let (st, b) = call(
+        f.addr,
+        &anna,
+        "POST",
+        &format!("/api/trash/{p3}/restore"),
+        "{}",
+    )?;
     assert_eq!(st, 409, "{b}");
     assert!(b["message"].as_str().unwrap().contains("p3.jpg"));
     assert_eq!(std::fs::read(&jpg)?, b"someone else's");
-    assert!(!xmp.exists(), "the sidecar moved although the restore was refused");
+    assert!(
+        !xmp.exists(),
+        "the sidecar moved although the restore was refused"
+    );
     assert_eq!(walk(&trash).len(), 2);
     std::fs::remove_file(&jpg)?;
 
-    let (st, _) = call(f.addr, &anna, "POST", &format!("/api/trash/{p3}/restore"), "{}")?;
+    let (st, _) = call(
+        f.addr,
+        &anna,
+        "POST",
+        &format!("/api/trash/{p3}/restore"),
+        "{}",
+    )?;
     assert_eq!(st, 200);
     assert_eq!((stat(&jpg), stat(&xmp)), before, "bytes or times differ");
     let (_, listed) = ids(f.addr, &anna, "family")?;
@@ -315,7 +510,12 @@ fn trash_and_restore_give_files_back() -> R {
     assert!(walk(&trash).is_empty());
     // And a rescan keeps it as it is (same id, nothing new).
     let mut index = Index::open(&f.db)?;
-    let rep = index.scan("family", &[f.dir.path().join("family")], &ScanOptions::new(), &NoProgress)?;
+    let rep = index.scan(
+        "family",
+        &[f.dir.path().join("family")],
+        &ScanOptions::new(),
+        &NoProgress,
+    )?;
     assert_eq!((rep.new, rep.deleted), (0, 0));
     Ok(())
 }
@@ -325,8 +525,28 @@ fn without_allow_edit_the_trash_is_closed() -> R {
     let f = start(false)?;
     let anna = login(f.addr, "anna", "anna password")?;
     let p0 = id_of(&f.db, "p0.jpg");
-    assert_eq!(call(f.addr, &anna, "POST", &format!("/api/items/{p0}/trash"), "{}")?.0, 403);
-    assert_eq!(call(f.addr, &anna, "POST", &format!("/api/trash/{p0}/restore"), "{}")?.0, 403);
+    assert_eq!(
+        call(
+            f.addr,
+            &anna,
+            "POST",
+            &format!("/api/items/{p0}/trash"),
+            "{}"
+        )?
+        .0,
+        403
+    );
+    assert_eq!(
+        call(
+            f.addr,
+            &anna,
+            "POST",
+            &format!("/api/trash/{p0}/restore"),
+            "{}"
+        )?
+        .0,
+        403
+    );
     assert!(f.dir.path().join("family/trip/p0.jpg").exists());
     Ok(())
 }
