@@ -26,6 +26,7 @@ mod cmd_serve;
 mod cmd_sync;
 mod cmd_thumbs;
 mod cmd_timeline;
+mod cmd_trash;
 mod cmd_verify;
 mod cmd_vision;
 mod demo_files;
@@ -85,6 +86,8 @@ enum Command {
     People(cmd_people::Args),
     /// Back up the index itself (consistent while in use) and restore such a copy.
     Db(cmd_db::Args),
+    /// The trash of the web page: list, add, restore, and empty (the only deletion).
+    Trash(cmd_trash::Args),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -165,6 +168,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Search(a) => cmd_vision::run_search(a),
         Command::People(a) => cmd_people::run(a),
         Command::Db(a) => cmd_db::run(a),
+        Command::Trash(a) => cmd_trash::run(a),
     }
 }
 

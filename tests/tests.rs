@@ -10,6 +10,7 @@ mod kill;
 mod memory;
 mod refusals;
 mod sync;
+mod trash;
 mod verify;
 mod verify_rclone;
 mod vision;

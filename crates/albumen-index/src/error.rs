@@ -183,6 +183,29 @@ pub enum Error {
     /// A worker thread of the scan panicked or the writer stopped unexpectedly.
     #[error("scan worker failed: {0}")]
     Worker(String),
+    /// An album name is empty, too long or holds control characters.
+    #[error("{0:?}: an album name is 1 to 200 characters, no control characters")]
+    BadAlbumName(String),
+    /// The trash folder is inside a library root (or holds one).
+    #[error(
+        "the trash folder {trash} overlaps the library root {root}; put it outside every library"
+    )]
+    TrashInsideRoot {
+        /// The trash folder.
+        trash: PathBuf,
+        /// The root.
+        root: PathBuf,
+    },
+    /// Something is at a path a restore (or a move into the trash) would put a file: nothing
+    /// is replaced.
+    #[error("{0}: something is there already; nothing was moved (move it away, then restore)")]
+    DestinationTaken(PathBuf),
+    /// A file the trash's journal names is neither where it was nor where it went.
+    #[error("{0}: a trashed file is missing from the trash")]
+    TrashFileMissing(PathBuf),
+    /// The item is not in the trash.
+    #[error("item {0} is not in the trash (see `albumen trash list`)")]
+    NotTrashed(i64),
 }
 
 /// Shorthand used throughout the crate.

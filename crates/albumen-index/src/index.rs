@@ -205,6 +205,11 @@ impl Index {
         crate::days::create(&conn).map_err(db_err(&path))?;
         // Map cells, kept by triggers (columns and table filled once on an older index).
         crate::maps::create(&conn).map_err(db_err(&path))?;
+        // Albums, share links and the trash's journal (the web page), on old databases too.
+        conn.execute_batch(crate::albums::ALBUMS_SCHEMA)
+            .map_err(db_err(&path))?;
+        conn.execute_batch(crate::trash::TRASH_SCHEMA)
+            .map_err(db_err(&path))?;
         Ok(Index { conn, path })
     }
 

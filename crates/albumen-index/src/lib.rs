@@ -50,6 +50,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod albums;
 pub mod archive;
 pub mod backup;
 mod days;
@@ -70,6 +71,7 @@ mod schema;
 mod search;
 mod stacks;
 pub mod sync;
+pub mod trash;
 mod undo;
 mod users;
 pub mod verify;
@@ -77,6 +79,7 @@ mod verify_log;
 mod walk;
 mod writer;
 
+pub use albums::{Album, ShareLink, SharedAlbum, ALBUMS_SCHEMA};
 pub use archive::{ArchiveOptions, ArchiveReport};
 pub use backup::RestoreReport;
 pub use days::DayCount;
@@ -99,6 +102,9 @@ pub use schema::{MIGRATIONS, SCHEMA_VERSION};
 pub use search::{SearchHit, VisionPending, VisionRecord, SEARCH_SCHEMA};
 pub use stacks::{stack_kind, StackInfo, StackMember, LIVE_PAIR, STACK_METHOD_PREFIX};
 pub use sync::{SyncOptions, SyncReport};
+pub use trash::{
+    default_trash_dir, TrashRecovery, TrashState, TrashedFile, TrashedItem, TRASH_SCHEMA,
+};
 pub use undo::{UndoEntry, UNDO_KEEP, UNDO_SCHEMA};
 pub use users::{valid_user_name, Session, User, AUTH_SCHEMA};
 pub use verify::{VerifyOptions, VerifyReport};

@@ -23,7 +23,7 @@ use crate::state::MapPoints;
 use crate::State;
 
 pub(crate) type St = Arc<State>;
-type ApiResult<T> = std::result::Result<T, ApiError>;
+pub(crate) type ApiResult<T> = std::result::Result<T, ApiError>;
 
 const SESSION_COOKIE: &str = "albumen_session";
 const CSRF_COOKIE: &str = "albumen_csrf";
@@ -36,7 +36,7 @@ const MAX_EDIT_IDS: usize = 10_000;
 /// The session a request was authenticated with.
 #[derive(Debug, Clone)]
 pub(crate) struct Sess {
-    user_id: i64,
+    pub(crate) user_id: i64,
     user: String,
     csrf: String,
     token: String,
@@ -49,7 +49,7 @@ impl Sess {
     }
 }
 
-fn now_s() -> i64 {
+pub(crate) fn now_s() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
@@ -75,6 +75,7 @@ pub fn router(state: St) -> Router {
         .route("/api/places", get(places))
         .route("/api/keywords", get(keywords))
         .route("/api/verify", get(crate::api_verify::verify_runs))
+        .merge(crate::api_albums::routes())
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             require_session,
@@ -83,6 +84,7 @@ pub fn router(state: St) -> Router {
         .route("/", get(page))
         .route("/assets/{*name}", get(asset))
         .route("/api/login", post(login))
+        .merge(crate::share::routes())
         .merge(api)
         .fallback(fallback)
         .layer(axum::middleware::from_fn(security_headers))
@@ -297,7 +299,7 @@ struct LibraryOut {
 }
 
 /// The library ids a user may see, keyed by name.
-fn granted(ix: &Index, user_id: i64) -> Result<BTreeMap<String, i64>> {
+pub(crate) fn granted(ix: &Index, user_id: i64) -> Result<BTreeMap<String, i64>> {
     Ok(ix
         .user_libraries(user_id)?
         .into_iter()
@@ -335,7 +337,7 @@ async fn libraries(
     Ok(Json(out))
 }
 
-fn db(ix: &Index, source: albumen_index::rusqlite::Error) -> Error {
+pub(crate) fn db(ix: &Index, source: albumen_index::rusqlite::Error) -> Error {
     Error::Index(albumen_index::Error::Db {
         path: ix.path().to_path_buf(),
         source,
@@ -358,15 +360,15 @@ struct ItemsQuery {
 
 /// One item of a list.
 #[derive(Serialize)]
-struct ItemOut {
-    id: i64,
-    kind: String,
-    t: Option<String>,
-    w: Option<i64>,
-    h: Option<i64>,
-    lat: Option<f64>,
-    lon: Option<f64>,
-    video: bool,
+pub(crate) struct ItemOut {
+    pub(crate) id: i64,
+    pub(crate) kind: String,
+    pub(crate) t: Option<String>,
+    pub(crate) w: Option<i64>,
+    pub(crate) h: Option<i64>,
+    pub(crate) lat: Option<f64>,
+    pub(crate) lon: Option<f64>,
+    pub(crate) video: bool,
     rating: Option<i64>,
     /// The stack this item stands for (RAW+JPEG, edited versions, a burst), or null.
     stack: Option<StackOut>,
@@ -383,13 +385,15 @@ struct StackOut {
 /// The sort key of the timeline: local time (empty when unknown: last), then id.
 const T: &str = "coalesce(f.time_local, f.capture_local, '')";
 
-const ITEM_COLS: &str = "f.id, coalesce(f.kind, 'unreadable'), \
+pub(crate) const ITEM_COLS: &str = "f.id, coalesce(f.kind, 'unreadable'), \
     coalesce(f.time_local, f.capture_local), f.width, f.height, f.orientation, f.lat, f.lon, \
     EXISTS (SELECT 1 FROM pairs p WHERE p.still_file_id = f.id AND p.method NOT LIKE 'stack-%'), \
     f.rating, (SELECT substr(p.method, 7) || ':' || (count(*) + 1) FROM pairs p \
     WHERE p.still_file_id = f.id AND p.method LIKE 'stack-%')";
 
-fn item_of(r: &albumen_index::rusqlite::Row<'_>) -> albumen_index::rusqlite::Result<ItemOut> {
+pub(crate) fn item_of(
+    r: &albumen_index::rusqlite::Row<'_>,
+) -> albumen_index::rusqlite::Result<ItemOut> {
     let (w, h): (Option<i64>, Option<i64>) = (r.get(3)?, r.get(4)?);
     let o: Option<i64> = r.get(5)?;
     let (w, h) = if o.is_some_and(|o| o >= 5) {
@@ -591,16 +595,16 @@ async fn timeline(
 
 /// What the server needs of one item the user may see.
 #[derive(Debug, Clone)]
-struct Row {
-    id: i64,
-    library_id: i64,
-    path: PathBuf,
-    format: Option<String>,
-    kind: Option<String>,
-    video_id: Option<i64>,
+pub(crate) struct Row {
+    pub(crate) id: i64,
+    pub(crate) library_id: i64,
+    pub(crate) path: PathBuf,
+    pub(crate) format: Option<String>,
+    pub(crate) kind: Option<String>,
+    pub(crate) video_id: Option<i64>,
 }
 
-fn path_from(bytes: Vec<u8>) -> PathBuf {
+pub(crate) fn path_from(bytes: Vec<u8>) -> PathBuf {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStringExt;
@@ -613,7 +617,7 @@ fn path_from(bytes: Vec<u8>) -> PathBuf {
 }
 
 /// The item `id` if `user_id` may see it (its library is granted), else `None`.
-fn visible(ix: &Index, user_id: i64, id: i64) -> Result<Option<Row>> {
+pub(crate) fn visible(ix: &Index, user_id: i64, id: i64) -> Result<Option<Row>> {
     ix.connection()
         .prepare_cached(
             "SELECT f.id, f.library_id, f.path, f.format, f.kind, \
@@ -638,7 +642,7 @@ fn visible(ix: &Index, user_id: i64, id: i64) -> Result<Option<Row>> {
         .map_err(|e| db(ix, e))
 }
 
-fn parse_id(id: &str) -> ApiResult<i64> {
+pub(crate) fn parse_id(id: &str) -> ApiResult<i64> {
     id.parse::<i64>()
         .ok()
         .filter(|i| *i > 0)
@@ -731,7 +735,7 @@ fn has_video(row: &Row) -> bool {
     row.video_id.is_some() || matches!(row.kind.as_deref(), Some("video") | Some("motion-photo"))
 }
 
-async fn make_preview(state: St, row: Row, size: u32) -> ApiResult<Response> {
+pub(crate) async fn make_preview(state: St, row: Row, size: u32) -> ApiResult<Response> {
     let _slot = state
         .preview_slots
         .acquire()

@@ -24,6 +24,16 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/app.css"),
     ),
     (
+        "albums.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/albums.js"),
+    ),
+    (
+        "share.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/share.js"),
+    ),
+    (
         "vendor/leaflet.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/vendor/leaflet.js"),

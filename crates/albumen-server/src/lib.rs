@@ -26,10 +26,12 @@
 
 mod api;
 mod api_verify;
+mod api_albums;
 pub mod assets;
 mod auth;
 mod error;
 mod media;
+mod share;
 mod state;
 mod undo;
 
@@ -104,6 +106,7 @@ pub fn serve(config: Config) -> Result<()> {
         })?;
     rt.block_on(async move {
         let listen = config.listen;
+        api_albums::finish_trash(&config.db);
         let state = Arc::new(State::open(config)?);
         let app = router(state);
         let listener = tokio::net::TcpListener::bind(listen)
