@@ -201,6 +201,9 @@ impl Index {
         crate::days::create(&conn).map_err(db_err(&path))?;
         // Map cells, kept by triggers (columns and table filled once on an older index).
         crate::maps::create(&conn).map_err(db_err(&path))?;
+        // Per-user favourites and hidden people (schema step 3; new databases too).
+        conn.execute_batch(crate::favorites::FAVORITES_SCHEMA)
+            .map_err(db_err(&path))?;
         Ok(Index { conn, path })
     }
 

@@ -52,6 +52,7 @@ pub mod archive;
 mod days;
 mod error;
 pub mod export;
+mod favorites;
 mod index;
 mod keywords;
 mod library;
@@ -74,6 +75,7 @@ mod writer;
 pub use archive::{ArchiveOptions, ArchiveReport};
 pub use days::DayCount;
 pub use error::{Error, Result};
+pub use favorites::FAVORITES_SCHEMA;
 pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
 pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET, WRITER_QUEUE};
 pub use keywords::{KeywordCount, KEYWORDS_SCHEMA, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
@@ -88,7 +90,9 @@ pub use previews::{PreviewPending, PreviewRecord, PREVIEW_SCHEMA};
 pub use progress::{NoProgress, Progress};
 pub use rusqlite;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
-pub use search::{SearchHit, VisionPending, VisionRecord, SEARCH_SCHEMA};
+pub use search::{
+    SearchDocs, SearchHit, VisionPending, VisionRecord, MAX_QUERY_TERMS, SEARCH_SCHEMA,
+};
 pub use sync::{SyncOptions, SyncReport};
 pub use undo::{UndoEntry, UNDO_KEEP, UNDO_SCHEMA};
 pub use users::{valid_user_name, Session, User, AUTH_SCHEMA};

@@ -1,17 +1,21 @@
 //! The SQLite schema (documented in `SCHEMA.md` beside this crate's `Cargo.toml`).
 
 /// Version written to `meta.schema_version`; bump on every change, with a [`MIGRATIONS`] step.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The steps that bring an older database up to [`SCHEMA_VERSION`]: `(version, SQL)` runs on a
 /// database of version `version - 1`, in one transaction with the version update. Additive
 /// only (new columns, tables, indexes), so that older rows stay valid.
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    2,
-    "ALTER TABLE files ADD COLUMN redownload_of INTEGER;
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        2,
+        "ALTER TABLE files ADD COLUMN redownload_of INTEGER;
      CREATE INDEX IF NOT EXISTS files_redownload ON files (redownload_of)
        WHERE redownload_of IS NOT NULL;",
-)];
+    ),
+    // Per-user favourites and hidden people (the web page); also created on every open.
+    (3, crate::favorites::FAVORITES_SCHEMA),
+];
 
 /// Connection settings applied to every connection that writes.
 ///
