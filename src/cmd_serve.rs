@@ -30,7 +30,12 @@ pub struct ServeArgs {
     pub watch: bool,
     /// With --watch: also rescan every library this often, in seconds, for folders where no
     /// change events arrive (network shares).
-    #[arg(long, default_value_t = 600, value_name = "SECONDS", requires = "watch")]
+    #[arg(
+        long,
+        default_value_t = 600,
+        value_name = "SECONDS",
+        requires = "watch"
+    )]
     pub rescan_every: u64,
     /// With --watch: the vision models folder (default: $ALBUMEN_MODELS, else models/ beside
     /// or above the program); without the models, only previews are made.

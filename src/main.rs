@@ -208,9 +208,15 @@ pub(crate) fn about(path: &std::path::Path, e: &dyn std::fmt::Display) -> String
 mod tests {
     #[test]
     fn errors_say_their_path_and_cause_once() {
-        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory (os error 2)");
+        let io = std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "No such file or directory (os error 2)",
+        );
         let e = anyhow::Error::new(io).context("No such file or directory (os error 2)");
-        assert_eq!(super::one_line(&e), "No such file or directory (os error 2)");
+        assert_eq!(
+            super::one_line(&e),
+            "No such file or directory (os error 2)"
+        );
         let e = anyhow::anyhow!("x.jpg: gone").context("reading x.jpg: gone");
         assert_eq!(super::one_line(&e), "reading x.jpg: gone");
         let p = std::path::Path::new("/a/x.jpg");

@@ -592,7 +592,10 @@ impl Geocoder {
         let (lat, lon) = (q[2].asin().to_degrees(), q[1].atan2(q[0]).to_degrees());
         let (i, _) = nearest(&self.cities, q, chord2_for_km(km), 0, &|_: &City| true)?;
         let city = self.cities.get(i)?;
-        Some((self.to_match(city, lat, lon, border_checked), Some(city.row)))
+        Some((
+            self.to_match(city, lat, lon, border_checked),
+            Some(city.row),
+        ))
     }
 
     fn to_match(&self, city: &City, lat: f64, lon: f64, border_checked: bool) -> PlaceMatch {

@@ -46,7 +46,12 @@ fn corrupt(offset: usize, what: &'static str) -> Error {
 }
 
 /// The next `n` bytes of `raw` at `*pos`, moving `*pos` past them.
-fn take<'a>(raw: &'a [u8], pos: &mut usize, n: usize, what: &'static str) -> Result<&'a [u8], Error> {
+fn take<'a>(
+    raw: &'a [u8],
+    pos: &mut usize,
+    n: usize,
+    what: &'static str,
+) -> Result<&'a [u8], Error> {
     let end = pos
         .checked_add(n)
         .filter(|&e| e <= raw.len())
@@ -228,7 +233,13 @@ mod tests {
         raw.extend(7u32.to_le_bytes());
         raw.extend(200u16.to_le_bytes());
         assert!(ChineseNames::parse(&raw).is_err());
-        let ok = ChineseNames::parse(&raw[..12].iter().chain(&0u32.to_le_bytes()).copied().collect::<Vec<_>>());
+        let ok = ChineseNames::parse(
+            &raw[..12]
+                .iter()
+                .chain(&0u32.to_le_bytes())
+                .copied()
+                .collect::<Vec<_>>(),
+        );
         assert!(ok.is_ok_and(|t| t.is_empty()));
     }
 }

@@ -63,7 +63,9 @@ impl Index {
     /// Whether file `file_id` is a favourite of user `user_id`.
     pub fn is_favorite(&self, user_id: i64, file_id: i64) -> Result<bool> {
         self.connection()
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM favorites WHERE user_id = ?1 AND file_id = ?2)")
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM favorites WHERE user_id = ?1 AND file_id = ?2)",
+            )
             .and_then(|mut st| st.query_row(params![user_id, file_id], |r| r.get(0)))
             .map_err(db_err(self.path()))
     }
@@ -89,15 +91,20 @@ impl Index {
         let e = db_err(self.path());
         let c = self.connection();
         let exists: bool = c
-            .query_row("SELECT EXISTS (SELECT 1 FROM people WHERE id = ?1)", [id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM people WHERE id = ?1)",
+                [id],
+                |r| r.get(0),
+            )
             .map_err(&e)?;
         if !exists {
             return Err(Error::NoSuchPerson(id));
         }
         if hidden {
-            c.execute("INSERT OR IGNORE INTO people_hidden (person_id) VALUES (?1)", [id])
+            c.execute(
+                "INSERT OR IGNORE INTO people_hidden (person_id) VALUES (?1)",
+                [id],
+            )
         } else {
             c.execute("DELETE FROM people_hidden WHERE person_id = ?1", [id])
         }
@@ -125,14 +132,25 @@ mod tests {
                         (8, 2, 1, x'62', x'2f702f62', '/p/b', 1, 0, 0, 2, 1, 1, 1);",
             )
             .unwrap_or_else(|e| panic!("{e}"));
-        index.set_favorite(1, 7, true).unwrap_or_else(|e| panic!("{e}"));
-        index.set_favorite(1, 7, true).unwrap_or_else(|e| panic!("{e}"));
-        index.set_favorite(1, 8, true).unwrap_or_else(|e| panic!("{e}"));
+        index
+            .set_favorite(1, 7, true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        index
+            .set_favorite(1, 7, true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        index
+            .set_favorite(1, 8, true)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(index.favorites(1, 1).unwrap_or_default(), [7]);
         assert_eq!(index.favorites(1, 2).unwrap_or_default(), [8]);
         assert!(index.favorites(2, 1).unwrap_or_default().is_empty());
-        assert!(matches!(index.set_favorite(1, 99, true), Err(Error::NoSuchFile(99))));
-        index.set_favorite(1, 7, false).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            index.set_favorite(1, 99, true),
+            Err(Error::NoSuchFile(99))
+        ));
+        index
+            .set_favorite(1, 7, false)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(!index.is_favorite(1, 7).unwrap_or(true));
         // A file that leaves the index is no longer listed.
         index
@@ -140,6 +158,9 @@ mod tests {
             .execute("DELETE FROM files WHERE id = 8", [])
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(index.favorites(1, 2).unwrap_or_default().is_empty());
-        assert!(matches!(index.hide_person(5, true), Err(Error::NoSuchPerson(5))));
+        assert!(matches!(
+            index.hide_person(5, true),
+            Err(Error::NoSuchPerson(5))
+        ));
     }
 }

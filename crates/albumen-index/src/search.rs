@@ -299,7 +299,7 @@ impl SearchDocs {
             return Vec::new();
         };
         let rest: Vec<memchr::memmem::Finder<'_>> =
-            rest.iter().map(|t| memchr::memmem::Finder::new(t)).collect();
+            rest.iter().map(memchr::memmem::Finder::new).collect();
         let finder = memchr::memmem::Finder::new(first);
         let hay = self.text.as_bytes();
         let mut out = Vec::new();

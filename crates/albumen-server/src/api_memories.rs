@@ -60,7 +60,7 @@ pub(super) async fn memories(
                         .then_some((year, day, c.n))
                 })
                 .collect();
-            days.sort_by(|a, b| b.0.cmp(&a.0));
+            days.sort_by_key(|d| std::cmp::Reverse(d.0));
             let c = ix.connection();
             let mut st = c
                 .prepare_cached(&format!(
@@ -101,7 +101,9 @@ mod tests {
     fn month_day_is_checked() {
         assert_eq!(month_day("07-14"), Some((7, 14)));
         assert_eq!(month_day("02-29"), Some((2, 29)));
-        for bad in ["7-14", "13-01", "00-10", "07-32", "07-1x", "0714", "", "07-14-"] {
+        for bad in [
+            "7-14", "13-01", "00-10", "07-32", "07-1x", "0714", "", "07-14-",
+        ] {
             assert_eq!(month_day(bad), None, "{bad}");
         }
     }

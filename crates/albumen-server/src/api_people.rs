@@ -216,10 +216,7 @@ pub(super) async fn merge(
             own.merge_people(into, req.from)?;
             own.hide_person(into, false)?;
             own.connection()
-                .execute(
-                    "DELETE FROM people_hidden WHERE person_id = ?1",
-                    [req.from],
-                )
+                .execute("DELETE FROM people_hidden WHERE person_id = ?1", [req.from])
                 .map_err(|e| db(ix, e))?;
             st.forget_search();
             Ok(Ok(serde_json::json!({ "id": into, "merged": req.from })))

@@ -171,7 +171,10 @@ fn run(state: &Arc<State>, opts: &WatchOptions, stop: &Arc<AtomicBool>) {
     }) {
         Ok(w) => Some(w),
         Err(e) => {
-            log::warn!("watch: no file events ({e}); rescanning every {:?}", opts.rescan_every);
+            log::warn!(
+                "watch: no file events ({e}); rescanning every {:?}",
+                opts.rescan_every
+            );
             status.set_error(Some(format!("no file events: {e}")));
             None
         }
@@ -234,7 +237,9 @@ fn run(state: &Arc<State>, opts: &WatchOptions, stop: &Arc<AtomicBool>) {
         if !all && dirty.is_empty() {
             continue;
         }
-        status.pending.store(dirty.len().max(1) as u64, Ordering::Relaxed);
+        status
+            .pending
+            .store(dirty.len().max(1) as u64, Ordering::Relaxed);
         status.busy.store(true, Ordering::Relaxed);
         if all {
             libs = libraries(&db);

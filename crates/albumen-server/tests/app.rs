@@ -154,7 +154,13 @@ fn new_routes_answer_401_without_a_session() -> R {
         ("POST", "/api/people/1"),
         ("POST", "/api/people/1/merge"),
     ] {
-        let r = http(f.addr, m, p, &[], r#"{"favorite":true,"name":"x","from":2}"#)?;
+        let r = http(
+            f.addr,
+            m,
+            p,
+            &[],
+            r#"{"favorite":true,"name":"x","from":2}"#,
+        )?;
         assert_eq!(r.status, 401, "{m} {p}");
     }
     let forged = format!("albumen_session={}", "b".repeat(64));
@@ -194,7 +200,13 @@ fn new_writes_need_the_csrf_token_and_the_page_origin() -> R {
         }
     }
     // Nothing was written.
-    let (_, v) = call(f.addr, &anna, "GET", "/api/items?library=family&favorite=1", "")?;
+    let (_, v) = call(
+        f.addr,
+        &anna,
+        "GET",
+        "/api/items?library=family&favorite=1",
+        "",
+    )?;
     assert_eq!(v["items"].as_array().map(Vec::len), Some(0));
     let (_, v) = call(f.addr, &anna, "GET", "/api/people?library=family", "")?;
     assert!(!v.to_string().contains("Mallory"));
@@ -312,7 +324,12 @@ fn search_memories_favourites_and_people_as_the_page_uses_them() -> R {
         .as_array()
         .ok_or("no groups")?
         .iter()
-        .map(|g| (g["year"].as_i64().unwrap_or(0), g["items"].as_array().map_or(0, Vec::len)))
+        .map(|g| {
+            (
+                g["year"].as_i64().unwrap_or(0),
+                g["items"].as_array().map_or(0, Vec::len),
+            )
+        })
         .collect();
     assert_eq!(groups, [(2021, 1), (2019, 1)]);
 
@@ -327,7 +344,13 @@ fn search_memories_favourites_and_people_as_the_page_uses_them() -> R {
         r#"{"favorite":true}"#,
     )?;
     assert_eq!((st, v["favorite"].as_bool()), (200, Some(true)));
-    let (_, v) = call(f.addr, &anna, "GET", "/api/items?library=family&favorite=1", "")?;
+    let (_, v) = call(
+        f.addr,
+        &anna,
+        "GET",
+        "/api/items?library=family&favorite=1",
+        "",
+    )?;
     let favs: Vec<i64> = v["items"]
         .as_array()
         .ok_or("no items")?
@@ -336,12 +359,24 @@ fn search_memories_favourites_and_people_as_the_page_uses_them() -> R {
         .collect();
     assert_eq!(favs, [fav]);
     assert_eq!(v["items"][0]["favorite"].as_bool(), Some(true));
-    let (_, v) = call(f.addr, &ben, "GET", "/api/items?library=family&favorite=1", "")?;
+    let (_, v) = call(
+        f.addr,
+        &ben,
+        "GET",
+        "/api/items?library=family&favorite=1",
+        "",
+    )?;
     assert_eq!(v["items"].as_array().map(Vec::len), Some(0));
     let (_, v) = call(f.addr, &ben, "GET", &format!("/api/items/{fav}"), "")?;
     assert_eq!(v["favorite"].as_bool(), Some(false));
     for bad in ["", "{}", r#"{"favorite":"yes"}"#, "[]"] {
-        let (st, _) = call(f.addr, &anna, "POST", &format!("/api/items/{fav}/favorite"), bad)?;
+        let (st, _) = call(
+            f.addr,
+            &anna,
+            "POST",
+            &format!("/api/items/{fav}/favorite"),
+            bad,
+        )?;
         assert_eq!(st, 400, "{bad}");
     }
     let (st, _) = call(
@@ -352,15 +387,33 @@ fn search_memories_favourites_and_people_as_the_page_uses_them() -> R {
         r#"{"favorite":false}"#,
     )?;
     assert_eq!(st, 200);
-    let (_, v) = call(f.addr, &anna, "GET", "/api/items?library=family&favorite=1", "")?;
+    let (_, v) = call(
+        f.addr,
+        &anna,
+        "GET",
+        "/api/items?library=family&favorite=1",
+        "",
+    )?;
     assert_eq!(v["items"].as_array().map(Vec::len), Some(0));
 
     // People: name one, find them by name, their photos, hide, merge.
-    let (st, v) = call(f.addr, &ben, "POST", "/api/people/1", r#"{"name":"Zoé Test"}"#)?;
+    let (st, v) = call(
+        f.addr,
+        &ben,
+        "POST",
+        "/api/people/1",
+        r#"{"name":"Zoé Test"}"#,
+    )?;
     assert_eq!((st, v["name"].as_str()), (200, Some("Zoé Test")));
     assert_eq!(search(&f, &anna, "family", "Zoé Test")?.1.len(), 2);
     assert_eq!(search(&f, &anna, "family", "zoé")?.1.len(), 2);
-    let (_, v) = call(f.addr, &ben, "GET", "/api/items?library=family&person=1", "")?;
+    let (_, v) = call(
+        f.addr,
+        &ben,
+        "GET",
+        "/api/items?library=family&person=1",
+        "",
+    )?;
     assert_eq!(v["items"].as_array().map(Vec::len), Some(2));
     let (st, v) = call(f.addr, &ben, "GET", "/api/people?library=family", "")?;
     assert_eq!(st, 200);
@@ -371,7 +424,11 @@ fn search_memories_favourites_and_people_as_the_page_uses_them() -> R {
     assert_eq!(r.status, 200);
     let img = image::load_from_memory(&r.body)?;
     assert_eq!((img.width(), img.height()), (192, 192));
-    for bad in ["{}", r#"{"name":5}"#, &format!(r#"{{"name":"{}"}}"#, "x".repeat(300))] {
+    for bad in [
+        "{}",
+        r#"{"name":5}"#,
+        &format!(r#"{{"name":"{}"}}"#, "x".repeat(300)),
+    ] {
         let (st, _) = call(f.addr, &ben, "POST", "/api/people/1", bad)?;
         assert_eq!(st, 400, "{bad}");
     }
@@ -379,10 +436,22 @@ fn search_memories_favourites_and_people_as_the_page_uses_them() -> R {
     assert_eq!(st, 200);
     let (_, v) = call(f.addr, &ben, "GET", "/api/people?library=family", "")?;
     assert!(!v.to_string().contains("Zoé"));
-    let (_, v) = call(f.addr, &ben, "GET", "/api/people?library=family&hidden=1", "")?;
+    let (_, v) = call(
+        f.addr,
+        &ben,
+        "GET",
+        "/api/people?library=family&hidden=1",
+        "",
+    )?;
     assert!(v.to_string().contains("Zoé"));
     // Anna (who sees both libraries) merges person 3 into person 1, which shows again.
-    let (st, _) = call(f.addr, &anna, "POST", "/api/people/1/merge", r#"{"from":3}"#)?;
+    let (st, _) = call(
+        f.addr,
+        &anna,
+        "POST",
+        "/api/people/1/merge",
+        r#"{"from":3}"#,
+    )?;
     assert_eq!(st, 200);
     let (_, v) = call(f.addr, &anna, "GET", "/api/people?library=family", "")?;
     let people = v.as_array().ok_or("not a list")?;
@@ -415,7 +484,12 @@ fn other_scanner(
         let (mut done, mut busy) = (0, 0);
         while !stop.load(std::sync::atomic::Ordering::Relaxed) {
             let mut index = Index::open(&db).map_err(|e| e.to_string())?;
-            match index.scan("family", &[root.clone()], &ScanOptions::new(), &NoProgress) {
+            match index.scan(
+                "family",
+                std::slice::from_ref(&root),
+                &ScanOptions::new(),
+                &NoProgress,
+            ) {
                 Ok(_) => done += 1,
                 Err(albumen_index::Error::ScanBusy(_)) => busy += 1,
                 Err(e) => return Err(e.to_string()),
