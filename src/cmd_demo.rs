@@ -346,5 +346,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         p
     );
     println!("  albumen map {} --zoom 3", p);
+    println!("\nOpen it in a browser (the page: timeline, map, search, people):");
+    println!("  echo 'a long password' | albumen user add demo --db {db}");
+    // `scan` without --library names the library after the folder's absolute path.
+    let lib = std::fs::canonicalize(&photos).unwrap_or_else(|_| photos.clone());
+    println!("  albumen user grant demo '{}' --db {db}", lib.display());
+    println!(
+        "  albumen serve --db {db} --cache {} --watch",
+        dir.join("cache").display()
+    );
+    println!("  then open http://127.0.0.1:8080/ and log in as demo with that password");
     Ok(ExitCode::SUCCESS)
 }

@@ -287,7 +287,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         if let Err(e) = r {
             failed += 1;
-            eprintln!("albumen edit: {}: {e}", path.display());
+            eprintln!("albumen edit: {}", crate::about(path, &e));
             if args.json {
                 json.push(serde_json::json!({"path": path, "ok": false, "error": e.to_string()}));
             }

@@ -135,7 +135,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Err(e) => {
                 failed = true;
                 if !args.json {
-                    eprintln!("{}: {e}", p.display());
+                    eprintln!("{}", crate::about(p, &e));
                 }
                 json!({"path": p.to_string_lossy(), "error": e.to_string()})
             }

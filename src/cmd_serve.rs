@@ -23,6 +23,24 @@ pub struct ServeArgs {
     /// Let the page write edits (time, place, rating, keywords) into the photo files.
     #[arg(long)]
     pub allow_edit: bool,
+    /// Watch the libraries' folders: new, changed and removed files reach the index (then
+    /// previews and, when the vision models are there, text, faces and tags) without a scan
+    /// run by hand.
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch: also rescan every library this often, in seconds, for folders where no
+    /// change events arrive (network shares).
+    #[arg(
+        long,
+        default_value_t = 600,
+        value_name = "SECONDS",
+        requires = "watch"
+    )]
+    pub rescan_every: u64,
+    /// With --watch: the vision models folder (default: $ALBUMEN_MODELS, else models/ beside
+    /// or above the program); without the models, only previews are made.
+    #[arg(long, value_name = "DIR", requires = "watch")]
+    pub models: Option<PathBuf>,
 }
 
 /// Arguments of `albumen user`.
@@ -159,18 +177,59 @@ pub fn run_serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         None => albumen_index::default_db_path()
             .context("no --db given and neither XDG_DATA_HOME nor HOME is set")?,
     };
+    let watch = a.watch.then(|| {
+        albumen_server::WatchOptions::default()
+            .rescan_every(std::time::Duration::from_secs(a.rescan_every.max(1)))
+            .after_scan(after_scan(a.cache.clone(), a.models.clone()))
+    });
     let config = albumen_server::Config::new(db, a.listen)
         .cache(a.cache)
-        .allow_edit(a.allow_edit);
+        .allow_edit(a.allow_edit)
+        .watch(watch);
     eprintln!(
-        "albumen: serving http://{}/ ({})",
+        "albumen: serving http://{}/ ({}{})",
         a.listen,
         if a.allow_edit {
             "edits allowed"
         } else {
             "read-only"
+        },
+        if a.watch {
+            ", watching the libraries' folders"
+        } else {
+            ""
         }
     );
     albumen_server::serve(config)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `serve --watch` does after a scan found changes: the previews of new and changed
+/// files into the server's cache, then, when the vision models are there, their text, faces
+/// and tags (as `scan --previews --vision` would).
+fn after_scan(cache: Option<PathBuf>, models: Option<PathBuf>) -> albumen_server::AfterScan {
+    let vision_off = std::sync::atomic::AtomicBool::new(false);
+    albumen_server::AfterScan(std::sync::Arc::new(
+        move |index: &mut albumen_index::Index,
+              roots: &[PathBuf],
+              stop: &std::sync::atomic::AtomicBool| {
+            crate::cmd_thumbs::fill_index(index, cache.clone(), roots, true, stop)
+                .map_err(|e| format!("previews: {e:#}"))?;
+            let dir = models.clone().unwrap_or_else(albumen_vision::models_dir);
+            if vision_off.load(std::sync::atomic::Ordering::Relaxed) || !dir.is_dir() {
+                return Ok(());
+            }
+            let sources = crate::cmd_vision::Sources {
+                models: Some(dir),
+                previews: cache.clone(),
+                roots,
+            };
+            if let Err(e) = crate::cmd_vision::fill_index(index, sources, true, stop) {
+                // Models missing or unusable: say so once, keep making previews.
+                vision_off.store(true, std::sync::atomic::Ordering::Relaxed);
+                return Err(format!("vision (off from now on): {e:#}"));
+            }
+            Ok(())
+        },
+    ))
 }

@@ -75,7 +75,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         |w| {
             for r in &out {
                 match &r.error {
-                    Some(e) => writeln!(w, "{}: error: {e}", r.path.display())?,
+                    Some(e) => writeln!(w, "{}", crate::about(&r.path, e))?,
                     None => {
                         writeln!(w, "{}:", r.path.display())?;
                         for line in r.text.lines() {

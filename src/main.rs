@@ -183,13 +183,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// The error and its causes on one line, leaving out a cause the message before it already
-/// ends with (the libraries' errors print their source: "x: Read-only file system" twice).
+/// The error and its causes on one line, leaving out a cause the message so far already
+/// holds (the libraries' errors print their source: "x: Read-only file system" twice, or
+/// "No such file or directory (os error 2): No such file or directory (os error 2)").
 fn one_line(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
         let c = cause.to_string();
-        if !out.ends_with(&c) {
+        if !out.contains(&c) {
             if !out.is_empty() {
                 out.push_str(": ");
             }
@@ -197,4 +198,37 @@ fn one_line(e: &anyhow::Error) -> String {
         }
     }
     out
+}
+
+/// `path: error`, or the error alone when it names the path already (the libraries' errors
+/// do: "x.jpg: No such file or directory", not "x.jpg: x.jpg: No such file or directory").
+pub(crate) fn about(path: &std::path::Path, e: &dyn std::fmt::Display) -> String {
+    let msg = e.to_string();
+    let p = path.display().to_string();
+    if msg.contains(&p) {
+        msg
+    } else {
+        format!("{p}: {msg}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn errors_say_their_path_and_cause_once() {
+        let io = std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "No such file or directory (os error 2)",
+        );
+        let e = anyhow::Error::new(io).context("No such file or directory (os error 2)");
+        assert_eq!(
+            super::one_line(&e),
+            "No such file or directory (os error 2)"
+        );
+        let e = anyhow::anyhow!("x.jpg: gone").context("reading x.jpg: gone");
+        assert_eq!(super::one_line(&e), "reading x.jpg: gone");
+        let p = std::path::Path::new("/a/x.jpg");
+        assert_eq!(super::about(p, &"/a/x.jpg: gone"), "/a/x.jpg: gone");
+        assert_eq!(super::about(p, &"gone"), "/a/x.jpg: gone");
+    }
 }

@@ -47,6 +47,7 @@ mod cluster;
 mod error;
 mod places;
 mod scan;
+mod zh;
 
 pub use cluster::{
     ancestor_masks, centroid, fine_range, map_key, resolution_for_zoom, Bbox, Cluster,
@@ -59,3 +60,6 @@ pub use places::{
     distance_m, same_place, CountryCode, Geocoder, GeocoderOptions, Place, PlaceMatch,
 };
 pub use scan::{scan_positions, GeoFile, GeoScan};
+#[cfg(feature = "embedded-places")]
+pub use zh::reverse_geocode_zh;
+pub use zh::{ChineseNames, PlaceZh};

@@ -169,6 +169,8 @@ struct City {
     country: u8,
     name_len: u8,
     name_off: u32,
+    /// Row of the place in the table's file order (the key of `places_zh.bin.z`).
+    row: u32,
 }
 
 /// An offline reverse geocoder over the GeoNames table embedded in the crate.
@@ -260,7 +262,13 @@ static GLOBAL: OnceLock<Option<Geocoder>> = OnceLock::new();
 /// [`Geocoder::from_compressed`] from a table you ship.
 #[cfg(feature = "embedded-places")]
 pub fn reverse_geocode(lat: f64, lon: f64) -> Option<Place> {
-    let geocoder = GLOBAL
+    global()?.lookup(lat, lon).ok().flatten()
+}
+
+/// The global geocoder of [`reverse_geocode`].
+#[cfg(feature = "embedded-places")]
+pub(crate) fn global() -> Option<&'static Geocoder> {
+    GLOBAL
         .get_or_init(|| match Geocoder::embedded() {
             Ok(g) => Some(g),
             Err(e) => {
@@ -268,8 +276,7 @@ pub fn reverse_geocode(lat: f64, lon: f64) -> Option<Place> {
                 None
             }
         })
-        .as_ref()?;
-    geocoder.lookup(lat, lon).ok().flatten()
+        .as_ref()
 }
 
 /// Checks a position: `Ok(false)` for null island, error when out of range.
@@ -482,6 +489,8 @@ impl Geocoder {
                 name_len,
                 // total < 64 MiB, so fits in u32
                 name_off: off as u32,
+                // n < 64 MiB / 12, so fits in u32
+                row: i as u32,
             });
             off += usize::from(name_len);
         }
@@ -520,6 +529,16 @@ impl Geocoder {
 
     /// Like [`Geocoder::lookup`], with the distance to the place and how it was decided.
     pub fn lookup_match(&self, lat: f64, lon: f64) -> Result<Option<PlaceMatch>, Error> {
+        Ok(self.lookup_row(lat, lon)?.map(|(m, _)| m))
+    }
+
+    /// Like [`Geocoder::lookup_match`], with the row (file order) of the place named as
+    /// `city` when there is one (the key of the Chinese names, [`crate::ChineseNames`]).
+    pub(crate) fn lookup_row(
+        &self,
+        lat: f64,
+        lon: f64,
+    ) -> Result<Option<(PlaceMatch, Option<u32>)>, Error> {
         if !check_position(lat, lon)? {
             return Ok(None);
         }
@@ -532,15 +551,15 @@ impl Geocoder {
             .filter(|z| !z.is_empty());
         let countries = match zone {
             None if self.zone_finder.is_some() => {
-                return Ok(self.any_within(&q, self.options.coast_radius_km, false));
+                return Ok(self.any_within_row(&q, self.options.coast_radius_km, false));
             }
-            None => return Ok(self.any_within(&q, self.options.city_radius_km, false)),
+            None => return Ok(self.any_within_row(&q, self.options.city_radius_km, false)),
             Some(z) if z.starts_with("Etc/") => {
-                return Ok(self.any_within(&q, self.options.coast_radius_km, true));
+                return Ok(self.any_within_row(&q, self.options.coast_radius_km, true));
             }
             Some(z) => match self.zones.get(z) {
                 Some(list) if !list.is_empty() => list,
-                _ => return Ok(self.any_within(&q, self.options.city_radius_km, false)),
+                _ => return Ok(self.any_within_row(&q, self.options.city_radius_km, false)),
             },
         };
         // Nearest place of the zone's countries; a zone's countries have places within a few
@@ -555,18 +574,28 @@ impl Geocoder {
             return Ok(None);
         };
         let mut m = self.to_match(city, lat, lon, true);
+        let mut row = Some(city.row);
         if d2 > city_r2 {
             m.place.city = None;
             m.place.region = None;
+            row = None;
         }
-        Ok(Some(m))
+        Ok(Some((m, row)))
     }
 
-    fn any_within(&self, q: &[f64; 3], km: f64, border_checked: bool) -> Option<PlaceMatch> {
+    fn any_within_row(
+        &self,
+        q: &[f64; 3],
+        km: f64,
+        border_checked: bool,
+    ) -> Option<(PlaceMatch, Option<u32>)> {
         let (lat, lon) = (q[2].asin().to_degrees(), q[1].atan2(q[0]).to_degrees());
         let (i, _) = nearest(&self.cities, q, chord2_for_km(km), 0, &|_: &City| true)?;
         let city = self.cities.get(i)?;
-        Some(self.to_match(city, lat, lon, border_checked))
+        Some((
+            self.to_match(city, lat, lon, border_checked),
+            Some(city.row),
+        ))
     }
 
     fn to_match(&self, city: &City, lat: f64, lon: f64, border_checked: bool) -> PlaceMatch {

@@ -210,6 +210,9 @@ impl Index {
             .map_err(db_err(&path))?;
         conn.execute_batch(crate::trash::TRASH_SCHEMA)
             .map_err(db_err(&path))?;
+        // Per-user favourites and hidden people (schema step 3; new databases too).
+        conn.execute_batch(crate::favorites::FAVORITES_SCHEMA)
+            .map_err(db_err(&path))?;
         Ok(Index { conn, path })
     }
 

@@ -56,6 +56,7 @@ pub mod backup;
 mod days;
 mod error;
 pub mod export;
+mod favorites;
 mod index;
 mod keywords;
 mod library;
@@ -85,6 +86,7 @@ pub use backup::RestoreReport;
 pub use days::DayCount;
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
+pub use favorites::FAVORITES_SCHEMA;
 pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET, WRITER_QUEUE};
 pub use keywords::{KeywordCount, KEYWORDS_SCHEMA, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use library::Library;
@@ -99,7 +101,9 @@ pub use progress::{NoProgress, Progress};
 pub use rclone::RcloneOptions;
 pub use rusqlite;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
-pub use search::{SearchHit, VisionPending, VisionRecord, SEARCH_SCHEMA};
+pub use search::{
+    SearchDocs, SearchHit, VisionPending, VisionRecord, MAX_QUERY_TERMS, SEARCH_SCHEMA,
+};
 pub use stacks::{stack_kind, StackInfo, StackMember, LIVE_PAIR, STACK_METHOD_PREFIX};
 pub use sync::{SyncOptions, SyncReport};
 pub use trash::{

@@ -1,7 +1,7 @@
 //! The SQLite schema (documented in `SCHEMA.md` beside this crate's `Cargo.toml`).
 
 /// Version written to `meta.schema_version`; bump on every change, with a [`MIGRATIONS`] step.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The steps that bring an older database up to [`SCHEMA_VERSION`]: `(version, SQL)` runs on a
 /// database of version `version - 1`, in one transaction with the version update. Additive
@@ -37,6 +37,8 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
      );
      DELETE FROM library_stats;",
     ),
+    // Per-user favourites and hidden people (the web page); also created on every open.
+    (4, crate::favorites::FAVORITES_SCHEMA),
 ];
 
 /// Connection settings applied to every connection that writes.

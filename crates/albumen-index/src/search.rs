@@ -228,6 +228,194 @@ impl Index {
     }
 }
 
+/// What one search over a library's items looks at: for each item (a Live Photo's video is
+/// part of its still), one lower-cased text of everything the index knows of it — file name,
+/// kind, camera (make, model, lens), local capture date and time (`2023-07-14t10:00:00`, so
+/// "2023", "2023-07" and "2023-07-14" match), keywords, the names of the people in it, the
+/// place of its GPS position in English and Chinese (city, region, country), and what
+/// `scan --vision` stored (text read, tags in English and Chinese, title, description).
+///
+/// Items are kept in timeline order (newest local time first, undated last); a search is a
+/// substring search (SIMD `memchr::memmem`) over one buffer, so "巴黎" or "gate 9" match
+/// without a tokenizer, in any script. Built by [`Index::search_docs`] (about a second for
+/// 100k items; keep it while the index does not change).
+#[derive(Debug, Default)]
+pub struct SearchDocs {
+    ids: Vec<i64>,
+    /// Start of each item's text in `text` (ascending), and one past the end.
+    starts: Vec<usize>,
+    text: String,
+}
+
+/// Most terms looked at in one query (the rest are ignored).
+pub const MAX_QUERY_TERMS: usize = 16;
+
+impl SearchDocs {
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The item whose text holds byte `at`.
+    fn doc_at(&self, at: usize) -> Option<usize> {
+        let i = self.starts.partition_point(|&s| s <= at);
+        i.checked_sub(1).filter(|&d| d < self.ids.len())
+    }
+
+    fn doc_text(&self, d: usize) -> &str {
+        match (self.starts.get(d), self.starts.get(d + 1)) {
+            (Some(&a), Some(&b)) => self.text.get(a..b).unwrap_or(""),
+            _ => "",
+        }
+    }
+
+    /// The ids of the items whose text contains every whitespace-separated term of `query`
+    /// (case-insensitive), in timeline order; an empty query matches nothing.
+    ///
+    /// ```
+    /// let docs = albumen_index::SearchDocs::from_texts(vec![
+    ///     (1, "Paris 巴黎 2022-05-10".into()),
+    ///     (2, "Berlin 柏林 2021-07-14".into()),
+    /// ]);
+    /// assert_eq!(docs.matching("巴黎"), [1]);
+    /// assert_eq!(docs.matching("berlin 2021-07"), [2]);
+    /// assert!(docs.matching("paris 2021").is_empty());
+    /// ```
+    pub fn matching(&self, query: &str) -> Vec<i64> {
+        let q = query.to_lowercase();
+        let mut terms: Vec<&str> = q.split_whitespace().take(MAX_QUERY_TERMS).collect();
+        if terms.is_empty() {
+            return Vec::new();
+        }
+        // The longest term first: usually the rarest, so the fewest candidates to check.
+        terms.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        terms.dedup();
+        let Some((first, rest)) = terms.split_first() else {
+            return Vec::new();
+        };
+        let rest: Vec<memchr::memmem::Finder<'_>> =
+            rest.iter().map(memchr::memmem::Finder::new).collect();
+        let finder = memchr::memmem::Finder::new(first);
+        let hay = self.text.as_bytes();
+        let mut out = Vec::new();
+        let mut pos = 0usize;
+        while let Some(hit) = hay.get(pos..).and_then(|h| finder.find(h)) {
+            let at = pos + hit;
+            let Some(d) = self.doc_at(at) else { break };
+            let text = self.doc_text(d).as_bytes();
+            if rest.iter().all(|f| f.find(text).is_some()) {
+                if let Some(id) = self.ids.get(d) {
+                    out.push(*id);
+                }
+            }
+            // On to the next item.
+            pos = self.starts.get(d + 1).copied().unwrap_or(hay.len());
+        }
+        out
+    }
+
+    /// Docs from (id, text) pairs, in the given order (for tests and tools).
+    pub fn from_texts(items: Vec<(i64, String)>) -> Self {
+        let mut docs = SearchDocs::default();
+        for (id, t) in items {
+            docs.push(id, &t);
+        }
+        docs.finish();
+        docs
+    }
+
+    fn push(&mut self, id: i64, text: &str) {
+        self.ids.push(id);
+        self.starts.push(self.text.len());
+        // A separator no term can span (terms have no whitespace).
+        self.text.push_str(&text.to_lowercase());
+        self.text.push('\n');
+    }
+
+    fn finish(&mut self) {
+        self.starts.push(self.text.len());
+    }
+}
+
+impl Index {
+    /// The [`SearchDocs`] of library `library_id` (see there for what an item's text holds).
+    pub fn search_docs(&self, library_id: i64) -> Result<SearchDocs> {
+        let e = db_err(self.path());
+        let mut st = self
+            .connection()
+            .prepare(
+                "SELECT f.id, f.name, coalesce(f.kind, ''), coalesce(f.make, ''),
+                   coalesce(f.model, ''), coalesce(f.lens, ''),
+                   coalesce(f.time_local, f.capture_local, ''), f.lat, f.lon,
+                   (SELECT group_concat(k.keyword, '\n') FROM keywords k WHERE k.file_id = f.id),
+                   (SELECT s.body FROM search_fts s WHERE s.rowid = f.id),
+                   (SELECT group_concat(p.name, '\n') FROM faces fa JOIN people p
+                      ON p.id = fa.person_id WHERE fa.file_id = f.id AND p.name IS NOT NULL),
+                   EXISTS (SELECT 1 FROM pairs p WHERE p.still_file_id = f.id)
+                 FROM files f WHERE f.library_id = ?1
+                   AND NOT EXISTS (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id)
+                 ORDER BY coalesce(f.time_local, f.capture_local, '') DESC, f.id DESC",
+            )
+            .map_err(&e)?;
+        let mut rows = st.query([library_id]).map_err(&e)?;
+        let mut docs = SearchDocs::default();
+        // Place names by position rounded to about 10 m: photos are taken in bursts.
+        let mut places: std::collections::HashMap<(i64, i64), String> =
+            std::collections::HashMap::new();
+        let mut text = String::new();
+        while let Some(r) = rows.next().map_err(&e)? {
+            text.clear();
+            let get_s = |i: usize| -> rusqlite::Result<String> {
+                Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
+            };
+            let id: i64 = r.get(0).map_err(&e)?;
+            let name: Vec<u8> = r.get(1).map_err(&e)?;
+            text.push_str(&String::from_utf8_lossy(&name));
+            for i in 2..7 {
+                text.push('\n');
+                text.push_str(&get_s(i).map_err(&e)?);
+            }
+            if r.get::<_, bool>(12).map_err(&e)? {
+                text.push_str("\nlive photo");
+            }
+            let lat: Option<f64> = r.get(7).map_err(&e)?;
+            let lon: Option<f64> = r.get(8).map_err(&e)?;
+            if let (Some(lat), Some(lon)) = (lat, lon) {
+                let key = ((lat * 1e4).round() as i64, (lon * 1e4).round() as i64);
+                let place = places
+                    .entry(key)
+                    .or_insert_with(|| place_words(lat, lon).unwrap_or_default());
+                text.push('\n');
+                text.push_str(place);
+            }
+            for i in 9..12 {
+                text.push('\n');
+                text.push_str(&get_s(i).map_err(&e)?);
+            }
+            docs.push(id, &text);
+        }
+        docs.finish();
+        Ok(docs)
+    }
+}
+
+/// The place of a position in English and Chinese, one name a line.
+fn place_words(lat: f64, lon: f64) -> Option<String> {
+    let (p, zh) = albumen_geo::reverse_geocode_zh(lat, lon)?;
+    let mut out: Vec<String> = Vec::new();
+    out.extend(p.city);
+    out.extend(p.region);
+    out.push(p.country);
+    out.extend(zh.city);
+    out.extend(zh.country);
+    Some(out.join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +493,63 @@ mod tests {
         let pending = index.vision_pending().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(pending.iter().map(|p| p.file_id).collect::<Vec<_>>(), [2]);
         assert!(found("北京").is_empty());
+    }
+
+    #[test]
+    fn search_docs_find_places_in_chinese_cameras_dates_keywords_and_people() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut index = Index::open(dir.path().join("i.db")).unwrap_or_else(|e| panic!("{e}"));
+        index
+            .connection()
+            .execute_batch(
+                "INSERT INTO libraries (id, name, created_at) VALUES (1, 't', 'now'), (2, 'u', 'now');
+                 INSERT INTO dirs (id, library_id, path, path_text) VALUES (1, 1, x'2f70', '/p');",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        add_file(&index, 1, "a.jpg", 10);
+        add_file(&index, 2, "b.jpg", 10);
+        add_file(&index, 3, "c.jpg", 10);
+        index
+            .connection()
+            .execute_batch(
+                "UPDATE files SET lat = 48.8566, lon = 2.3522, time_local = '2022-05-10T12:00:00' WHERE id = 1;
+                 UPDATE files SET lat = 52.52, lon = 13.40, make = 'albumen', model = 'Check Camera' WHERE id = 2;
+                 UPDATE files SET library_id = 2 WHERE id = 3;
+                 INSERT INTO keywords (file_id, keyword) VALUES (2, 'Birthday');
+                 INSERT INTO people (id, name, centroid) VALUES (1, 'Zoé Test', x'');
+                 INSERT INTO faces (file_id, x, y, w, h, score, embedding, person_id)
+                   VALUES (1, 0, 0, 1, 1, 1, x'', 1);",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let docs = index.search_docs(1).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs.matching("Paris"), [1]);
+        assert_eq!(docs.matching("巴黎"), [1]);
+        assert_eq!(docs.matching("法国"), [1]);
+        assert_eq!(docs.matching("柏林 birthday"), [2]);
+        assert_eq!(docs.matching("check camera"), [2]);
+        assert_eq!(docs.matching("2022"), [1]);
+        assert_eq!(docs.matching("2022-05"), [1]);
+        assert_eq!(docs.matching("2019-10-01"), [2]);
+        assert_eq!(docs.matching("zoé"), [1]);
+        assert_eq!(docs.matching("ZOÉ TEST"), [1]);
+        // Newest first; the other library's file is not there.
+        assert_eq!(docs.matching("jpg"), [1, 2]);
+        assert!(docs.matching("c.jpg").is_empty());
+        assert!(docs.matching("").is_empty());
+        assert!(docs.matching("birthday zzz").is_empty());
+        // A term cannot span two fields or two items.
+        assert!(docs.matching("birthday\nzoé").is_empty());
+        // What `scan --vision` stored is found too.
+        let pending = index.vision_pending().unwrap_or_else(|e| panic!("{e}"));
+        let rec = VisionRecord {
+            text: "北京欢迎你".into(),
+            ..VisionRecord::default()
+        };
+        index
+            .store_vision(&pending[1], &rec)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let docs = index.search_docs(1).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(docs.matching("欢迎").len(), 1);
     }
 }

@@ -142,7 +142,7 @@ impl Index {
         Ok(())
     }
 
-    /// Removes a user, their grants, sessions and undo history.
+    /// Removes a user, their grants, sessions, undo history and favourites.
     pub fn remove_user(&self, name: &str) -> Result<()> {
         let id = self.user_id(name)?;
         let c = self.connection();
@@ -152,6 +152,8 @@ impl Index {
         c.execute("DELETE FROM user_grants WHERE user_id = ?1", [id])
             .map_err(&e)?;
         c.execute("DELETE FROM edit_undo WHERE user_id = ?1", [id])
+            .map_err(&e)?;
+        c.execute("DELETE FROM favorites WHERE user_id = ?1", [id])
             .map_err(&e)?;
         c.execute("DELETE FROM users WHERE id = ?1", [id])
             .map_err(&e)?;

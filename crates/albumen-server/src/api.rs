@@ -22,6 +22,17 @@ use crate::media::{mime_of, send_file};
 use crate::state::MapPoints;
 use crate::State;
 
+#[path = "api_favorites.rs"]
+mod favorites;
+#[path = "api_memories.rs"]
+mod memories;
+#[path = "api_people.rs"]
+mod people;
+#[path = "api_search.rs"]
+mod search;
+
+pub(crate) use search::Built as SearchBuilt;
+
 pub(crate) type St = Arc<State>;
 pub(crate) type ApiResult<T> = std::result::Result<T, ApiError>;
 
@@ -76,6 +87,14 @@ pub fn router(state: St) -> Router {
         .route("/api/keywords", get(keywords))
         .route("/api/verify", get(crate::api_verify::verify_runs))
         .merge(crate::api_albums::routes())
+        .route("/api/search", get(search::search))
+        .route("/api/memories", get(memories::memories))
+        .route("/api/items/{id}/favorite", post(favorites::favorite))
+        .route("/api/people", get(people::people))
+        .route("/api/people/{id}", post(people::update))
+        .route("/api/people/{id}/merge", post(people::merge))
+        .route("/api/faces/{id}/thumb", get(people::face_thumb))
+        .route("/api/status", get(crate::watch::status))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             require_session,
@@ -356,6 +375,10 @@ struct ItemsQuery {
     place: Option<String>,
     /// Items with a keyword containing this (case-insensitive for ASCII).
     keyword: Option<String>,
+    /// `1`: only the user's favourites.
+    favorite: Option<String>,
+    /// Only the items where this person (`/api/people` id) was seen.
+    person: Option<i64>,
 }
 
 /// One item of a list.
@@ -370,6 +393,8 @@ pub(crate) struct ItemOut {
     pub(crate) lon: Option<f64>,
     pub(crate) video: bool,
     rating: Option<i64>,
+    /// Whether it is a favourite of the user asking (set by [`mark_favorites`]).
+    favorite: bool,
     /// The stack this item stands for (RAW+JPEG, edited versions, a burst), or null.
     stack: Option<StackOut>,
 }
@@ -421,6 +446,7 @@ pub(crate) fn item_of(
                 face: r.get(0).ok()?,
             })
         }),
+        favorite: false,
     })
 }
 
@@ -498,6 +524,20 @@ async fn items(
                     Box::new(format!("%{}%", like_escape(k.trim()))),
                 );
             }
+            if q.favorite.as_deref().is_some_and(|f| f == "1" || f == "true") {
+                add(
+                    &mut sql,
+                    " AND f.id IN (SELECT file_id FROM favorites WHERE user_id = ?)",
+                    Box::new(s.user_id),
+                );
+            }
+            if let Some(p) = q.person {
+                add(
+                    &mut sql,
+                    " AND f.id IN (SELECT file_id FROM faces WHERE person_id = ?)",
+                    Box::new(p),
+                );
+            }
             if let Some(ids) = place_ids {
                 let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
                 add(
@@ -529,10 +569,36 @@ async fn items(
                 items.push(it);
             }
             let next = (items.len() as i64 == limit).then_some(last).flatten();
+            mark_favorites(ix, s.user_id, &mut items)?;
             Ok(Some(serde_json::json!({ "items": items, "next_cursor": next })))
         })
         .await?;
     out.map(Json).ok_or(ApiError::NOT_FOUND)
+}
+
+/// Sets `favorite` on the items that are favourites of `user_id`.
+fn mark_favorites(ix: &Index, user_id: i64, items: &mut [ItemOut]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+    let c = ix.connection();
+    let mut st = c
+        .prepare_cached(
+            "SELECT file_id FROM favorites WHERE user_id = ?1 \
+             AND file_id IN (SELECT value FROM json_each(?2))",
+        )
+        .map_err(|e| db(ix, e))?;
+    let favs: std::collections::HashSet<i64> = st
+        .query_map(params![user_id, json], |r| r.get(0))
+        .map_err(|e| db(ix, e))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| db(ix, e))?;
+    for it in items.iter_mut() {
+        it.favorite = favs.contains(&it.id);
+    }
+    Ok(())
 }
 
 fn like_escape(s: &str) -> String {
@@ -705,10 +771,11 @@ async fn item(
                     },
                 )
                 .map_err(|e| db(ix, e))?;
-            Ok((base, ix.keywords(row.id)?, ix.stack_of(row.id)?))
+            let extra = favorites::item_extra(ix, s.user_id, row.id)?;
+            Ok((base, ix.keywords(row.id)?, extra, ix.stack_of(row.id)?))
         })
         .await?;
-    let (mut v, keywords, stack) = v;
+    let (mut v, keywords, app, stack) = v;
     // What only the file says (title) and the place name; the keywords are the index's.
     let path = row.path.clone();
     let extra = tokio::task::spawn_blocking(move || {
@@ -727,6 +794,9 @@ async fn item(
         o.insert("place".into(), serde_json::json!(extra.1));
         o.insert("video".into(), serde_json::json!(has_video(&row)));
         o.insert("stack".into(), serde_json::json!(stack));
+        for (k, x) in app {
+            o.insert(k.into(), x);
+        }
     }
     Ok(Json(v))
 }
@@ -1332,6 +1402,7 @@ async fn cluster_items(
                     out.push(it);
                 }
             }
+            mark_favorites(ix, uid, &mut out)?;
             Ok(out)
         })
         .await?;

@@ -34,6 +34,7 @@ mod media;
 mod share;
 mod state;
 mod undo;
+pub mod watch;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -43,6 +44,7 @@ pub use api::router;
 pub use auth::{hash_password, verify_password, MAX_FAILURES, WINDOW};
 pub use error::{ApiError, Error, Result};
 pub use state::State;
+pub use watch::{AfterScan, WatchOptions, WatchStatus};
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -59,6 +61,8 @@ pub struct Config {
     pub allow_edit: bool,
     /// Session lifetime in seconds (default 30 days).
     pub session_s: i64,
+    /// Watch the libraries' roots and scan what changes (`serve --watch`); `None`: no.
+    pub watch: Option<WatchOptions>,
 }
 
 impl Config {
@@ -70,12 +74,19 @@ impl Config {
             cache: None,
             allow_edit: false,
             session_s: 30 * 24 * 3600,
+            watch: None,
         }
     }
 
     /// Sets the preview cache folder.
     pub fn cache(mut self, dir: Option<PathBuf>) -> Self {
         self.cache = dir;
+        self
+    }
+
+    /// Watches the libraries' roots (see [`watch`]).
+    pub fn watch(mut self, w: Option<WatchOptions>) -> Self {
+        self.watch = w;
         self
     }
 
@@ -107,7 +118,20 @@ pub fn serve(config: Config) -> Result<()> {
     rt.block_on(async move {
         let listen = config.listen;
         api_albums::finish_trash(&config.db);
+        let watch = config.watch.clone();
         let state = Arc::new(State::open(config)?);
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let watcher = match watch {
+            Some(w) => Some(
+                watch::spawn(Arc::clone(&state), w, Arc::clone(&stop)).map_err(|source| {
+                    Error::Io {
+                        path: PathBuf::from("watch thread"),
+                        source,
+                    }
+                })?,
+            ),
+            None => None,
+        };
         let app = router(state);
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -116,7 +140,7 @@ pub fn serve(config: Config) -> Result<()> {
                 source,
             })?;
         log::info!("listening on http://{listen}/");
-        axum::serve(
+        let served = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
@@ -125,7 +149,13 @@ pub fn serve(config: Config) -> Result<()> {
         .map_err(|source| Error::Io {
             path: PathBuf::from(listen.to_string()),
             source,
-        })
+        });
+        // The watcher stops its scan at the next file and ends.
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(w) = watcher {
+            let _ = tokio::task::spawn_blocking(move || w.join()).await;
+        }
+        served
     })
 }
 

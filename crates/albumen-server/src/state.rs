@@ -61,6 +61,12 @@ pub struct State {
     pub(crate) sessions: Mutex<HashMap<String, (albumen_index::Session, std::time::Instant)>>,
     /// One edit at a time.
     pub(crate) edit_lock: tokio::sync::Mutex<()>,
+    /// Each library's search texts (`/api/search`), with the version they were built at.
+    pub(crate) search_docs: Mutex<HashMap<i64, crate::api::SearchBuilt>>,
+    /// One build of search texts at a time.
+    pub(crate) search_build: tokio::sync::Mutex<()>,
+    /// What `serve --watch` is doing (`None` without `--watch`).
+    pub(crate) watcher: Option<Arc<crate::watch::WatchStatus>>,
 }
 
 impl State {
@@ -94,6 +100,10 @@ impl State {
         let cache = Cache::open(&dir, &roots)?;
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
         let watch = Mutex::new(Index::open(&config.db)?);
+        let watching = config
+            .watch
+            .is_some()
+            .then(|| Arc::new(crate::watch::WatchStatus::default()));
         Ok(State {
             config,
             pool: Mutex::new(vec![index]),
@@ -108,6 +118,9 @@ impl State {
             edit_lock: tokio::sync::Mutex::new(()),
             sessions: Mutex::new(HashMap::new()),
             map_build: tokio::sync::Mutex::new(()),
+            search_docs: Mutex::new(HashMap::new()),
+            search_build: tokio::sync::Mutex::new(()),
+            watcher: watching,
         })
     }
 
@@ -195,6 +208,16 @@ impl State {
         }
         if let Ok(mut m) = self.timelines.lock() {
             m.remove(&library_id);
+        }
+        if let Ok(mut m) = self.search_docs.lock() {
+            m.remove(&library_id);
+        }
+    }
+
+    /// Forgets every library's search texts (after people were named, merged or hidden).
+    pub(crate) fn forget_search(&self) {
+        if let Ok(mut m) = self.search_docs.lock() {
+            m.clear();
         }
     }
 }
