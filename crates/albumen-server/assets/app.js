@@ -1036,8 +1036,10 @@ function stopLive() {
   v.pause();
   v.classList.add('hidden');
 }
-$('item-media').addEventListener('mouseenter', playLive);
-$('item-media').addEventListener('mouseleave', stopLive);
+// (pointer events, not mouse ones: a touch's compatibility mouse events must not restart it)
+$('item-media').addEventListener('pointerenter', (ev) => { if (ev.pointerType === 'mouse') playLive(); });
+$('item-media').addEventListener('pointerleave', (ev) => { if (ev.pointerType === 'mouse') stopLive(); });
+$('item-media').addEventListener('contextmenu', (ev) => ev.preventDefault());
 $('live-badge').addEventListener('click', playLive);
 
 // Swipe to the next/previous photo, pinch or double-tap to zoom, drag to pan when zoomed.
@@ -1064,6 +1066,7 @@ function zoomAt(cx, cy, s) {
   media.addEventListener('pointerdown', (ev) => {
     if (ev.target.closest('button') || ev.target.id === 'live-badge') return;
     if (ev.pointerType === 'mouse' && ev.button !== 0) return;
+    Z.lastType = ev.pointerType;
     try { media.setPointerCapture(ev.pointerId); } catch (e) { /* gone */ }
     Z.pts.set(ev.pointerId, { x: ev.clientX, y: ev.clientY });
     if (Z.pts.size === 1) {
@@ -1130,7 +1133,8 @@ function zoomAt(cx, cy, s) {
   };
   media.addEventListener('pointerup', up);
   media.addEventListener('pointercancel', up);
-  media.addEventListener('dblclick', (ev) => { zoomAt(ev.clientX, ev.clientY, Z.s > 1.01 ? 1 : 2.5); applyZoom(true); });
+  // (a touch double tap is handled above; the browser's dblclick after it is not a second one)
+  media.addEventListener('dblclick', (ev) => { if (Z.lastType && Z.lastType !== 'mouse') return; zoomAt(ev.clientX, ev.clientY, Z.s > 1.01 ? 1 : 2.5); applyZoom(true); });
   media.addEventListener('wheel', (ev) => {
     if (!ev.ctrlKey && Z.s <= 1.01) return;
     ev.preventDefault();
