@@ -652,7 +652,7 @@ function favMark() {
   m.innerHTML = '<svg class="icon"><use href="#i-heart-on"/></svg>';
   return m;
 }
-function isFav(it) { return S.favs.has(it.id) || it.favorite === true; }
+function isFav(it) { return it.favorite === true || S.favs.has(it.id); }
 
 /// The timeline's position in the address (replaced, not pushed: Back leaves the timeline).
 let rememberTimer = 0;
@@ -747,7 +747,7 @@ function renderMemories() {
     card.style.backgroundImage = `url("/api/items/${Number(items[0].id)}/thumb")`;
     const label = el('span', 'memory-label');
     label.appendChild(el('b', null, F.rel.format(Number(g.year) - now, 'year')));
-    label.appendChild(el('span', null, count(items.length, 'photo')));
+    label.appendChild(el('span', null, count(Number(g.n) || items.length, 'photo')));
     card.appendChild(label);
     card.title = t('memoryOf', g.year);
     card.addEventListener('click', () => go(hashOf('memories', [], { date: S.memories.date, year: g.year })));
@@ -950,6 +950,7 @@ function renderItemInfo(m) {
     tb.appendChild(tr);
   }
   renderKeywords(m.keywords || []);
+  renderItemPeople(Array.isArray(m.people) ? m.people : []);
   $('item-edit').classList.toggle('hidden', !S.me || !S.me.allow_edit);
   $('edit-rating').value = m.rating != null ? String(m.rating) : '';
   $('item-original').href = `/api/items/${id}/original`;
@@ -971,6 +972,7 @@ async function toggleFavorite() {
   const r = await api(`/api/items/${id}/favorite`, { method: 'POST', body: { favorite: want } });
   if (r.status !== 200) { $('item-sub').textContent = `${t('failed')} (${r.status})`; return; }
   if (want) S.favs.add(id); else S.favs.delete(id);
+  for (const items of [...S.pages.values(), S.list]) for (const it of items) if (it.id === id) it.favorite = want;
   renderFavButton();
   for (const c of document.querySelectorAll(`.cell[data-id="${id}"]`)) {
     const m = c.querySelector('.fav-mark');
@@ -1205,6 +1207,18 @@ $('edit-keyword-add').addEventListener('click', () => {
   const k = $('edit-keyword').value.trim();
   if (k) { $('edit-keyword').value = ''; editItem({ add_keywords: [k] }); }
 });
+// The people seen in the item: each opens their photos.
+function renderItemPeople(list) {
+  const box = $('item-people');
+  box.innerHTML = '';
+  if (!list.length) return;
+  box.appendChild(el('span', 'kw-label', `${t('people')}: `));
+  for (const p of list) {
+    const a = el('button', 'link person-link', p.name || t('unnamed'));
+    a.addEventListener('click', () => { S.pushedPhoto = false; go(hashOf('person', [String(p.id)])); });
+    box.appendChild(a);
+  }
+}
 // The item's keywords: each opens the search for it; with --allow-edit each can be removed.
 function renderKeywords(list) {
   const box = $('item-keywords');
@@ -1325,22 +1339,11 @@ async function loadPlaces() {
 
 // ---- people --------------------------------------------------------------------------------
 const personName = (p) => p.name || t('unnamed');
+/// A person's face: `thumb` is the address of a crop of their best face (`/api/faces/ID/thumb`).
 function faceStyle(e, p) {
-  // A person's face: the API may name a face crop (`face`: {item, x, y, w, h} in 0..1), a
-  // cover item, or a thumbnail URL.
-  const f = p.face || p.cover_face;
-  const item = (f && (f.item || f.item_id || f.file_id)) || p.cover || p.item || p.item_id || (Array.isArray(p.items) && p.items[0]);
-  const url = p.thumb || (item ? `/api/items/${Number(item)}/thumb` : null);
-  if (!url) return;
-  e.style.backgroundImage = `url("${url}")`;
-  if (f && f.w > 0 && f.h > 0 && !p.thumb) {
-    const size = 1 / Math.max(f.w, f.h);
-    e.style.backgroundSize = `${size * 100}%`;
-    const cx = f.x + f.w / 2; const cy = f.y + f.h / 2;
-    const px = size > 1 ? ((cx * size - 0.5) / (size - 1)) * 100 : 50;
-    const py = size > 1 ? ((cy * size - 0.5) / (size - 1)) * 100 : 50;
-    e.style.backgroundPosition = `${Math.min(100, Math.max(0, px))}% ${Math.min(100, Math.max(0, py))}%`;
-  }
+  const url = typeof p.thumb === 'string' && p.thumb.startsWith('/api/') ? p.thumb
+    : (p.face != null ? `/api/faces/${Number(p.face)}/thumb` : null);
+  if (url) e.style.backgroundImage = `url("${url}")`;
 }
 async function loadPeople() {
   const r = await api(`/api/people?${libq()}`);
@@ -1360,8 +1363,8 @@ function renderPeople() {
     faceStyle(face, p);
     e.appendChild(face);
     e.appendChild(el('span', `pname${p.name ? '' : ' unnamed'}`, personName(p)));
-    const n = p.items != null && !Array.isArray(p.items) ? p.items : (p.photos != null ? p.photos : p.faces);
-    if (n != null) e.appendChild(el('span', 'n', count(Number(n), p.items != null || p.photos != null ? 'photo' : 'face')));
+    if (p.items != null) e.appendChild(el('span', 'n', count(Number(p.items), 'photo')));
+    else if (p.faces != null) e.appendChild(el('span', 'n', count(Number(p.faces), 'face')));
     e.addEventListener('click', () => go(hashOf('person', [String(p.id)])));
     box.appendChild(e);
   }
@@ -1397,13 +1400,14 @@ async function showPerson(id) {
   const merge = el('button', null, t('mergeBtn'));
   merge.addEventListener('click', async () => {
     if (!sel.value) return;
-    const r = await api(`/api/people/${encodeURIComponent(id)}/merge`, { method: 'POST', body: { into: Number(sel.value) } });
+    // `POST /api/people/{into}/merge {"from"}`: this person's faces become the chosen one's.
+    const r = await api(`/api/people/${encodeURIComponent(sel.value)}/merge`, { method: 'POST', body: { from: Number(id) } });
     if (r.status === 200) { S.people = null; go(hashOf('person', [sel.value])); }
     else $('list-count').textContent = `${t('failed')} (${r.status})`;
   });
   const hide = el('button', null, t('hide'));
   hide.addEventListener('click', async () => {
-    const r = await api(`/api/people/${encodeURIComponent(id)}/hide`, { method: 'POST', body: { hidden: true } });
+    const r = await api(`/api/people/${encodeURIComponent(id)}`, { method: 'POST', body: { hidden: true } });
     if (r.status === 200) { S.people = null; go(hashOf('people')); }
     else $('list-count').textContent = `${t('failed')} (${r.status})`;
   });
@@ -1446,7 +1450,7 @@ async function runSearch(more) {
   let r;
   if (q) {
     const p = new URLSearchParams({ library: S.library, q, limit: '200' });
-    if (more && S.searchCursor) p.set('cursor', S.searchCursor);
+    if (more && S.searchCursor) p.set('offset', S.searchCursor);
     r = await api(`/api/search?${p}`);
     // Without /api/search (an older server) the box searches keywords.
     if (r.status === 404 && !r.body) r = await api(`/api/items?${new URLSearchParams({ library: S.library, keyword: q, limit: '200' })}`);
@@ -1459,7 +1463,7 @@ async function runSearch(more) {
   if (key !== S.routeKey) return;
   if (r.status !== 200) { $('s-count').textContent = `${t('failed')} (${r.status})`; return; }
   fillGrid($('search-results'), itemsOf(r.body), more);
-  S.searchCursor = r.body && r.body.next_cursor;
+  S.searchCursor = r.body && (r.body.next_cursor || (r.body.next_offset != null ? String(r.body.next_offset) : null));
   $('s-more').classList.toggle('hidden', !S.searchCursor);
   $('s-count').textContent = `${count(S.list.length, 'result')}${S.searchCursor ? '+' : ''}`;
   $('s-empty').classList.toggle('hidden', S.list.length > 0);
@@ -1506,12 +1510,13 @@ let statusMissing = false;
 async function pollStatus() {
   if (!S.me) return;
   let pending = 0;
+  let busy = false;
   if (!statusMissing) {
     const r = await api('/api/status').catch(() => ({ status: 0 }));
     if (r.status === 404) statusMissing = true;
-    if (r.status === 200 && r.body) pending = pendingOf(r.body);
+    if (r.status === 200 && r.body) { pending = pendingOf(r.body); busy = r.body.busy === true; }
   }
-  showPending(pending);
+  showPending(pending, busy);
   if (S.library && document.visibilityState === 'visible') {
     const r = await api(`/api/timeline?${libq()}`).catch(() => null);
     if (r && r.status === 200 && r.body && JSON.stringify(r.body.days || []) !== S.daysSig && !S.selected.size) {
@@ -1522,7 +1527,7 @@ async function pollStatus() {
       if (S.view !== 'timeline' && S.view !== 'map') { const k = S.routeKey; S.routeKey = null; if (k) route(); }
     }
   }
-  setTimeout(pollStatus, pending > 0 ? 3000 : 10000);
+  setTimeout(pollStatus, pending > 0 || busy ? 2000 : 8000);
 }
 function pendingOf(b) {
   const n = (v) => (typeof v === 'number' ? v : (Array.isArray(v) ? v.length : 0));
@@ -1531,11 +1536,12 @@ function pendingOf(b) {
   if (b.watch && typeof b.watch === 'object') return pendingOf(b.watch);
   return n(b.queue) + n(b.queued);
 }
-function showPending(n) {
+function showPending(n, busy) {
   S.pending = n;
-  $('pending').classList.toggle('hidden', !(n > 0));
-  $('pending-text').textContent = n > 0 ? `${t('pending')} · ${F.num.format(n)}` : '';
-  $('pending').title = n > 0 ? `${t('pending')}: ${count(n, 'file')}` : '';
+  $('pending').classList.toggle('hidden', !(n > 0 || busy));
+  $('pending-text').textContent = n > 0 ? F.num.format(n) : '';
+  $('pending').title = n > 0 ? `${t('pending')}: ${count(n, 'file')}` : t('pending');
+  $('pending').setAttribute('aria-label', $('pending').title);
 }
 
 // ---- the header menu on a phone ------------------------------------------------------------
