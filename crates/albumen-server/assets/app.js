@@ -460,11 +460,13 @@ function jumpToDay(day, fromAddress) {
 const DATEBAR = 40; // the sticky date bar over the grid
 function spacerTop() { return $('spacer').offsetTop; }
 /// The grid's y (spacer coordinates) at the top of what is seen under the date bar.
-function viewTop() { return Math.max(0, $('scroller').scrollTop - spacerTop() + DATEBAR); }
+function viewTop(scrollTop, spTop) {
+  return Math.max(0, (scrollTop != null ? scrollTop : $('scroller').scrollTop) - (spTop != null ? spTop : spacerTop()) + DATEBAR);
+}
 /// The item at the top left of what is seen.
-function topIndex() {
+function topIndex(vt0) {
   if (!sections.length) return 0;
-  const vt = viewTop();
+  const vt = vt0 != null ? vt0 : viewTop();
   const s = sectionAtY(vt);
   const k = Math.max(0, Math.floor((vt - s.y - HEAD + 4) / (cellSize + GAP))) * cols;
   return Math.min(S.total - 1, s.first + Math.min(k, s.n - 1));
@@ -581,9 +583,14 @@ function renderGrid() {
   const sc = $('scroller');
   const sp = $('spacer');
   const rowH = cellSize + GAP;
-  const top = sc.scrollTop - spacerTop();
+  // Everything measured is read once, before anything is written (no layout in between).
+  const scrollTop = sc.scrollTop;
+  const spTop = spacerTop();
+  const clientH = sc.clientHeight;
+  const scrollH = sc.scrollHeight;
+  const top = scrollTop - spTop;
   const y0 = Math.max(0, top - 2 * rowH);
-  const y1 = top + sc.clientHeight + 2 * rowH;
+  const y1 = top + clientH + 2 * rowH;
   const want = new Set();
   const wantHeads = new Set();
   for (let s = sectionAtY(y0); s && s.y < y1; s = sections[sections.indexOf(s) + 1]) {
@@ -621,9 +628,11 @@ function renderGrid() {
     }
     e.classList.toggle('selected', S.selected.has(it.id));
   }
-  const cur = itemAt(topIndex());
-  $('current-date').textContent = cur ? fmtDay(cur.t) : sectionAtY(viewTop()).label;
-  updateScrubThumb();
+  const vt = viewTop(scrollTop, spTop);
+  const cur = itemAt(topIndex(vt));
+  const label = cur ? fmtDay(cur.t) : sectionAtY(vt).label;
+  if ($('current-date').textContent !== label) $('current-date').textContent = label;
+  updateScrubThumb(scrollTop, scrollH, clientH);
 }
 
 function makeCell(it, open) {
@@ -631,7 +640,8 @@ function makeCell(it, open) {
   e.dataset.id = it.id;
   e.dataset.t = it.t || '';
   const img = el('img');
-  img.loading = 'lazy';
+  // The timeline's cells exist only near the screen (lazy loading would only wait longer).
+  img.loading = S.view === 'timeline' ? 'eager' : 'lazy';
   img.decoding = 'async';
   img.alt = '';
   img.draggable = false;
@@ -674,6 +684,7 @@ function rememberPosition(now) {
 
 // The scrubber: years along the right edge; dragging it scrolls, a bubble says the month.
 function renderScrubber() {
+  scrubTrack = 0;
   const box = $('scrub-years');
   box.innerHTML = '';
   const track = $('scrubber').clientHeight;
@@ -692,12 +703,12 @@ function renderScrubber() {
     box.appendChild(lab);
   }
 }
-function updateScrubThumb() {
-  const sc = $('scroller');
-  const max = sc.scrollHeight - sc.clientHeight;
-  const track = $('scrubber').clientHeight;
-  $('scrubber').classList.toggle('hidden', max < sc.clientHeight);
-  $('scrub-thumb').style.top = `${max > 0 ? (sc.scrollTop / max) * (track - 28) : 0}px`;
+let scrubTrack = 0;
+function updateScrubThumb(scrollTop, scrollH, clientH) {
+  const max = scrollH - clientH;
+  if (!scrubTrack) scrubTrack = $('scrubber').clientHeight;
+  $('scrubber').classList.toggle('hidden', max < clientH);
+  $('scrub-thumb').style.transform = `translateY(${max > 0 ? (scrollTop / max) * (scrubTrack - 28) : 0}px)`;
 }
 {
   const sb = $('scrubber');
