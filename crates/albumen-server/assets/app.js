@@ -84,7 +84,7 @@ function makeFormats() {
   F.num = new Intl.NumberFormat(loc);
   F.plural = new Intl.PluralRules(loc);
   F.month = new Intl.DateTimeFormat(loc, { ...utc, year: 'numeric', month: 'long' });
-  F.monthName = new Intl.DateTimeFormat(loc, { ...utc, month: 'long' });
+  F.monthName = new Intl.DateTimeFormat(loc, { ...utc, month: 'short' });
   F.monthShort = new Intl.DateTimeFormat(loc, { ...utc, year: 'numeric', month: 'short' });
   F.year = new Intl.DateTimeFormat(loc, { ...utc, year: 'numeric' });
   F.day = new Intl.DateTimeFormat(loc, { ...utc, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' });
@@ -253,7 +253,7 @@ async function start() {
   loadModules();
   S.routeKey = null;
   await route();
-  pollStatus();
+  if (!S.polling) { S.polling = true; pollStatus(); }
 }
 
 $('library').addEventListener('change', async () => {
@@ -1519,25 +1519,33 @@ async function loadKeywordOptions() {
 // the timeline is read again (new photos show without a reload).
 let statusMissing = false;
 async function pollStatus() {
-  if (!S.me) return;
+  if (!S.me) { S.polling = false; return; }
   let pending = 0;
   let busy = false;
-  if (!statusMissing) {
-    const r = await api('/api/status').catch(() => ({ status: 0 }));
-    if (r.status === 404) statusMissing = true;
-    if (r.status === 200 && r.body) { pending = pendingOf(r.body); busy = r.body.busy === true; }
-  }
-  showPending(pending, busy);
-  if (S.library && document.visibilityState === 'visible') {
-    const r = await api(`/api/timeline?${libq()}`).catch(() => null);
-    if (r && r.status === 200 && r.body && JSON.stringify(r.body.days || []) !== S.daysSig && !S.selected.size) {
-      const keep = $('scroller').scrollTop;
-      await loadLibrary();
-      $('scroller').scrollTop = keep;
-      renderGrid();
-      if (S.view !== 'timeline' && S.view !== 'map') { const k = S.routeKey; S.routeKey = null; if (k) route(); }
+  try {
+    if (!statusMissing) {
+      const r = await api('/api/status');
+      if (r.status === 404) statusMissing = true;
+      if (r.status === 200 && r.body) { pending = pendingOf(r.body); busy = r.body.busy === true; }
     }
+    showPending(pending, busy);
+    if (S.library && document.visibilityState === 'visible') {
+      const r = await api(`/api/timeline?${libq()}`);
+      if (r.status === 200 && r.body && JSON.stringify(r.body.days || []) !== S.daysSig && !S.selected.size) {
+        const keep = $('scroller').scrollTop;
+        await loadLibrary();
+        $('scroller').scrollTop = keep;
+        renderGrid();
+        // a list under the viewer stays as it is until the viewer closes
+        if (S.view !== 'timeline' && S.view !== 'map' && $('item').classList.contains('hidden')) {
+          const k = S.routeKey; S.routeKey = null; if (k) await route();
+        }
+      }
+    }
+  } catch (e) {
+    // logged out (401) or offline: the next round asks again
   }
+  if (!S.me) { S.polling = false; return; }
   setTimeout(pollStatus, pending > 0 || busy ? 2000 : 8000);
 }
 function pendingOf(b) {
