@@ -400,7 +400,13 @@ async function loadLibrary() {
 async function loadFavorites() {
   S.favs = new Set();
   const r = await api(`/api/items?${libq()}&favorite=1&limit=1000`);
-  if (r.status === 200) for (const it of itemsOf(r.body)) S.favs.add(it.id);
+  // A server without favourites ignores `favorite=1` and its items carry no `favorite` flag:
+  // then the page offers none.
+  const items = r.status === 200 ? itemsOf(r.body) : [];
+  S.favSupported = items.length === 0 || items.some((it) => typeof it.favorite === 'boolean');
+  for (const it of items) if (it.favorite === true) S.favs.add(it.id);
+  $('tab-favorites').classList.toggle('hidden', !S.favSupported);
+  $('item-fav').classList.toggle('hidden', !S.favSupported);
 }
 
 function monthKey(day) { return day ? day.slice(0, 7) : ''; }
@@ -804,7 +810,8 @@ async function loadListPage(more) {
   const u = `${L.url}&limit=200${more && L.next ? `&cursor=${encodeURIComponent(L.next)}` : ''}`;
   const r = await api(u);
   if (key !== S.routeKey) return;
-  const items = r.status === 200 ? itemsOf(r.body) : [];
+  let items = r.status === 200 ? itemsOf(r.body) : [];
+  if (S.listTab === 'favorites') items = items.filter((it) => it.favorite !== false);
   L.next = r.body && r.body.next_cursor;
   fillGrid($('list-items'), items, more);
   $('list-more').classList.toggle('hidden', !L.next);
@@ -1464,7 +1471,7 @@ async function runSearch(more) {
     if (more && S.searchCursor) p.set('offset', S.searchCursor);
     r = await api(`/api/search?${p}`);
     // Without /api/search (an older server) the box searches keywords.
-    if (r.status === 404 && !r.body) r = await api(`/api/items?${new URLSearchParams({ library: S.library, keyword: q, limit: '200' })}`);
+    if (r.status === 404) r = await api(`/api/items?${new URLSearchParams({ library: S.library, keyword: q, limit: '200' })}`);
   } else {
     const p = new URLSearchParams({ library: S.library, limit: '200' });
     for (const f of ['from', 'to', 'camera', 'place', 'keyword']) if (hp.get(f)) p.set(f, hp.get(f));
