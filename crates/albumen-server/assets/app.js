@@ -328,15 +328,15 @@ async function showRoute(r) {
     case 'places': showView('places'); loadPlaces(); break;
     case 'place': {
       const [cc, city] = r.args;
-      showList(city ? `${city}` : cc, `/api/items?${libq()}&place=${encodeURIComponent(city ? `${cc}/${city}` : cc)}`, 'place');
       placeTitle(cc, city);
+      await showList(city ? `${city}` : cc, `/api/items?${libq()}&place=${encodeURIComponent(city ? `${cc}/${city}` : cc)}`, 'place');
       break;
     }
     case 'people': showView('people'); loadPeople(); break;
-    case 'person': showPerson(r.args[0]); break;
-    case 'favorites': showList(t('favorites'), `/api/items?${libq()}&favorite=1`, 'favorites'); break;
-    case 'memories': showMemory(p.get('date'), p.get('year')); break;
-    case 'search': showSearch(p); break;
+    case 'person': await showPerson(r.args[0]); break;
+    case 'favorites': await showList(t('favorites'), `/api/items?${libq()}&favorite=1`, 'favorites'); break;
+    case 'memories': await showMemory(p.get('date'), p.get('year')); break;
+    case 'search': await showSearch(p); break;
     case 'albums': case 'album': showModuleView('albums', r); break;
     default:
       if (S.modules.has(r.view)) { showModuleView(r.view, r); break; }
