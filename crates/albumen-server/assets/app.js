@@ -1268,13 +1268,15 @@ $('edit-place').addEventListener('click', () => {
 
 // ---- map -----------------------------------------------------------------------------------
 async function openMap(at) {
+  const m = /^(-?[\d.]+),(-?[\d.]+),(\d+)$/.exec(at || '');
   if (!S.map) {
-    S.map = L.map('map', { worldCopyJump: true, minZoom: 1, maxZoom: 18, attributionControl: true }).setView([30, 10], 2);
+    S.map = L.map('map', { worldCopyJump: true, minZoom: 1, maxZoom: 18, attributionControl: true })
+      .setView(m ? [+m[1], +m[2]] : [30, 10], m ? +m[3] : 2);
     S.map.attributionControl.setPrefix('Leaflet');
     S.map.attributionControl.addAttribution('Natural Earth, world-atlas');
     S.map.on('moveend', () => {
       refreshClusters();
-      if (S.view === 'map' && !S.settingMap) {
+      if (S.view === 'map') {
         const c = S.map.getCenter();
         const h = hashOf('map', [], { at: `${c.lat.toFixed(4)},${L.Util.wrapNum(c.lng, [-180, 180], true).toFixed(4)},${S.map.getZoom()}` });
         if (parseHash().view === 'map' && !parseHash().params.get('photo')) { S.routeKey = h; replaceHash(h); }
@@ -1297,12 +1299,7 @@ async function openMap(at) {
     S.layer = L.layerGroup().addTo(S.map);
   }
   S.map.invalidateSize();
-  const m = /^(-?[\d.]+),(-?[\d.]+),(\d+)$/.exec(at || '');
-  if (m) {
-    S.settingMap = true;
-    S.map.setView([+m[1], +m[2]], +m[3], { animate: false });
-    S.settingMap = false;
-  }
+  if (m) S.map.setView([+m[1], +m[2]], +m[3], { animate: false });
   refreshClusters();
 }
 
