@@ -90,7 +90,10 @@ fn the_page_is_installable() -> R {
     let html = String::from_utf8(page.body)?;
     let mut refs = local_refs(&html, "href");
     refs.extend(local_refs(&html, "src"));
-    assert!(refs.iter().any(|r| r == "/assets/manifest.webmanifest"), "no manifest link: {refs:?}");
+    assert!(
+        refs.iter().any(|r| r == "/assets/manifest.webmanifest"),
+        "no manifest link: {refs:?}"
+    );
     assert!(refs.len() >= 8, "{refs:?}");
     for r in &refs {
         let got = http(addr, "GET", r, &[], "")?;
@@ -110,10 +113,18 @@ fn the_page_is_installable() -> R {
         let src = icon["src"].as_str().ok_or("icon without src")?;
         let got = http(addr, "GET", src, &[], "")?;
         assert_eq!(got.status, 200, "{src}");
-        assert_eq!(header(&got.head, "content-type"), icon["type"].as_str(), "{src}");
+        assert_eq!(
+            header(&got.head, "content-type"),
+            icon["type"].as_str(),
+            "{src}"
+        );
         if icon["type"] == "image/png" {
             let (w, h) = png_size(&got.body).ok_or("not a PNG")?;
-            assert_eq!(icon["sizes"].as_str(), Some(format!("{w}x{h}").as_str()), "{src}");
+            assert_eq!(
+                icon["sizes"].as_str(),
+                Some(format!("{w}x{h}").as_str()),
+                "{src}"
+            );
             sizes.push(w);
         }
     }
@@ -129,21 +140,34 @@ fn the_page_is_installable() -> R {
         .and_then(|(_, rest)| rest.split_once("];"))
         .ok_or("no SHELL list in sw.js")?
         .0;
-    let cached: Vec<&str> = shell
-        .split('\'')
-        .filter(|s| s.starts_with('/'))
-        .collect();
-    assert!(cached.contains(&"/") && cached.contains(&"/assets/app.js"), "{cached:?}");
+    let cached: Vec<&str> = shell.split('\'').filter(|s| s.starts_with('/')).collect();
+    assert!(
+        cached.contains(&"/") && cached.contains(&"/assets/app.js"),
+        "{cached:?}"
+    );
     for p in &cached {
-        assert_eq!(http(addr, "GET", p, &[], "")?.status, 200, "the service worker precaches {p}");
-        assert!(!p.starts_with("/api/"), "the service worker caches the API: {p}");
+        assert_eq!(
+            http(addr, "GET", p, &[], "")?.status,
+            200,
+            "the service worker precaches {p}"
+        );
+        assert!(
+            !p.starts_with("/api/"),
+            "the service worker caches the API: {p}"
+        );
     }
 
     let modules = http(addr, "GET", "/assets/modules.json", &[], "")?;
     let modules: Vec<String> = serde_json::from_slice(&modules.body)?;
     for n in &modules {
-        assert!(n != "app.js" && n != "sw.js" && !n.contains('/'), "{modules:?}");
-        assert_eq!(http(addr, "GET", &format!("/assets/{n}"), &[], "")?.status, 200);
+        assert!(
+            n != "app.js" && n != "sw.js" && !n.contains('/'),
+            "{modules:?}"
+        );
+        assert_eq!(
+            http(addr, "GET", &format!("/assets/{n}"), &[], "")?.status,
+            200
+        );
     }
     // The API still asks for a session.
     assert_eq!(http(addr, "GET", "/api/me", &[], "")?.status, 401);
