@@ -373,10 +373,10 @@ $('qform').addEventListener('submit', (ev) => {
 // ---- timeline -----------------------------------------------------------------------------
 const PAGE = 200;
 let GAP = 2;
-let HEAD = 36; // a month's heading
 let cellSize = 120;
 let cols = 3;
-let sections = []; // { key, label, first, n, y, h }
+let sections = []; // { key, label, first, n, y }: months, y = the top of their first row
+let monthStarts = new Map(); // index of a month's first item -> the month's name
 let spacerH = 0;
 
 async function loadLibrary() {
@@ -473,17 +473,13 @@ function viewTop(scrollTop, spTop) {
 function topIndex(vt0) {
   if (!sections.length) return 0;
   const vt = vt0 != null ? vt0 : viewTop();
-  const s = sectionAtY(vt);
-  const k = Math.max(0, Math.floor((vt - s.y - HEAD + 4) / (cellSize + GAP))) * cols;
-  return Math.min(S.total - 1, s.first + Math.min(k, s.n - 1));
+  return Math.max(0, Math.min(S.total - 1, Math.floor((vt + 4) / (cellSize + GAP)) * cols));
 }
 
 function scrollToIndex(i) {
   const p = posOf(i);
   if (!p) return;
-  const s = sectionAtIndex(i);
-  const target = p.top - s.y - HEAD < cellSize + GAP ? s.y : p.top - 4;
-  $('scroller').scrollTop = target + spacerTop() - DATEBAR;
+  $('scroller').scrollTop = Math.max(0, p.top - 4) + spacerTop() - DATEBAR;
   renderGrid();
 }
 
@@ -494,7 +490,6 @@ function layout() {
   if (!sc.clientWidth || !S.days) return;
   const phone = sc.clientWidth < 600;
   GAP = phone ? 2 : 4;
-  HEAD = phone ? 34 : 40;
   const pad = phone ? 0 : 16;
   const w = sc.clientWidth - pad * 2 - (phone ? 0 : 28);
   const target = phone ? 96 : 150;
@@ -514,19 +509,21 @@ function layout() {
     s.n += d.n;
     first += d.n;
   }
+  // One continuous grid (dense on a phone even when months are sparse); a month's first cell
+  // carries the month's name.
+  const rowH = cellSize + GAP;
+  monthStarts = new Map();
   for (const s of sections) {
-    s.y = y;
-    s.h = HEAD + Math.ceil(s.n / cols) * (cellSize + GAP);
-    y += s.h;
+    s.y = Math.floor(s.first / cols) * rowH;
+    monthStarts.set(s.first, s.label);
   }
+  y = Math.ceil(S.total / cols) * rowH;
   spacerH = y;
   $('spacer').style.height = `${y}px`;
   $('spacer').style.width = `${cols * (cellSize + GAP) - GAP}px`;
   $('timeline-empty').classList.toggle('hidden', S.total > 0);
   for (const [, e] of cells) e.remove();
   cells.clear();
-  for (const [, e] of heads) e.remove();
-  heads.clear();
   renderScrubber();
   renderGrid();
 }
@@ -557,9 +554,7 @@ function sectionAtY(y) {
 }
 function posOf(i) {
   if (!sections.length) return null;
-  const s = sectionAtIndex(i);
-  const k = i - s.first;
-  return { top: s.y + HEAD + Math.floor(k / cols) * (cellSize + GAP), left: (k % cols) * (cellSize + GAP) };
+  return { top: Math.floor(i / cols) * (cellSize + GAP), left: (i % cols) * (cellSize + GAP) };
 }
 
 function itemAt(i) {
@@ -582,7 +577,6 @@ async function loadPage(p) {
 }
 
 const cells = new Map(); // index -> element
-const heads = new Map(); // section key -> element
 
 function renderGrid() {
   if (S.view !== 'timeline' || !S.days || !sections.length) return;
@@ -598,21 +592,9 @@ function renderGrid() {
   const y0 = Math.max(0, top - 2 * rowH);
   const y1 = top + clientH + 2 * rowH;
   const want = new Set();
-  const wantHeads = new Set();
-  for (let s = sectionAtY(y0); s && s.y < y1; s = sections[sections.indexOf(s) + 1]) {
-    wantHeads.add(s.key);
-    const r0 = Math.max(0, Math.floor((y0 - s.y - HEAD) / rowH));
-    const r1 = Math.ceil((y1 - s.y - HEAD) / rowH);
-    for (let k = r0 * cols; k < Math.min(s.n, r1 * cols); k++) want.add(s.first + k);
-    if (!heads.has(s.key)) {
-      const h = el('div', 'month-head', s.label);
-      h.style.top = `${s.y}px`;
-      h.style.height = `${HEAD}px`;
-      heads.set(s.key, h);
-      sp.appendChild(h);
-    }
-  }
-  for (const [k, h] of heads) if (!wantHeads.has(k)) { h.remove(); heads.delete(k); }
+  const r0 = Math.max(0, Math.floor(y0 / rowH));
+  const r1 = Math.ceil(y1 / rowH);
+  for (let i = r0 * cols; i < Math.min(S.total, r1 * cols); i++) want.add(i);
   for (const [i, e] of cells) {
     if (!want.has(i) || e.dataset.gen !== String(S.generation)) { e.remove(); cells.delete(i); }
   }
@@ -623,6 +605,7 @@ function renderGrid() {
     if (e && e.dataset.id !== String(it.id)) { e.remove(); cells.delete(i); e = null; }
     if (!e) {
       e = makeCell(it, () => openFromTimeline(i, it.id));
+      if (monthStarts.has(i)) e.appendChild(el('span', 'month-chip', monthStarts.get(i)));
       const p = posOf(i);
       e.style.left = `${p.left}px`;
       e.style.top = `${p.top}px`;
