@@ -279,7 +279,7 @@ def swipe(x0, y0, x1, y1, steps=10, hold=0.0):
 
 def double_tap(x, y):
     for _ in range(2):
-        touch("touchStart", [(x, y)]); time.sleep(0.04); touch("touchEnd", []); time.sleep(0.09)
+        touch("touchStart", [(x, y)]); touch("touchEnd", [])
 
 
 def photo_param():

@@ -472,6 +472,8 @@ function viewTop(scrollTop, spTop) {
 /// The item at the top left of what is seen.
 function topIndex(vt0) {
   if (!sections.length) return 0;
+  // After a jump the item jumped to names the position (its row may begin with a newer one).
+  if (S.anchor && Math.abs(S.anchor.top - $('scroller').scrollTop) < 2 && S.anchor.gen === S.generation) return S.anchor.i;
   const vt = vt0 != null ? vt0 : viewTop();
   return Math.max(0, Math.min(S.total - 1, Math.floor((vt + 4) / (cellSize + GAP)) * cols));
 }
@@ -479,7 +481,9 @@ function topIndex(vt0) {
 function scrollToIndex(i) {
   const p = posOf(i);
   if (!p) return;
-  $('scroller').scrollTop = Math.max(0, p.top - 4) + spacerTop() - DATEBAR;
+  const sc = $('scroller');
+  sc.scrollTop = Math.max(0, p.top - 4) + spacerTop() - DATEBAR;
+  S.anchor = { i, top: sc.scrollTop, gen: S.generation };
   renderGrid();
 }
 
@@ -1118,7 +1122,7 @@ function zoomAt(cx, cy, s) {
     const quick = Date.now() - s0.at < 300;
     if (Math.abs(dx) < 10 && Math.abs(dy) < 10 && quick && ev.pointerType !== 'mouse') {
       const now = Date.now();
-      if (now - Z.lastTap < 320) { Z.lastTap = 0; zoomAt(ev.clientX, ev.clientY, Z.s > 1.01 ? 1 : 2.5); applyZoom(true); return; }
+      if (now - Z.lastTap < 400) { Z.lastTap = 0; zoomAt(ev.clientX, ev.clientY, Z.s > 1.01 ? 1 : 2.5); applyZoom(true); return; }
       Z.lastTap = now;
       return;
     }
