@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# The real-browser test of `albumen serve` (issue 15): Debian's chromium, headless, driven
-# through chromium-driver by Python selenium (from PyPI; installed into a venv under target/
-# when missing). It builds a small library (the corpus' Live Photos plus generated, geotagged,
-# dated JPEGs), adds a user, serves it with --allow-edit, then: logs in, waits for thumbnails,
-# scrolls, opens the map and zooms in until a cluster splits, opens a cluster, opens an item,
-# plays a Live Photo, shifts a date and sees the item move in the timeline, undoes it, switches
-# to Chinese. Any console error fails the test. Screenshots: $OUT (default target/browser-test).
+# The real-browser test of `albumen serve` (issues 15 and 24): Debian's chromium, headless,
+# driven through chromium-driver by Python selenium (from PyPI; installed into a venv under
+# target/ when missing). It builds a small library (the corpus' Live Photos plus generated,
+# geotagged, dated JPEGs: three cities, a keyword, photos taken on today's date in 2019 and
+# 2021 for the memories, and with models/ the corpus' faces scanned with --vision), adds a
+# user, serves it with --allow-edit (and --watch when the binary has it), then drives two
+# browsers (scripts/browser_test.py):
+# - a desktop (1400×900, en-US): login, thumbnails, scroll, jump to a date, the map's clusters
+#   splitting, a cluster, a Live Photo on hover, a date edit moving the item, undo, keywords,
+#   Chinese, places, the filter search;
+# - a phone (390×844, zh-CN, touch): the Chinese page without a click, no sideways scrolling,
+#   three thumbnails a row, memories, the viewer with a link per photo (Back, Forward, reload),
+#   swipe, double-tap and pinch zoom, a Live Photo on press, favourites, the search box,
+#   people, the map and a place by address, the scrubber and the date drawer, a photo copied
+#   into the library showing up (--watch), installability (manifest + service worker) and the
+#   cache dropped on logout.
+# Any console error fails the test. Screenshots: $OUT (default target/browser-test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -43,11 +53,39 @@ for i in 0 1 2 3 4 5 6 7; do
   gen "lyon_$i" "45.76$i" "4.83$i" "2023:0$((i + 1)):2$i 10:30:00" "${colors[$(( (i + 3) % 8 ))]}"
   gen "berlin_$i" "52.52$i" "13.40$i" "2022:1$((i % 3)):0$((i + 1)) 09:15:00" "${colors[$(( (i + 5) % 8 ))]}"
 done
-"$BIN" scan "$tmp/family" --db "$tmp/index.db" --library family >/dev/null 2>&1 || [ $? = 1 ]
+# Three photos with a keyword (2020), and photos taken on today's month and day in 2019 (2) and
+# 2021 (3): the memories ("on this day"). Feb 29 becomes Feb 28.
+md=$(date +%m:%d); [ "$md" = 02:29 ] && md=02:28
+for i in 0 1 2; do
+  convert -size 480x360 "gradient:${colors[$((i + 2))]}" -quality 80 "$tmp/family/party_$i.jpg"
+  exiftool -q -overwrite_original -DateTimeOriginal="2020:03:0$((i + 1)) 18:00:00" -OffsetTimeOriginal=+01:00 \
+    -Make=albumen -Model="Party Camera" -XMP-dc:Subject=birthday "$tmp/family/party_$i.jpg"
+done
+for y in 2019 2021; do
+  n=$([ $y = 2019 ] && echo 2 || echo 3)
+  for i in $(seq $n); do
+    convert -size 480x360 "gradient:${colors[$i]}" -quality 80 "$tmp/family/mem${y}_$i.jpg"
+    exiftool -q -overwrite_original -DateTimeOriginal="$y:$md 1$i:00:00" -OffsetTimeOriginal=+01:00 \
+      -Make=albumen -Model="Old Camera" "$tmp/family/mem${y}_$i.jpg"
+  done
+done
+vision=()
+MODELS=${ALBUMEN_MODELS:-$ROOT/models}
+if [ -f "$MODELS/faceres.onnx" ]; then
+  cp -r "$CORPUS/immich-test-assets/metadata/faces" "$tmp/family/faces"
+  chmod -R u+w "$tmp/family/faces"
+  vision=(--vision --models "$MODELS")
+else
+  echo "(no vision models in $MODELS: the people view is checked empty; scripts/vision-models.sh fetches them)"
+fi
+"$BIN" scan "$tmp/family" --db "$tmp/index.db" --library family --previews --cache "$tmp/cache" "${vision[@]}" >/dev/null 2>&1 || [ $? = 1 ]
 echo "correct horse battery" | "$BIN" user add anna --db "$tmp/index.db" >/dev/null
 "$BIN" user grant anna family --db "$tmp/index.db" >/dev/null
 port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$BIN" serve --db "$tmp/index.db" --listen "127.0.0.1:$port" --cache "$tmp/cache" --allow-edit 2>"$tmp/server.log" &
+watch=()
+"$BIN" serve --help 2>&1 | grep -q -- '--watch' && watch=(--watch)
+"$BIN" serve --db "$tmp/index.db" --listen "127.0.0.1:$port" --cache "$tmp/cache" --allow-edit "${watch[@]}" 2>"$tmp/server.log" &
 srv=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.1; done
-$PY "$ROOT/scripts/browser_test.py" "http://127.0.0.1:$port" "$OUT" "$tmp/chrome-profile" || { echo "server log:"; tail -20 "$tmp/server.log"; exit 1; }
+BROWSER_TEST_LIBRARY="$tmp/family" BROWSER_TEST_WATCH=${#watch[@]} BROWSER_TEST_PEOPLE=${#vision[@]} \
+  $PY "$ROOT/scripts/browser_test.py" "http://127.0.0.1:$port" "$OUT" "$tmp/chrome-profile" || { echo "server log:"; tail -20 "$tmp/server.log"; exit 1; }

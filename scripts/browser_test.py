@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Drives headless chromium over the page (see scripts/browser-test.sh). Usage:
-browser_test.py BASE_URL SCREENSHOT_DIR PROFILE_DIR. Exits 1 on the first failed step or on any
-console error."""
-import os, sys, time
+"""Drives headless chromium over the page (see scripts/browser-test.sh): a desktop, then a
+phone. Usage: browser_test.py BASE_URL SCREENSHOT_DIR PROFILE_DIR (environment:
+BROWSER_TEST_LIBRARY, the library's folder; BROWSER_TEST_WATCH=1 when the server watches it;
+BROWSER_TEST_PEOPLE=1 when it was scanned with --vision). Exits 1 on the first failed step or
+on any console error."""
+import os, re, shutil, subprocess, sys, time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -10,15 +12,30 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.action_chains import ActionChains
 
 base, out, profile = sys.argv[1], sys.argv[2], sys.argv[3]
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-          f"--user-data-dir={profile}", "--window-size=1400,900", "--lang=en-US",
-          "--autoplay-policy=no-user-gesture-required"):
-    opts.add_argument(a)
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+library = os.environ.get("BROWSER_TEST_LIBRARY", "")
+watching = os.environ.get("BROWSER_TEST_WATCH", "0") not in ("", "0")
+people = os.environ.get("BROWSER_TEST_PEOPLE", "0") not in ("", "0")
+
+
+def browser(profile_dir, width, height, lang, phone=False):
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              f"--user-data-dir={profile_dir}", f"--window-size={width},{height}", f"--lang={lang}",
+              "--autoplay-policy=no-user-gesture-required"):
+        opts.add_argument(a)
+    opts.add_experimental_option("prefs", {"intl.accept_languages": lang})
+    if phone:
+        opts.add_experimental_option("mobileEmulation", {
+            "deviceMetrics": {"width": width, "height": height, "pixelRatio": 3.0, "touch": True, "mobile": True},
+            "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+                         "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"})
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+only = os.environ.get("BROWSER_TEST_ONLY", "")  # "phone" or "desktop": one half (while developing)
 console = []
 
 
@@ -53,7 +70,10 @@ def step(msg):
     print(f"- {msg}", flush=True)
 
 
+driver = browser(profile, 1400, 900, "en-US") if only != "phone" else None
 try:
+    if only == "phone":
+        raise StopIteration
     driver.get(base + "/")
     wait(lambda: driver.find_element(By.ID, "login").is_displayed(), "the login form")
     step("wrong password is refused")
@@ -78,6 +98,13 @@ try:
     print(f"  {loaded} thumbnails decoded; years in the nav: {years}")
     if not {"2022", "2023", "2024"} <= set(years):
         raise SystemExit(f"browser test: years missing from the timeline nav: {years}")
+    per_row = js("""const tops = [...document.querySelectorAll('#spacer .cell')].map(c => c.style.top);
+                    return tops.filter(t => t === tops.sort()[0]).length""")
+    print(f"  {per_row} thumbnails a row at 1400 px; page language {js('return document.documentElement.lang')!r}")
+    if per_row < 5:
+        raise SystemExit(f"browser test: {per_row} thumbnails a row on a 1400 px desktop, want >= 5")
+    if not js("return document.documentElement.lang").startswith("en"):
+        raise SystemExit("browser test: an en-US browser does not get the English page")
     shot("01-timeline")
     step("scroll")
     driver.set_window_size(900, 500)
@@ -156,6 +183,7 @@ try:
     driver.find_element(By.CSS_SELECTOR, f"#spacer .cell[data-id='{first[0]}']").click()
     wait(lambda: driver.find_element(By.ID, "item-edit").is_displayed(), "the edit panel")
     before = driver.find_element(By.ID, "item-time").text
+    before_iso = driver.find_element(By.ID, "item-time").get_attribute("data-iso")
     shift = driver.find_element(By.ID, "edit-shift")
     shift.clear()
     shift.send_keys("-26280")  # three years back
@@ -163,6 +191,9 @@ try:
     wait(lambda: driver.find_element(By.ID, "item-time").text != before, "the item's time to change", 60)
     after = driver.find_element(By.ID, "item-time").text
     print(f"  time {before} -> {after}")
+    if re.search(r"\d{4}-\d\d-\d\dT", before + after):
+        raise SystemExit(f"browser test: a raw ISO time in the item's details: {before!r}")
+    before, after = before_iso, driver.find_element(By.ID, "item-time").get_attribute("data-iso")
     if after[:4] != str(int(before[:4]) - 3):
         raise SystemExit(f"browser test: shifted by -3 years but the time went {before} -> {after}")
     shot("07-edited")
@@ -202,7 +233,7 @@ try:
     driver.find_element(By.ID, "tab-timeline").click()
     step("Chinese")
     driver.find_element(By.CSS_SELECTOR, "header .lang-switch").click()
-    wait(lambda: driver.find_element(By.ID, "tab-timeline").text == "时间线", "the Chinese labels")
+    wait(lambda: driver.find_element(By.ID, "tab-timeline").text == "照片", "the Chinese labels")
     shot("09-zh")
     driver.find_element(By.CSS_SELECTOR, "header .lang-switch").click()
     step("places and search")
@@ -216,12 +247,276 @@ try:
     wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#search-results .cell")) == 8, "8 results for 2023 + Test Camera")
     shot("11-search")
     logs()
+except StopIteration:
+    pass
 finally:
+    if driver:
+        try:
+            logs()
+        except Exception:
+            pass
+        driver.quit()
+
+# ---- the phone ------------------------------------------------------------------------------
+from selenium.webdriver.common.keys import Keys
+
+driver = browser(profile + "-phone", 390, 844, "zh-CN", phone=True) if only != "desktop" else None
+
+
+def touch(kind, pts):
+    driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [
+        {"x": x, "y": y, "id": i, "radiusX": 4, "radiusY": 4, "force": 1} for i, (x, y) in enumerate(pts)]})
+
+
+def swipe(x0, y0, x1, y1, steps=10, hold=0.0):
+    touch("touchStart", [(x0, y0)])
+    time.sleep(hold)
+    for k in range(1, steps + 1):
+        touch("touchMove", [(x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps)])
+        time.sleep(0.02)
+    touch("touchEnd", [])
+
+
+def double_tap(x, y):
+    for _ in range(2):
+        touch("touchStart", [(x, y)]); touch("touchEnd", [])
+
+
+def photo_param():
+    m = re.search(r"[?&]photo=(\d+)", driver.current_url)
+    return m and m.group(1)
+
+
+def viewer_on(pid=None):
+    return js("""const i = document.getElementById('item'), img = document.getElementById('item-img');
+                 return !i.classList.contains('hidden') && img.complete && img.naturalWidth > 50 && i.dataset.id""") == (pid or photo_param() or "x")
+
+
+def decoded(css):
+    return js(f"return [...document.querySelectorAll('{css}')].filter(i => i.complete && i.naturalWidth > 32 && i.getBoundingClientRect().width > 40).length")
+
+
+def current_year():
+    m = re.search(r"(\d{4})", js("return document.getElementById('current-date').textContent"))
+    return m and int(m.group(1))
+
+
+try:
+    if only == "desktop":
+        raise StopIteration
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    driver.get(base + "/")
+    wait(lambda: driver.find_element(By.ID, "login").is_displayed(), "the phone's login form")
+    step("phone (390×844, zh-CN): Chinese without a click")
+    lang = js("return document.documentElement.lang")
+    if not lang.startswith("zh") or driver.find_element(By.ID, "login-btn").text != "登录":
+        raise SystemExit(f"browser test: a zh-CN phone gets lang={lang!r}, button {driver.find_element(By.ID, 'login-btn').text!r}")
+    driver.find_element(By.ID, "login-user").send_keys("anna")
+    driver.find_element(By.ID, "login-pass").send_keys("correct horse battery", Keys.ENTER)
+    wait(lambda: driver.find_element(By.ID, "app").is_displayed(), "the app after login")
+    wait(lambda: decoded("#spacer .cell img") >= 9, "nine thumbnails on the phone", 60)
+    step("phone: no sideways scrolling, three thumbnails a row, the tabs at the bottom")
+    sw, iw = js("return [document.documentElement.scrollWidth, innerWidth]")
+    row = js("""const cs = [...document.querySelectorAll('#spacer .cell')].map(c => c.getBoundingClientRect());
+                const top = Math.min(...cs.map(r => r.top)); return cs.filter(r => Math.abs(r.top - top) < 1).map(r => [r.left, r.right]);""")
+    tabs = js("const r = document.getElementById('tabs').getBoundingClientRect(); return [r.top, r.bottom, innerHeight]")
+    print(f"  scrollWidth {sw} in {iw}; first row {len(row)} cells {row}; tabs {tabs}")
+    if sw > iw or len(row) < 3 or max(r[1] for r in row) > iw + 0.5 or abs(tabs[1] - tabs[2]) > 1:
+        raise SystemExit("browser test: the phone layout is off (sideways scrolling, < 3 a row, or no tab bar at the bottom)")
+    shot("p01-phone-timeline")
+    step("phone: memories (on this day)")
+    wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#memories .memory")) >= 2, "two memory cards", 30)
+    cards = {c.get_attribute("title"): c for c in driver.find_elements(By.CSS_SELECTOR, "#memories .memory")}
+    print(f"  cards: {[c.text.replace(chr(10), ' ') for c in cards.values()]}")
+    card = next((c for k, c in cards.items() if "2019" in k), None)
+    if card is None or "年前" not in card.text or "2张照片" not in card.text.replace(" ", ""):
+        raise SystemExit(f"browser test: no 2019 memory card with a Chinese relative year and count ({list(cards)})")
+    card.click()
+    wait(lambda: "#/memories" in driver.current_url and len(driver.find_elements(By.CSS_SELECTOR, "#list-items .cell")) == 2,
+         "the 2019 memory's two photos")
+    shot("p02-phone-memory")
+    driver.back()
+    wait(lambda: driver.find_element(By.ID, "view-timeline").is_displayed() and decoded("#spacer .cell img") >= 3, "the timeline after Back")
+    step("phone: a photo has an address; swipe, double-tap, pinch")
+    start_url = driver.current_url
+    driver.find_element(By.CSS_SELECTOR, "#spacer .cell[data-i='0']").click()
+    wait(lambda: photo_param() and viewer_on(), "the viewer with photo= in the address")
+    id0 = photo_param()
+    title = driver.find_element(By.ID, "item-title").text
+    body = driver.find_element(By.TAG_NAME, "body").text
+    print(f"  {driver.current_url} — {title!r}")
+    if "年" not in title or re.search(r"\d{4}-\d\d-\d\dT\d", body):
+        raise SystemExit(f"browser test: the viewer's date is not Chinese or shows an ISO time: {title!r}")
+    shot("p03-phone-viewer")
+    swipe(320, 430, 60, 430)
+    wait(lambda: photo_param() not in (None, id0) and viewer_on(), "the next photo after a swipe left")
+    id1 = photo_param()
+    swipe(60, 430, 320, 430)
+    wait(lambda: photo_param() == id0 and viewer_on(), "the previous photo after a swipe right")
+    print(f"  swipe: {id0} -> {id1} -> {id0}")
+    double_tap(195, 430)
+    wait(lambda: "zoomed" in driver.find_element(By.ID, "item").get_attribute("class"), "zoom after a double tap")
+    shot("p04-phone-zoomed")
+    double_tap(195, 430)
+    wait(lambda: "zoomed" not in driver.find_element(By.ID, "item").get_attribute("class"), "zoom out after a double tap")
+    touch("touchStart", [(170, 430), (220, 430)])
+    for k in range(1, 9):
+        touch("touchMove", [(170 - 10 * k, 430), (220 + 10 * k, 430)]); time.sleep(0.02)
+    touch("touchEnd", [])
+    scale = js("return Z.s")
+    if scale < 1.5:
+        raise SystemExit(f"browser test: a pinch did not zoom (scale {scale})")
+    print(f"  pinch: scale {scale:.2f}")
+    double_tap(195, 430)
+    wait(lambda: js("return Z.s") == 1, "zoom reset")
+    step("phone: favourite, reload, Back and Forward")
+    driver.find_element(By.ID, "item-fav").click()
+    wait(lambda: driver.find_element(By.ID, "item-fav").get_attribute("aria-pressed") == "true", "the favourite pressed")
+    item_url = driver.current_url
+    driver.refresh()
+    wait(lambda: viewer_on(id0) and driver.find_element(By.ID, "item-fav").get_attribute("aria-pressed") == "true",
+         "the same photo, still a favourite, after reload")
+    driver.back()
+    wait(lambda: "hidden" in driver.find_element(By.ID, "item").get_attribute("class") and decoded("#spacer .cell img") >= 3,
+         "the timeline after Back")
+    driver.forward()
+    wait(lambda: viewer_on(id0) and driver.current_url == item_url, "the photo again after Forward")
+    driver.back()
+    wait(lambda: "hidden" in driver.find_element(By.ID, "item").get_attribute("class"), "the viewer closed")
+    driver.find_element(By.ID, "tab-favorites").click()
+    wait(lambda: [c.get_attribute("data-id") for c in driver.find_elements(By.CSS_SELECTOR, "#list-items .cell")] == [id0],
+         "the favourite in the favourites view")
+    print(f"  favourites: {driver.current_url}")
+    shot("p05-phone-favourites")
+    step("phone: a Live Photo plays while pressed")
+    driver.find_element(By.ID, "tab-timeline").click()
+    live = wait(lambda: [c for c in driver.find_elements(By.CSS_SELECTOR, "#spacer .cell")
+                         if c.find_elements(By.CSS_SELECTOR, ".badge") and c.find_element(By.CSS_SELECTOR, ".badge").text == "LIVE"] or
+                (js("const s=document.getElementById('scroller'); s.scrollTop += 500;") and False), "a Live Photo cell", 60)
+    live[0].click()
+    wait(lambda: viewer_on() and driver.find_element(By.ID, "live-badge").is_displayed(), "the Live Photo in the viewer", 60)
+    touch("touchStart", [(195, 430)])
     try:
-        logs()
-    except Exception:
-        pass
-    driver.quit()
+        wait(lambda: js("const v = document.getElementById('item-video'); return !v.paused && v.currentTime > 0.1 && v.videoWidth > 0"),
+             "the Live Photo moving while pressed", 30)
+        shot("p06-phone-live")
+    finally:
+        touch("touchEnd", [])
+    wait(lambda: js("return document.getElementById('item-video').paused"), "the Live Photo stopping on release")
+    driver.find_element(By.ID, "item-close").click()
+    wait(lambda: "hidden" in driver.find_element(By.ID, "item").get_attribute("class"), "the viewer closed")
+    step("phone: the search box")
+    box = driver.find_element(By.CSS_SELECTOR, "input[type=search]")
+    box.send_keys("birthday", Keys.ENTER)
+    wait(lambda: "q=birthday" in driver.current_url and decoded("#search-results .cell img") == 3, "three photos for 'birthday'")
+    shot("p07-phone-search")
+    driver.back()
+    wait(lambda: driver.find_element(By.ID, "view-timeline").is_displayed(), "the timeline after Back")
+    driver.forward()
+    wait(lambda: decoded("#search-results .cell img") == 3, "the search again after Forward")
+    step("phone: people")
+    driver.find_element(By.ID, "tab-people").click()
+    if people:
+        wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#people-list .person"), "a person (scanned with --vision)", 30)
+        shot("p08-phone-people")
+        driver.find_element(By.CSS_SELECTOR, "#people-list .person").click()
+        wait(lambda: "#/person/" in driver.current_url and driver.find_elements(By.ID, "person-name"), "a person's page")
+        name = driver.find_element(By.ID, "person-name")
+        name.clear(); name.send_keys("Zoé Test", Keys.ENTER)
+        wait(lambda: driver.find_element(By.ID, "list-title").text == "Zoé Test", "the person named")
+        wait(lambda: decoded("#list-items .cell img") >= 1, "the person's photos")
+        box = driver.find_element(By.CSS_SELECTOR, "input[type=search]")
+        box.clear(); box.send_keys("Zoé Test", Keys.ENTER)
+        wait(lambda: decoded("#search-results .cell img") >= 1, "the person found by name")
+    else:
+        wait(lambda: driver.find_element(By.ID, "people-empty").is_displayed(), "the empty people view")
+        print("  (no vision models: the people view is empty)")
+    step("phone: the map and a place by address")
+    driver.find_element(By.ID, "tab-map").click()
+    wait(lambda: js("return document.getElementById('map').dataset.clusters"), "clusters on the phone's map")
+    js("S.map.setView([48.853, 2.353], 10)")
+    wait(lambda: "at=48.853" in driver.current_url, "the map's view in the address")
+    driver.refresh()
+    wait(lambda: js("return S.map && S.map.getZoom() === 10 && Math.abs(S.map.getCenter().lat - 48.853) < 0.01"), "the same map view after reload")
+    shot("p09-phone-map")
+    driver.find_element(By.ID, "tab-places").click()
+    wait(lambda: driver.find_elements(By.CSS_SELECTOR, ".place"), "places")
+    driver.find_element(By.CSS_SELECTOR, ".place").click()
+    wait(lambda: "#/place/" in driver.current_url and decoded("#list-items .cell img") >= 1, "a place's photos")
+    place_title, n = driver.find_element(By.ID, "list-title").text, decoded("#list-items .cell img")
+    driver.refresh()
+    wait(lambda: driver.find_element(By.ID, "list-title").text == place_title and decoded("#list-items .cell img") == n, "the same place after reload")
+    print(f"  {driver.current_url}: {place_title} ({n})")
+    step("phone: the scrubber, the position in the address, the date drawer")
+    driver.find_element(By.ID, "tab-timeline").click()
+    wait(lambda: decoded("#spacer .cell img") >= 3, "the timeline")
+    js("document.getElementById('scroller').scrollTop = 0")
+    y0 = current_year()
+    if driver.find_element(By.ID, "scrubber").is_displayed():
+        r = js("const r = document.getElementById('scrubber').getBoundingClientRect(); return [r.left + r.width / 2, r.top, r.bottom]")
+        swipe(r[0], r[1] + 5, r[0], r[1] + (r[2] - r[1]) * 0.8, steps=12)
+    else:
+        # the scrubber shows only on a timeline longer than two screens: scroll by hand
+        print("  (timeline shorter than two screens: no scrubber; scrolled by touch)")
+        swipe(200, 700, 200, 150, steps=12)
+        js("const s = document.getElementById('scroller'); s.scrollTop = s.scrollHeight")
+    wait(lambda: current_year() and current_year() < y0 and "d=" in driver.current_url, "an older year after dragging the scrubber")
+    y1 = current_year()
+    shot("p10-phone-scrubbed")
+    driver.refresh()
+    wait(lambda: decoded("#spacer .cell img") >= 3 and current_year() == y1, "the same timeline position after reload")
+    print(f"  scrubbed {y0} -> {y1}; {driver.current_url}")
+    driver.find_element(By.ID, "nav-btn").click()
+    wait(lambda: driver.find_element(By.ID, "nav").is_displayed(), "the date drawer")
+    shot("p11-phone-drawer")
+    next(e for e in driver.find_elements(By.CSS_SELECTOR, "#years .year") if e.text.startswith("2022")).click()
+    wait(lambda: current_year() == 2022 and not driver.find_element(By.ID, "nav").is_displayed(), "2022 from the drawer")
+    if watching and library:
+        step("phone: a photo copied into the library shows up (serve --watch)")
+        n0 = js("return S.total")
+        new = os.path.join(library, "new-from-phone.jpg")
+        subprocess.run(["convert", "-size", "480x360", "gradient:white-black", "-quality", "80", new], check=True)
+        subprocess.run(["exiftool", "-q", "-overwrite_original", "-DateTimeOriginal=2025:06:01 10:00:00", new], check=True)
+        seen_pending = False
+        end = time.time() + 45
+        while time.time() < end and js("return S.total") != n0 + 1:
+            seen_pending = seen_pending or driver.find_element(By.ID, "pending").is_displayed()
+            time.sleep(0.5)
+        if js("return S.total") != n0 + 1:
+            raise SystemExit("browser test: a photo copied into a watched library did not show within 45 s")
+        print(f"  {n0} -> {n0 + 1} items without a reload; pending indicator seen: {seen_pending}")
+    else:
+        print("  (the server does not watch: --watch not checked)")
+    step("phone: installable; the cache dropped on logout; English from the menu")
+    man = js("const l = document.querySelector('link[rel=manifest]'); return l && l.href")
+    m = js("return fetch(arguments[0]).then(r => r.json())", man)
+    sizes = {i.get("sizes") for i in m.get("icons", [])}
+    regs = driver.execute_async_script("const done = arguments[0]; navigator.serviceWorker.getRegistrations().then(r => done(r.map(x => x.scope)))")
+    wait(lambda: driver.execute_async_script("const done = arguments[0]; caches.keys().then(k => done(k.filter(x => x.startsWith('albumen-')).length))"),
+         "the service worker's cache")
+    print(f"  manifest {m.get('name')!r} {m.get('display')} start_url {m.get('start_url')} icons {sorted(sizes)}; service worker {regs}")
+    if m.get("display") != "standalone" or not {"192x192", "512x512"} <= sizes or base + "/" not in regs:
+        raise SystemExit("browser test: not installable (manifest or service worker)")
+    driver.find_element(By.ID, "menu-btn").click()
+    driver.find_element(By.CSS_SELECTOR, "#menu .lang-switch").click()
+    wait(lambda: driver.find_element(By.ID, "tab-timeline").text == "Photos" and js("return document.documentElement.lang") == "en", "English")
+    shot("p12-phone-english")
+    if not driver.find_element(By.ID, "logout").is_displayed():
+        driver.find_element(By.ID, "menu-btn").click()
+    driver.find_element(By.ID, "logout").click()
+    wait(lambda: driver.find_element(By.ID, "login").is_displayed(), "the login form after logout")
+    wait(lambda: driver.execute_async_script("const done = arguments[0]; caches.keys().then(k => done(k.filter(x => x.startsWith('albumen-')).length === 0))"),
+         "the service worker's cache dropped on logout")
+    logs()
+except StopIteration:
+    pass
+finally:
+    if driver:
+        try:
+            logs()
+        except Exception:
+            pass
+        driver.quit()
 
 errors = [e for e in console if e.get("level") == "SEVERE"]
 for e in errors:

@@ -102,6 +102,7 @@ pub fn router(state: St) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/assets/{*name}", get(asset))
+        .route("/sw.js", get(crate::assets::service_worker))
         .route("/api/login", post(login))
         .merge(crate::share::routes())
         .merge(api)
