@@ -22,6 +22,7 @@ mod cmd_pairs;
 mod cmd_people;
 mod cmd_scan;
 mod cmd_serve;
+mod cmd_similar;
 mod cmd_sync;
 mod cmd_thumbs;
 mod cmd_timeline;
@@ -82,6 +83,8 @@ enum Command {
     Search(cmd_vision::SearchArgs),
     /// People found in the photos by `scan --vision`: list, show, name, merge, split.
     People(cmd_people::Args),
+    /// Photos that look like a given photo (same kind of scene or thing; `scan --vision`).
+    Similar(cmd_similar::Args),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -160,6 +163,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::User(a) => cmd_serve::run_user(a),
         Command::Vision(a) => cmd_vision::run(a),
         Command::Search(a) => cmd_vision::run_search(a),
+        Command::Similar(a) => cmd_similar::run(a),
         Command::People(a) => cmd_people::run(a),
     }
 }

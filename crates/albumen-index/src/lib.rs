@@ -50,6 +50,7 @@
 
 pub mod archive;
 mod days;
+mod embeddings;
 mod error;
 pub mod export;
 mod index;
@@ -73,6 +74,9 @@ mod writer;
 
 pub use archive::{ArchiveOptions, ArchiveReport};
 pub use days::DayCount;
+pub use embeddings::{
+    quantise, Embeddings, Neighbour, SimilarHit, EMBEDDINGS_SCHEMA, MAX_EMBEDDING_LEN,
+};
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
 pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET, WRITER_QUEUE};
