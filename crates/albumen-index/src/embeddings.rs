@@ -129,6 +129,17 @@ impl Embeddings {
     /// The `k` vectors most similar to `query` (a float vector of the same length), best
     /// first, leaving out `exclude`.
     pub fn nearest(&self, query: &[f32], k: usize, exclude: Option<i64>) -> Vec<Neighbour> {
+        self.nearest_where(query, k, |id| Some(id) != exclude)
+    }
+
+    /// The `k` vectors most similar to `query` among those whose file `keep` accepts, best
+    /// first.
+    pub fn nearest_where<F: Fn(i64) -> bool>(
+        &self,
+        query: &[f32],
+        k: usize,
+        keep: F,
+    ) -> Vec<Neighbour> {
         if query.len() != self.dim || k == 0 || self.dim == 0 {
             return Vec::new();
         }
@@ -139,7 +150,7 @@ impl Embeddings {
         }
         let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
         for ((v, &id), &n) in self.data.chunks_exact(self.dim).zip(&self.ids).zip(&self.norms) {
-            if Some(id) == exclude || n == 0.0 {
+            if n == 0.0 || !keep(id) {
                 continue;
             }
             let s = dot(&q, v) as f32 / (qn * n);
@@ -290,6 +301,16 @@ impl Index {
         limit: usize,
         exclude: Option<i64>,
     ) -> Result<Vec<SimilarHit>> {
+        self.similar_where(query, limit, |id| Some(id) != exclude)
+    }
+
+    /// [`Index::similar`] among the files `keep` accepts (e.g. those a user may see).
+    pub fn similar_where<F: Fn(i64) -> bool>(
+        &self,
+        query: &[f32],
+        limit: usize,
+        keep: F,
+    ) -> Result<Vec<SimilarHit>> {
         let set = self.embeddings(query.len())?;
         let e = db_err(self.path());
         let mut st = self
@@ -297,7 +318,7 @@ impl Index {
             .prepare("SELECT path FROM files WHERE id = ?1")
             .map_err(&e)?;
         let mut out = Vec::new();
-        for n in set.nearest(query, limit, exclude) {
+        for n in set.nearest_where(query, limit, keep) {
             let path: Option<Vec<u8>> = st
                 .query_row([n.file_id], |r| r.get(0))
                 .optional()

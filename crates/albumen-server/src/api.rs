@@ -22,6 +22,8 @@ use crate::media::{mime_of, send_file};
 use crate::state::MapPoints;
 use crate::State;
 
+mod similar;
+
 type St = Arc<State>;
 type ApiResult<T> = std::result::Result<T, ApiError>;
 
@@ -55,6 +57,7 @@ pub fn router(state: St) -> Router {
         .route("/api/timeline", get(timeline))
         .route("/api/items", get(items))
         .route("/api/items/{id}", get(item))
+        .route("/api/items/{id}/similar", get(similar::similar))
         .route("/api/items/{id}/thumb", get(thumb))
         .route("/api/items/{id}/preview", get(preview))
         .route("/api/items/{id}/original", get(original))

@@ -23,7 +23,7 @@ const WORDS: &str = include_str!("../data/words.tsv");
 #[derive(Debug)]
 struct Vocabulary {
     words: Vec<(&'static str, &'static str)>,
-    classes: Vec<Vec<u16>>,
+    classes: Vec<Vec<(u16, f32)>>,
 }
 
 fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
@@ -47,8 +47,12 @@ fn vocabulary() -> &'static Vocabulary {
                 continue;
             };
             for w in ws.split(',').filter(|w| !w.is_empty()) {
+                let (w, weight) = match w.split_once(':') {
+                    Some((w, f)) => (w, f.parse::<f32>().unwrap_or(0.0).clamp(0.0, 1.0)),
+                    None => (w, 1.0),
+                };
                 if let Some(k) = words.iter().position(|(en, _)| *en == w) {
-                    c.push(k as u16);
+                    c.push((k as u16, weight));
                 }
             }
         }
@@ -71,7 +75,7 @@ pub fn of_class(class: usize) -> Vec<&'static str> {
     let v = vocabulary();
     v.classes
         .get(class)
-        .map(|ws| ws.iter().map(|&k| v.words[k as usize].0).collect())
+        .map(|ws| ws.iter().map(|&(k, _)| v.words[k as usize].0).collect())
         .unwrap_or_default()
 }
 
@@ -94,8 +98,8 @@ pub fn tags(probs: &[f32]) -> Vec<Tag> {
         if !p.is_finite() {
             continue;
         }
-        for &k in ws {
-            score[k as usize] += p;
+        for &(k, weight) in ws {
+            score[k as usize] += p * weight;
         }
     }
     let mut out: Vec<Tag> = score
@@ -133,6 +137,17 @@ mod tests {
         for w in ["car", "flower", "fish", "beach", "lake", "mountain", "snow", "boat", "bird"] {
             assert!(chinese(w).is_some(), "{w}");
         }
+    }
+
+    #[test]
+    fn a_bee_counts_half_towards_a_flower() {
+        let mut probs = vec![0f32; crate::classify::CLASSES];
+        probs[309] = 0.4; // bee
+        probs[984] = 0.1; // rapeseed
+        let t = tags(&probs);
+        let flower = t.iter().find(|t| t.label == "flower").expect("flower");
+        assert!((flower.score - 0.3).abs() < 1e-4, "{}", flower.score);
+        assert!(of_class(309).contains(&"flower"));
     }
 
     #[test]
