@@ -149,7 +149,12 @@ impl Embeddings {
             return Vec::new();
         }
         let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
-        for ((v, &id), &n) in self.data.chunks_exact(self.dim).zip(&self.ids).zip(&self.norms) {
+        for ((v, &id), &n) in self
+            .data
+            .chunks_exact(self.dim)
+            .zip(&self.ids)
+            .zip(&self.norms)
+        {
             if n == 0.0 || !keep(id) {
                 continue;
             }
@@ -230,7 +235,12 @@ impl Index {
             .map_err(e)?;
         Ok(q.filter(|q| !q.is_empty()).map(|q| {
             let v: Vec<f32> = q.into_iter().map(|b| f32::from(b as i8)).collect();
-            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+            let n = v
+                .iter()
+                .map(|x| x * x)
+                .sum::<f32>()
+                .sqrt()
+                .max(f32::MIN_POSITIVE);
             v.into_iter().map(|x| x / n).collect()
         }))
     }
@@ -276,9 +286,7 @@ impl Index {
         let e = db_err(self.path());
         let mut st = self
             .connection()
-            .prepare(
-                "SELECT e.file_id, e.vec FROM embeddings e JOIN files f ON f.id = e.file_id",
-            )
+            .prepare("SELECT e.file_id, e.vec FROM embeddings e JOIN files f ON f.id = e.file_id")
             .map_err(&e)?;
         let mut rows = st.query([]).map_err(&e)?;
         let mut set = Embeddings::new(dim);
@@ -368,7 +376,8 @@ mod tests {
     }
 
     #[test]
-    fn stored_embeddings_round_trip_through_the_index() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    fn stored_embeddings_round_trip_through_the_index(
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let index = Index::open(dir.path().join("i.db"))?;
         index.connection().execute_batch(
@@ -380,7 +389,12 @@ mod tests {
                 "INSERT INTO files (id, library_id, dir_id, name, path, path_text, size, mtime_ns,
                    dev, inode, nlink, kind, first_run, read_run)
                  VALUES (?1, 1, 1, ?2, ?3, ?4, 1, 0, 0, ?1, 1, 'photo', 1, 1)",
-                params![id, name.as_bytes(), format!("/p/{name}").into_bytes(), format!("/p/{name}")],
+                params![
+                    id,
+                    name.as_bytes(),
+                    format!("/p/{name}").into_bytes(),
+                    format!("/p/{name}")
+                ],
             )?;
         }
         index.store_embedding(1, &[1.0, 0.0, 0.0])?;

@@ -259,13 +259,13 @@ where
             }
         }
         {
-                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-                if ra != rb {
-                    parent[rb] = ra;
-                }
-                let r = root(&mut parent, a);
-                let w = worst.entry(r).or_insert(0);
-                *w = (*w).max(d);
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            if ra != rb {
+                parent[rb] = ra;
+            }
+            let r = root(&mut parent, a);
+            let w = worst.entry(r).or_insert(0);
+            *w = (*w).max(d);
         }
     }
     let mut clusters: HashMap<usize, Vec<usize>> = HashMap::new();

@@ -164,15 +164,16 @@ impl ColourLayout {
         for (x, y, p) in img.enumerate_pixels() {
             let c = (y as usize * GRID / h as usize) * GRID + x as usize * GRID / w as usize;
             if let Some(s) = sums.get_mut(c) {
-                for k in 0..3 {
-                    s[k] += u64::from(p.0[k]);
+                for (acc, v) in s.iter_mut().zip(p.0) {
+                    *acc += u64::from(v);
                 }
                 s[3] += 1;
             }
         }
         for (cell, s) in cells.iter_mut().zip(&sums) {
-            for k in 0..3 {
-                cell[k] = (s[k] / s[3].max(1)) as u8;
+            let n = s[3].max(1);
+            for (out, acc) in cell.iter_mut().zip(s) {
+                *out = (acc / n) as u8;
             }
         }
         let grey = imageops::grayscale(img);
@@ -180,7 +181,11 @@ impl ColourLayout {
         let mut px: Vec<u8> = small.pixels().map(|p| p.0[0]).collect();
         let n = px.len().max(1) as f32;
         let mean = px.iter().map(|&v| f32::from(v)).sum::<f32>() / n;
-        let var = px.iter().map(|&v| (f32::from(v) - mean).powi(2)).sum::<f32>() / n;
+        let var = px
+            .iter()
+            .map(|&v| (f32::from(v) - mean).powi(2))
+            .sum::<f32>()
+            / n;
         px.sort_unstable();
         let p99 = px.get(px.len() * 99 / 100).copied().unwrap_or(0);
         ColourLayout {
@@ -232,15 +237,25 @@ mod tests {
 
     #[test]
     fn colour_layout_turns_with_the_picture_and_dark_pictures_are_plain() {
-        let img = RgbImage::from_fn(80, 80, |x, y| image::Rgb([(x * 3) as u8, (y * 3) as u8, 100]));
+        let img = RgbImage::from_fn(80, 80, |x, y| {
+            image::Rgb([(x * 3) as u8, (y * 3) as u8, 100])
+        });
         let turned = imageops::rotate90(&img);
         let (a, b) = (ColourLayout::of(&img), ColourLayout::of(&turned));
-        assert!(a.turned(1).distance(&b) < 1.0, "{}", a.turned(1).distance(&b));
+        assert!(
+            a.turned(1).distance(&b) < 1.0,
+            "{}",
+            a.turned(1).distance(&b)
+        );
         assert!(a.distance(&b) > 20.0);
         // A moon on black: a bright disc on 97 % black is not plain (its p99 is bright)…
         let moon = RgbImage::from_fn(100, 100, |x, y| {
             let d = (x as i32 - 50).pow(2) + (y as i32 - 50).pow(2);
-            if d < 100 { image::Rgb([240, 240, 230]) } else { image::Rgb([2, 2, 2]) }
+            if d < 100 {
+                image::Rgb([240, 240, 230])
+            } else {
+                image::Rgb([2, 2, 2])
+            }
         });
         assert!(!ColourLayout::of(&moon).plain);
         // …but a night frame with nothing in it is.

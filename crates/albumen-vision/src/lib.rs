@@ -347,11 +347,19 @@ mod tests {
     #[test]
     fn merged_tags_keep_one_per_label_with_the_better_score() {
         let m = merge_tags(
-            vec![tag("car", 0.5, Source::Coco), tag("person", 0.9, Source::Coco)],
-            vec![tag("car", 0.7, Source::Imagenet), tag("beach", 0.4, Source::Imagenet)],
+            vec![
+                tag("car", 0.5, Source::Coco),
+                tag("person", 0.9, Source::Coco),
+            ],
+            vec![
+                tag("car", 0.7, Source::Imagenet),
+                tag("beach", 0.4, Source::Imagenet),
+            ],
         );
-        let got: Vec<(&str, f32, Source)> =
-            m.iter().map(|t| (t.label.as_str(), t.score, t.source)).collect();
+        let got: Vec<(&str, f32, Source)> = m
+            .iter()
+            .map(|t| (t.label.as_str(), t.score, t.source))
+            .collect();
         assert_eq!(
             got,
             [

@@ -34,9 +34,7 @@ fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
 fn vocabulary() -> &'static Vocabulary {
     static V: OnceLock<Vocabulary> = OnceLock::new();
     V.get_or_init(|| {
-        let words: Vec<(&str, &str)> = lines(WORDS)
-            .filter_map(|l| l.split_once('\t'))
-            .collect();
+        let words: Vec<(&str, &str)> = lines(WORDS).filter_map(|l| l.split_once('\t')).collect();
         let mut classes = vec![Vec::new(); crate::classify::CLASSES];
         for l in lines(CLASS_WORDS) {
             let mut f = l.split('\t');
@@ -125,7 +123,10 @@ mod tests {
     fn every_class_word_has_chinese_and_the_tables_are_whole() {
         let v = vocabulary();
         assert!(v.words.len() > 150);
-        assert!(v.words.iter().all(|(en, zh)| !en.is_empty() && !zh.is_empty()));
+        assert!(v
+            .words
+            .iter()
+            .all(|(en, zh)| !en.is_empty() && !zh.is_empty()));
         // Every word named in the class table is in the word table (a typo would vanish).
         let named: usize = lines(CLASS_WORDS)
             .filter_map(|l| l.split('\t').nth(2))
@@ -134,7 +135,9 @@ mod tests {
         let found: usize = v.classes.iter().map(Vec::len).sum();
         assert_eq!(named, found);
         assert_eq!(lines(CLASS_WORDS).count(), crate::classify::CLASSES);
-        for w in ["car", "flower", "fish", "beach", "lake", "mountain", "snow", "boat", "bird"] {
+        for w in [
+            "car", "flower", "fish", "beach", "lake", "mountain", "snow", "boat", "bird",
+        ] {
             assert!(chinese(w).is_some(), "{w}");
         }
     }

@@ -79,7 +79,10 @@ fn labelled_photos_get_their_words_and_similar_photos_share_them() {
                 l => l.to_string(),
             })
             .collect();
-        let want: HashSet<&String> = words.iter().filter(|w| vocabulary.contains(w.as_str())).collect();
+        let want: HashSet<&String> = words
+            .iter()
+            .filter(|w| vocabulary.contains(w.as_str()))
+            .collect();
         found += want.iter().filter(|w| got.contains(w.as_str())).count();
         wanted += want.len();
         given += got.len();
@@ -92,7 +95,8 @@ fn labelled_photos_get_their_words_and_similar_photos_share_them() {
     // Same kind first: the nearest other photo shares a labelled word.
     let generic = ["plant", "sky"];
     let share = |a: &HashSet<String>, b: &HashSet<String>| {
-        a.iter().any(|w| !generic.contains(&w.as_str()) && b.contains(w))
+        a.iter()
+            .any(|w| !generic.contains(&w.as_str()) && b.contains(w))
     };
     let mut top1 = 0;
     for (i, (words, e)) in seen.iter().enumerate() {
@@ -110,7 +114,10 @@ fn labelled_photos_get_their_words_and_similar_photos_share_them() {
             .map(|(_, b)| &b.0);
         top1 += usize::from(best.is_some_and(|b| share(words, b)));
     }
-    eprintln!("nearest photo shares a labelled word: {top1}/{}", seen.len());
+    eprintln!(
+        "nearest photo shares a labelled word: {top1}/{}",
+        seen.len()
+    );
     assert!(recall >= 0.45, "recall {recall}");
     assert!(precision >= 0.6, "precision {precision}");
     assert!(top1 * 10 >= seen.len() * 6, "{top1}/{}", seen.len());
