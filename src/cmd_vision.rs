@@ -14,7 +14,8 @@ pub struct Args {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Print a JSON array: [{"path", "text", "faces": [{"x", "y", "w", "h", "score",
-    /// "person", "person_name"}], "tags": [{"label", "label_zh", "score"}], "error"}] (face
+    /// "person", "person_name"}], "tags": [{"label", "label_zh", "score", "source"}], "error"}]
+    /// ("source" is "coco" for the object detector, "imagenet" for the scene words; face
     /// boxes are fractions of the picture; "person" is the id of the person in `--db` the face
     /// would join, null without `--db` or for nobody known).
     #[arg(long)]
@@ -45,6 +46,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         previews: a.previews,
         roots: &roots,
     })?;
+    note_classifier(&vision);
     let index = match a.db {
         Some(db) => Some(crate::open_existing_index(Some(db))?),
         None => None,
@@ -120,6 +122,13 @@ pub(crate) struct Sources<'a> {
     pub roots: &'a [PathBuf],
 }
 
+/// One line on stderr when the classifier is missing (no scene words, no "more like this").
+fn note_classifier(vision: &Vision) {
+    if let Some(e) = vision.classifier_missing() {
+        eprintln!("vision: no scene words or similar-photo search: {e}");
+    }
+}
+
 /// Loads the models, with the preview cache when there is one.
 fn load(s: Sources<'_>) -> anyhow::Result<Vision> {
     let dir = s.models.unwrap_or_else(models_dir);
@@ -187,13 +196,28 @@ pub(crate) fn fill_index(
     stop: &std::sync::atomic::AtomicBool,
 ) -> anyhow::Result<VisionSummary> {
     use std::io::IsTerminal;
-    let pending = index.vision_pending()?;
+    let mut pending = index.vision_pending()?;
     let mut sum = VisionSummary::default();
+    // Files read before the classifier was installed get their scene words and embedding now
+    // (only worth loading the models for when the classifier is there).
+    let models = sources
+        .models
+        .clone()
+        .unwrap_or_else(albumen_vision::models_dir);
+    if models
+        .join(albumen_vision::classify::CLASSIFIER_FILE)
+        .is_file()
+    {
+        pending.extend(index.embedding_pending()?);
+    }
     if pending.is_empty() {
         sum.complete = true;
         return Ok(sum);
     }
     let mut vision = load(sources)?;
+    if !quiet {
+        note_classifier(&vision);
+    }
     let tty = !quiet && std::io::stderr().is_terminal();
     let start = std::time::Instant::now();
     let total = pending.len();
@@ -202,6 +226,7 @@ pub(crate) fn fill_index(
             break;
         }
         let a = vision.analyze(&item.path);
+        let embedding = a.embedding.clone();
         let rec = albumen_index::VisionRecord {
             text: a.text,
             error: a.error,
@@ -234,6 +259,9 @@ pub(crate) fn fill_index(
         sum.with_tags += u64::from(!rec.tags.is_empty());
         sum.errors += u64::from(rec.error.is_some());
         index.store_vision(item, &rec)?;
+        if vision.classifier_missing().is_none() {
+            index.store_embedding(item.file_id, embedding.as_deref().unwrap_or(&[]))?;
+        }
         if tty {
             let rate = (i + 1) as f64 / start.elapsed().as_secs_f64().max(1e-3);
             let eta = (total - i - 1) as f64 / rate.max(1e-6);
@@ -253,8 +281,9 @@ pub(crate) fn fill_index(
 /// Arguments of `albumen search`.
 #[derive(clap::Args, Debug)]
 pub struct SearchArgs {
-    /// Words to find (all of them): text in the photos, people's names, object tags (English
-    /// or Chinese), places, keywords, cameras, dates.
+    /// Words to find (all of them): text in the photos, people's names, object and scene
+    /// words (English or Chinese: dog/狗, beach/海滩, mountain/山…), places, keywords, cameras,
+    /// dates.
     #[arg(required = true)]
     pub query: Vec<String>,
     /// Index database (filled by `albumen scan --vision`).

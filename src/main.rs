@@ -23,6 +23,7 @@ mod cmd_pairs;
 mod cmd_people;
 mod cmd_scan;
 mod cmd_serve;
+mod cmd_similar;
 mod cmd_sync;
 mod cmd_thumbs;
 mod cmd_timeline;
@@ -88,6 +89,8 @@ enum Command {
     Db(cmd_db::Args),
     /// The trash of the web page: list, add, restore, and empty (the only deletion).
     Trash(cmd_trash::Args),
+    /// Photos that look like a given photo (same kind of scene or thing; `scan --vision`).
+    Similar(cmd_similar::Args),
 }
 
 /// Opens the index at `db` (default: [`albumen_index::default_db_path`]) for a command that
@@ -166,6 +169,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::User(a) => cmd_serve::run_user(a),
         Command::Vision(a) => cmd_vision::run(a),
         Command::Search(a) => cmd_vision::run_search(a),
+        Command::Similar(a) => cmd_similar::run(a),
         Command::People(a) => cmd_people::run(a),
         Command::Db(a) => cmd_db::run(a),
         Command::Trash(a) => cmd_trash::run(a),

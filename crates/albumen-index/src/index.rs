@@ -201,6 +201,9 @@ impl Index {
         // Previews and perceptual hashes (`scan --previews`), on old databases too.
         conn.execute_batch(crate::previews::PREVIEW_SCHEMA)
             .map_err(db_err(&path))?;
+        // Image embeddings for "more like this" (`scan --vision`), on old databases too.
+        conn.execute_batch(crate::embeddings::EMBEDDINGS_SCHEMA)
+            .map_err(db_err(&path))?;
         // Items per day, kept by triggers (filled once on an older index).
         crate::days::create(&conn).map_err(db_err(&path))?;
         // Map cells, kept by triggers (columns and table filled once on an older index).

@@ -54,6 +54,7 @@ pub mod albums;
 pub mod archive;
 pub mod backup;
 mod days;
+mod embeddings;
 mod error;
 pub mod export;
 mod favorites;
@@ -84,6 +85,9 @@ pub use albums::{Album, ShareLink, SharedAlbum, ALBUMS_SCHEMA};
 pub use archive::{ArchiveOptions, ArchiveReport};
 pub use backup::RestoreReport;
 pub use days::DayCount;
+pub use embeddings::{
+    quantise, Embeddings, Neighbour, SimilarHit, EMBEDDINGS_SCHEMA, MAX_EMBEDDING_LEN,
+};
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
 pub use favorites::FAVORITES_SCHEMA;

@@ -13,6 +13,7 @@ use albumen_meta::Format;
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub use crate::hash::ColourLayout;
 use crate::{Error, PerceptualHash};
 
 /// Largest Hamming distance between two perceptual hashes for a near duplicate (measured on the
@@ -20,6 +21,12 @@ use crate::{Error, PerceptualHash};
 pub const NEAR_DISTANCE: u32 = 10;
 /// Largest relative difference of aspect ratio for a near duplicate.
 pub const NEAR_ASPECT: f32 = 0.03;
+/// Largest [`ColourLayout::distance`] for a near duplicate: a perceptual-hash match is
+/// confirmed by the colours of a 4 x 4 grid (copies differ by a few levels; different pictures
+/// with colliding hashes, such as a sunset and a moon on black, by tens).
+pub const NEAR_COLOUR: f32 = 12.0;
+/// Long side of the small preview the colour layout is read from.
+const LAYOUT_SIZE: u32 = 64;
 
 /// Exact or near.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -220,23 +227,45 @@ where
         .collect();
     let mut parent: Vec<usize> = (0..items.len()).collect();
     let mut worst: HashMap<usize, u32> = HashMap::new();
+    let mut pairs: Vec<(usize, usize, u32, u8)> = Vec::new();
     for (k, &a) in hashed.iter().enumerate() {
         for &b in &hashed[k + 1..] {
             let (Some(ha), Some(hb)) = (items[a].hash, items[b].hash) else {
                 continue;
             };
-            let Some(d) = near_distance(&ha, &hb) else {
-                continue;
-            };
-            {
-                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-                if ra != rb {
-                    parent[rb] = ra;
-                }
-                let r = root(&mut parent, a);
-                let w = worst.entry(r).or_insert(0);
-                *w = (*w).max(d);
+            if let Some((d, q)) = near_match(&ha, &hb) {
+                pairs.push((a, b, d, q));
             }
+        }
+    }
+    // The second signal, for the files in a candidate pair only: a small preview's colour
+    // layout (a file that cannot be previewed again keeps its hash match).
+    let mut involved: Vec<usize> = pairs.iter().flat_map(|&(a, b, _, _)| [a, b]).collect();
+    involved.sort_unstable();
+    involved.dedup();
+    let small = crate::Options::new(LAYOUT_SIZE);
+    let layouts: HashMap<usize, ColourLayout> = involved
+        .par_iter()
+        .filter_map(|&i| {
+            crate::preview(&items[i].path, &small)
+                .ok()
+                .map(|p| (i, ColourLayout::of(&p.image)))
+        })
+        .collect();
+    for (a, b, d, q) in pairs {
+        if let (Some(la), Some(lb)) = (layouts.get(&a), layouts.get(&b)) {
+            if la.plain || lb.plain || la.distance(&lb.turned(q)) > NEAR_COLOUR {
+                continue;
+            }
+        }
+        {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            if ra != rb {
+                parent[rb] = ra;
+            }
+            let r = root(&mut parent, a);
+            let w = worst.entry(r).or_insert(0);
+            *w = (*w).max(d);
         }
     }
     let mut clusters: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -270,7 +299,7 @@ where
             keep: items[keep].path.clone(),
             members: g.iter().map(|&i| items[i].path.clone()).collect(),
             why: format!(
-                "same picture: perceptual hashes within {d} of 64 bits of the kept copy (either turned by quarter turns), same shape; keep {}",
+                "same picture: perceptual hashes within {d} of 64 bits of the kept copy (either turned by quarter turns), same shape, same colour layout; keep {}",
                 why_keep(&items, keep, g)
             ),
         });
@@ -285,12 +314,17 @@ where
 /// [`NEAR_DISTANCE`], as they are or with one of them turned by quarter turns (a copy made by
 /// a tool that ignored, or applied differently, the original's orientation).
 fn near_distance(a: &PerceptualHash, b: &PerceptualHash) -> Option<u32> {
-    (0..4)
+    near_match(a, b).map(|(d, _)| d)
+}
+
+/// [`near_distance`] and the quarter turns of `b` that gave it.
+fn near_match(a: &PerceptualHash, b: &PerceptualHash) -> Option<(u32, u8)> {
+    (0..4u8)
         .filter_map(|q| {
             let t = b.turned(q);
             let shape = (a.aspect / t.aspect.max(1e-6) - 1.0).abs();
             let d = a.distance(&t);
-            (d <= NEAR_DISTANCE && shape <= NEAR_ASPECT).then_some(d)
+            (d <= NEAR_DISTANCE && shape <= NEAR_ASPECT).then_some((d, q))
         })
         .min()
 }

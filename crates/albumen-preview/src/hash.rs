@@ -122,6 +122,105 @@ impl PerceptualHash {
     }
 }
 
+/// Cells per side of a [`ColourLayout`].
+const GRID: usize = 4;
+/// A picture whose grey levels (0 to 255, on a 32 x 32 reduction) vary less than this
+/// (standard deviation) is flat: its perceptual hash is the noise of its few levels.
+pub const PLAIN_STD: f32 = 6.0;
+/// A picture whose 99th-percentile grey level is below this is near-black: its hash is noise.
+pub const DARK_P99: u8 = 20;
+
+/// A second, independent signal for near duplicates: the mean colour of each cell of a 4 x 4
+/// grid over the upright picture, and whether the picture is too plain (near-flat or
+/// near-black) for its perceptual hash to mean anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColourLayout {
+    /// Mean RGB of each cell, row by row.
+    pub cells: [[u8; 3]; GRID * GRID],
+    /// Near-flat or near-black (see [`PLAIN_STD`], [`DARK_P99`]).
+    pub plain: bool,
+}
+
+impl ColourLayout {
+    /// The layout of an upright RGB picture (any size; 64 pixels is plenty).
+    ///
+    /// ```
+    /// use albumen_preview::dupes::ColourLayout;
+    /// let flat = image::RgbImage::from_pixel(64, 48, image::Rgb([200, 30, 30]));
+    /// assert!(ColourLayout::of(&flat).plain);
+    /// let sky = image::RgbImage::from_fn(64, 48, |_, y| if y < 24 { image::Rgb([90, 150, 230]) } else { image::Rgb([40, 120, 40]) });
+    /// let l = ColourLayout::of(&sky);
+    /// assert!(!l.plain);
+    /// assert_eq!(l.cells[0], [90, 150, 230]);
+    /// assert_eq!(l.cells[15], [40, 120, 40]);
+    /// ```
+    pub fn of(img: &RgbImage) -> Self {
+        let (w, h) = img.dimensions();
+        let mut cells = [[0u8; 3]; GRID * GRID];
+        if w == 0 || h == 0 {
+            return ColourLayout { cells, plain: true };
+        }
+        let mut sums = [[0u64; 4]; GRID * GRID];
+        for (x, y, p) in img.enumerate_pixels() {
+            let c = (y as usize * GRID / h as usize) * GRID + x as usize * GRID / w as usize;
+            if let Some(s) = sums.get_mut(c) {
+                for (acc, v) in s.iter_mut().zip(p.0) {
+                    *acc += u64::from(v);
+                }
+                s[3] += 1;
+            }
+        }
+        for (cell, s) in cells.iter_mut().zip(&sums) {
+            let n = s[3].max(1);
+            for (out, acc) in cell.iter_mut().zip(s) {
+                *out = (acc / n) as u8;
+            }
+        }
+        let grey = imageops::grayscale(img);
+        let small = imageops::resize(&grey, N as u32, N as u32, imageops::FilterType::Triangle);
+        let mut px: Vec<u8> = small.pixels().map(|p| p.0[0]).collect();
+        let n = px.len().max(1) as f32;
+        let mean = px.iter().map(|&v| f32::from(v)).sum::<f32>() / n;
+        let var = px
+            .iter()
+            .map(|&v| (f32::from(v) - mean).powi(2))
+            .sum::<f32>()
+            / n;
+        px.sort_unstable();
+        let p99 = px.get(px.len() * 99 / 100).copied().unwrap_or(0);
+        ColourLayout {
+            cells,
+            plain: var.sqrt() < PLAIN_STD || p99 < DARK_P99,
+        }
+    }
+
+    /// The layout of the same picture turned `quarters` quarter turns clockwise.
+    pub fn turned(&self, quarters: u8) -> ColourLayout {
+        let mut out = *self;
+        for _ in 0..quarters % 4 {
+            let src = out.cells;
+            for y in 0..GRID {
+                for x in 0..GRID {
+                    // clockwise: the new (x, y) shows the old (y, GRID-1-x)
+                    out.cells[y * GRID + x] = src[(GRID - 1 - x) * GRID + y];
+                }
+            }
+        }
+        out
+    }
+
+    /// Mean absolute difference of the two layouts' cell colours, 0 to 255.
+    pub fn distance(&self, other: &ColourLayout) -> f32 {
+        let total: u32 = self
+            .cells
+            .iter()
+            .zip(&other.cells)
+            .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| u32::from(x.abs_diff(*y))))
+            .sum();
+        total as f32 / (GRID * GRID * 3) as f32
+    }
+}
+
 fn cos_table() -> [[f64; N]; 8] {
     let mut t = [[0f64; N]; 8];
     for (u, row) in t.iter_mut().enumerate() {
@@ -135,6 +234,34 @@ fn cos_table() -> [[f64; N]; 8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_layout_turns_with_the_picture_and_dark_pictures_are_plain() {
+        let img = RgbImage::from_fn(80, 80, |x, y| {
+            image::Rgb([(x * 3) as u8, (y * 3) as u8, 100])
+        });
+        let turned = imageops::rotate90(&img);
+        let (a, b) = (ColourLayout::of(&img), ColourLayout::of(&turned));
+        assert!(
+            a.turned(1).distance(&b) < 1.0,
+            "{}",
+            a.turned(1).distance(&b)
+        );
+        assert!(a.distance(&b) > 20.0);
+        // A moon on black: a bright disc on 97 % black is not plain (its p99 is bright)…
+        let moon = RgbImage::from_fn(100, 100, |x, y| {
+            let d = (x as i32 - 50).pow(2) + (y as i32 - 50).pow(2);
+            if d < 100 {
+                image::Rgb([240, 240, 230])
+            } else {
+                image::Rgb([2, 2, 2])
+            }
+        });
+        assert!(!ColourLayout::of(&moon).plain);
+        // …but a night frame with nothing in it is.
+        let night = RgbImage::from_fn(100, 100, |x, y| image::Rgb([((x + y) % 9) as u8, 3, 5]));
+        assert!(ColourLayout::of(&night).plain);
+    }
 
     fn scene(seed: u32) -> RgbImage {
         RgbImage::from_fn(200, 150, |x, y| {

@@ -22,6 +22,7 @@ use crate::media::{mime_of, send_file};
 use crate::state::MapPoints;
 use crate::State;
 
+mod similar;
 #[path = "api_favorites.rs"]
 mod favorites;
 #[path = "api_memories.rs"]
@@ -73,6 +74,7 @@ pub fn router(state: St) -> Router {
         .route("/api/timeline", get(timeline))
         .route("/api/items", get(items))
         .route("/api/items/{id}", get(item))
+        .route("/api/items/{id}/similar", get(similar::similar))
         .route("/api/items/{id}/thumb", get(thumb))
         .route("/api/items/{id}/preview", get(preview))
         .route("/api/items/{id}/original", get(original))

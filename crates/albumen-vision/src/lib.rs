@@ -16,6 +16,10 @@
 //!   level, into a unit-length descriptor (FaceRes); grouping faces into people is the
 //!   index's job (`albumen-index`'s people tables), since it needs every face seen so far.
 //! - [`tags::Tagger`] tags COCO's 80 object classes (CenterNet), English and Chinese.
+//! - [`classify::Classifier`] (EfficientNet-Lite0, ImageNet-1k) gives scenes and things as
+//!   search words in English and Chinese ([`words`]: beach, lake, mountain, flower, fish, dog…)
+//!   and an embedding per picture for "more like this". Optional: without its file the rest
+//!   works and [`Vision::classifier_missing`] says what is missing.
 //! - [`Vision::analyze`] takes a file, previews it with `albumen-preview` (the one decoder:
 //!   orientation, colour, size and pixel limits) at [`PREVIEW_SIZE`] pixels, or takes that
 //!   preview from a preview cache ([`Vision::with_cache`]) so nothing is decoded twice, runs
@@ -29,12 +33,14 @@
 //! # Ok::<(), albumen_vision::Error>(())
 //! ```
 
+pub mod classify;
 mod error;
 pub mod faces;
 mod geom;
 pub mod ocr;
 mod runtime;
 pub mod tags;
+pub mod words;
 
 use std::path::{Path, PathBuf};
 
@@ -94,7 +100,17 @@ pub struct Face {
     pub embedding: Vec<f32>,
 }
 
-/// An object label.
+/// Which model a tag came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The COCO object detector ([`tags`]).
+    Coco,
+    /// The ImageNet classifier's search words ([`words`]).
+    Imagenet,
+}
+
+/// An object or scene label.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tag {
     /// The label in English, e.g. `dog`.
@@ -103,6 +119,22 @@ pub struct Tag {
     pub label_zh: String,
     /// Confidence, 0 to 1.
     pub score: f32,
+    /// The model it came from.
+    pub source: Source,
+}
+
+/// `a` and `b` as one list, one tag per label (the better score, and its source), best first.
+pub fn merge_tags(a: Vec<Tag>, b: Vec<Tag>) -> Vec<Tag> {
+    let mut out: Vec<Tag> = Vec::with_capacity(a.len() + b.len());
+    for t in a.into_iter().chain(b) {
+        match out.iter_mut().find(|o| o.label == t.label) {
+            Some(o) if o.score < t.score => *o = t,
+            Some(_) => {}
+            None => out.push(t),
+        }
+    }
+    out.sort_by(|x, y| y.score.total_cmp(&x.score));
+    out
 }
 
 /// What was seen in one file.
@@ -117,8 +149,12 @@ pub struct Analysis {
     pub lines: Vec<TextLine>,
     /// Faces, most confident first.
     pub faces: Vec<Face>,
-    /// Object tags, best first.
+    /// Object and scene tags, best first.
     pub tags: Vec<Tag>,
+    /// The picture's embedding ([`classify::EMBEDDING_LEN`] numbers of unit length), when the
+    /// classifier is loaded (not serialized).
+    #[serde(skip)]
+    pub embedding: Option<Vec<f32>>,
     /// Why the file could not be analysed, if it could not.
     pub error: Option<String>,
 }
@@ -130,8 +166,10 @@ pub struct Seen {
     pub lines: Vec<TextLine>,
     /// Faces, most confident first.
     pub faces: Vec<Face>,
-    /// Object tags, best first.
+    /// Object and scene tags, best first.
     pub tags: Vec<Tag>,
+    /// The picture's embedding, when the classifier is loaded.
+    pub embedding: Option<Vec<f32>>,
 }
 
 /// The loaded models.
@@ -139,6 +177,7 @@ pub struct Vision {
     ocr: Ocr,
     faces: faces::FaceModels,
     tagger: tags::Tagger,
+    classifier: Result<classify::Classifier, Error>,
     preview: albumen_preview::Options,
     cache: Option<albumen_preview::Cache>,
 }
@@ -151,12 +190,14 @@ impl std::fmt::Debug for Vision {
 
 impl Vision {
     /// Loads ONNX Runtime and every model from `dir` (see [`models_dir`]); a missing file is
-    /// [`Error::ModelMissing`] naming it.
+    /// [`Error::ModelMissing`] naming it. The classifier is optional: without it there are no
+    /// scene words and no embeddings ([`Vision::classifier_missing`] says why).
     pub fn load(dir: &Path) -> Result<Vision, Error> {
         Ok(Vision {
             ocr: Ocr::load(dir)?,
             faces: faces::FaceModels::load(dir)?,
             tagger: tags::Tagger::load(dir)?,
+            classifier: classify::Classifier::load(dir),
             preview: albumen_preview::Options::new(PREVIEW_SIZE),
             cache: None,
         })
@@ -168,6 +209,11 @@ impl Vision {
     pub fn with_cache(mut self, cache: albumen_preview::Cache) -> Vision {
         self.cache = Some(cache);
         self
+    }
+
+    /// Why the classifier (scene words, embeddings) is not loaded, when it is not.
+    pub fn classifier_missing(&self) -> Option<&Error> {
+        self.classifier.as_ref().err()
     }
 
     /// The OCR engine, for reading pictures already in memory.
@@ -215,8 +261,23 @@ impl Vision {
                 embedding,
             })
             .collect();
-        let tags = self.tagger.tag(img)?;
-        Ok(Seen { lines, faces, tags })
+        let objects = self.tagger.tag(img)?;
+        let (tags, embedding) = match &mut self.classifier {
+            Ok(c) => {
+                let seen = c.classify(img)?;
+                (
+                    merge_tags(objects, words::tags(&seen.probs)),
+                    Some(seen.embedding),
+                )
+            }
+            Err(_) => (objects, None),
+        };
+        Ok(Seen {
+            lines,
+            faces,
+            tags,
+            embedding,
+        })
     }
 
     /// Previews `path` and reads its text, faces and tags. Never fails: a file that cannot be
@@ -228,6 +289,7 @@ impl Vision {
             lines: Vec::new(),
             faces: Vec::new(),
             tags: Vec::new(),
+            embedding: None,
             error: None,
         };
         let result = self.picture(path).and_then(|img| self.analyze_image(&img));
@@ -237,9 +299,74 @@ impl Vision {
                 a.lines = seen.lines;
                 a.faces = seen.faces;
                 a.tags = seen.tags;
+                a.embedding = seen.embedding;
             }
             Err(e) => a.error = Some(e.to_string()),
         }
         a
+    }
+}
+
+/// The classifier alone, for the embedding of one picture (`albumen similar FILE`): loads
+/// faster than [`Vision`] and needs only ONNX Runtime and the classifier's file.
+#[derive(Debug)]
+pub struct Embedder {
+    classifier: classify::Classifier,
+    preview: albumen_preview::Options,
+}
+
+impl Embedder {
+    /// Loads ONNX Runtime and the classifier from `dir`.
+    pub fn load(dir: &Path) -> Result<Embedder, Error> {
+        Ok(Embedder {
+            classifier: classify::Classifier::load(dir)?,
+            preview: albumen_preview::Options::new(PREVIEW_SIZE),
+        })
+    }
+
+    /// The embedding of the file at `path` (previewed as [`Vision`] does).
+    pub fn embed(&mut self, path: &Path) -> Result<Vec<f32>, Error> {
+        let img = albumen_preview::preview(path, &self.preview)?.image;
+        Ok(self.classifier.classify(&img)?.embedding)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(label: &str, score: f32, source: Source) -> Tag {
+        Tag {
+            label: label.into(),
+            label_zh: String::new(),
+            score,
+            source,
+        }
+    }
+
+    #[test]
+    fn merged_tags_keep_one_per_label_with_the_better_score() {
+        let m = merge_tags(
+            vec![
+                tag("car", 0.5, Source::Coco),
+                tag("person", 0.9, Source::Coco),
+            ],
+            vec![
+                tag("car", 0.7, Source::Imagenet),
+                tag("beach", 0.4, Source::Imagenet),
+            ],
+        );
+        let got: Vec<(&str, f32, Source)> = m
+            .iter()
+            .map(|t| (t.label.as_str(), t.score, t.source))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("person", 0.9, Source::Coco),
+                ("car", 0.7, Source::Imagenet),
+                ("beach", 0.4, Source::Imagenet)
+            ]
+        );
     }
 }
