@@ -1,0 +1,213 @@
+//! Stacks on the web API: a RAW+JPEG twin is one item with a `stack` field; its members can be
+//! listed, split and restored; a place edit of the item reaches the raw (through its sidecar,
+//! the raw's bytes untouched). Needs the corpus (`ALBUMEN_CORPUS`) and `exiftool`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use albumen_index::{Index, NoProgress, ScanOptions};
+
+mod common;
+use common::*;
+
+/// A running server; dropping it stops it (gracefully) and waits for it.
+struct Server {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve(db: &Path, cache: &Path) -> R<Server> {
+    let config = albumen_server::Config::new(db.to_path_buf(), "127.0.0.1:0".parse()?)
+        .cache(Some(cache.to_path_buf()))
+        .allow_edit(true);
+    let state = Arc::new(albumen_server::State::open(config)?);
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    std_listener.set_nonblocking(true)?;
+    let addr = std_listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
+                return;
+            };
+            let app = albumen_server::router(state);
+            let _ = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+    });
+    Ok(Server {
+        addr,
+        stop: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+fn corpus() -> Option<PathBuf> {
+    let p = std::env::var_os("ALBUMEN_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+    p.is_dir().then_some(p)
+}
+
+fn items(addr: SocketAddr, l: &Login) -> R<Vec<serde_json::Value>> {
+    let (st, v) = call(addr, l, "GET", "/api/items?library=cam", "")?;
+    assert_eq!(st, 200);
+    Ok(v["items"].as_array().cloned().unwrap_or_default())
+}
+
+#[test]
+fn a_raw_jpeg_twin_is_one_item_that_can_be_split_and_edited_whole() -> R {
+    let Some(c) = corpus() else {
+        eprintln!("skipped: corpus not found (set ALBUMEN_CORPUS)");
+        return Ok(());
+    };
+    let dir = tempfile::tempdir()?;
+    let cam = dir.path().join("cam");
+    std::fs::create_dir_all(&cam)?;
+    let nef = cam.join("DSC_0001.NEF");
+    let jpg = cam.join("DSC_0001.JPG");
+    std::fs::copy(c.join("exiftool-samples/Nikon.nef"), &nef)?;
+    std::fs::copy(c.join("exiftool-samples/Nikon.jpg"), &jpg)?;
+    let ok = std::process::Command::new("exiftool")
+        .args(["-q", "-q", "-overwrite_original", "-all=", "-TagsFromFile"])
+        .arg(&nef)
+        .args(["-all:all", "-XMP:all="])
+        .arg(&jpg)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        eprintln!("skipped: exiftool is not installed");
+        return Ok(());
+    }
+    png(&cam.join("other.png"), 7)?;
+    let raw_before = std::fs::read(&nef)?;
+    let db = dir.path().join("index.db");
+    let mut index = Index::open(&db)?;
+    index.scan(
+        "cam",
+        std::slice::from_ref(&cam),
+        &ScanOptions::new(),
+        &NoProgress,
+    )?;
+    index.add_user("anna", &albumen_server::hash_password("anna password")?)?;
+    index.add_user("ben", &albumen_server::hash_password("ben password")?)?;
+    index.grant("anna", "cam")?;
+    drop(index);
+
+    let s = serve(&db, &dir.path().join("cache"))?;
+    let anna = login(s.addr, "anna", "anna password")?;
+    let list = items(s.addr, &anna)?;
+    assert_eq!(list.len(), 2, "{list:?}");
+    let face = list
+        .iter()
+        .find(|i| !i["stack"].is_null())
+        .ok_or("no stacked item")?;
+    assert_eq!(face["stack"]["kind"], "raw-jpeg");
+    assert_eq!(face["stack"]["members"], 2);
+    assert_eq!(face["kind"], "photo", "a stack's face is no Live Photo");
+    let id = face["id"].as_i64().ok_or("no id")?;
+    let (st, v) = call(s.addr, &anna, "GET", &format!("/api/items/{id}/stack"), "")?;
+    assert_eq!(st, 200);
+    let members: Vec<String> = v["stack"]["members"]
+        .as_array()
+        .ok_or("no members")?
+        .iter()
+        .filter_map(|m| m["path"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(members.len(), 2);
+    assert!(members[0].ends_with("DSC_0001.JPG") && members[1].ends_with("DSC_0001.NEF"));
+    let (_, v) = call(s.addr, &anna, "GET", &format!("/api/items/{id}"), "")?;
+    assert_eq!(v["stack"]["kind"], "raw-jpeg");
+
+    // Someone without the library sees nothing of it; a bad action is refused.
+    let ben = login(s.addr, "ben", "ben password")?;
+    let (st, _) = call(s.addr, &ben, "GET", &format!("/api/items/{id}/stack"), "")?;
+    assert_eq!(st, 404);
+    let (st, _) = call(
+        s.addr,
+        &ben,
+        "POST",
+        &format!("/api/items/{id}/stack"),
+        r#"{"action":"split"}"#,
+    )?;
+    assert_eq!(st, 404);
+    let (st, _) = call(
+        s.addr,
+        &anna,
+        "POST",
+        &format!("/api/items/{id}/stack"),
+        r#"{"action":"melt"}"#,
+    )?;
+    assert_eq!(st, 400);
+
+    // A place given to the item is given to the raw too, through a sidecar.
+    let (st, v) = call(
+        s.addr,
+        &anna,
+        "POST",
+        &format!("/api/items/{id}/edit"),
+        r#"{"lat":48.8584,"lon":2.2945}"#,
+    )?;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["changed"], 2, "{v}");
+    assert_eq!(
+        std::fs::read(&nef)?,
+        raw_before,
+        "the raw itself is never written"
+    );
+    let sidecars = std::fs::read_dir(&cam)?
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .to_lowercase()
+                .ends_with(".xmp")
+        })
+        .count();
+    assert_eq!(sidecars, 1);
+
+    // Split: both files are items; restore: one again.
+    let (st, _) = call(
+        s.addr,
+        &anna,
+        "POST",
+        &format!("/api/items/{id}/stack"),
+        r#"{"action":"split"}"#,
+    )?;
+    assert_eq!(st, 200);
+    assert_eq!(items(s.addr, &anna)?.len(), 3);
+    let (st, _) = call(
+        s.addr,
+        &anna,
+        "POST",
+        &format!("/api/items/{id}/stack"),
+        r#"{"action":"restore"}"#,
+    )?;
+    assert_eq!(st, 200);
+    assert_eq!(items(s.addr, &anna)?.len(), 2);
+    Ok(())
+}
