@@ -117,7 +117,6 @@ fn grid_shrunk(
     target: u32,
     limit: u64,
 ) -> Result<Option<image::RgbImage>, Error> {
-    use rayon::prelude::*;
     if file.item(id).map_err(err)?.item_type != FourCC(*b"grid")
         || !file.referencing_items(id, b"auxl").is_empty()
     {
@@ -152,14 +151,25 @@ fn grid_shrunk(
     let (ow, oh) = (gw.div_ceil(k), gh.div_ceil(k));
     let mut sums = vec![0u32; ow * oh * 3];
     let mut counts = vec![0u32; ow * oh];
-    // A few tiles at a time in parallel; each is folded in and dropped before the next batch.
-    let batch = 2 * rayon::current_num_threads().max(1);
+    // A few tiles at a time in parallel, on scoped threads of their own: not on rayon's pool,
+    // whose threads may all be blocked waiting for decodes like this one (`thumbs` runs files
+    // on that pool, each waiting for its guarded decoder). Each batch is folded in and dropped
+    // before the next.
+    let batch = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     let indexed: Vec<(usize, ItemId)> = tiles.iter().copied().enumerate().collect();
     for chunk in indexed.chunks(batch) {
-        let decoded: Vec<(usize, Result<heifer::Image, heifer::Error>)> = chunk
-            .par_iter()
-            .map(|&(i, t)| (i, heifer::decode_item(file, t, 1)))
-            .collect();
+        let decoded: Vec<(usize, Result<heifer::Image, heifer::Error>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|&(i, t)| s.spawn(move || (i, heifer::decode_item(file, t, 1))))
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        if decoded.len() != chunk.len() {
+            return Err(err("a grid tile's decoder panicked"));
+        }
         for (i, tile) in decoded {
             let tile = tile.map_err(err)?;
             let rgba = tile.to_rgba8();
