@@ -177,6 +177,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    quiet_decoder_panics();
     let cli = Cli::parse();
     match dispatch(cli.command) {
         Ok(code) => code,
@@ -185,6 +186,21 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A panic inside a guarded decoder thread (albumen-preview names them `albumen-decode-…`)
+/// is caught there and reported as that file's error line; the default hook would also print
+/// a backtrace note to stderr for it. Every other panic keeps the default report.
+fn quiet_decoder_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let guarded = std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("albumen-decode-"));
+        if !guarded {
+            default(info);
+        }
+    }));
 }
 
 /// The error and its causes on one line, leaving out a cause the message so far already
