@@ -30,7 +30,10 @@ fn library(dir: &Path) -> PathBuf {
     );
     write(&p.join("A.jpg.xmp"), XMP);
     write(&p.join("A-edited.jpg.xmp"), XMP);
-    write(&p.join("B.jpg"), &jpeg("2023:08:01 09:00:00", None, "other"));
+    write(
+        &p.join("B.jpg"),
+        &jpeg("2023:08:01 09:00:00", None, "other"),
+    );
     root
 }
 
@@ -117,7 +120,11 @@ fn a_stack_goes_to_the_trash_whole_and_comes_back_whole() {
         ["A-edited.jpg", "A-edited.jpg.xmp", "A.jpg", "A.jpg.xmp"]
     );
     let left: Vec<PathBuf> = tree(&s.root).into_keys().collect();
-    assert_eq!(left, [PathBuf::from("p/B.jpg")], "every member and sidecar left");
+    assert_eq!(
+        left,
+        [PathBuf::from("p/B.jpg")],
+        "every member and sidecar left"
+    );
     for f in &t.files {
         let rel = f.origin.strip_prefix(&s.root).unwrap();
         assert_eq!(fs::read(&f.stored).unwrap(), s.before[rel].0);
@@ -193,6 +200,9 @@ fn a_scan_finishes_a_killed_restore_before_it_walks() {
     let mut want = vec![s.face, s.member, file_id(&s.index, "B.jpg")];
     want.sort();
     assert_eq!(ids, want, "the same ids came back");
-    assert_eq!(s.index.stack_of(s.face).unwrap().map(|st| st.face), Some(s.face));
+    assert_eq!(
+        s.index.stack_of(s.face).unwrap().map(|st| st.face),
+        Some(s.face)
+    );
     assert!(s.index.trash_list(None).unwrap().is_empty());
 }

@@ -22,7 +22,6 @@ use crate::media::{mime_of, send_file};
 use crate::state::MapPoints;
 use crate::State;
 
-mod similar;
 #[path = "api_favorites.rs"]
 mod favorites;
 #[path = "api_memories.rs"]
@@ -31,6 +30,7 @@ mod memories;
 mod people;
 #[path = "api_search.rs"]
 mod search;
+mod similar;
 
 pub(crate) use search::Built as SearchBuilt;
 

@@ -25,8 +25,8 @@
 #![forbid(unsafe_code)]
 
 mod api;
-mod api_verify;
 mod api_albums;
+mod api_verify;
 pub mod assets;
 mod auth;
 mod error;

@@ -325,7 +325,9 @@ fn scan(
                     log::warn!("watch: finished the interrupted trash move of item {id}");
                 }
                 for (id, why) in &r.trash_recovery.failed {
-                    log::error!("watch: item {id}: the interrupted trash move cannot be finished: {why}");
+                    log::error!(
+                        "watch: item {id}: the interrupted trash move cannot be finished: {why}"
+                    );
                 }
                 let n = r.new + r.changed + r.moved + r.deleted + r.redownloads;
                 changes += n;
