@@ -224,6 +224,10 @@ impl ExportOptions {
     }
 }
 
+/// An item chosen for export: its time, its own file, and the files that go with it (a Live
+/// Photo's video, a stack's other members) with their roles.
+type Selected = (NaiveDateTime, Source, Vec<(Source, Role)>);
+
 /// What a file is to its unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -336,7 +340,7 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
     };
     // The stored local times are `YYYY-MM-DDTHH:MM:SS[.f]`, which sort as text: SQLite narrows
     // the rows, the parse below decides.
-    let mut selected: Vec<(NaiveDateTime, Source, Vec<(Source, Role)>)> = Vec::new();
+    let mut selected: Vec<Selected> = Vec::new();
     {
         let mut st = c
             .prepare(

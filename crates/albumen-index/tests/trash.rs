@@ -5,7 +5,7 @@
 //!
 //! The photos are generated in code (tiny JPEGs with EXIF dates): no corpus needed.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
