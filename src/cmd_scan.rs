@@ -129,6 +129,12 @@ impl Progress for Bar {
 }
 
 fn print_summary(r: &ScanReport) {
+    for id in &r.trash_recovery.finished {
+        eprintln!("finished the interrupted trash move of item {id} before scanning");
+    }
+    for (id, why) in &r.trash_recovery.failed {
+        eprintln!("item {id}: the interrupted trash move cannot be finished: {why}");
+    }
     let secs = (r.elapsed_ms as f64 / 1000.0).max(1e-3);
     eprintln!(
         "{}: {} files in {:.2}s ({:.0} files/s){}",

@@ -224,6 +224,10 @@ impl ExportOptions {
     }
 }
 
+/// An item chosen for export: its time, its own file, and the files that go with it (a Live
+/// Photo's video, a stack's other members) with their roles.
+type Selected = (NaiveDateTime, Source, Vec<(Source, Role)>);
+
 /// What a file is to its unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -233,6 +237,9 @@ pub enum Role {
     Item,
     /// The video of a Live Photo pair.
     LiveVideo,
+    /// Another member of a stack (the raw of a RAW+JPEG twin, the original beside an edited
+    /// version, another frame of a burst) whose face is the item.
+    StackMember,
     /// An XMP or AAE sidecar beside one of the unit's files.
     Sidecar,
 }
@@ -333,7 +340,7 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
     };
     // The stored local times are `YYYY-MM-DDTHH:MM:SS[.f]`, which sort as text: SQLite narrows
     // the rows, the parse below decides.
-    let mut selected: Vec<(NaiveDateTime, Source, Vec<Source>)> = Vec::new();
+    let mut selected: Vec<Selected> = Vec::new();
     {
         let mut st = c
             .prepare(
@@ -345,7 +352,8 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
             .map_err(&dberr)?;
         let mut videos = c
             .prepare(
-                "SELECT v.id, v.path, v.name, v.dir_id, v.size, v.mtime_ns FROM pairs p \
+                "SELECT v.id, v.path, v.name, v.dir_id, v.size, v.mtime_ns, \
+                 p.method LIKE 'stack-%' FROM pairs p \
                  JOIN files v ON v.id = p.video_file_id WHERE p.still_file_id = ?1 \
                  ORDER BY v.path",
             )
@@ -366,7 +374,14 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
                 continue;
             }
             let vids = videos
-                .query_map([main.id], |r| source(r, 0))
+                .query_map([main.id], |r| {
+                    let role = if r.get::<_, bool>(6)? {
+                        Role::StackMember
+                    } else {
+                        Role::LiveVideo
+                    };
+                    Ok((source(r, 0)?, role))
+                })
                 .map_err(&dberr)?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(&dberr)?;
@@ -379,11 +394,11 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
     // of the export use too (their source is kept).
     let chosen: HashSet<i64> = selected
         .iter()
-        .flat_map(|(_, m, v)| std::iter::once(m.id).chain(v.iter().map(|s| s.id)))
+        .flat_map(|(_, m, v)| std::iter::once(m.id).chain(v.iter().map(|(s, _)| s.id)))
         .collect();
     let mut folders: HashMap<i64, Folder> = HashMap::new();
     for (_, m, vids) in &selected {
-        for s in std::iter::once(m).chain(vids) {
+        for s in std::iter::once(m).chain(vids.iter().map(|(s, _)| s)) {
             if let std::collections::hash_map::Entry::Vacant(slot) = folders.entry(s.dir_id) {
                 slot.insert(Folder::load(index, s, &chosen)?);
             }
@@ -405,7 +420,7 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
         parent.push(u);
         let mut files = Vec::new();
         for (s, role) in
-            std::iter::once((main, Role::Item)).chain(vids.iter().map(|v| (v, Role::LiveVideo)))
+            std::iter::once((main, Role::Item)).chain(vids.iter().map(|(v, r)| (v, *r)))
         {
             if let Some(&o) = owner.get(&s.path) {
                 union(&mut parent, o, u);

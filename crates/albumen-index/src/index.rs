@@ -78,6 +78,11 @@ pub struct ScanReport {
     pub elapsed_ms: u64,
     /// The library as it stands after the scan.
     pub summary: Summary,
+    /// Interrupted trash moves finished before the walk ([`Index::finish_trash`]): a scan
+    /// never takes a file half-way to (or back from) the trash for a new one. Items that could
+    /// not be finished are listed with why; their files stay where they are, and the rows a
+    /// scan makes for them are dropped when the move is finished.
+    pub trash_recovery: crate::trash::TrashRecovery,
 }
 
 /// What a library holds.
@@ -392,6 +397,9 @@ impl Index {
     ) -> Result<ScanReport> {
         let started = Instant::now();
         let _lock = self.scan_lock()?;
+        // A killed trash or restore first: finished in the direction it was going, so the walk
+        // below finds each file where the journal says it is.
+        let trash_recovery = self.finish_trash()?;
         let roots = self.resolve_roots(roots, &Filter::new(opts))?;
         let path = self.path.clone();
         let dberr = db_err(&path);
@@ -541,6 +549,7 @@ impl Index {
             vanished: load(&counters.vanished),
             dirs: load(&counters.dirs),
             skipped: load(&counters.skipped),
+            trash_recovery,
             ..ScanReport::default()
         };
         report.errors = out.errors;

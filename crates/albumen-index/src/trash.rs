@@ -20,7 +20,13 @@
 //! linked into place, then the source removed), so a kill at any moment leaves each file at its
 //! origin, in the trash, or (between the link and the unlink) at both with the same content.
 //! [`Index::finish_trash`] reads the journal and finishes every interrupted move, in the
-//! direction it was going; the server and `albumen trash` call it when they start.
+//! direction it was going; the server and `albumen trash` call it when they start, and every
+//! [`Index::scan`] (`albumen scan`, the server's watch rescans) calls it before it walks, so a
+//! scan never takes a half-moved file for a new one. Moves hold `NAME.trash-lock` beside the
+//! index, so that recovery never races a move another process or thread is carrying out.
+//!
+//! A stack's members (`pairs` rows of method `stack-…`) go and come back with its face like a
+//! Live Photo's video: a member alone is not an item and cannot be trashed.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -182,6 +188,23 @@ fn durable<T>(ix: &Index, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) ->
     Ok(v)
 }
 
+/// Holds `NAME.trash-lock` beside the index, exclusively, until dropped: one trash move at a
+/// time across processes and threads (a scan's recovery never finishes a move that the server
+/// is carrying out at that moment).
+fn trash_lock(ix: &Index) -> Result<File> {
+    let mut name = ix.path().to_path_buf().into_os_string();
+    name.push(".trash-lock");
+    let path = PathBuf::from(name);
+    let f = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    f.lock().map_err(io_err(&path))?;
+    Ok(f)
+}
+
 impl Index {
     /// Moves item `item_id` (a still or a video, not the video of a Live Photo) with its Live
     /// Photo video and sidecars into `trash_dir` (created when needed; it must be outside every
@@ -198,6 +221,7 @@ impl Index {
         trash_dir: &Path,
         now: i64,
     ) -> Result<TrashedItem> {
+        let _lock = trash_lock(self)?;
         let e = db_err(self.path());
         let c = self.connection();
         let still: Option<(i64, Vec<u8>)> = c
@@ -398,6 +422,7 @@ impl Index {
     /// Refuses with [`Error::DestinationTaken`] when something is at one of the paths now
     /// (nothing moved then); [`Error::NotTrashed`] when the item is not in the trash.
     pub fn restore_item(&self, item_id: i64) -> Result<TrashedItem> {
+        let _lock = trash_lock(self)?;
         let item = self
             .trashed_item(item_id)?
             .ok_or(Error::NotTrashed(item_id))?;
@@ -438,6 +463,7 @@ impl Index {
     /// Deletes for good the trashed items trashed before `before` (Unix seconds), files and
     /// rows. The only way albumen deletes a photo.
     pub fn empty_trash(&self, before: i64) -> Result<Vec<TrashedItem>> {
+        let _lock = trash_lock(self)?;
         let items: Vec<TrashedItem> = self
             .trash_list(None)?
             .into_iter()
@@ -537,6 +563,7 @@ impl Index {
     /// Finishes every move a killed run left half done, in the direction it was going (see the
     /// module's documentation). Items that cannot be finished stay as they are and are listed.
     pub fn finish_trash(&self) -> Result<TrashRecovery> {
+        let _lock = trash_lock(self)?;
         let e = db_err(self.path());
         let mut st = self
             .connection()

@@ -529,3 +529,46 @@ fn a_cancelled_export_leaves_items_not_started_alone() {
     assert!(!r.interrupted);
     assert_eq!(r.copied.files, 5);
 }
+
+/// A stack's other members go with its face under their own role, not as Live Photo videos.
+#[test]
+fn stack_members_are_planned_as_stack_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lib");
+    let p = root.join("p");
+    common::write(
+        &p.join("A.jpg"),
+        &common::jpeg("2023:07:04 12:15:00", None, "orig"),
+    );
+    common::write(
+        &p.join("A-edited.jpg"),
+        &common::jpeg("2023:07:04 12:15:00", None, "edit"),
+    );
+    let db = dir.path().join("index.db");
+    scan(&db, &root, false);
+    let index = Index::open(&db).unwrap();
+    let opts = ExportOptions::new(
+        TimeRange::parse("2023-07-04", "2023-07-04").unwrap(),
+        dir.path().join("out"),
+    )
+    .dry_run(true);
+    let r = export::export(&index, &opts, &NoProgress).unwrap();
+    let mut roles: Vec<(String, export::Role)> = r
+        .files
+        .iter()
+        .map(|f| {
+            (
+                f.source.file_name().unwrap().to_string_lossy().into_owned(),
+                f.role,
+            )
+        })
+        .collect();
+    roles.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        roles,
+        [
+            ("A-edited.jpg".to_string(), export::Role::Item),
+            ("A.jpg".to_string(), export::Role::StackMember),
+        ]
+    );
+}

@@ -8,6 +8,11 @@
 //! counted per client address like failed logins ([`crate::MAX_FAILURES`] in
 //! [`crate::WINDOW`], then 429).
 //!
+//! A stack (RAW+JPEG twin, edited version, burst) is shared as its face alone: the face's
+//! thumbnail, preview and original, never its other members (a link's `video` is a Live
+//! Photo's video only, as in the owner's view), so a link never hands out a raw or the
+//! unedited original the owner did not pick to show.
+//!
 //! Originals (and Live Photo videos) are served with their location and serial numbers removed
 //! by albumen-edit's lossless edit applied to the bytes in memory ([`strip`]): the library's
 //! file is only read. A file that cannot be stripped that way is not served (404 with a
@@ -192,7 +197,8 @@ fn row_of(ix: &albumen_index::Index, id: i64) -> crate::error::Result<Option<Row
     ix.connection()
         .query_row(
             "SELECT f.id, f.library_id, f.path, f.format, f.kind, \
-             (SELECT min(p.video_file_id) FROM pairs p WHERE p.still_file_id = f.id) \
+             (SELECT min(p.video_file_id) FROM pairs p WHERE p.still_file_id = f.id \
+             AND p.method NOT LIKE 'stack-%') \
              FROM files f WHERE f.id = ?1 AND f.library_id > 0",
             [id],
             |r| {

@@ -320,6 +320,15 @@ fn scan(
         }
         match index.scan(&lib.name, &lib.roots, &scan_opts, &NoProgress) {
             Ok(r) => {
+                // The scan finished interrupted trash moves before it walked.
+                for id in &r.trash_recovery.finished {
+                    log::warn!("watch: finished the interrupted trash move of item {id}");
+                }
+                for (id, why) in &r.trash_recovery.failed {
+                    log::error!(
+                        "watch: item {id}: the interrupted trash move cannot be finished: {why}"
+                    );
+                }
                 let n = r.new + r.changed + r.moved + r.deleted + r.redownloads;
                 changes += n;
                 if n > 0 {

@@ -229,7 +229,9 @@ fn a_link_shows_its_album_and_nothing_else() -> R {
         .map(|i| i["id"].as_i64().unwrap())
         .collect();
     shown.sort();
-    assert_eq!(shown, vec![p[0], p[1]]);
+    let mut want = vec![p[0], p[1]];
+    want.sort();
+    assert_eq!(shown, want);
     let text = String::from_utf8_lossy(&r.body);
     for word in ["lat", "lon", "path", "family", "anna", "p0.jpg"] {
         assert!(!text.contains(word), "the list says {word:?}: {text}");
@@ -562,4 +564,113 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// A stack (an edited version beside its original, a sidecar each) through a link and the
+/// trash: the link serves the face alone (no member as its "video", no member by id); the
+/// trash takes every member and sidecar and the restore brings them all back.
+#[test]
+fn a_stack_is_shared_as_its_face_and_trashed_whole() -> R {
+    let dir = tempfile::tempdir()?;
+    let lib = dir.path().join("edits");
+    std::fs::create_dir_all(&lib)?;
+    let (orig, edit) = (lib.join("A.jpg"), lib.join("A-edited.jpg"));
+    std::fs::write(&orig, fixtures::jpeg("2023:07:04 12:15:00", None, "orig"))?;
+    std::fs::write(&edit, fixtures::jpeg("2023:07:04 12:15:00", None, "edit"))?;
+    let xmp = "<x:xmpmeta xmlns:x='adobe:ns:meta/'/>";
+    std::fs::write(lib.join("A.jpg.xmp"), xmp)?;
+    std::fs::write(lib.join("A-edited.jpg.xmp"), xmp)?;
+    let db = dir.path().join("index.db");
+    let mut index = Index::open(&db)?;
+    index.scan(
+        "edits",
+        std::slice::from_ref(&lib),
+        &ScanOptions::new(),
+        &NoProgress,
+    )?;
+    index.add_user("anna", &albumen_server::hash_password("anna password")?)?;
+    index.grant("anna", "edits")?;
+    drop(index);
+    let (face, member) = (id_of(&db, "A-edited.jpg"), id_of(&db, "A.jpg"));
+    let addr = serve(&db, &dir.path().join("cache"), true)?;
+    let anna = login(addr, "anna", "anna password")?;
+    let (_, listed) = ids(addr, &anna, "edits")?;
+    assert_eq!(listed, vec![face], "one item, its face");
+
+    let (st, b) = call(
+        addr,
+        &anna,
+        "POST",
+        "/api/albums",
+        r#"{"name":"Edits","library":"edits"}"#,
+    )?;
+    assert_eq!(st, 200);
+    let album = b["id"].as_i64().ok_or("no album id")?;
+    let (st, _) = call(
+        addr,
+        &anna,
+        "POST",
+        &format!("/api/albums/{album}/items"),
+        &format!(r#"{{"items":[{face}]}}"#),
+    )?;
+    assert_eq!(st, 200);
+    let (st, b) = call(
+        addr,
+        &anna,
+        "POST",
+        &format!("/api/albums/{album}/links"),
+        r#"{"expires_days":7}"#,
+    )?;
+    assert_eq!(st, 200);
+    let token = b["token"].as_str().ok_or("no token")?.to_string();
+    let r = get(addr, &format!("/api/shared/{token}/items"))?;
+    assert_eq!(r.status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&r.body)?;
+    let items = v["items"].as_array().ok_or("no items")?;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"].as_i64(), Some(face));
+    assert_eq!(items[0]["video"], false, "a stack's face is no Live Photo");
+    // The face's original is the edited file; no member comes out as its video or by id.
+    let r = get(addr, &format!("/api/shared/{token}/items/{face}/original"))?;
+    assert_eq!(r.status, 200);
+    let edited = std::fs::read(&edit)?;
+    assert!(r.body.ends_with(&edited[edited.len() - 20..]));
+    let r = get(addr, &format!("/api/shared/{token}/items/{face}/video"))?;
+    assert_eq!(r.status, 404, "a member served as the face's video");
+    for what in ["thumb", "preview", "original", "video"] {
+        let r = get(addr, &format!("/api/shared/{token}/items/{member}/{what}"))?;
+        assert_eq!(r.status, 404, "member {what}");
+    }
+
+    // The trash: every member and sidecar; the restore: all of them, byte for byte.
+    let names = ["A-edited.jpg", "A-edited.jpg.xmp", "A.jpg", "A.jpg.xmp"];
+    let before: Vec<(Vec<u8>, i64)> = names.iter().map(|n| stat(&lib.join(n))).collect();
+    let (st, b) = call(
+        addr,
+        &anna,
+        "POST",
+        &format!("/api/items/{face}/trash"),
+        "{}",
+    )?;
+    assert_eq!((st, b["files"].as_i64()), (200, Some(4)), "{b}");
+    for n in names {
+        assert!(!lib.join(n).exists(), "{n} left behind");
+    }
+    let (_, listed) = ids(addr, &anna, "edits")?;
+    assert!(listed.is_empty(), "{listed:?}");
+    let r = get(addr, &format!("/api/shared/{token}/items/{face}/original"))?;
+    assert_eq!(r.status, 404, "a trashed face served");
+    let (st, _) = call(
+        addr,
+        &anna,
+        "POST",
+        &format!("/api/trash/{face}/restore"),
+        "{}",
+    )?;
+    assert_eq!(st, 200);
+    let after: Vec<(Vec<u8>, i64)> = names.iter().map(|n| stat(&lib.join(n))).collect();
+    assert_eq!(after, before);
+    let (_, listed) = ids(addr, &anna, "edits")?;
+    assert_eq!(listed, vec![face]);
+    Ok(())
 }
