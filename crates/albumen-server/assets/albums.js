@@ -201,14 +201,14 @@
   }
 
   function mount() {
-    api('/api/me').then((m) => { allowEdit = !!(m.body && m.body.allow_edit); });
     if (page) {
       // The page's albums tab; `route` is the page's parsed address ({view, args, params}).
       page.registerView('albums', {
         async render(root, route) {
           body = root;
-          if (!allowEdit) { const m = await api('/api/me'); allowEdit = !!(m.body && m.body.allow_edit); }
-          if (body !== root) return;
+          // The page has logged in before it renders a view: its user says whether edits are allowed.
+          // eslint-disable-next-line no-undef
+          allowEdit = !!(typeof S !== 'undefined' && S.me && S.me.allow_edit);
           if (route && route.view === 'album' && /^\d+$/.test(route.args[0] || '')) showAlbum(Number(route.args[0]));
           else if (route && route.args && route.args[0] === 'trash') showTrash();
           else listAlbums();
@@ -223,6 +223,7 @@
     t.addEventListener('click', () => open(showTrash));
     host.append(a, t);
     document.body.append(panel);
+    api('/api/me').then((m) => { allowEdit = !!(m.body && m.body.allow_edit); });
   }
   window.albumenAlbums = page
     ? { open: goAlbums, trash: goTrash, album: goAlbum }
