@@ -8,11 +8,14 @@
 # browsers (scripts/browser_test.py):
 # - a desktop (1400×900, en-US): login, thumbnails, scroll, jump to a date, the map's clusters
 #   splitting, a cluster, a Live Photo on hover, a date edit moving the item, undo, keywords,
-#   Chinese, places, the filter search;
+#   Chinese, places, the filter search; a RAW+JPEG twin's badge, its members, split and
+#   restore; "more like this"; two photos selected into a new album from the selection bar, a
+#   share link opened in a fresh browser without a login (/s/TOKEN shows the photos), an item
+#   trashed from the album and restored from the trash;
 # - a phone (390×844, zh-CN, touch): the Chinese page without a click, no sideways scrolling,
 #   three thumbnails a row, memories, the viewer with a link per photo (Back, Forward, reload),
 #   swipe, double-tap and pinch zoom, a Live Photo on press, favourites, the search box,
-#   people, the map and a place by address, the scrubber and the date drawer, a photo copied
+#   people, the map and a place by address, the albums tab within 390 px, the scrubber and the date drawer, a photo copied
 #   into the library showing up (--watch), installability (manifest + service worker) and the
 #   cache dropped on logout.
 # Any console error fails the test. Screenshots: $OUT (default target/browser-test).
@@ -69,6 +72,18 @@ for y in 2019 2021; do
       -Make=albumen -Model="Old Camera" "$tmp/family/mem${y}_$i.jpg"
   done
 done
+# A RAW+JPEG twin the way a camera writes one: the corpus's Nikon raw and, beside it, a JPEG
+# carrying the raw's EXIF (the sample raw holds no embedded JPEG, so ImageMagick makes it):
+# one item with a "RAW+JPEG" badge, its two files in the viewer's details.
+stack=0
+if [ -f "$CORPUS/exiftool-samples/Nikon.nef" ]; then
+  mkdir -p "$tmp/family/card/100NIKON"
+  cp "$CORPUS/exiftool-samples/Nikon.nef" "$tmp/family/card/100NIKON/DSC_2000.NEF"
+  chmod u+w "$tmp/family/card/100NIKON/DSC_2000.NEF"
+  convert -size 480x320 gradient:sienna-khaki -quality 80 "$tmp/family/card/100NIKON/DSC_2000.JPG"
+  exiftool -q -q -overwrite_original -all= -TagsFromFile "$tmp/family/card/100NIKON/DSC_2000.NEF" -all:all -XMP:all= \
+    "$tmp/family/card/100NIKON/DSC_2000.JPG" && stack=1
+fi
 vision=()
 MODELS=${ALBUMEN_MODELS:-$ROOT/models}
 if [ -f "$MODELS/faceres.onnx" ]; then
@@ -87,5 +102,5 @@ watch=()
 "$BIN" serve --db "$tmp/index.db" --listen "127.0.0.1:$port" --cache "$tmp/cache" --allow-edit "${watch[@]}" 2>"$tmp/server.log" &
 srv=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.1; done
-BROWSER_TEST_LIBRARY="$tmp/family" BROWSER_TEST_WATCH=${#watch[@]} BROWSER_TEST_PEOPLE=${#vision[@]} \
+BROWSER_TEST_LIBRARY="$tmp/family" BROWSER_TEST_STACK=$stack BROWSER_TEST_WATCH=${#watch[@]} BROWSER_TEST_PEOPLE=${#vision[@]} \
   $PY "$ROOT/scripts/browser_test.py" "http://127.0.0.1:$port" "$OUT" "$tmp/chrome-profile" || { echo "server log:"; tail -20 "$tmp/server.log"; exit 1; }

@@ -15,6 +15,7 @@ base, out, profile = sys.argv[1], sys.argv[2], sys.argv[3]
 library = os.environ.get("BROWSER_TEST_LIBRARY", "")
 watching = os.environ.get("BROWSER_TEST_WATCH", "0") not in ("", "0")
 people = os.environ.get("BROWSER_TEST_PEOPLE", "0") not in ("", "0")
+stacked = os.environ.get("BROWSER_TEST_STACK", "0") not in ("", "0")
 
 
 def browser(profile_dir, width, height, lang, phone=False):
@@ -246,6 +247,111 @@ try:
     driver.find_element(By.CSS_SELECTOR, "#search-form button[type=submit]").click()
     wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#search-results .cell")) == 8, "8 results for 2023 + Test Camera")
     shot("11-search")
+    driver.find_element(By.ID, "tab-timeline").click()
+    if stacked:
+        step("a RAW+JPEG twin: one tile with a badge; its members; split and restore")
+        lib = js("return S.library")
+        found = js("""return fetch('/api/items?library=' + encodeURIComponent(arguments[0]) + '&limit=1000').then(r => r.json())
+              .then(b => { const it = (b.items || []).find(x => x.stack && x.stack.kind === 'raw-jpeg'); return it ? [it.id, it.t, it.stack.members] : null; })""", lib)
+        if not found:
+            raise SystemExit("browser test: no RAW+JPEG stack among /api/items (the twin was not stacked)")
+        sid, st, members = found
+        print(f"  item {sid} at {st}: a raw-jpeg stack of {members}")
+        jump((st or "2004-06-09")[:10])
+        badge = wait(lambda: js("const b = document.querySelector(`#spacer .cell[data-id='${arguments[0]}'] .stack-badge`); return b && b.offsetWidth > 0 && b.textContent", sid),
+                     "the RAW+JPEG badge on the twin's tile", 60)
+        if badge != "RAW+JPEG":
+            raise SystemExit(f"browser test: the twin's badge reads {badge!r}")
+        driver.find_element(By.CSS_SELECTOR, f"#spacer .cell[data-id='{sid}']").click()
+        wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#item-stack li.stack-member")) == 2, "the stack's two members in the details", 60)
+        names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#item-stack .stack-name")]
+        print(f"  members: {names}")
+        if not any(".NEF" in n for n in names):
+            raise SystemExit(f"browser test: the raw is not among the stack's members: {names}")
+        shot("12-stack")
+        wait(lambda: click_css("#item-stack .stack-split"), "the split button")
+        wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#item-stack .stack-restore") and not driver.find_elements(By.CSS_SELECTOR, "#item-stack li"),
+             "the split stack (a restore button, no members)", 60)
+        wait(lambda: js("return fetch('/api/items/' + arguments[0] + '/stack').then(r => r.json()).then(b => b.stack === null)", sid),
+             "the split stack gone from the API", 60)
+        wait(lambda: click_css("#item-stack .stack-restore"), "the restore button")
+        wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#item-stack li.stack-member")) == 2, "the stack restored", 60)
+        step("more like this")
+        driver.find_element(By.ID, "item-similar").click()
+        wait(lambda: f"#/similar/{sid}" in driver.current_url, "the similar address")
+        wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#list-items .cell") or
+             (driver.find_element(By.ID, "list-empty").is_displayed() and driver.find_element(By.ID, "list-empty").text.strip()),
+             "similar photos or the reason there are none", 60)
+        n_sim = len(driver.find_elements(By.CSS_SELECTOR, "#list-items .cell"))
+        print(f"  {n_sim} similar photos" + ("" if n_sim else f"; reason shown: {driver.find_element(By.ID, 'list-empty').text!r}"))
+        shot("13-similar")
+        driver.find_element(By.ID, "tab-timeline").click()
+    else:
+        print("  (no RAW+JPEG twin: the corpus' Nikon raw is missing; stacks not checked)")
+    step("albums: two photos selected, added to a new album from the selection bar")
+    js("document.getElementById('scroller').scrollTop = 0")
+    driver.find_element(By.ID, "select-mode").click()
+    picks = wait(lambda: js("return [...document.querySelectorAll('#spacer .cell')].slice(0, 2).map(c => c.dataset.id)"), "two cells")
+    for pid in picks:
+        driver.find_element(By.CSS_SELECTOR, f"#spacer .cell[data-id='{pid}']").click()
+    wait(lambda: driver.find_element(By.ID, "sel-album").is_displayed(), "the selection bar's album button")
+    driver.find_element(By.ID, "sel-album").click()
+    wait(lambda: "#/albums" in driver.current_url and driver.find_element(By.ID, "album-create").is_displayed(), "the albums view")
+    if "2" not in driver.find_element(By.ID, "album-create").text:
+        raise SystemExit(f"browser test: the album button does not offer the selection: {driver.find_element(By.ID, 'album-create').text!r}")
+    driver.find_element(By.ID, "album-name").send_keys("Summer 2024")
+    driver.find_element(By.ID, "album-create").click()
+    wait(lambda: click_css("#album-list .album .album-open"), "the new album in the list", 30)
+    wait(lambda: re.search(r"#/album/\d+", driver.current_url), "the album's address")
+    wait(lambda: sorted(e.get_attribute("data-id") for e in driver.find_elements(By.CSS_SELECTOR, "#album-items .album-item")) == sorted(picks),
+         "the two selected photos in the album", 30)
+    driver.find_element(By.ID, "select-mode").click()
+    step("a share link, opened in a fresh browser without a login")
+    driver.find_element(By.ID, "link-create").click()
+    url = wait(lambda: "/s/" in (v := driver.find_element(By.ID, "link-url").get_attribute("value")) and v, "the share link")
+    shot("14-album")
+    anon = browser(profile + "-anon", 390, 844, "en-US", phone=True)
+    try:
+        anon.get(url)
+        end = time.time() + 30
+        n_anon = 0
+        while time.time() < end:
+            n_anon = anon.execute_script("return [...document.querySelectorAll('#grid img')].filter(i => i.complete && i.naturalWidth > 32).length")
+            if n_anon == 2:
+                break
+            time.sleep(0.2)
+        title = anon.execute_script("return document.getElementById('title').textContent")
+        has_cookie = bool(anon.get_cookies())
+        anon.save_screenshot(os.path.join(out, "15-shared-anonymous.png"))
+        anon_errors = [e for e in anon.get_log("browser") if e.get("level") == "SEVERE"]
+    finally:
+        anon.quit()
+    print(f"  {url}: {title!r}, {n_anon} photos decoded; cookies: {has_cookie}")
+    if n_anon != 2 or title != "Summer 2024":
+        raise SystemExit(f"browser test: the share link shows {n_anon} photos titled {title!r}, want 2 of 'Summer 2024'")
+    console.extend(anon_errors)
+    step("trash an item from the album, restore it from the trash")
+    gone = picks[0]
+    wait(lambda: click_css(f"#album-items .album-item[data-id='{gone}'] .item-trash"), "the trash button")
+    wait(lambda: gone not in [e.get_attribute("data-id") for e in driver.find_elements(By.CSS_SELECTOR, "#album-items .album-item")],
+         "the trashed item gone from the album", 30)
+    if js("return fetch('/api/items/' + arguments[0]).then(r => r.status)", gone) != 404:
+        raise SystemExit("browser test: a trashed item is still served")
+    # That 404 is asked for (the browser logs it as an error): drop it.
+    logs()
+    console[:] = [e for e in console if f"/api/items/{gone} " not in e.get("message", "")]
+    driver.find_element(By.ID, "album-back").click()
+    wait(lambda: click_css("#albums-trash"), "the trash button of the albums view")
+    wait(lambda: "#/albums/trash" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, "#trash-list .trashed"), "the trash list")
+    shot("16-trash")
+    wait(lambda: click_css("#trash-list .trashed .trash-restore"), "the restore button")
+    wait(lambda: not driver.find_elements(By.CSS_SELECTOR, "#trash-list .trashed"), "the trash emptied by restoring", 30)
+    wait(lambda: js("return fetch('/api/items/' + arguments[0]).then(r => r.status)", gone) == 200, "the restored item served again", 30)
+    driver.back()
+    driver.back()
+    wait(lambda: re.search(r"#/album/\d+", driver.current_url) and driver.find_elements(By.CSS_SELECTOR, "#album-items .album-item"),
+         "Back to the album")
+    print(f"  item {gone} trashed and restored; Back returns to the album")
     logs()
 except StopIteration:
     pass
@@ -487,6 +593,26 @@ try:
         print(f"  {n0} -> {n0 + 1} items without a reload; pending indicator seen: {seen_pending}")
     else:
         print("  (the server does not watch: --watch not checked)")
+    step("phone: the albums tab within 390 px, an album open, Back")
+    js("location.hash = '#/albums'")
+    wait(lambda: driver.find_element(By.ID, "album-create").is_displayed(), "the albums view on the phone")
+    n_albums = len(driver.find_elements(By.CSS_SELECTOR, "#album-list .album"))
+    wide = js("return Math.max(document.documentElement.scrollWidth, document.getElementById('albums-root').scrollWidth)")
+    if wide > 391:
+        shot("FAILED")
+        raise SystemExit(f"browser test: the albums view is {wide} px wide on a 390 px phone")
+    if n_albums:
+        driver.find_element(By.CSS_SELECTOR, "#album-list .album .album-open").click()
+        wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#album-items .album-item img"), "the album's photos on the phone")
+        wide = js("return Math.max(document.documentElement.scrollWidth, document.getElementById('albums-root').scrollWidth)")
+        shot("p11b-phone-album")
+        if wide > 391:
+            raise SystemExit(f"browser test: an album is {wide} px wide on a 390 px phone")
+        driver.back()
+        wait(lambda: driver.current_url.endswith("#/albums") and driver.find_elements(By.CSS_SELECTOR, "#album-list .album"), "Back to the albums")
+    print(f"  {n_albums} album(s); widest {wide} px")
+    js("location.hash = '#/timeline'")
+    wait(lambda: driver.find_element(By.ID, "view-timeline").is_displayed(), "the timeline again")
     step("phone: installable; the cache dropped on logout; English from the menu")
     man = js("const l = document.querySelector('link[rel=manifest]'); return l && l.href")
     m = js("return fetch(arguments[0]).then(r => r.json())", man)

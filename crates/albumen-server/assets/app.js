@@ -29,6 +29,9 @@ const I18N = {
     searchFor: (q) => `“${q}”`, memoryOf: (y) => `On this day in ${y}`, hidden: 'Hidden',
     albumsMissing: 'Albums are not available on this server.', favoriteAdded: 'Added to favourites',
     notFound: 'Not found', offline: 'The server cannot be reached',
+    rawJpeg: 'RAW+JPEG', editedStack: 'Edited', burst: (n) => `Burst ×${n}`, stack: 'Stack',
+    makeFace: 'Show this one', split: 'Split', restore: 'Restore', similar: 'More like this',
+    similarTo: 'Similar photos', addToAlbum: 'Add to album', trash: 'Trash', shown: 'shown',
   },
   zh: {
     user: '用户', password: '密码', login: '登录', logout: '退出', timeline: '照片', map: '地图',
@@ -49,6 +52,9 @@ const I18N = {
     searchFor: (q) => `“${q}”`, memoryOf: (y) => `${y}年的今天`, hidden: '已隐藏',
     albumsMissing: '此服务器没有相册功能。', favoriteAdded: '已收藏', notFound: '未找到',
     offline: '无法连接服务器',
+    rawJpeg: 'RAW+JPEG', editedStack: '已编辑', burst: (n) => `连拍 ×${n}`, stack: '堆叠',
+    makeFace: '显示这张', split: '拆分', restore: '恢复', similar: '更多类似的',
+    similarTo: '类似的照片', addToAlbum: '添加到相册', trash: '废纸篓', shown: '显示中',
   },
 };
 // Nouns counted with the language's plural rules (English: one/other; Chinese has one form).
@@ -337,6 +343,7 @@ async function showRoute(r) {
     case 'favorites': await showList(t('favorites'), `/api/items?${libq()}&favorite=1`, 'favorites'); break;
     case 'memories': await showMemory(p.get('date'), p.get('year')); break;
     case 'search': await showSearch(p); break;
+    case 'similar': await showSimilar(r.args[0]); break;
     case 'albums': case 'album': showModuleView('albums', r); break;
     default:
       if (S.modules.has(r.view)) { showModuleView(r.view, r); break; }
@@ -643,12 +650,20 @@ function makeCell(it, open) {
   if (it.kind === 'live-photo' || it.kind === 'video' || it.kind === 'motion-photo') {
     e.appendChild(el('span', 'badge', it.kind === 'video' ? (it.duration_s ? fmtDuration(it.duration_s) : '▶') : 'LIVE'));
   }
+  if (it.stack && it.stack.kind) e.appendChild(el('span', 'badge stack-badge', stackLabel(it.stack.kind, it.stack.members)));
   if (isFav(it)) e.appendChild(favMark());
   e.addEventListener('click', (ev) => {
     if (S.selectMode || ev.ctrlKey || ev.metaKey) { toggleSelect(it.id); e.classList.toggle('selected', S.selected.has(it.id)); return; }
     open();
   });
   return e;
+}
+/// A stack's short name: RAW+JPEG, Edited, Burst ×N (localised).
+function stackLabel(kind, n) {
+  if (kind === 'raw-jpeg') return t('rawJpeg');
+  if (kind === 'edited') return t('editedStack');
+  if (kind === 'burst') return t('burst', F.num.format(n || 0));
+  return t('stack');
 }
 function favMark() {
   const m = el('span', 'fav-mark');
@@ -776,6 +791,7 @@ function showListItems(title, items, tab) {
   fillGrid($('list-items'), items, false);
   $('list-more').classList.add('hidden');
   $('list-count').textContent = count(items.length, 'photo');
+  $('list-empty').textContent = t('nothingHere');
   $('list-empty').classList.toggle('hidden', items.length > 0);
 }
 async function showList(title, url, tab) {
@@ -787,6 +803,7 @@ async function showList(title, url, tab) {
   $('list-items').innerHTML = '';
   $('list-count').textContent = '';
   $('list-empty').classList.add('hidden');
+  $('list-empty').textContent = t('nothingHere');
   S.listLoad = { url, next: null };
   await loadListPage(false);
 }
@@ -956,10 +973,103 @@ function renderItemInfo(m) {
   }
   renderKeywords(m.keywords || []);
   renderItemPeople(Array.isArray(m.people) ? m.people : []);
+  S.stackSplit = null;
+  renderStack(id, m.stack && Array.isArray(m.stack.members) ? m.stack : null);
   $('item-edit').classList.toggle('hidden', !S.me || !S.me.allow_edit);
   $('edit-rating').value = m.rating != null ? String(m.rating) : '';
   $('item-original').href = `/api/items/${id}/original`;
   renderFavButton();
+}
+
+// ---- stacks (RAW+JPEG, edited versions, bursts) in the viewer's details ----------------------
+/// Lists the members of the item's stack; editors can make one the face, split or restore it.
+function renderStack(id, st) {
+  const box = $('item-stack');
+  box.innerHTML = '';
+  const edit = S.me && S.me.allow_edit;
+  if (!st) {
+    // A stack split here stays restorable until the viewer moves on.
+    if (edit && S.stackSplit === id) {
+      const b = el('button', 'stack-restore', t('restore'));
+      b.addEventListener('click', () => stackAction(id, 'restore'));
+      box.append(el('h3', null, t('stack')), b);
+    }
+    return;
+  }
+  box.appendChild(el('h3', null, `${stackLabel(st.kind, st.members.length)}`));
+  const ul = el('ul', 'stack-members');
+  for (const mb of st.members) {
+    const li = el('li', mb.face ? 'stack-member face' : 'stack-member');
+    li.dataset.id = mb.file_id;
+    const img = el('img');
+    img.src = `/api/items/${mb.file_id}/thumb`;
+    img.alt = '';
+    img.loading = 'lazy';
+    const name = String(mb.path || '').split('/').pop();
+    li.append(img, el('span', 'stack-name', `${name}${mb.kind ? ` · ${mb.kind}` : ''}${mb.face ? ` · ${t('shown')}` : ''}`));
+    if (edit && !mb.face) {
+      const b = el('button', 'stack-face', t('makeFace'));
+      b.addEventListener('click', () => stackAction(mb.file_id, 'face'));
+      li.appendChild(b);
+    }
+    ul.appendChild(li);
+  }
+  box.appendChild(ul);
+  if (edit) {
+    const sp = el('button', 'stack-split', t('split'));
+    sp.addEventListener('click', () => stackAction(id, 'split'));
+    const rs = el('button', 'stack-restore', t('restore'));
+    rs.addEventListener('click', () => stackAction(id, 'restore'));
+    box.append(sp, rs);
+  }
+}
+async function stackAction(target, action) {
+  const id = S.itemId;
+  const r = await api(`/api/items/${target}/stack`, { method: 'POST', body: { action } });
+  if (r.status !== 200) { $('item-sub').textContent = `${t('failed')} (${r.status})`; return; }
+  if (action === 'split') S.stackSplit = id;
+  if (action === 'restore') S.stackSplit = null;
+  const g = await api(`/api/items/${id}/stack`);
+  if (S.itemId !== id) return;
+  const st = g.status === 200 && g.body && g.body.stack && Array.isArray(g.body.stack.members) ? g.body.stack : null;
+  const keepSplit = S.stackSplit;
+  renderStack(id, st);
+  S.stackSplit = keepSplit;
+  // The timeline shows stacks as one item: reload it behind the viewer.
+  const keep = $('scroller').scrollTop;
+  const sel = new Set(S.selected);
+  await loadLibrary();
+  for (const x of sel) S.selected.add(x);
+  updateSelectionBar();
+  $('scroller').scrollTop = keep;
+  renderGrid();
+}
+
+// ---- "more like this" ----------------------------------------------------------------------
+$('item-similar').addEventListener('click', () => { if (S.itemId) go(hashOf('similar', [String(S.itemId)])); });
+/// `#/similar/ID`: the items most like ID (the classifier's embeddings), or why there are none.
+async function showSimilar(id) {
+  S.listTab = 'timeline';
+  showView('list');
+  $('list-title').textContent = t('similarTo');
+  $('list-actions').classList.add('hidden');
+  $('list-actions').innerHTML = '';
+  $('list-items').innerHTML = '';
+  $('list-count').textContent = '';
+  $('list-more').classList.add('hidden');
+  $('list-empty').classList.add('hidden');
+  S.listLoad = null;
+  S.list = [];
+  const key = S.routeKey;
+  const r = /^\d+$/.test(id || '') ? await api(`/api/items/${id}/similar?limit=24`) : { status: 404, body: null };
+  if (key !== S.routeKey) return;
+  const items = r.status === 200 && r.body && Array.isArray(r.body.items) ? r.body.items.filter((x) => x && typeof x.id === 'number') : [];
+  fillGrid($('list-items'), items, false);
+  $('list-count').textContent = r.status === 200 ? count(items.length, 'photo') : (r.status === 404 ? t('notFound') : t('failed'));
+  if (!items.length) {
+    $('list-empty').textContent = (r.body && r.body.reason) || t('nothingHere');
+    $('list-empty').classList.remove('hidden');
+  }
 }
 
 function renderFavButton() {
@@ -1163,7 +1273,9 @@ function toggleSelect(id) {
 function updateSelectionBar() {
   $('selection-bar').classList.toggle('hidden', !(S.selectMode || S.selected.size));
   $('selection-count').textContent = count(S.selected.size, 'selected');
+  $('sel-album').classList.toggle('hidden', !S.modules.has('albums'));
 }
+$('sel-album').addEventListener('click', () => go(hashOf('albums')));
 $('sel-clear').addEventListener('click', () => { S.selected.clear(); updateSelectionBar(); for (const c of document.querySelectorAll('.cell.selected')) c.classList.remove('selected'); });
 $('sel-apply').addEventListener('click', async () => {
   const h = Number($('sel-shift').value);
@@ -1566,6 +1678,7 @@ window.albumen = {
   api, t, go, hashOf, count, fmtDay, fmtDateTime, get library() { return S.library; }, get lang() { return lang; },
   registerView(name, view) {
     S.modules.set(name, view);
+    updateSelectionBar();
     const tab = $(`tab-${name}`);
     if (tab) tab.classList.remove('hidden');
     const r = parseHash();
