@@ -121,6 +121,14 @@ pub(crate) fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     }
 }
 
+/// Whether SQLite said the database is busy or locked (another connection is writing).
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 pub(crate) fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -132,7 +140,28 @@ pub(crate) fn u64_of(v: i64) -> u64 {
 impl Index {
     /// Opens (creating if needed) the index database at `path`, creating its folder too.
     pub fn open(path: impl AsRef<Path>) -> Result<Index> {
-        let path = path.as_ref().to_path_buf();
+        let path = path.as_ref();
+        // Opening creates or completes the schema, one statement at a time. In WAL mode a
+        // statement that read the schema and then must write finds the database busy at once
+        // (SQLITE_BUSY_SNAPSHOT: the busy timeout does not apply) when another process — a scan
+        // that began a moment earlier, or the server — committed in between; seen with two
+        // scans started 30 ms apart on a new index. Every step is idempotent, so the whole
+        // open is tried again for up to 30 s.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            match Self::open_once(path) {
+                Err(Error::Db { source, .. })
+                    if is_busy(&source) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Index> {
+        let path = path.to_path_buf();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent).map_err(|source| Error::Io {
                 path: parent.to_path_buf(),
