@@ -137,7 +137,7 @@ pub const DARK_P99: u8 = 20;
 pub struct ColourLayout {
     /// Mean RGB of each cell, row by row.
     pub cells: [[u8; 3]; GRID * GRID],
-    /// Near-flat or near-black (see [`PLAIN_STD`], [`DARK_P99`]).
+    /// Near-flat or near-black (see `PLAIN_STD` and `DARK_P99` in this module).
     pub plain: bool,
 }
 

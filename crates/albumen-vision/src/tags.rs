@@ -249,7 +249,7 @@ impl Tagger {
     }
 }
 
-/// `img` scaled to fit a [`SIZE`] square, its aspect kept, centred on grey.
+/// `img` scaled to fit a `SIZE` square (512 px), its aspect kept, centred on grey.
 pub fn letterbox(img: &RgbImage) -> RgbImage {
     let (w, h) = (img.width().max(1) as f32, img.height().max(1) as f32);
     let scale = SIZE as f32 / w.max(h);
