@@ -40,9 +40,7 @@ use crate::error::{Error, Result};
 use crate::index::Index;
 use crate::options::{Filter, ScanOptions};
 use crate::progress::Progress;
-use crate::verify::{
-    load, DiffReason, Difference, Entry, FoundElsewhere, Indexed, Unreadable, VerifyReport, Via,
-};
+use crate::verify::{load, DiffReason, Difference, Indexed, Unreadable, VerifyReport, Via};
 
 /// Lines of rclone's error output kept to explain a failure.
 const STDERR_KEEP: usize = 40;
@@ -307,32 +305,8 @@ pub fn verify_rclone(
             }
         }
     }
-    for f in missing {
-        match elsewhere.remove(&f.rel) {
-            Some(mut at) => {
-                at.sort();
-                for p in &at {
-                    extra.remove(p);
-                }
-                report.found_elsewhere.push(FoundElsewhere {
-                    path: f.rel.clone(),
-                    size: f.size,
-                    at,
-                });
-            }
-            None => report.missing.push(Entry {
-                path: f.rel.clone(),
-                size: f.size,
-            }),
-        }
-    }
-    report.extra = extra
-        .into_iter()
-        .map(|(path, size)| Entry { path, size })
-        .collect();
-    report.missing.sort_by(|a, b| a.path.cmp(&b.path));
-    report.different.sort_by(|a, b| a.path.cmp(&b.path));
-    report.found_elsewhere.sort_by(|a, b| a.path.cmp(&b.path));
+    let settled = missing.into_iter().map(|f| (f, elsewhere.remove(&f.rel)));
+    crate::verify::settle(&mut report, settled, extra);
     report.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(report)

@@ -416,7 +416,7 @@ pub fn verify(
             Verdict::Unreadable(u) => unreadable.push(u),
         }
     }
-    let mut extra: BTreeMap<PathBuf, u64> = backup_files
+    let extra: BTreeMap<PathBuf, u64> = backup_files
         .into_iter()
         .filter(|(rel, (found, media))| *media && found.is_file && !known.contains(rel.as_path()))
         .map(|(rel, (found, _))| (rel, found.size))
@@ -446,33 +446,14 @@ pub fn verify(
             }
         }
     }
-    for (f, reference) in missing {
-        match reference.and_then(|h| by_hash.get(&h)) {
-            Some(at) if opts.hash => {
-                let mut at = at.clone();
-                at.sort();
-                for p in &at {
-                    extra.remove(p);
-                }
-                report.found_elsewhere.push(FoundElsewhere {
-                    path: f.rel.clone(),
-                    size: f.size,
-                    at,
-                });
-            }
-            _ => report.missing.push(Entry {
-                path: f.rel.clone(),
-                size: f.size,
-            }),
-        }
-    }
-    report.extra = extra
-        .into_iter()
-        .map(|(path, size)| Entry { path, size })
-        .collect();
-    report.missing.sort_by(|a, b| a.path.cmp(&b.path));
-    report.different.sort_by(|a, b| a.path.cmp(&b.path));
-    report.found_elsewhere.sort_by(|a, b| a.path.cmp(&b.path));
+    let settled = missing.into_iter().map(|(f, reference)| {
+        let at = reference
+            .and_then(|h| by_hash.get(&h))
+            .filter(|_| opts.hash)
+            .cloned();
+        (f, at)
+    });
+    settle(&mut report, settled, extra);
     unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     report.unreadable = unreadable;
     report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -676,4 +657,40 @@ fn list_dir<'s>(
     if let Ok(mut n) = out.non_media.lock() {
         *n += non_media;
     }
+}
+
+/// Ends a report the same way for a folder and an rclone remote: each file the backup lacks is
+/// either found elsewhere (at the backup paths given, which are then no longer extra) or
+/// missing; what is left of `extra` is extra; every list sorted by path.
+pub(crate) fn settle<'a>(
+    report: &mut VerifyReport,
+    missing: impl IntoIterator<Item = (&'a Indexed, Option<Vec<PathBuf>>)>,
+    mut extra: BTreeMap<PathBuf, u64>,
+) {
+    for (f, at) in missing {
+        match at {
+            Some(mut at) => {
+                at.sort();
+                for p in &at {
+                    extra.remove(p);
+                }
+                report.found_elsewhere.push(FoundElsewhere {
+                    path: f.rel.clone(),
+                    size: f.size,
+                    at,
+                });
+            }
+            None => report.missing.push(Entry {
+                path: f.rel.clone(),
+                size: f.size,
+            }),
+        }
+    }
+    report.extra = extra
+        .into_iter()
+        .map(|(path, size)| Entry { path, size })
+        .collect();
+    report.missing.sort_by(|a, b| a.path.cmp(&b.path));
+    report.different.sort_by(|a, b| a.path.cmp(&b.path));
+    report.found_elsewhere.sort_by(|a, b| a.path.cmp(&b.path));
 }
