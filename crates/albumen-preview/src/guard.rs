@@ -13,7 +13,7 @@ use crate::Error;
 
 /// The worker's stack: decoders recurse a little (nested HEIF items, TIFF IFD chains); the
 /// main thread's 8 MiB is what they are written for.
-const STACK_BYTES: usize = 8 << 20;
+pub(crate) const STACK_BYTES: usize = 8 << 20;
 
 /// Runs `f` on a worker thread; a panic becomes [`Error::DecoderPanicked`], not finishing
 /// within `limit` becomes [`Error::DecoderTimedOut`].

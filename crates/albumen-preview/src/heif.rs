@@ -161,9 +161,18 @@ fn grid_shrunk(
     let indexed: Vec<(usize, ItemId)> = tiles.iter().copied().enumerate().collect();
     for chunk in indexed.chunks(batch) {
         let decoded: Vec<(usize, Result<heifer::Image, heifer::Error>)> = std::thread::scope(|s| {
+            // Named like the guard's worker and given its stack: a tile's decoder is as
+            // deep as a whole picture's (the default 2 MiB of a spawned thread is not
+            // what it is written for), and its panics are a decoder's, not albumen's.
             let handles: Vec<_> = chunk
                 .iter()
-                .map(|&(i, t)| s.spawn(move || (i, heifer::decode_item(file, t, 1))))
+                .filter_map(|&(i, t)| {
+                    std::thread::Builder::new()
+                        .name("albumen-decode-heif-tile".into())
+                        .stack_size(crate::guard::STACK_BYTES)
+                        .spawn_scoped(s, move || (i, heifer::decode_item(file, t, 1)))
+                        .ok()
+                })
                 .collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
         });
