@@ -42,7 +42,10 @@ for t in "${targets[@]}"; do
     echo "fuzz $t: ${secs} s, ${execs:-?} executions, no findings"
   else
     echo "fuzz $t: FINDING (log $log, artifacts fuzz/artifacts/$t/)"
-    grep -E 'ERROR: libFuzzer|panicked at|Test unit written' "$log" | head -5 || true
+    # What ended it: a panic's message, Rust's stack-overflow or allocation-failure line, a
+    # sanitizer's report (an abort that is not a panic shows only as "deadly signal").
+    grep -E 'ERROR: libFuzzer|ERROR: AddressSanitizer|panicked at|overflowed its stack|fatal runtime|memory allocation of|Test unit written|^SUMMARY' "$log" | head -12 || true
+    grep -A12 -m1 -E '^==[0-9]+== ERROR|deadly signal' "$log" | grep -E '^ +#[0-9]+ ' | head -12 || true
     rc=1
   fi
 done
