@@ -62,9 +62,9 @@ pub struct State {
     /// One edit at a time.
     pub(crate) edit_lock: tokio::sync::Mutex<()>,
     /// Each library's search texts (`/api/search`), with the version they were built at.
-    pub(crate) search_docs: Mutex<HashMap<i64, crate::api::SearchBuilt>>,
+    pub(crate) search_docs: Mutex<HashMap<i64, Arc<crate::api::SearchBuilt>>>,
     /// One build of search texts at a time.
-    pub(crate) search_build: tokio::sync::Mutex<()>,
+    pub(crate) search_build: Arc<tokio::sync::Mutex<()>>,
     /// What `serve --watch` is doing (`None` without `--watch`).
     pub(crate) watcher: Option<Arc<crate::watch::WatchStatus>>,
 }
@@ -119,7 +119,7 @@ impl State {
             sessions: Mutex::new(HashMap::new()),
             map_build: tokio::sync::Mutex::new(()),
             search_docs: Mutex::new(HashMap::new()),
-            search_build: tokio::sync::Mutex::new(()),
+            search_build: Arc::new(tokio::sync::Mutex::new(())),
             watcher: watching,
         })
     }
