@@ -190,17 +190,34 @@ fn main() -> ExitCode {
 
 /// A panic inside a guarded decoder thread (albumen-preview names them `albumen-decode-…`)
 /// is caught there and reported as that file's error line; the default hook would also print
-/// a backtrace note to stderr for it. Every other panic keeps the default report.
+/// a backtrace note to stderr for it. Every other panic keeps the default report, except
+/// one: `println!` panics when stdout is a pipe whose reader has gone (`albumen info … |
+/// head`); that is the reader's choice, not an error, so the command ends there quietly with
+/// the status a shell gives a process ended by SIGPIPE (128 + 13), as Unix tools do.
 fn quiet_decoder_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let guarded = std::thread::current()
             .name()
             .is_some_and(|n| n.starts_with("albumen-decode-"));
-        if !guarded {
-            default(info);
+        if guarded {
+            return;
         }
+        if stdout_closed(info.payload()) {
+            std::process::exit(141);
+        }
+        default(info);
     }));
+}
+
+/// Whether a panic is std's "failed printing to stdout" for a closed pipe.
+fn stdout_closed(payload: &(dyn std::any::Any + Send)) -> bool {
+    let msg = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    msg.starts_with("failed printing to stdout") && msg.contains("os error 32")
 }
 
 /// The error and its causes on one line, leaving out a cause the message so far already

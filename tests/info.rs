@@ -141,3 +141,37 @@ fn broken_corpus_files_exit_0_or_1() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), files.len());
 }
+
+/// Regression: `albumen info FILES | head -1` panicked ("failed printing to stdout: Broken
+/// pipe") with a backtrace on stderr once head had gone. Now the command ends quietly.
+#[test]
+fn a_reader_that_stops_early_is_not_a_panic() {
+    use std::io::Read;
+    let d = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for i in 0..400 {
+        let p = d.path().join(format!("tiny{i}.jpg"));
+        std::fs::write(&p, TINY_JPEG).unwrap();
+        files.push(p);
+    }
+    let mut child = albumen()
+        .arg("info")
+        .args(&files)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line's worth, then hang up as `head -1` does.
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!err.contains("panicked"), "stderr: {err}");
+    assert!(matches!(status.code(), Some(0) | Some(141)), "{status:?}");
+}
