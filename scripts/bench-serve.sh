@@ -9,36 +9,9 @@ N=${1:-100000}; SECS=${2:-10}
 BIN=${ALBUMEN_BIN:-target/release/albumen}
 OHA=${OHA:-$(command -v oha || echo /tmp/oha-root/bin/oha)}
 [ -x "$BIN" ] || cargo build --release --quiet
-tmp=$(mktemp -d /tmp/albumen-bench.XXXXXX); srv=
-trap '[ -n "$srv" ] && kill $srv 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/photos"
-convert -size 64x48 xc:gray "$tmp/photos/seed.jpg"
-"$BIN" scan "$tmp/photos" --db "$tmp/index.db" --library bench >/dev/null 2>&1 || true
-# N synthetic rows spread over 10 years, 60 % with a position (Europe), paths that do not exist
-# (the bench measures the API, not previews).
-sqlite3 "$tmp/index.db" <<SQL
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $N)
-INSERT INTO files (library_id, dir_id, name, path, path_text, size, mtime_ns, dev, inode, nlink,
-  format, kind, capture_local, time_local, time_utc, lat, lon, make, model, width, height,
-  first_run, read_run)
-SELECT f.library_id, f.dir_id, CAST('g' || i || '.jpg' AS BLOB), CAST('/nonexistent/g' || i || '.jpg' AS BLOB),
-  '/nonexistent/g' || i || '.jpg', 1000, 0, 0, i, 1, 'jpeg', 'photo',
-  strftime('%Y-%m-%dT%H:%M:%S', 1420070400 + i * (315360000 / $N), 'unixepoch'),
-  strftime('%Y-%m-%dT%H:%M:%S', 1420070400 + i * (315360000 / $N), 'unixepoch'),
-  strftime('%Y-%m-%dT%H:%M:%SZ', 1420070400 + i * (315360000 / $N), 'unixepoch'),
-  CASE WHEN i % 5 < 3 THEN 40 + (i * 7919 % 15000) / 1000.0 END,
-  CASE WHEN i % 5 < 3 THEN -5 + (i * 104729 % 30000) / 1000.0 END,
-  'Bench', 'Camera ' || (i % 7), 4000, 3000, f.first_run, f.read_run
-FROM n, (SELECT * FROM files LIMIT 1) f;
-SQL
-echo "bench password" | "$BIN" user add bench --db "$tmp/index.db" >/dev/null
-"$BIN" user grant bench bench --db "$tmp/index.db" >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$BIN" serve --db "$tmp/index.db" --listen "127.0.0.1:$port" --cache "$tmp/cache" 2>/dev/null & srv=$!
-base="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -sf "$base/" >/dev/null && break; sleep 0.1; done
-cookie=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' -d '{"user":"bench","password":"bench password"}' "$base/api/login" \
-  | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(albumen_session=[0-9a-f]*\).*/\1/p')
+source scripts/bench-lib.sh
+bench_server
+cookie=$(bench_cookie)
 items=$(curl -s -H "Cookie: $cookie" "$base/api/libraries")
 echo "index: $items"
 t() { curl -s -o /dev/null -w '%{time_starttransfer}\n' -H "Cookie: $cookie" "$base$1"; }
