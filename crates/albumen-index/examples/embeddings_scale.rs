@@ -60,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 c.execute(
                     "INSERT INTO files (id, library_id, dir_id, name, path, path_text, size,
                        mtime_ns, dev, inode, nlink, kind, first_run, read_run)
-                     VALUES (?1, 1, 1, x'61', CAST(?1 AS BLOB), ?1, 1, 0, 0, ?1, 1, 'photo', 1, 1)",
+                     VALUES (?1, 1, 1, CAST(?1 AS BLOB), CAST(?1 AS BLOB), ?1, 1, 0, 0, ?1, 1, 'photo', 1, 1)",
                     [id],
                 )?;
                 v.iter_mut().for_each(|x| *x = next().powi(3));

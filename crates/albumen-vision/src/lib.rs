@@ -137,6 +137,18 @@ pub fn merge_tags(a: Vec<Tag>, b: Vec<Tag>) -> Vec<Tag> {
     out
 }
 
+/// The tags of a picture from the detector's class scores ([`tags::Tagger::scores`]) and,
+/// when the classifier ran, its class probabilities: the detector's tags (with an animal the
+/// classifier is sure of, [`tags::from_scores`]) and the classifier's words, one per label,
+/// best first.
+pub fn tags_from(coco: &[f32; 80], probs: Option<&[f32]>) -> Vec<Tag> {
+    let words = probs.map(words::tags).unwrap_or_default();
+    let animal_seen = words
+        .iter()
+        .any(|t| t.label == "animal" && t.score >= words::ANIMAL_SURE);
+    merge_tags(tags::from_scores(coco, animal_seen), words)
+}
+
 /// What was seen in one file.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
@@ -261,16 +273,13 @@ impl Vision {
                 embedding,
             })
             .collect();
-        let objects = self.tagger.tag(img)?;
+        let coco = self.tagger.scores(img)?;
         let (tags, embedding) = match &mut self.classifier {
             Ok(c) => {
                 let seen = c.classify(img)?;
-                (
-                    merge_tags(objects, words::tags(&seen.probs)),
-                    Some(seen.embedding),
-                )
+                (tags_from(&coco, Some(&seen.probs)), Some(seen.embedding))
             }
-            Err(_) => (objects, None),
+            Err(_) => (tags_from(&coco, None), None),
         };
         Ok(Seen {
             lines,
