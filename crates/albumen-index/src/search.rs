@@ -186,7 +186,8 @@ impl Index {
         };
         let mut args: Vec<String> = Vec::new();
         let mut sql = String::from(
-            "SELECT f.path, coalesce(f.time_local, f.capture_local), coalesce(v.text, '')
+            "SELECT f.path, coalesce(f.time_local, f.capture_local), coalesce(v.text, ''),
+               s.body
              FROM search_fts s JOIN files f ON f.id = s.file_id
              LEFT JOIN vision v ON v.file_id = f.id WHERE 1",
         );
@@ -208,24 +209,80 @@ impl Index {
                 args.len()
             ));
         }
+        // Whole-word matches rank first (as in `SearchDocs::matching`), chosen among the
+        // newest RANK_POOL x limit matches: enough for a page of results, bounded for a
+        // query that matches most of a large library.
+        let pool = limit.saturating_mul(RANK_POOL).max(RANK_POOL_MIN);
         sql.push_str(&format!(
             " ORDER BY coalesce(f.time_utc, f.capture_utc, f.time_local) DESC, f.path LIMIT {}",
-            limit.min(i64::MAX as usize)
+            pool.min(i64::MAX as usize)
         ));
+        let lower: Vec<String> = terms.iter().map(|t| t.to_lowercase()).collect();
         let mut st = self.connection().prepare(&sql).map_err(&e)?;
         let bind: Vec<&dyn rusqlite::ToSql> =
             args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
         let rows = st
             .query_map(bind.as_slice(), |r| {
-                Ok(SearchHit {
-                    path: path_of(r.get(0)?),
-                    time: r.get(1)?,
-                    text: r.get(2)?,
-                })
+                let body: String = r.get::<_, Option<String>>(3)?.unwrap_or_default();
+                let body = body.to_lowercase();
+                let whole = lower.iter().all(|t| has_word(&body, t));
+                Ok((
+                    whole,
+                    SearchHit {
+                        path: path_of(r.get(0)?),
+                        time: r.get(1)?,
+                        text: r.get(2)?,
+                    },
+                ))
             })
             .map_err(&e)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(e)
+        let mut hits = rows
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(e)?;
+        // Stable: each group keeps its time order.
+        hits.sort_by_key(|(whole, _)| !*whole);
+        Ok(hits.into_iter().take(limit).map(|(_, h)| h).collect())
     }
+}
+
+/// [`Index::search`] ranks whole-word matches first among the newest `RANK_POOL` x limit
+/// matches (at least [`RANK_POOL_MIN`]).
+const RANK_POOL: usize = 50;
+/// See [`RANK_POOL`].
+const RANK_POOL_MIN: usize = 2_000;
+
+/// Whether `term` occurs in `text` as a whole word: not run on into a letter or digit on
+/// either side. Both are lower-cased already. Han, kana and hangul are written without spaces,
+/// so next to them any occurrence counts ("花" in "花园" is the word a user typed).
+fn has_word(text: &str, term: &str) -> bool {
+    if term.is_empty() {
+        return false;
+    }
+    let (Some(first), Some(last)) = (term.chars().next(), term.chars().next_back()) else {
+        return false;
+    };
+    let mut from = 0;
+    while let Some(i) = text.get(from..).and_then(|t| t.find(term)) {
+        let at = from + i;
+        let end = at + term.len();
+        let before = text.get(..at).and_then(|t| t.chars().next_back());
+        let after = text.get(end..).and_then(|t| t.chars().next());
+        let joins =
+            |edge: char, next: Option<char>| next.is_some_and(|n| spelled(edge) && spelled(n));
+        if !joins(first, before) && !joins(last, after) {
+            return true;
+        }
+        from = at + first.len_utf8();
+    }
+    false
+}
+
+/// A letter or digit of a script written with spaces between words.
+fn spelled(c: char) -> bool {
+    c.is_alphanumeric()
+        && !matches!(c as u32,
+            0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF
+            | 0xAC00..=0xD7AF | 0x20000..=0x2FFFF)
 }
 
 /// What one search over a library's items looks at: for each item (a Live Photo's video is
@@ -275,7 +332,10 @@ impl SearchDocs {
     }
 
     /// The ids of the items whose text contains every whitespace-separated term of `query`
-    /// (case-insensitive), in timeline order; an empty query matches nothing.
+    /// (case-insensitive): first those where every term is a whole word (see [`has_word`]:
+    /// "car" finds a car before a photo credited to "Carol"), then those where some term is
+    /// only part of a word (typing "birth" still finds "birthday"), each group in timeline
+    /// order; an empty query matches nothing.
     ///
     /// ```
     /// let docs = albumen_index::SearchDocs::from_texts(vec![
@@ -285,6 +345,12 @@ impl SearchDocs {
     /// assert_eq!(docs.matching("巴黎"), [1]);
     /// assert_eq!(docs.matching("berlin 2021-07"), [2]);
     /// assert!(docs.matching("paris 2021").is_empty());
+    ///
+    /// let docs = albumen_index::SearchDocs::from_texts(vec![
+    ///     (1, "IMG_1.jpg photo by Carol".into()),
+    ///     (2, "IMG_2.jpg car 汽车".into()),
+    /// ]);
+    /// assert_eq!(docs.matching("car"), [2, 1]);
     /// ```
     pub fn matching(&self, query: &str) -> Vec<i64> {
         let q = query.to_lowercase();
@@ -302,21 +368,26 @@ impl SearchDocs {
             rest.iter().map(memchr::memmem::Finder::new).collect();
         let finder = memchr::memmem::Finder::new(first);
         let hay = self.text.as_bytes();
-        let mut out = Vec::new();
+        let (mut words, mut parts) = (Vec::new(), Vec::new());
         let mut pos = 0usize;
         while let Some(hit) = hay.get(pos..).and_then(|h| finder.find(h)) {
             let at = pos + hit;
             let Some(d) = self.doc_at(at) else { break };
-            let text = self.doc_text(d).as_bytes();
-            if rest.iter().all(|f| f.find(text).is_some()) {
+            let text = self.doc_text(d);
+            if rest.iter().all(|f| f.find(text.as_bytes()).is_some()) {
                 if let Some(id) = self.ids.get(d) {
-                    out.push(*id);
+                    if terms.iter().all(|t| has_word(text, t)) {
+                        words.push(*id);
+                    } else {
+                        parts.push(*id);
+                    }
                 }
             }
             // On to the next item.
             pos = self.starts.get(d + 1).copied().unwrap_or(hay.len());
         }
-        out
+        words.append(&mut parts);
+        words
     }
 
     /// Docs from (id, text) pairs, in the given order (for tests and tools).
@@ -418,6 +489,23 @@ fn place_words(lat: f64, lon: f64) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_words_are_told_from_parts_of_words() {
+        assert!(has_word("photo by carol", "carol"));
+        assert!(!has_word("photo by carol", "car"));
+        assert!(has_word("a red car.", "car"));
+        assert!(has_word("car", "car"));
+        assert!(has_word("carol's car", "car"));
+        assert!(has_word("img_1234.jpg", "1234"));
+        assert!(has_word("2023-07-14t10:00:00", "2023-07"));
+        assert!(!has_word("2023-07-14t10:00:00", "023"));
+        // Han next to Han counts: no spaces in Chinese.
+        assert!(has_word("公园 花园", "花"));
+        assert!(has_word("car汽车", "汽车"));
+        assert!(!has_word("", "car"));
+        assert!(!has_word("car", ""));
+    }
+
     use super::*;
 
     fn add_file(index: &Index, id: i64, name: &str, size: i64) {
@@ -463,11 +551,11 @@ mod tests {
         index
             .store_vision(
                 &pending[0],
-                &rec("北京欢迎你\nGate 9", &["Beijing", "China"]),
+                &rec("北京欢迎你\nGate 9", &["Beijing", "China", "Carolina"]),
             )
             .unwrap_or_else(|e| panic!("{e}"));
         index
-            .store_vision(&pending[1], &rec("", &["Paris"]))
+            .store_vision(&pending[1], &rec("", &["Paris", "car"]))
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(index
             .vision_pending()
@@ -484,6 +572,9 @@ mod tests {
         assert_eq!(found("canon 2019-10").len(), 2);
         assert_eq!(found("gate 9"), ["/p/a.jpg"]);
         assert!(found("50%").is_empty());
+        // A whole word first, then a word that only starts with it (a is older-first by path).
+        assert_eq!(found("car"), ["/p/b.jpg", "/p/a.jpg"]);
+        assert_eq!(found("carol"), ["/p/a.jpg"]);
         // A changed file (new size) is pending again; a removed one is forgotten.
         add_file(&index, 2, "b.jpg", 11);
         index
