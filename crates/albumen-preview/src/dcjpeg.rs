@@ -475,14 +475,25 @@ pub(crate) fn decode(data: &[u8], limit: u64) -> Res<Decoded> {
     };
     let (ow, oh) = (w.div_ceil(8), h.div_ceil(8));
     let mut out = Vec::with_capacity(ow * oh * 3);
-    let value = |c: &Component, bx: usize, by: usize| -> i64 {
-        let dc = c.plane.get(by * c.pw + bx).copied().unwrap_or(0);
-        let q = c.q0.unwrap_or(1);
-        (((i64::from(dc) * q + 4) >> 3) + 128).clamp(0, 255)
-    };
+    // Each component's blocks as 8-bit samples (the DC term dequantised: the block's mean),
+    // computed once: a subsampled component's blocks are read by up to four output pixels.
+    let values: Vec<Vec<u8>> = comps
+        .iter()
+        .map(|c| {
+            let q = c.q0.unwrap_or(1);
+            (0..c.bh)
+                .flat_map(|by| (0..c.bw).map(move |bx| (bx, by)))
+                .map(|(bx, by)| {
+                    let dc = c.plane.get(by * c.pw + bx).copied().unwrap_or(0);
+                    (((i64::from(dc) * q + 4) >> 3) + 128).clamp(0, 255) as u8
+                })
+                .collect()
+        })
+        .collect();
     // Subsampled components are interpolated linearly between block centres (libjpeg's
-    // "fancy" upsampling: weights 3/4 and 1/4 for 2x), full-size ones taken as they are.
-    let axis = |o: usize, f: usize, fmax: usize, n: usize| -> (usize, usize, i64, i64) {
+    // "fancy" upsampling: weights 3/4 and 1/4 for 2x), full-size ones taken as they are. The
+    // neighbours and weights along each axis are tabulated once per component.
+    let axis = |o: usize, f: usize, fmax: usize, n: usize| -> (usize, usize, u32) {
         let d = 2 * fmax as i64;
         let p = ((2 * o + 1) * f) as i64 - fmax as i64;
         let i0 = p.div_euclid(d);
@@ -491,31 +502,68 @@ pub(crate) fn decode(data: &[u8], limit: u64) -> Res<Decoded> {
         (
             i0.clamp(0, last) as usize,
             (i0 + 1).clamp(0, last) as usize,
-            frac,
-            d,
+            frac as u32,
         )
     };
-    let sample = |c: &Component, x: usize, y: usize| -> i32 {
-        if c.h == hmax && c.v == vmax {
-            return value(c, x, y) as i32;
+    struct Plan<'v> {
+        values: &'v [u8],
+        bw: usize,
+        full: bool,
+        xs: Vec<(usize, usize, u32)>,
+        ys: Vec<(usize, usize, u32)>,
+        dx: u32,
+        dy: u32,
+    }
+    let plans: Vec<Plan<'_>> = comps
+        .iter()
+        .zip(&values)
+        .map(|(c, v)| {
+            let full = c.h == hmax && c.v == vmax;
+            Plan {
+                values: v,
+                bw: c.bw,
+                full,
+                xs: if full {
+                    Vec::new()
+                } else {
+                    (0..ow).map(|x| axis(x, c.h, hmax, c.bw)).collect()
+                },
+                ys: if full {
+                    Vec::new()
+                } else {
+                    (0..oh).map(|y| axis(y, c.v, vmax, c.bh)).collect()
+                },
+                dx: 2 * hmax as u32,
+                dy: 2 * vmax as u32,
+            }
+        })
+        .collect();
+    let at = |p: &Plan<'_>, x: usize, y: usize| -> u32 {
+        u32::from(p.values.get(y * p.bw + x).copied().unwrap_or(0))
+    };
+    let sample = |p: &Plan<'_>, x: usize, y: usize| -> i32 {
+        if p.full {
+            return at(p, x, y) as i32;
         }
-        let (x0, x1, fx, dx) = axis(x, c.h, hmax, c.bw);
-        let (y0, y1, fy, dy) = axis(y, c.v, vmax, c.bh);
-        let top = value(c, x0, y0) * (dx - fx) + value(c, x1, y0) * fx;
-        let bottom = value(c, x0, y1) * (dx - fx) + value(c, x1, y1) * fx;
-        let d = dx * dy;
-        ((top * (dy - fy) + bottom * fy + d / 2) / d) as i32
+        let ((x0, x1, fx), (y0, y1, fy)) = (
+            p.xs.get(x).copied().unwrap_or((0, 0, 0)),
+            p.ys.get(y).copied().unwrap_or((0, 0, 0)),
+        );
+        let top = at(p, x0, y0) * (p.dx - fx) + at(p, x1, y0) * fx;
+        let bottom = at(p, x0, y1) * (p.dx - fx) + at(p, x1, y1) * fx;
+        let d = p.dx * p.dy;
+        ((top * (p.dy - fy) + bottom * fy + d / 2) / d) as i32
     };
     for y in 0..oh {
         for x in 0..ow {
-            if comps.len() == 1 {
-                let v = sample(&comps[0], x, y) as u8;
+            if plans.len() == 1 {
+                let v = sample(&plans[0], x, y) as u8;
                 out.extend_from_slice(&[v, v, v]);
             } else {
                 let (a, b, c) = (
-                    sample(&comps[0], x, y),
-                    sample(&comps[1], x, y),
-                    sample(&comps[2], x, y),
+                    sample(&plans[0], x, y),
+                    sample(&plans[1], x, y),
+                    sample(&plans[2], x, y),
                 );
                 if rgb_stored {
                     out.extend_from_slice(&[a as u8, b as u8, c as u8]);

@@ -52,6 +52,9 @@ pub(crate) fn decode(bytes: &[u8], target: u32, limit: u64) -> Result<(Decoded, 
     if let Some(image) = grid_shrunk(&file, primary, target, limit)? {
         return Ok((Decoded { image, icc }, false));
     }
+    if let Some(image) = single_shrunk(&file, primary, target, limit)? {
+        return Ok((Decoded { image, icc }, false));
+    }
     let options = heifer::Options {
         max_pixels: limit,
         ..heifer::Options::default()
@@ -221,6 +224,121 @@ fn grid_shrunk(
     transform(file, id, img, k).map(Some)
 }
 
+/// A single coded (`hvc1`) picture at least 4x `target` on its long side and without an alpha
+/// plane: the HEVC frame is decoded, its planes are box-averaged k x k straight into a reduced
+/// 4:4:4 frame (k = long side / (2 x target)), and only that is converted to RGB. The
+/// conversion is affine, so averaging before it is averaging after it (up to clipping), and
+/// the full-size RGBA copy heifer would make (4 bytes a pixel: 800 MB at 200 MP, on top of the
+/// decoded planes) is never made. `None` when the item is not such a picture.
+fn single_shrunk(
+    file: &HeifFile<'_>,
+    id: ItemId,
+    target: u32,
+    limit: u64,
+) -> Result<Option<image::RgbImage>, Error> {
+    use heifer::heifer_hevc_dec::decoder::{decode_picture, DecodeOptions};
+    use heifer::heifer_hevc_dec::recon::Frame;
+    if file.item(id).map_err(err)?.item_type != FourCC(*b"hvc1")
+        || !file.referencing_items(id, b"auxl").is_empty()
+    {
+        return Ok(None);
+    }
+    let Some((w, h)) = file.image_size(id).map_err(err)? else {
+        return Ok(None);
+    };
+    let k = (w.max(h) as usize / (2 * target.max(1) as usize)).max(1);
+    if k < 2 {
+        return Ok(None);
+    }
+    let frame = {
+        let stream = file.hevc_bitstream(id).map_err(err)?;
+        let options = DecodeOptions {
+            max_pixels: limit,
+            ..DecodeOptions::default()
+        };
+        decode_picture(&stream, options).map_err(err)?
+    };
+    // `ispe` is authoritative; HEVC may code a slightly larger picture.
+    let (fw, fh) = (frame.widths[0] as usize, frame.heights[0] as usize);
+    let (w, h) = ((w as usize).min(fw), (h as usize).min(fh));
+    if w == 0 || h == 0 {
+        return Err(err("empty HEVC picture"));
+    }
+    let (ow, oh) = (w.div_ceil(k), h.div_ceil(k));
+    let mono = frame.widths[1] == 0 || frame.heights[1] == 0;
+    let planes = if mono { 1 } else { 3 };
+    let mut reduced: [Vec<u16>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    for (p, out) in reduced.iter_mut().enumerate().take(planes) {
+        let (pw, ph) = (frame.widths[p] as usize, frame.heights[p] as usize);
+        let data = &frame.planes[p];
+        if pw == 0 || ph == 0 || data.len() < pw * ph {
+            return Err(err("short HEVC plane"));
+        }
+        // Subsampling of this plane against luma (1 or 2 each way).
+        let (sx, sy) = ((fw / pw).max(1), (fh / ph).max(1));
+        // The plane's samples that cover the `ispe` picture.
+        let (uw, uh) = (w.div_ceil(sx).min(pw), h.div_ceil(sy).min(ph));
+        let mut sums = vec![0u64; ow * oh];
+        let mut counts = vec![0u32; ow * oh];
+        let cells_x: Vec<usize> = (0..uw).map(|x| (x * sx / k).min(ow - 1)).collect();
+        for y in 0..uh {
+            let row = data
+                .get(y * pw..y * pw + uw)
+                .ok_or_else(|| err("short HEVC plane"))?;
+            let base = (y * sy / k).min(oh - 1) * ow;
+            for (&v, &cx) in row.iter().zip(&cells_x) {
+                if let (Some(s), Some(c)) = (sums.get_mut(base + cx), counts.get_mut(base + cx)) {
+                    *s += u64::from(v);
+                    *c += 1;
+                }
+            }
+        }
+        *out = sums
+            .iter()
+            .zip(&counts)
+            .map(|(&s, &c)| {
+                let c = u64::from(c.max(1));
+                ((s + c / 2) / c) as u16
+            })
+            .collect();
+    }
+    let params = file
+        .item_properties(id)
+        .map_err(err)?
+        .find_map(|p| match p {
+            Property::Color(heifer::heifer_isobmff::boxes::ColorInfo::Nclx {
+                matrix,
+                full_range,
+                ..
+            }) => Some(heifer::color::ColorParams {
+                matrix: *matrix,
+                full_range: *full_range,
+            }),
+            _ => None,
+        })
+        .unwrap_or_else(|| heifer::color::ColorParams::from_frame(&frame));
+    let (ow32, oh32) = (ow as u32, oh as u32);
+    let small = Frame {
+        widths: if mono { [ow32, 0, 0] } else { [ow32; 3] },
+        heights: if mono { [oh32, 0, 0] } else { [oh32; 3] },
+        planes: reduced,
+        bit_depth: frame.bit_depth,
+        chroma_format: if mono { 0 } else { 3 },
+        full_range: frame.full_range,
+        matrix_coeffs: frame.matrix_coeffs,
+    };
+    drop(frame);
+    let rgba: heifer::Image<u8> = heifer::color::frame_to_rgba_sized(&small, params, ow32, oh32);
+    let img = rgba_to_rgb(
+        rgba.width,
+        rgba.height,
+        &rgba.data,
+        false,
+        ow.max(oh) as u32,
+    )?;
+    transform(file, id, img, k).map(Some)
+}
+
 /// An item's own transforms (`clap`, `irot`, `imir`, in association order) applied to its
 /// picture reduced k times.
 pub(crate) fn transform(
@@ -348,5 +466,63 @@ mod tests {
         let img = rgba_to_rgb(4, 2, &px, false, 256).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(img.get_pixel(3, 0).0, [0, 0, 0]);
         assert!(rgba_to_rgb(4, 2, &px[..20], false, 256).is_err());
+    }
+}
+
+#[cfg(test)]
+mod single_tests {
+    use super::*;
+
+    /// A picture coded as one HEVC item (no grid: at most 512 px), reduced from its planes,
+    /// is the picture heifer's whole-picture RGBA path gives, box-averaged the same way.
+    #[test]
+    fn single_picture_is_reduced_from_its_planes() {
+        let (w, h) = (480u32, 320u32);
+        let rgb: Vec<u8> = (0..w * h)
+            .flat_map(|i| {
+                let (x, y) = (i % w, i / w);
+                if x < w / 4 {
+                    [20u8, 200, 40]
+                } else if y < h / 2 {
+                    [230, 20, 20]
+                } else {
+                    [20, 20, 230]
+                }
+            })
+            .collect();
+        let heic = heifer::encode_rgb8(w, h, &rgb, &heifer::EncodeOptions::default())
+            .unwrap_or_else(|e| panic!("encode: {e}"));
+        let file = HeifFile::parse(&heic).unwrap_or_else(|e| panic!("parse: {e}"));
+        let id = file.primary_id;
+        assert_eq!(
+            file.item(id).map(|i| i.item_type).ok(),
+            Some(FourCC(*b"hvc1"))
+        );
+        // target 64: k = 480 / 128 = 3
+        let small = single_shrunk(&file, id, 64, 1 << 28)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("a single picture 4x the target is reduced here"));
+        assert_eq!(small.dimensions(), (160, 107));
+        let full = heifer::decode_rgba8(&heic, &heifer::Options::default())
+            .unwrap_or_else(|e| panic!("decode: {e}"));
+        let want = rgba_to_rgb(full.width, full.height, &full.data, false, 64)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(want.dimensions(), (160, 106));
+        let mut diff = 0u64;
+        for (x, y, p) in want.enumerate_pixels() {
+            let q = small.get_pixel(x, y);
+            diff +=
+                p.0.iter()
+                    .zip(q.0)
+                    .map(|(&a, b)| u64::from(a.abs_diff(b)))
+                    .sum::<u64>();
+        }
+        let mean = diff as f64 / (160.0 * 106.0 * 3.0);
+        assert!(mean < 2.0, "mean difference {mean}");
+        assert_eq!(small.get_pixel(10, 10).0.map(|v| v / 32), [0, 6, 1]);
+        assert_eq!(small.get_pixel(100, 10).0.map(|v| v / 64), [3, 0, 0]);
+        assert_eq!(small.get_pixel(100, 100).0.map(|v| v / 64), [0, 0, 3]);
+        // Under 4x the target there is nothing to gain: the whole-picture path decodes it.
+        assert!(matches!(single_shrunk(&file, id, 200, 1 << 28), Ok(None)));
     }
 }

@@ -132,12 +132,7 @@ fn run(
     };
     let out = reader.join().unwrap_or_default();
     let err = err_reader.join().unwrap_or_default();
-    let msg = String::from_utf8_lossy(&err)
-        .trim()
-        .lines()
-        .last()
-        .unwrap_or("")
-        .to_string();
+    let msg = reason(&String::from_utf8_lossy(&err));
     match status {
         None => {
             return Err(Error::Ffmpeg(format!(
@@ -145,17 +140,86 @@ fn run(
                 TIMEOUT.as_secs()
             )))
         }
+        // No output at all: the file holds no frame ffmpeg can decode (a header without its
+        // data, a stream cut before its first whole picture), whatever ffmpeg's exit status.
+        Some(_) if out.is_empty() => return Err(Error::Ffmpeg(no_frame(&msg))),
         Some(s) if !s.success() => return Err(Error::Ffmpeg(format!("{s}: {msg}"))),
         Some(_) => {}
     }
     if out.is_empty() {
-        return Err(Error::Ffmpeg(if msg.is_empty() {
-            "no video frame".into()
-        } else {
-            msg
-        }));
+        return Err(Error::Ffmpeg(no_frame(&msg)));
     }
     let img = image::load_from_memory_with_format(&out, image::ImageFormat::Png)
         .map_err(|e| Error::Ffmpeg(e.to_string()))?;
     Ok(img.to_rgb8())
+}
+
+/// The error for a video that gave no frame, with ffmpeg's reason when it said one.
+fn no_frame(msg: &str) -> String {
+    if msg.is_empty() {
+        "the file holds no decodable video frame".into()
+    } else {
+        format!("the file holds no decodable video frame (ffmpeg: {msg})")
+    }
+}
+
+/// The line of ffmpeg's error output that says why: the last one that is not one of ffmpeg's
+/// closing summaries ("Error marking filters as finished", "Conversion failed!", ...), with the
+/// `[h264 @ 0x55d7...]` prefix reduced to the component's name (the address differs per run).
+fn reason(stderr: &str) -> String {
+    const SUMMARIES: [&str; 6] = [
+        "Error marking filters as finished",
+        "Conversion failed!",
+        "Error while filtering",
+        "Nothing was written into output file",
+        "Output file is empty, nothing was encoded",
+        "Error closing file",
+    ];
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let line = lines
+        .iter()
+        .rev()
+        .find(|l| !SUMMARIES.iter().any(|s| l.starts_with(s)))
+        .or(lines.last())
+        .copied()
+        .unwrap_or("");
+    match line.strip_prefix('[').and_then(|r| r.split_once("] ")) {
+        Some((component, rest)) => {
+            let name = component.split(" @ ").next().unwrap_or(component);
+            format!("{name}: {rest}")
+        }
+        None => line.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_skips_ffmpeg_summaries_and_addresses() {
+        let avi = "Cannot determine format of input stream 0:0 after EOF\n\
+                   Error marking filters as finished\n";
+        assert_eq!(
+            reason(avi),
+            "Cannot determine format of input stream 0:0 after EOF"
+        );
+        let mts = "[h264 @ 0x556e0fd2b840] error while decoding MB 13 0, bytestream -5\n\
+                   [ac3 @ 0x556e0fd2c500] incomplete frame\n\
+                   [h264 @ 0x556e0fe322c0] error while decoding MB 13 0, bytestream -5\n";
+        assert_eq!(
+            reason(mts),
+            "h264: error while decoding MB 13 0, bytestream -5"
+        );
+        assert_eq!(reason("Conversion failed!\n"), "Conversion failed!");
+        assert_eq!(reason(""), "");
+        assert_eq!(
+            no_frame("x"),
+            "the file holds no decodable video frame (ffmpeg: x)"
+        );
+    }
 }
