@@ -117,7 +117,7 @@ pub struct Index {
 pub(crate) fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |source| Error::Db {
         path: path.to_path_buf(),
-        source,
+        source: crate::error::DbError(source),
     }
 }
 
@@ -151,7 +151,7 @@ impl Index {
         loop {
             match Self::open_once(path) {
                 Err(Error::Db { source, .. })
-                    if is_busy(&source) && std::time::Instant::now() < deadline =>
+                    if is_busy(&source.0) && std::time::Instant::now() < deadline =>
                 {
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }

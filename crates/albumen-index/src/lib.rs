@@ -90,7 +90,7 @@ pub use days::DayCount;
 pub use embeddings::{
     quantise, Embeddings, Neighbour, SimilarHit, EMBEDDINGS_SCHEMA, MAX_EMBEDDING_LEN,
 };
-pub use error::{Error, Result};
+pub use error::{DbError, Error, Result};
 pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
 pub use favorites::FAVORITES_SCHEMA;
 pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET, WRITER_QUEUE};
