@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use albumen_index::rusqlite::Connection;
+use rusqlite::Connection;
 use serde_json::Value;
 
 use crate::{albumen, corpus};

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use albumen_index::rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags};
 
 use crate::albumen;
 use crate::fixtures::{files, jpeg, write};

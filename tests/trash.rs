@@ -67,8 +67,8 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<(Vec<u8>, i64, PathBuf)>> {
 }
 
 fn ids(db: &Path, sql: &str) -> Vec<i64> {
-    let ix = albumen_index::Index::open(db).unwrap();
-    let mut st = ix.connection().prepare(sql).unwrap();
+    let ix = rusqlite::Connection::open(db).unwrap();
+    let mut st = ix.prepare(sql).unwrap();
     st.query_map([], |r| r.get(0))
         .unwrap()
         .collect::<Result<Vec<i64>, _>>()

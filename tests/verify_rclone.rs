@@ -208,8 +208,8 @@ fn plain_and_crypt_remotes_find_what_is_missing_and_different() {
     assert!(runs
         .iter()
         .any(|r| r.target == "offsite:photos" && r.via == "rclone-crypt"));
-    let n: i64 = index
-        .connection()
+    let n: i64 = rusqlite::Connection::open(index.path())
+        .unwrap()
         .query_row(
             "SELECT count(*) FROM verify_runs WHERE problems LIKE '%secret%' OR target LIKE '%password%'",
             [],

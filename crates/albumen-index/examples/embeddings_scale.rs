@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if n <= 100_000 {
             let dir = tempfile::tempdir()?;
             let index = albumen_index::Index::open(dir.path().join("i.db"))?;
-            let c = index.connection();
+            let c = rusqlite::Connection::open(index.path())?;
             c.execute_batch(
                 "INSERT INTO libraries (id, name, created_at) VALUES (1, 't', 'now');
                  INSERT INTO dirs (id, library_id, path, path_text) VALUES (1, 1, x'2f70', '/p');

@@ -128,7 +128,9 @@ impl Index {
     /// let dir = tempfile::tempdir()?;
     /// let index = albumen_index::Index::open(dir.path().join("i.db"))?;
     /// let anna = index.add_user("anna", "h")?;
-    /// index.connection().execute("INSERT INTO libraries (id, name, created_at) VALUES (1, 'fam', '')", [])?;
+    /// # // A library without scanning one: a row put in with a connection of the example's own.
+    /// # rusqlite::Connection::open(index.path())?
+    /// #     .execute("INSERT INTO libraries (id, name, created_at) VALUES (1, 'fam', '')", [])?;
     /// index.grant("anna", "fam")?;
     /// let a = index.create_album(anna, 1, "Paris", 100)?;
     /// assert_eq!(index.albums(anna)?[0].id, a);
@@ -452,7 +454,9 @@ impl Index {
     /// let dir = tempfile::tempdir()?;
     /// let index = albumen_index::Index::open(dir.path().join("i.db"))?;
     /// let anna = index.add_user("anna", "h")?;
-    /// index.connection().execute("INSERT INTO libraries (id, name, created_at) VALUES (1, 'fam', '')", [])?;
+    /// # // A library without scanning one: a row put in with a connection of the example's own.
+    /// # rusqlite::Connection::open(index.path())?
+    /// #     .execute("INSERT INTO libraries (id, name, created_at) VALUES (1, 'fam', '')", [])?;
     /// index.grant("anna", "fam")?;
     /// let a = index.create_album(anna, 1, "Paris", 100)?;
     /// let token = "0123456789abcdef0123456789abcdef";

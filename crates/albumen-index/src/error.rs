@@ -2,6 +2,30 @@
 
 use std::path::PathBuf;
 
+/// An error of the database engine, opaque: no driver's type is part of this crate's API (the
+/// storage boundary; a second engine's errors go in here too). Its message and source chain
+/// are the engine's.
+#[derive(Debug)]
+pub struct DbError(pub(crate) rusqlite::Error);
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for DbError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> DbError {
+        DbError(e)
+    }
+}
+
 /// What can stop a scan or an index operation.
 ///
 /// Problems with single files or folders (permission denied, a file that vanished, a file whose
@@ -10,14 +34,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The SQLite database failed.
+    /// The database failed.
     #[error("index database {path}: {source}")]
     Db {
         /// The database file.
         path: PathBuf,
-        /// The SQLite error.
+        /// The engine's error.
         #[source]
-        source: rusqlite::Error,
+        source: DbError,
     },
     /// The database's folder could not be created, or a root could not be resolved.
     #[error("{path}: {source}")]

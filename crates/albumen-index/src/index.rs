@@ -117,7 +117,7 @@ pub struct Index {
 pub(crate) fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |source| Error::Db {
         path: path.to_path_buf(),
-        source,
+        source: crate::error::DbError(source),
     }
 }
 
@@ -151,7 +151,7 @@ impl Index {
         loop {
             match Self::open_once(path) {
                 Err(Error::Db { source, .. })
-                    if is_busy(&source) && std::time::Instant::now() < deadline =>
+                    if is_busy(&source.0) && std::time::Instant::now() < deadline =>
                 {
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }
@@ -250,6 +250,9 @@ impl Index {
         // Per-user favourites and hidden people (schema step 3; new databases too).
         conn.execute_batch(crate::favorites::FAVORITES_SCHEMA)
             .map_err(db_err(&path))?;
+        // Failed logins and link guesses (schema step 5; new databases too).
+        conn.execute_batch(crate::throttle::THROTTLE_SCHEMA)
+            .map_err(db_err(&path))?;
         Ok(Index { conn, path })
     }
 
@@ -262,8 +265,9 @@ impl Index {
         &self.path
     }
 
-    /// The SQLite connection, for queries (see `SCHEMA.md` for the tables).
-    pub fn connection(&self) -> &Connection {
+    /// The SQLite connection. Only this crate speaks SQL: everything above it calls typed
+    /// methods (the storage boundary; see ARCHITECTURE.md).
+    pub(crate) fn connection(&self) -> &Connection {
         &self.conn
     }
 

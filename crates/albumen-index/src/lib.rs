@@ -42,8 +42,7 @@
 //! let again = index.scan("family", &[photos.path().to_path_buf()], &opts, &NoProgress)?;
 //! assert_eq!((again.unchanged, again.read), (1, 0));
 //!
-//! let n: i64 = index.connection().query_row("SELECT count(*) FROM files", [], |r| r.get(0))?;
-//! assert_eq!(n, 1);
+//! assert_eq!(index.summary("family")?.files, 1);
 //! # Ok(())
 //! # }
 //! ```
@@ -59,12 +58,14 @@ mod error;
 pub mod export;
 mod favorites;
 mod index;
+mod items;
 mod keywords;
 mod library;
 mod maps;
 mod options;
 mod pairs;
 mod people;
+mod people_view;
 mod previews;
 mod progress;
 pub mod rclone;
@@ -73,6 +74,7 @@ mod schema;
 mod search;
 mod stacks;
 pub mod sync;
+mod throttle;
 pub mod trash;
 mod undo;
 mod users;
@@ -88,10 +90,13 @@ pub use days::DayCount;
 pub use embeddings::{
     quantise, Embeddings, Neighbour, SimilarHit, EMBEDDINGS_SCHEMA, MAX_EMBEDDING_LEN,
 };
-pub use error::{Error, Result};
+pub use error::{DbError, Error, Result};
 pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
 pub use favorites::FAVORITES_SCHEMA;
 pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET, WRITER_QUEUE};
+pub use items::{
+    EditValues, ItemCursor, ItemDetail, ItemFile, ItemFilter, ItemPage, ItemRow, ItemStack,
+};
 pub use keywords::{KeywordCount, KEYWORDS_SCHEMA, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use library::Library;
 pub use maps::{MapCell, MAP_RES_MAX};
@@ -100,16 +105,17 @@ pub use pairs::PAIR_BATCH;
 pub use people::{
     FaceRecord, KnownPerson, Person, PersonFace, TagRecord, PEOPLE_SCHEMA, PERSON_THRESHOLD,
 };
+pub use people_view::{FaceBox, LibraryPerson, PersonAccess, PersonName, PersonState};
 pub use previews::{PreviewPending, PreviewRecord, PREVIEW_SCHEMA};
 pub use progress::{NoProgress, Progress};
 pub use rclone::RcloneOptions;
-pub use rusqlite;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
 pub use search::{
     SearchDocs, SearchHit, VisionPending, VisionRecord, MAX_QUERY_TERMS, SEARCH_SCHEMA,
 };
 pub use stacks::{stack_kind, StackInfo, StackMember, LIVE_PAIR, STACK_METHOD_PREFIX};
 pub use sync::{SyncOptions, SyncReport};
+pub use throttle::{Throttle, THROTTLE_KEYS, THROTTLE_SCHEMA};
 pub use trash::{
     default_trash_dir, TrashRecovery, TrashState, TrashedFile, TrashedItem, TRASH_SCHEMA,
 };

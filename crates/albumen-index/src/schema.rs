@@ -1,7 +1,7 @@
 //! The SQLite schema (documented in `SCHEMA.md` beside this crate's `Cargo.toml`).
 
 /// Version written to `meta.schema_version`; bump on every change, with a [`MIGRATIONS`] step.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The steps that bring an older database up to [`SCHEMA_VERSION`]: `(version, SQL)` runs on a
 /// database of version `version - 1`, in one transaction with the version update. Additive
@@ -39,6 +39,9 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     ),
     // Per-user favourites and hidden people (the web page); also created on every open.
     (4, crate::favorites::FAVORITES_SCHEMA),
+    // Failed logins and share-link guesses, counted in the index so that every server on
+    // one database counts them alike; also created on every open.
+    (5, crate::throttle::THROTTLE_SCHEMA),
 ];
 
 /// Connection settings applied to every connection that writes.

@@ -331,7 +331,7 @@ impl State {
         let path = dest.join(STATE_FILE);
         let dberr = |source| Error::Db {
             path: path.clone(),
-            source,
+            source: crate::error::DbError(source),
         };
         let conn = if read_only {
             if path.is_file() {
@@ -374,7 +374,7 @@ impl State {
     fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
         move |source| Error::Db {
             path: self.path.clone(),
-            source,
+            source: crate::error::DbError(source),
         }
     }
 

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::Raw;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -27,7 +28,7 @@ fn opts(s: &Setup) -> ArchiveOptions {
 /// `files` rows by path: (id, library name).
 fn rows(db: &Path) -> BTreeMap<String, (i64, String)> {
     let index = Index::open(db).unwrap();
-    let c = index.connection();
+    let c = index.raw();
     let mut st = c
         .prepare(
             "SELECT f.path_text, f.id, l.name FROM files f JOIN libraries l ON l.id = f.library_id",
@@ -217,7 +218,7 @@ fn a_video_kept_in_the_live_tree_gets_a_row_for_its_copy() {
     let s = setup("archive");
     {
         let index = Index::open(&s.db).unwrap();
-        let c = index.connection();
+        let c = index.raw();
         let id = |name: &str| -> i64 {
             c.query_row(
                 "SELECT id FROM files WHERE path_text LIKE '%/' || ?1",

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::Raw;
 
 use std::path::Path;
 
@@ -12,8 +13,8 @@ use albumen_index::Index;
 
 /// (day, items) of library `lib`, counted from the rows as the server did before `day_counts`.
 fn counted(index: &Index) -> Vec<(Option<String>, u64)> {
-    let mut st = index
-        .connection()
+    let raw = index.raw();
+    let mut st = raw
         .prepare(
             "SELECT substr(coalesce(f.time_local, f.capture_local, ''), 1, 10) AS d, count(*) \
              FROM files f JOIN libraries l ON l.id = f.library_id WHERE l.name = 'lib' \
@@ -32,7 +33,7 @@ fn counted(index: &Index) -> Vec<(Option<String>, u64)> {
 
 fn kept(index: &Index) -> Vec<(Option<String>, u64)> {
     let lib: i64 = index
-        .connection()
+        .raw()
         .query_row("SELECT id FROM libraries WHERE name = 'lib'", [], |r| {
             r.get(0)
         })

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::Raw;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -82,7 +83,7 @@ fn a_live_photo_video_travels_with_its_still_whatever_its_own_time() {
     // its still (2024-03-11T00:00:02), with the still's AAE.
     let index = Index::open(&s.db).unwrap();
     let video_time: String = index
-        .connection()
+        .raw()
         .query_row(
             "SELECT time_local FROM files WHERE path_text LIKE '%IMG_0002.MOV'",
             [],
@@ -450,7 +451,7 @@ fn a_rescan_after_archiving_a_live_photo_drops_it_from_the_index() {
 fn pair_with_the_video(s: &Setup, still: &str) {
     let index = Index::open(&s.db).unwrap();
     let n = index
-        .connection()
+        .raw()
         .execute(
             "INSERT INTO pairs (library_id, still_file_id, video_file_id, method, confidence, evidence) \
              SELECT s.library_id, s.id, v.id, 'apple-live', 1.0, 'test' FROM files s, files v \

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::Raw;
 
 use std::path::Path;
 
@@ -91,7 +92,7 @@ fn keywords_are_indexed_searchable_and_follow_edits() {
     assert_eq!(index.keywords(b).unwrap(), ["beach"]);
     assert!(index.keywords(c).unwrap().is_empty());
     let lib: i64 = index
-        .connection()
+        .raw()
         .query_row("SELECT id FROM libraries WHERE name = 'fam'", [], |r| {
             r.get(0)
         })
@@ -140,7 +141,7 @@ fn keywords_are_indexed_searchable_and_follow_edits() {
     assert_eq!(found(&index, "sunset surf"), ["b.jpg"]);
     assert!(found(&index, "beach").is_empty());
     let rows: i64 = index
-        .connection()
+        .raw()
         .query_row(
             "SELECT count(*) FROM search_fts WHERE file_id = ?1",
             [b],
@@ -156,7 +157,7 @@ fn keywords_are_indexed_searchable_and_follow_edits() {
     scan(&mut index, photos.path());
     assert!(found(&index, "zoo").is_empty());
     let orphans: i64 = index
-        .connection()
+        .raw()
         .query_row(
             "SELECT count(*) FROM keywords WHERE file_id NOT IN (SELECT id FROM files)",
             [],
@@ -181,7 +182,7 @@ fn an_index_made_before_keywords_reads_them_on_its_next_scan() {
         scan(&mut index, photos.path());
         // What an older build left: no keywords table, search rows with any rowid.
         index
-            .connection()
+            .raw()
             .execute_batch(
                 "DROP TABLE keywords; DELETE FROM search_fts;
                  INSERT INTO search_fts (rowid, body, file_id) SELECT 1000 + id, 'old text', id FROM files;
@@ -193,7 +194,7 @@ fn an_index_made_before_keywords_reads_them_on_its_next_scan() {
     let a = id_of(&index, "a.jpg");
     assert!(index.keywords(a).unwrap().is_empty());
     let keyed: i64 = index
-        .connection()
+        .raw()
         .query_row(
             "SELECT count(*) FROM search_fts WHERE rowid = file_id",
             [],
@@ -204,10 +205,7 @@ fn an_index_made_before_keywords_reads_them_on_its_next_scan() {
     // The file is unchanged: the scan does not read it, the keyword backfill does, once.
     scan(&mut index, photos.path());
     assert_eq!(index.keywords(a).unwrap(), ["kite"]);
-    index
-        .connection()
-        .execute("DELETE FROM keywords", [])
-        .unwrap();
+    index.raw().execute("DELETE FROM keywords", []).unwrap();
     scan(&mut index, photos.path());
     assert!(index.keywords(a).unwrap().is_empty());
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::Raw;
 
 use std::path::Path;
 
@@ -29,7 +30,7 @@ type KeyRow = (
 /// from a `ClusterIndex` of the rows as the server built it before the cells were kept.
 fn both(db: &Path) -> (Cells, Cells) {
     let index = Index::open(db).unwrap();
-    let c = index.connection();
+    let c = index.raw();
     let lib: i64 = c
         .query_row("SELECT id FROM libraries WHERE name = 'lib'", [], |r| {
             r.get(0)

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::Raw;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,8 +35,8 @@ fn scan(db: &Path, root: &Path, hash: bool) -> ScanReport {
 /// `(path, redownload_of's path)` of every re-download row.
 fn redownloads(db: &Path) -> Vec<(String, String)> {
     let index = Index::open(db).unwrap();
-    let mut st = index
-        .connection()
+    let raw = index.raw();
+    let mut st = raw
         .prepare(
             "SELECT n.path_text, o.path_text FROM files n JOIN files o ON o.id = n.redownload_of \
              ORDER BY n.path_text",
@@ -88,8 +89,8 @@ fn same_hash_under_a_new_name_is_a_redownload() {
     assert!(rd[0].1.ends_with("2024/03/10/IMG_0001.JPG"), "{rd:?}");
     let index = Index::open(&db).unwrap();
     let kinds: Vec<String> = {
-        let mut st = index
-            .connection()
+        let raw = index.raw();
+        let mut st = raw
             .prepare("SELECT kind FROM changes WHERE run_id = ?1 ORDER BY kind")
             .unwrap();
         st.query_map([r.run_id], |r| r.get(0))
@@ -195,7 +196,7 @@ fn a_version_1_database_is_migrated() {
     {
         let index = Index::open(&db).unwrap();
         index
-            .connection()
+            .raw()
             .execute_batch(
                 "DROP INDEX files_redownload; ALTER TABLE files DROP COLUMN redownload_of; \
                  UPDATE meta SET value = '1' WHERE key = 'schema_version';",
@@ -210,7 +211,7 @@ fn a_version_1_database_is_migrated() {
     let r = scan(&db, &root, false);
     assert_eq!(r.new, 1);
     let index = Index::open(&db).unwrap();
-    let c = index.connection();
+    let c = index.raw();
     let v: String = c
         .query_row(
             "SELECT value FROM meta WHERE key = 'schema_version'",

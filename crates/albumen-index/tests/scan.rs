@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+#[path = "common/raw.rs"]
+mod raw;
+use raw::Raw;
+
 use albumen_index::{Index, NoProgress, Progress, ScanOptions, ScanReport};
 
 /// A tiny but well-formed JPEG (SOI, APP0/JFIF, EOI).
@@ -56,7 +60,7 @@ fn scan(db: &Path, root: &Path, opts: &ScanOptions) -> ScanReport {
 
 fn count(db: &Path, sql: &str) -> i64 {
     let index = Index::open(db).unwrap();
-    index.connection().query_row(sql, [], |r| r.get(0)).unwrap()
+    index.raw().query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 /// Mode, size, mtime (s, ns), ctime (s, ns), content.
@@ -294,7 +298,7 @@ fn hashes_find_exact_duplicates_and_are_added_later() {
     let expected = blake3::hash(JPEG);
     let index = Index::open(&db).unwrap();
     let h: Vec<u8> = index
-        .connection()
+        .raw()
         .query_row(
             "SELECT hash FROM files WHERE path_text LIKE '%/a.jpg'",
             [],
@@ -319,7 +323,7 @@ fn non_utf8_names_round_trip() {
     assert_eq!(r.new, 1, "{r:?}");
     let index = Index::open(&db).unwrap();
     let (bytes, text): (Vec<u8>, String) = index
-        .connection()
+        .raw()
         .query_row("SELECT path, path_text FROM files", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
@@ -483,12 +487,12 @@ fn an_interrupted_scan_leaves_a_consistent_index_and_resumes() {
     assert!(!r.complete, "{r:?}");
     assert!(r.new < 200, "{r:?}");
     let ok: String = index
-        .connection()
+        .raw()
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(ok, "ok");
     let status: String = index
-        .connection()
+        .raw()
         .query_row(
             "SELECT status FROM scan_runs WHERE id = ?1",
             [r.run_id],
@@ -643,7 +647,7 @@ fn a_killed_scan_leaves_a_consistent_index_and_resumes() {
 
     let mut index = Index::open(&db).unwrap();
     let ok: String = index
-        .connection()
+        .raw()
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(ok, "ok");
@@ -665,7 +669,7 @@ fn a_killed_scan_leaves_a_consistent_index_and_resumes() {
     assert_eq!(r.read, r.new, "{r:?}");
     if killed_mid_scan {
         let st: String = index
-            .connection()
+            .raw()
             .query_row(
                 "SELECT status FROM scan_runs ORDER BY id LIMIT 1",
                 [],
@@ -678,7 +682,7 @@ fn a_killed_scan_leaves_a_consistent_index_and_resumes() {
 
 /// Rows in `files`, 0 while the database or the table does not exist yet.
 fn rusqlite_count(db: &Path) -> i64 {
-    use albumen_index::rusqlite::{Connection, OpenFlags};
+    use rusqlite::{Connection, OpenFlags};
     let Ok(c) = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
         return 0;
     };

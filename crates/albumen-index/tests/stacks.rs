@@ -13,6 +13,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "common/raw.rs"]
+mod raw;
+use raw::Raw;
+
 use albumen_index::export;
 use albumen_index::{ExportOptions, Index, NoProgress, ScanOptions, TimeRange};
 
@@ -192,7 +196,7 @@ fn raw_jpeg_twins_and_edits_are_one_item_and_export_whole() {
         .unwrap();
     let n_stacks = stacked.len() as u64 + 1;
     let rows: Vec<String> = index
-        .connection()
+        .raw()
         .prepare(
             "SELECT path_text, kind, make, model, capture_kind, capture_local, error_reason \
              FROM files ORDER BY path_text",
@@ -215,7 +219,7 @@ fn raw_jpeg_twins_and_edits_are_one_item_and_export_whole() {
         rows.join("\n")
     );
     // The faces are the JPEG and the edited version, each a photo (not a Live Photo).
-    let conn = index.connection();
+    let conn = index.raw();
     let faces: BTreeSet<String> = conn
         .prepare(
             "SELECT f.path_text, i.kind FROM pairs p JOIN files f ON f.id = p.still_file_id \

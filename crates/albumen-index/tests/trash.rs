@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+use common::Raw;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -58,8 +59,8 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, i64)> {
 
 /// The ids of the library's rows (parked rows excluded).
 fn shown(index: &Index) -> Vec<i64> {
-    let mut st = index
-        .connection()
+    let raw = index.raw();
+    let mut st = raw
         .prepare("SELECT id FROM files WHERE library_id > 0 ORDER BY id")
         .unwrap();
     st.query_map([], |r| r.get(0))
@@ -148,10 +149,10 @@ fn a_stack_goes_to_the_trash_whole_and_comes_back_whole() {
 /// Sets the journal of `item` to `state`, as a run killed after writing it leaves it.
 fn journal(index: &Index, item: i64, state: &str) {
     index
-        .connection()
+        .raw()
         .execute(
             "UPDATE trash SET state = ?2 WHERE item_id = ?1",
-            albumen_index::rusqlite::params![item, state],
+            rusqlite::params![item, state],
         )
         .unwrap();
 }

@@ -2,12 +2,9 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use albumen_index::rusqlite::types::ToSql;
-use albumen_index::rusqlite::{params, OptionalExtension};
-use albumen_index::Index;
+use albumen_index::{Index, ItemCursor, ItemFilter, ItemRow, Throttle};
 use axum::extract::{ConnectInfo, Path, Query, Request, State as AxState};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -246,13 +243,21 @@ async fn login(
         return Err(ApiError::BAD_REQUEST);
     }
     let ip = peer.ip();
-    if state.limiter.blocked(ip, &req.user) {
-        return Err(ApiError(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts"));
-    }
     let session_s = state.config.session_s;
     let user = req.user.clone();
+    // Failures are counted in the index, per client address and per name, so that every
+    // server on the database counts the same ones.
     let outcome = state
         .with_index(move |_, ix| {
+            let ip = ip.to_string();
+            let keys = [Throttle::LoginFrom(&ip), Throttle::LoginAs(&req.user)];
+            let now = now_s();
+            if ix.throttled(&keys, now, auth::MAX_FAILURES, auth::window_s())? {
+                return Ok(Err(ApiError(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too-many-attempts",
+                )));
+            }
             let stored = ix.password_hash(&req.user)?;
             let ok = match &stored {
                 Some((_, h)) => auth::verify_password(&req.password, h),
@@ -265,18 +270,20 @@ async fn login(
                 (true, Some((id, _))) => {
                     let token = auth::random_token()?;
                     let csrf = auth::random_token()?;
-                    let now = now_s();
                     ix.create_session(id, &token, &csrf, now, now + session_s)?;
-                    Ok(Some((token, csrf)))
+                    Ok(Ok((token, csrf)))
                 }
-                _ => Ok(None),
+                _ => {
+                    ix.count_failure(&keys, now, auth::window_s())?;
+                    Ok(Err(ApiError(
+                        StatusCode::UNAUTHORIZED,
+                        "wrong-user-or-password",
+                    )))
+                }
             }
         })
         .await?;
-    let Some((token, csrf)) = outcome else {
-        state.limiter.failed(ip, &user);
-        return Err(ApiError(StatusCode::UNAUTHORIZED, "wrong-user-or-password"));
-    };
+    let (token, csrf) = outcome?;
     let mut res = Json(serde_json::json!({ "user": user, "csrf": csrf })).into_response();
     let h = res.headers_mut();
     for c in [
@@ -317,7 +324,7 @@ async fn me(AxState(state): AxState<St>, Extension(s): Extension<Sess>) -> Json<
 #[derive(Serialize)]
 struct LibraryOut {
     name: String,
-    items: i64,
+    items: u64,
 }
 
 /// The library ids a user may see, keyed by name.
@@ -342,28 +349,13 @@ async fn libraries(
         .with_index(move |_, ix| {
             let mut out = Vec::new();
             for (name, id) in granted(ix, s.user_id)? {
-                let items: i64 = ix
-                    .connection()
-                    .query_row(
-                        "SELECT count(*) FROM files f WHERE f.library_id = ?1 AND NOT EXISTS \
-                         (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id)",
-                        [id],
-                        |r| r.get(0),
-                    )
-                    .map_err(|e| db(ix, e))?;
+                let items = ix.library_item_count(id)?;
                 out.push(LibraryOut { name, items });
             }
             Ok(out)
         })
         .await?;
     Ok(Json(out))
-}
-
-pub(crate) fn db(ix: &Index, source: albumen_index::rusqlite::Error) -> Error {
-    Error::Index(albumen_index::Error::Db {
-        path: ix.path().to_path_buf(),
-        source,
-    })
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -410,47 +402,26 @@ struct StackOut {
     face: i64,
 }
 
-/// The sort key of the timeline: local time (empty when unknown: last), then id.
-const T: &str = "coalesce(f.time_local, f.capture_local, '')";
-
-pub(crate) const ITEM_COLS: &str = "f.id, coalesce(f.kind, 'unreadable'), \
-    coalesce(f.time_local, f.capture_local), f.width, f.height, f.orientation, f.lat, f.lon, \
-    EXISTS (SELECT 1 FROM pairs p WHERE p.still_file_id = f.id AND p.method NOT LIKE 'stack-%'), \
-    f.rating, (SELECT substr(p.method, 7) || ':' || (count(*) + 1) FROM pairs p \
-    WHERE p.still_file_id = f.id AND p.method LIKE 'stack-%')";
-
-pub(crate) fn item_of(
-    r: &albumen_index::rusqlite::Row<'_>,
-) -> albumen_index::rusqlite::Result<ItemOut> {
-    let (w, h): (Option<i64>, Option<i64>) = (r.get(3)?, r.get(4)?);
-    let o: Option<i64> = r.get(5)?;
-    let (w, h) = if o.is_some_and(|o| o >= 5) {
-        (h, w)
-    } else {
-        (w, h)
-    };
-    let video: bool = r.get(8)?;
-    let kind: String = r.get(1)?;
-    Ok(ItemOut {
-        id: r.get(0)?,
-        kind: if video { "live-photo".into() } else { kind },
-        t: r.get(2)?,
-        w,
-        h,
-        lat: r.get(6)?,
-        lon: r.get(7)?,
-        video,
-        rating: r.get(9)?,
-        stack: r.get::<_, Option<String>>(10)?.and_then(|s| {
-            let (kind, n) = s.split_once(':')?;
-            Some(StackOut {
-                kind: kind.to_owned(),
-                members: n.parse().ok()?,
-                face: r.get(0).ok()?,
-            })
-        }),
-        favorite: false,
-    })
+impl From<ItemRow> for ItemOut {
+    fn from(r: ItemRow) -> ItemOut {
+        ItemOut {
+            id: r.id,
+            stack: r.stack.map(|s| StackOut {
+                kind: s.kind,
+                members: s.members,
+                face: r.id,
+            }),
+            kind: r.kind,
+            t: r.t,
+            w: r.w,
+            h: r.h,
+            lat: r.lat,
+            lon: r.lon,
+            video: r.video,
+            rating: r.rating,
+            favorite: false,
+        }
+    }
 }
 
 async fn items(
@@ -492,88 +463,34 @@ async fn items(
                 return Ok(None);
             };
             let limit = q.limit.unwrap_or(200).clamp(1, MAX_LIMIT);
-            let mut sql = format!(
-                "SELECT {ITEM_COLS}, {T} FROM files f WHERE f.library_id = ?1 AND NOT EXISTS \
-                 (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id)"
-            );
-            let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(lib)];
-            let mut add = |sql: &mut String, cond: &str, v: Box<dyn ToSql>| {
-                args.push(v);
-                sql.push_str(&cond.replace('?', &format!("?{}", args.len())));
-            };
-            if let Some(c) = q.cursor.as_deref().and_then(parse_cursor) {
-                add(&mut sql, &format!(" AND ({T}, f.id) < (?"), Box::new(c.0));
-                add(&mut sql, ", ?)", Box::new(c.1));
-            }
-            if let Some(f) = q.from.filter(|s| !s.is_empty()) {
-                add(&mut sql, &format!(" AND {T} >= ?"), Box::new(f));
-            }
-            if let Some(t) = q.to.filter(|s| !s.is_empty()) {
-                // `to` is inclusive: a date takes the whole day.
-                let t = if t.len() == 10 { format!("{t}T99") } else { t };
-                add(&mut sql, &format!(" AND {T} <= ? AND {T} != ''"), Box::new(t));
-            }
-            if let Some(c) = q.camera.filter(|s| !s.is_empty()) {
-                add(
-                    &mut sql,
-                    " AND (coalesce(f.make, '') || ' ' || coalesce(f.model, '')) LIKE ? ESCAPE '\\'",
-                    Box::new(format!("%{}%", like_escape(&c))),
-                );
-            }
-            if let Some(k) = q.keyword.filter(|s| !s.trim().is_empty()) {
-                add(
-                    &mut sql,
-                    " AND f.id IN (SELECT file_id FROM keywords WHERE keyword LIKE ? ESCAPE '\\')",
-                    Box::new(format!("%{}%", like_escape(k.trim()))),
-                );
-            }
-            if q.favorite.as_deref().is_some_and(|f| f == "1" || f == "true") {
-                add(
-                    &mut sql,
-                    " AND f.id IN (SELECT file_id FROM favorites WHERE user_id = ?)",
-                    Box::new(s.user_id),
-                );
-            }
-            if let Some(p) = q.person {
-                add(
-                    &mut sql,
-                    " AND f.id IN (SELECT file_id FROM faces WHERE person_id = ?)",
-                    Box::new(p),
-                );
-            }
-            if let Some(ids) = place_ids {
-                let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-                add(
-                    &mut sql,
-                    " AND f.id IN (SELECT value FROM json_each(?))",
-                    Box::new(json),
-                );
-            }
-            sql.push_str(&format!(" ORDER BY {T} DESC, f.id DESC LIMIT {limit}"));
-            if let Some(o) = q.offset.filter(|o| *o > 0) {
-                sql.push_str(&format!(" OFFSET {}", o.min(i64::from(u32::MAX))));
-            }
-            let c = ix.connection();
-            let mut st = c.prepare(&sql).map_err(|e| db(ix, e))?;
-            let mut last = None;
-            let rows = st
-                .query_map(
-                    albumen_index::rusqlite::params_from_iter(args.iter()),
-                    |r| {
-                        let key: String = r.get(11)?;
-                        Ok((item_of(r)?, key))
-                    },
-                )
-                .map_err(|e| db(ix, e))?;
-            let mut items = Vec::new();
-            for row in rows {
-                let (it, key) = row.map_err(|e| db(ix, e))?;
-                last = Some(format!("{key}|{}", it.id));
-                items.push(it);
-            }
-            let next = (items.len() as i64 == limit).then_some(last).flatten();
+            let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
+            let mut filter = ItemFilter::new();
+            filter.after = q.cursor.as_deref().and_then(ItemCursor::parse);
+            filter.from = nonempty(q.from);
+            filter.to = nonempty(q.to);
+            filter.camera = nonempty(q.camera);
+            filter.keyword = q
+                .keyword
+                .filter(|s| !s.trim().is_empty())
+                .map(|k| k.trim().to_string());
+            filter.favorite_of = q
+                .favorite
+                .as_deref()
+                .is_some_and(|f| f == "1" || f == "true")
+                .then_some(s.user_id);
+            filter.person = q.person;
+            filter.ids = place_ids;
+            let offset = q.offset.filter(|o| *o > 0).map_or(0, |o| {
+                u32::try_from(o.min(i64::from(u32::MAX))).unwrap_or(u32::MAX)
+            });
+            let limit = u32::try_from(limit).unwrap_or(200);
+            let page = ix.item_page(lib, &filter, limit, offset)?;
+            let mut items: Vec<ItemOut> = page.items.into_iter().map(ItemOut::from).collect();
+            let next = page.next.map(|c| c.to_string());
             mark_favorites(ix, s.user_id, &mut items)?;
-            Ok(Some(serde_json::json!({ "items": items, "next_cursor": next })))
+            Ok(Some(
+                serde_json::json!({ "items": items, "next_cursor": next }),
+            ))
         })
         .await?;
     out.map(Json).ok_or(ApiError::NOT_FOUND)
@@ -585,34 +502,11 @@ fn mark_favorites(ix: &Index, user_id: i64, items: &mut [ItemOut]) -> Result<()>
         return Ok(());
     }
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
-    let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-    let c = ix.connection();
-    let mut st = c
-        .prepare_cached(
-            "SELECT file_id FROM favorites WHERE user_id = ?1 \
-             AND file_id IN (SELECT value FROM json_each(?2))",
-        )
-        .map_err(|e| db(ix, e))?;
-    let favs: std::collections::HashSet<i64> = st
-        .query_map(params![user_id, json], |r| r.get(0))
-        .map_err(|e| db(ix, e))?
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| db(ix, e))?;
+    let favs = ix.favorite_among(user_id, &ids)?;
     for it in items.iter_mut() {
         it.favorite = favs.contains(&it.id);
     }
     Ok(())
-}
-
-fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
-fn parse_cursor(c: &str) -> Option<(String, i64)> {
-    let (t, id) = c.rsplit_once('|')?;
-    Some((t.to_string(), id.parse().ok()?))
 }
 
 #[derive(Deserialize)]
@@ -663,52 +557,11 @@ async fn timeline(
 }
 
 /// What the server needs of one item the user may see.
-#[derive(Debug, Clone)]
-pub(crate) struct Row {
-    pub(crate) id: i64,
-    pub(crate) library_id: i64,
-    pub(crate) path: PathBuf,
-    pub(crate) format: Option<String>,
-    pub(crate) kind: Option<String>,
-    pub(crate) video_id: Option<i64>,
-}
-
-pub(crate) fn path_from(bytes: Vec<u8>) -> PathBuf {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStringExt;
-        PathBuf::from(std::ffi::OsString::from_vec(bytes))
-    }
-    #[cfg(not(unix))]
-    {
-        PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
-    }
-}
+pub(crate) type Row = albumen_index::ItemFile;
 
 /// The item `id` if `user_id` may see it (its library is granted), else `None`.
 pub(crate) fn visible(ix: &Index, user_id: i64, id: i64) -> Result<Option<Row>> {
-    ix.connection()
-        .prepare_cached(
-            "SELECT f.id, f.library_id, f.path, f.format, f.kind, \
-             (SELECT min(p.video_file_id) FROM pairs p WHERE p.still_file_id = f.id \
-             AND p.method NOT LIKE 'stack-%') \
-             FROM files f WHERE f.id = ?1 AND f.library_id IN \
-             (SELECT library_id FROM user_grants WHERE user_id = ?2)",
-        )
-        .and_then(|mut st| {
-            st.query_row(params![id, user_id], |r| {
-                Ok(Row {
-                    id: r.get(0)?,
-                    library_id: r.get(1)?,
-                    path: path_from(r.get(2)?),
-                    format: r.get(3)?,
-                    kind: r.get(4)?,
-                    video_id: r.get(5)?,
-                })
-            })
-            .optional()
-        })
-        .map_err(|e| db(ix, e))
+    Ok(ix.visible_file(user_id, id)?)
 }
 
 pub(crate) fn parse_id(id: &str) -> ApiResult<i64> {
@@ -735,49 +588,21 @@ async fn item(
     let row = row_for(&state, &s, &id).await?;
     let v = state
         .with_index(move |_, ix| {
-            let c = ix.connection();
-            let base = c
-                .query_row(
-                    "SELECT f.id, f.name, f.size, f.format, f.kind, f.make, f.model, f.lens, \
-                     f.width, f.height, f.duration_s, f.lat, f.lon, f.alt, f.rating, \
-                     f.time_local, f.time_utc, f.time_offset_s, f.time_zone, f.time_source, \
-                     f.time_confidence, l.name, f.motion_photo \
-                     FROM files f JOIN libraries l ON l.id = f.library_id WHERE f.id = ?1",
-                    [row.id],
-                    |r| {
-                        let name: Vec<u8> = r.get(1)?;
-                        Ok(serde_json::json!({
-                            "id": r.get::<_, i64>(0)?,
-                            "name": String::from_utf8_lossy(&name),
-                            "size": r.get::<_, i64>(2)?,
-                            "format": r.get::<_, Option<String>>(3)?,
-                            "kind": r.get::<_, Option<String>>(4)?,
-                            "make": r.get::<_, Option<String>>(5)?,
-                            "model": r.get::<_, Option<String>>(6)?,
-                            "lens": r.get::<_, Option<String>>(7)?,
-                            "width": r.get::<_, Option<i64>>(8)?,
-                            "height": r.get::<_, Option<i64>>(9)?,
-                            "duration_s": r.get::<_, Option<f64>>(10)?,
-                            "lat": r.get::<_, Option<f64>>(11)?,
-                            "lon": r.get::<_, Option<f64>>(12)?,
-                            "alt": r.get::<_, Option<f64>>(13)?,
-                            "rating": r.get::<_, Option<i64>>(14)?,
-                            "time_local": r.get::<_, Option<String>>(15)?,
-                            "time_utc": r.get::<_, Option<String>>(16)?,
-                            "time_offset_s": r.get::<_, Option<i64>>(17)?,
-                            "time_zone": r.get::<_, Option<String>>(18)?,
-                            "time_source": r.get::<_, Option<String>>(19)?,
-                            "time_confidence": r.get::<_, Option<String>>(20)?,
-                            "library": r.get::<_, String>(21)?,
-                            "motion_photo": r.get::<_, bool>(22)?,
-                        }))
-                    },
-                )
-                .map_err(|e| db(ix, e))?;
+            let Some(detail) = ix.item_detail(row.id)? else {
+                return Ok(None);
+            };
+            let base = serde_json::to_value(detail)
+                .map_err(|e| Error::Task(format!("item {}: {e}", row.id)))?;
             let extra = favorites::item_extra(ix, s.user_id, row.id)?;
-            Ok((base, ix.keywords(row.id)?, extra, ix.stack_of(row.id)?))
+            Ok(Some((
+                base,
+                ix.keywords(row.id)?,
+                extra,
+                ix.stack_of(row.id)?,
+            )))
         })
-        .await?;
+        .await?
+        .ok_or(ApiError::NOT_FOUND)?;
     let (mut v, keywords, app, stack) = v;
     // What only the file says (title) and the place name; the keywords are the index's.
     let path = row.path.clone();
@@ -1182,27 +1007,9 @@ async fn map_of(state: &St, lib: i64) -> ApiResult<Arc<MapPoints>> {
     }
     let m = state
         .with_index(move |st, ix| {
-            let c = ix.connection();
-            let mut q = c
-                .prepare(
-                    "SELECT f.id, f.lat, f.lon FROM files f WHERE f.library_id = ?1 \
-                     AND f.lat IS NOT NULL AND f.lon IS NOT NULL AND NOT EXISTS \
-                     (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id) ORDER BY f.id",
-                )
-                .map_err(|e| db(ix, e))?;
-            let rows = q
-                .query_map([lib], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, f64>(1)?,
-                        r.get::<_, f64>(2)?,
-                    ))
-                })
-                .map_err(|e| db(ix, e))?;
             let mut ids = Vec::new();
             let mut pts = Vec::new();
-            for r in rows {
-                let (id, lat, lon) = r.map_err(|e| db(ix, e))?;
+            for (id, lat, lon) in ix.located_items(lib)? {
                 if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
                     ids.push(id);
                     pts.push((lat, lon));
@@ -1388,21 +1195,13 @@ async fn cluster_items(
     let uid = s.user_id;
     let items = state
         .with_index(move |_, ix| {
-            let c = ix.connection();
-            let mut st = c
-                .prepare_cached(&format!("SELECT {ITEM_COLS} FROM files f WHERE f.id = ?1"))
-                .map_err(|e| db(ix, e))?;
             let mut out = Vec::new();
             for id in ids {
                 if visible(ix, uid, id)?.is_none() {
                     continue;
                 }
-                if let Some(it) = st
-                    .query_row([id], item_of)
-                    .optional()
-                    .map_err(|e| db(ix, e))?
-                {
-                    out.push(it);
+                if let Some(it) = ix.item_row(id)? {
+                    out.push(ItemOut::from(it));
                 }
             }
             mark_favorites(ix, uid, &mut out)?;

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use albumen_index::rusqlite::OptionalExtension;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,9 +11,7 @@ use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
-use crate::api::{
-    db, item_of, library_for, now_s, parse_id, visible, ApiResult, Sess, St, ITEM_COLS,
-};
+use crate::api::{library_for, now_s, parse_id, visible, ApiResult, ItemOut, Sess, St};
 use crate::error::{ApiError, Error};
 
 /// Most ids one album request may name.
@@ -171,18 +168,10 @@ async fn items(
                 return Ok(None);
             }
             let ids = ix.album_item_ids(id)?;
-            let c = ix.connection();
-            let mut st = c
-                .prepare_cached(&format!("SELECT {ITEM_COLS} FROM files f WHERE f.id = ?1"))
-                .map_err(|e| db(ix, e))?;
             let mut items = Vec::with_capacity(ids.len());
             for i in ids {
-                if let Some(it) = st
-                    .query_row([i], item_of)
-                    .optional()
-                    .map_err(|e| db(ix, e))?
-                {
-                    items.push(it);
+                if let Some(it) = ix.item_row(i)? {
+                    items.push(ItemOut::from(it));
                 }
             }
             let album = ix.albums_at(uid, now_s())?.into_iter().find(|a| a.id == id);
@@ -389,14 +378,7 @@ async fn trash(
                 return Ok(Err(ApiError::NOT_FOUND));
             };
             // A Live Photo's video is trashed through its still.
-            let paired: bool = ix
-                .connection()
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM pairs WHERE video_file_id = ?1)",
-                    [id],
-                    |r| r.get(0),
-                )
-                .map_err(|e| db(ix, e))?;
+            let paired = ix.is_paired_video(id)?;
             if paired {
                 return Ok(Err(ApiError::NOT_FOUND));
             }

@@ -7,7 +7,7 @@ use axum::extract::{Path, State as AxState};
 use axum::{Extension, Json};
 use serde::Deserialize;
 
-use super::{db, row_for, ApiResult, Sess, St};
+use super::{row_for, ApiResult, Sess, St};
 use crate::error::{ApiError, Result};
 use albumen_index::Index;
 
@@ -42,24 +42,11 @@ pub(super) fn item_extra(
     id: i64,
 ) -> Result<Vec<(&'static str, serde_json::Value)>> {
     let favorite = ix.is_favorite(user_id, id)?;
-    let c = ix.connection();
-    let mut st = c
-        .prepare_cached(
-            "SELECT DISTINCT p.id, p.name FROM faces fa JOIN people p ON p.id = fa.person_id \
-             WHERE fa.file_id = ?1 AND p.id NOT IN (SELECT person_id FROM people_hidden) \
-             ORDER BY p.name IS NULL, p.name, p.id",
-        )
-        .map_err(|e| db(ix, e))?;
-    let people: Vec<serde_json::Value> = st
-        .query_map([id], |r| {
-            Ok(serde_json::json!({
-                "id": r.get::<_, i64>(0)?,
-                "name": r.get::<_, Option<String>>(1)?,
-            }))
-        })
-        .map_err(|e| db(ix, e))?
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| db(ix, e))?;
+    let people: Vec<serde_json::Value> = ix
+        .people_in(id)?
+        .into_iter()
+        .map(|p| serde_json::json!({ "id": p.id, "name": p.name }))
+        .collect();
     Ok(vec![
         ("favorite", serde_json::json!(favorite)),
         ("people", serde_json::json!(people)),

@@ -9,11 +9,11 @@ use axum::{Extension, Json};
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::{db, item_of, lib_id, mark_favorites, ApiResult, Sess, St, ITEM_COLS, T};
+use super::{lib_id, mark_favorites, ApiResult, ItemOut, Sess, St};
 use crate::error::ApiError;
 
 /// Most items sent per year.
-pub(crate) const PER_YEAR: usize = 60;
+pub(crate) const PER_YEAR: u32 = 60;
 
 #[derive(Deserialize)]
 pub(super) struct MemoriesQuery {
@@ -61,26 +61,13 @@ pub(super) async fn memories(
                 })
                 .collect();
             days.sort_by_key(|d| std::cmp::Reverse(d.0));
-            let c = ix.connection();
-            let mut st = c
-                .prepare_cached(&format!(
-                    "SELECT {ITEM_COLS} FROM files f WHERE f.library_id = ?1 \
-                     AND {T} >= ?2 AND {T} < ?3 AND NOT EXISTS \
-                     (SELECT 1 FROM pairs q WHERE q.video_file_id = f.id) \
-                     ORDER BY {T}, f.id LIMIT {PER_YEAR}"
-                ))
-                .map_err(|e| db(ix, e))?;
             let mut out = Vec::new();
             for (year, day, n) in days {
-                let rows = st
-                    .query_map(
-                        albumen_index::rusqlite::params![lib, day, format!("{day}\u{10FFFF}")],
-                        item_of,
-                    )
-                    .map_err(|e| db(ix, e))?;
-                let mut items = rows
-                    .collect::<std::result::Result<Vec<_>, _>>()
-                    .map_err(|e| db(ix, e))?;
+                let mut items: Vec<ItemOut> = ix
+                    .day_items(lib, &day, PER_YEAR)?
+                    .into_iter()
+                    .map(ItemOut::from)
+                    .collect();
                 if items.is_empty() {
                     continue;
                 }

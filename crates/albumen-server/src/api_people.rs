@@ -15,7 +15,6 @@
 
 use std::io::Cursor;
 
-use albumen_index::rusqlite::{params, OptionalExtension};
 use albumen_index::Index;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::header;
@@ -23,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
 
-use super::{db, lib_id, parse_id, visible, ApiResult, Sess, St};
+use super::{lib_id, parse_id, visible, ApiResult, Sess, St};
 use crate::error::{ApiError, Error, Result};
 
 /// Longest person name (characters).
@@ -46,40 +45,21 @@ pub(super) async fn people(
     let with_hidden = q.hidden.as_deref().is_some_and(|h| h == "1" || h == "true");
     let out = state
         .with_index(move |_, ix| {
-            let c = ix.connection();
-            let mut st = c
-                .prepare_cached(
-                    "SELECT p.id, p.name, count(fa.id), count(DISTINCT fa.file_id), \
-                       EXISTS (SELECT 1 FROM people_hidden h WHERE h.person_id = p.id), \
-                       (SELECT f2.id FROM faces f2 JOIN files l2 ON l2.id = f2.file_id \
-                         WHERE f2.person_id = p.id AND l2.library_id = ?1 \
-                         ORDER BY f2.score DESC, f2.id LIMIT 1) \
-                     FROM people p JOIN faces fa ON fa.person_id = p.id \
-                     JOIN files f ON f.id = fa.file_id \
-                     WHERE f.library_id = ?1 GROUP BY p.id \
-                     ORDER BY p.name IS NULL, count(fa.id) DESC, p.id",
-                )
-                .map_err(|e| db(ix, e))?;
-            let rows = st
-                .query_map([lib], |r| {
-                    let face: Option<i64> = r.get(5)?;
-                    Ok(serde_json::json!({
-                        "id": r.get::<_, i64>(0)?,
-                        "name": r.get::<_, Option<String>>(1)?,
-                        "faces": r.get::<_, i64>(2)?,
-                        "items": r.get::<_, i64>(3)?,
-                        "hidden": r.get::<_, bool>(4)?,
-                        "face": face,
-                        "thumb": face.map(|f| format!("/api/faces/{f}/thumb")),
-                    }))
-                })
-                .map_err(|e| db(ix, e))?;
-            let all = rows
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| db(ix, e))?;
-            Ok(all
+            Ok(ix
+                .library_people(lib)?
                 .into_iter()
-                .filter(|p| with_hidden || p["hidden"] != serde_json::json!(true))
+                .filter(|p| with_hidden || !p.hidden)
+                .map(|p| {
+                    serde_json::json!({
+                        "id": p.id,
+                        "name": p.name,
+                        "faces": p.faces,
+                        "items": p.items,
+                        "hidden": p.hidden,
+                        "face": p.face,
+                        "thumb": p.face.map(|f| format!("/api/faces/{f}/thumb")),
+                    })
+                })
                 .collect::<Vec<_>>())
         })
         .await?;
@@ -89,23 +69,10 @@ pub(super) async fn people(
 /// Whether person `id` exists and every one of its faces is in a library granted to
 /// `user_id` (`None`: no such person, or none of its faces visible: answered 404 alike).
 fn may_change(ix: &Index, user_id: i64, id: i64) -> Result<Option<bool>> {
-    let c = ix.connection();
-    let counts: Option<(i64, i64)> = c
-        .query_row(
-            "SELECT count(fa.id), count(g.library_id) FROM people p \
-             LEFT JOIN faces fa ON fa.person_id = p.id \
-             LEFT JOIN files f ON f.id = fa.file_id \
-             LEFT JOIN user_grants g ON g.library_id = f.library_id AND g.user_id = ?2 \
-             WHERE p.id = ?1 GROUP BY p.id",
-            params![id, user_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(|e| db(ix, e))?;
-    Ok(match counts {
+    Ok(match ix.person_access(id, user_id)? {
         None => None,
-        Some((_, 0)) => None,
-        Some((all, seen)) => Some(all == seen),
+        Some(a) if a.visible == 0 => None,
+        Some(a) => Some(a.faces == a.visible),
     })
 }
 
@@ -168,18 +135,10 @@ pub(super) async fn update(
                 own.hide_person(id, h)?;
             }
             st.forget_search();
-            let name: Option<String> = own
-                .connection()
-                .query_row("SELECT name FROM people WHERE id = ?1", [id], |r| r.get(0))
-                .map_err(|e| db(ix, e))?;
-            let hidden = own
-                .connection()
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM people_hidden WHERE person_id = ?1)",
-                    [id],
-                    |r| r.get::<_, bool>(0),
-                )
-                .map_err(|e| db(ix, e))?;
+            let Some(p) = own.person_state(id)? else {
+                return Ok(Err(ApiError::NOT_FOUND));
+            };
+            let (name, hidden) = (p.name, p.hidden);
             Ok(Ok(
                 serde_json::json!({ "id": id, "name": name, "hidden": hidden }),
             ))
@@ -215,9 +174,7 @@ pub(super) async fn merge(
             let mut own = Index::open(ix.path())?;
             own.merge_people(into, req.from)?;
             own.hide_person(into, false)?;
-            own.connection()
-                .execute("DELETE FROM people_hidden WHERE person_id = ?1", [req.from])
-                .map_err(|e| db(ix, e))?;
+            own.forget_hidden(req.from)?;
             st.forget_search();
             Ok(Ok(serde_json::json!({ "id": into, "merged": req.from })))
         })
@@ -234,16 +191,12 @@ pub(super) async fn face_thumb(
     let uid = s.user_id;
     let (row, bbox) = state
         .with_index(move |_, ix| {
-            let f: Option<(i64, [f64; 4])> = ix
-                .connection()
-                .query_row(
-                    "SELECT file_id, x, y, w, h FROM faces WHERE id = ?1",
-                    [face],
-                    |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])),
-                )
-                .optional()
-                .map_err(|e| db(ix, e))?;
-            let Some((file, bbox)) = f else {
+            let Some(albumen_index::FaceBox {
+                file_id: file,
+                bbox,
+                ..
+            }) = ix.face_box(face)?
+            else {
                 return Ok(None);
             };
             Ok(visible(ix, uid, file)?.map(|row| (row, bbox)))

@@ -26,7 +26,7 @@ use axum::extract::{Query, State as AxState};
 use axum::{Extension, Json};
 use serde::Deserialize;
 
-use super::{db, item_of, lib_id, mark_favorites, ApiResult, Sess, St, ITEM_COLS, MAX_LIMIT};
+use super::{lib_id, mark_favorites, ApiResult, ItemOut, Sess, St, MAX_LIMIT};
 use crate::error::{ApiError, Error};
 
 /// Least time between two builds of a library's search texts after changes nobody announced.
@@ -196,19 +196,11 @@ pub(super) async fn search(
     let uid = s.user_id;
     let items = state
         .with_index(move |_, ix| {
-            let c = ix.connection();
-            let mut st = c
-                .prepare_cached(&format!(
-                    "SELECT {ITEM_COLS} FROM files f WHERE f.id = ?1 AND f.library_id = ?2"
-                ))
-                .map_err(|e| db(ix, e))?;
             let mut out = Vec::with_capacity(page.len());
             for id in page {
                 // Rows gone since the texts were built are left out.
-                match st.query_row([id, lib], item_of) {
-                    Ok(it) => out.push(it),
-                    Err(albumen_index::rusqlite::Error::QueryReturnedNoRows) => {}
-                    Err(e) => return Err(db(ix, e)),
+                if let Some(it) = ix.item_row_in(id, lib)? {
+                    out.push(ItemOut::from(it));
                 }
             }
             mark_favorites(ix, uid, &mut out)?;

@@ -1,9 +1,7 @@
-//! Passwords (argon2id), random tokens, the login rate limiter and the CSRF rules.
+//! Passwords (argon2id), random tokens, the login rate limits (counted in the index) and the
+//! CSRF rules.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -61,48 +59,11 @@ pub const MAX_FAILURES: u32 = 10;
 /// The rate limiter's window.
 pub const WINDOW: Duration = Duration::from_secs(600);
 
-/// Counts failed logins per client address and per user name; past [`MAX_FAILURES`] in
-/// [`WINDOW`], every login from that address or for that name is answered 429 (even with the
-/// right password, so that guessing cannot go on) until the window has passed.
-#[derive(Debug, Default)]
-pub(crate) struct Limiter {
-    by_ip: Mutex<HashMap<IpAddr, (u32, Instant)>>,
-    by_name: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-/// Keys kept at most (old ones are dropped first), so a flood of names cannot grow memory.
-const MAX_KEYS: usize = 100_000;
-
-fn blocked<K: std::hash::Hash + Eq>(m: &Mutex<HashMap<K, (u32, Instant)>>, k: &K) -> bool {
-    let Ok(m) = m.lock() else { return true };
-    m.get(k)
-        .is_some_and(|(n, t)| *n >= MAX_FAILURES && t.elapsed() < WINDOW)
-}
-
-fn fail<K: std::hash::Hash + Eq + Clone>(m: &Mutex<HashMap<K, (u32, Instant)>>, k: &K) {
-    let Ok(mut m) = m.lock() else { return };
-    if m.len() >= MAX_KEYS {
-        m.retain(|_, (_, t)| t.elapsed() < WINDOW);
-        if m.len() >= MAX_KEYS {
-            m.clear();
-        }
-    }
-    let e = m.entry(k.clone()).or_insert((0, Instant::now()));
-    if e.1.elapsed() >= WINDOW {
-        *e = (0, Instant::now());
-    }
-    e.0 = e.0.saturating_add(1);
-}
-
-impl Limiter {
-    pub(crate) fn blocked(&self, ip: IpAddr, name: &str) -> bool {
-        blocked(&self.by_ip, &ip) || blocked(&self.by_name, &name.to_string())
-    }
-
-    pub(crate) fn failed(&self, ip: IpAddr, name: &str) {
-        fail(&self.by_ip, &ip);
-        fail(&self.by_name, &name.to_string());
-    }
+/// [`WINDOW`] in seconds, as the index counts failures ([`albumen_index::Index::throttled`]):
+/// past [`MAX_FAILURES`] in it, every login from that address or for that name is answered 429
+/// (even with the right password, so that guessing cannot go on) until the window has passed.
+pub(crate) fn window_s() -> i64 {
+    i64::try_from(WINDOW.as_secs()).unwrap_or(i64::MAX)
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.
@@ -157,17 +118,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limiter_blocks_after_max_failures() {
-        let l = Limiter::default();
-        let ip: IpAddr = [127, 0, 0, 1].into();
+    fn failures_block_after_max_failures() {
+        use albumen_index::Throttle;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let ix =
+            albumen_index::Index::open(dir.path().join("i.db")).unwrap_or_else(|e| panic!("{e}"));
+        let blocked = |ip: &str, name: &str| {
+            ix.throttled(
+                &[Throttle::LoginFrom(ip), Throttle::LoginAs(name)],
+                100,
+                MAX_FAILURES,
+                window_s(),
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+        };
         for _ in 0..MAX_FAILURES {
-            assert!(!l.blocked(ip, "ben"));
-            l.failed(ip, "ben");
+            assert!(!blocked("127.0.0.1", "ben"));
+            ix.count_failure(
+                &[Throttle::LoginFrom("127.0.0.1"), Throttle::LoginAs("ben")],
+                100,
+                window_s(),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
         }
-        assert!(l.blocked(ip, "ben"));
-        assert!(l.blocked([10, 0, 0, 1].into(), "ben"));
-        assert!(l.blocked(ip, "anna"));
-        assert!(!l.blocked([10, 0, 0, 1].into(), "anna"));
+        assert!(blocked("127.0.0.1", "ben"));
+        assert!(blocked("10.0.0.1", "ben"));
+        assert!(blocked("127.0.0.1", "anna"));
+        assert!(!blocked("10.0.0.1", "anna"));
+        // A second connection (another server on the same database) sees the same counts.
+        let other =
+            albumen_index::Index::open(dir.path().join("i.db")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(other
+            .throttled(&[Throttle::LoginAs("ben")], 101, MAX_FAILURES, window_s())
+            .unwrap_or_else(|e| panic!("{e}")));
+        assert!(!other
+            .throttled(
+                &[Throttle::LoginAs("ben")],
+                100 + window_s(),
+                MAX_FAILURES,
+                window_s()
+            )
+            .unwrap_or_else(|e| panic!("{e}")));
     }
 
     #[test]

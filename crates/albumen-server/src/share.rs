@@ -19,11 +19,8 @@
 //! reason; the owner's album view lists why) — its preview still is (previews carry no
 //! metadata).
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path as FsPath;
-use std::sync::Mutex;
-use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Path, State as AxState};
 use axum::http::{header, StatusCode};
@@ -32,7 +29,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::api::{db, make_preview, now_s, parse_id, path_from, ApiResult, Row, St};
+use albumen_index::Throttle;
+
+use crate::api::{make_preview, now_s, parse_id, ApiResult, Row, St};
 use crate::error::{ApiError, Error};
 use crate::media::mime_of;
 
@@ -59,53 +58,34 @@ pub(crate) fn token_shape(t: &str) -> bool {
     t.len() == 64 && t.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// Wrong tokens per client address.
-static MISSES: Mutex<Option<HashMap<IpAddr, (u32, Instant)>>> = Mutex::new(None);
-
-fn blocked(ip: IpAddr) -> bool {
-    let Ok(m) = MISSES.lock() else { return true };
-    m.as_ref()
-        .and_then(|m| m.get(&ip))
-        .is_some_and(|(n, t)| *n >= crate::MAX_FAILURES && t.elapsed() < crate::WINDOW)
-}
-
-fn missed(ip: IpAddr) {
-    let Ok(mut m) = MISSES.lock() else { return };
-    let m = m.get_or_insert_with(HashMap::new);
-    if m.len() >= 100_000 {
-        m.retain(|_, (_, t)| t.elapsed() < crate::WINDOW);
-        if m.len() >= 100_000 {
-            m.clear();
-        }
-    }
-    let e = m.entry(ip).or_insert((0, Instant::now()));
-    if e.1.elapsed() >= crate::WINDOW {
-        *e = (0, Instant::now());
-    }
-    e.0 = e.0.saturating_add(1);
-}
-
 /// The album a token opens, or the answer to give: 429 when the address guessed too often,
-/// 404 for an unknown, expired or revoked token.
+/// 404 for an unknown, expired or revoked token. Wrong tokens are counted in the index (per
+/// client address), so that every server on the database counts the same ones.
 async fn open(state: &St, ip: IpAddr, token: &str) -> ApiResult<albumen_index::SharedAlbum> {
-    if blocked(ip) {
-        return Err(ApiError(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts"));
-    }
-    if !token_shape(token) {
-        missed(ip);
-        return Err(ApiError::NOT_FOUND);
-    }
     let t = token.to_string();
-    let found = state
-        .with_index(move |_, ix| Ok(ix.shared_album(&t, now_s())?))
-        .await?;
-    match found {
-        Some(a) => Ok(a),
-        None => {
-            missed(ip);
-            Err(ApiError::NOT_FOUND)
-        }
-    }
+    state
+        .with_index(move |_, ix| {
+            let ip = ip.to_string();
+            let keys = [Throttle::LinkFrom(&ip)];
+            let now = now_s();
+            let window = crate::auth::window_s();
+            if ix.throttled(&keys, now, crate::MAX_FAILURES, window)? {
+                return Ok(Err(ApiError(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too-many-attempts",
+                )));
+            }
+            let found = if token_shape(&t) {
+                ix.shared_album(&t, now)?
+            } else {
+                None
+            };
+            if found.is_none() {
+                ix.count_failure(&keys, now, window)?;
+            }
+            Ok(found.ok_or(ApiError::NOT_FOUND))
+        })
+        .await?
 }
 
 const PAGE: &str = include_str!("../assets/share.html");
@@ -156,18 +136,10 @@ async fn items(
     let items = state
         .with_index(move |_, ix| {
             let ids = ix.album_item_ids(aid)?;
-            let c = ix.connection();
-            let mut st = c
-                .prepare_cached(&format!(
-                    "SELECT {} FROM files f WHERE f.id = ?1",
-                    crate::api::ITEM_COLS
-                ))
-                .map_err(|e| db(ix, e))?;
             let mut out = Vec::with_capacity(ids.len());
             for i in ids {
-                let it = st
-                    .query_row([i], crate::api::item_of)
-                    .map_err(|e| db(ix, e))?;
+                // An item gone from the index since the album was read is left out.
+                let Some(it) = ix.item_row(i)? else { continue };
                 out.push(SharedItem {
                     id: it.id,
                     kind: it.kind,
@@ -193,27 +165,7 @@ fn shared_row(ix: &albumen_index::Index, album: i64, id: i64) -> crate::error::R
 }
 
 fn row_of(ix: &albumen_index::Index, id: i64) -> crate::error::Result<Option<Row>> {
-    use albumen_index::rusqlite::OptionalExtension;
-    ix.connection()
-        .query_row(
-            "SELECT f.id, f.library_id, f.path, f.format, f.kind, \
-             (SELECT min(p.video_file_id) FROM pairs p WHERE p.still_file_id = f.id \
-             AND p.method NOT LIKE 'stack-%') \
-             FROM files f WHERE f.id = ?1 AND f.library_id > 0",
-            [id],
-            |r| {
-                Ok(Row {
-                    id: r.get(0)?,
-                    library_id: r.get(1)?,
-                    path: path_from(r.get(2)?),
-                    format: r.get(3)?,
-                    kind: r.get(4)?,
-                    video_id: r.get(5)?,
-                })
-            },
-        )
-        .optional()
-        .map_err(|e| db(ix, e))
+    Ok(ix.item_file(id)?)
 }
 
 async fn media(
@@ -332,12 +284,28 @@ mod tests {
 
     #[test]
     fn wrong_tokens_are_limited_per_address() {
-        let ip: IpAddr = [192, 0, 2, 77].into();
+        let dir = tempfile::tempdir().unwrap();
+        let ix = albumen_index::Index::open(dir.path().join("i.db")).unwrap();
+        let w = crate::auth::window_s();
+        let blocked = |ip: &str| {
+            ix.throttled(&[Throttle::LinkFrom(ip)], 50, crate::MAX_FAILURES, w)
+                .unwrap()
+        };
         for _ in 0..crate::MAX_FAILURES {
-            assert!(!blocked(ip));
-            missed(ip);
+            assert!(!blocked("192.0.2.77"));
+            ix.count_failure(&[Throttle::LinkFrom("192.0.2.77")], 50, w)
+                .unwrap();
         }
-        assert!(blocked(ip));
-        assert!(!blocked([192, 0, 2, 78].into()));
+        assert!(blocked("192.0.2.77"));
+        assert!(!blocked("192.0.2.78"));
+        // Link guesses are not failed logins.
+        assert!(!ix
+            .throttled(
+                &[Throttle::LoginFrom("192.0.2.77")],
+                50,
+                crate::MAX_FAILURES,
+                w
+            )
+            .unwrap());
     }
 }

@@ -1,6 +1,8 @@
 //! What the server holds between requests: a pool of index connections, the preview cache,
-//! the login limiter, per-library map clusters and places (each user's undo list is in the
-//! index: see `undo`).
+//! per-library map clusters, places, timelines and search texts (caches rebuilt from the index
+//! whenever its version moves or an edit invalidates them) and a few seconds' memo of sessions.
+//! Nothing here is the only copy of anything: sessions, failed-login counts and each user's
+//! undo list are in the index, so two servers on one database behave as one.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -10,7 +12,6 @@ use albumen_geo::{ClusterIndex, Place};
 use albumen_index::Index;
 use albumen_preview::Cache;
 
-use crate::auth::Limiter;
 use crate::error::{Error, Result};
 use crate::Config;
 
@@ -39,14 +40,13 @@ pub struct State {
     pub(crate) config: Config,
     pool: Mutex<Vec<Index>>,
     pub(crate) cache: Cache,
-    pub(crate) limiter: Limiter,
     /// At most this many previews are made at once (they are CPU-bound).
     pub(crate) preview_slots: tokio::sync::Semaphore,
     pub(crate) maps: Mutex<HashMap<i64, Arc<MapPoints>>>,
     pub(crate) places: Mutex<HashMap<i64, Places>>,
     /// Each library's timeline day counts, with the index version they were counted at.
     pub(crate) timelines: Mutex<HashMap<i64, (i64, axum::body::Bytes)>>,
-    /// A connection that only watches the index's version (`PRAGMA data_version`: it changes
+    /// A connection that only watches the index's version ([`Index::data_version`]: it changes
     /// when any other connection, this server's or a scan's, commits).
     watch: Mutex<Index>,
     /// Held while a request uses an index connection (at most [`POOL_MAX`]).
@@ -110,7 +110,6 @@ impl State {
             watch,
             db_slots: tokio::sync::Semaphore::new(POOL_MAX),
             cache,
-            limiter: Limiter::default(),
             preview_slots: tokio::sync::Semaphore::new(cpus.max(1)),
             maps: Mutex::new(HashMap::new()),
             timelines: Mutex::new(HashMap::new()),
@@ -168,9 +167,7 @@ impl State {
     /// cached is trusted).
     pub(crate) fn version(&self) -> Option<i64> {
         let w = self.watch.lock().ok()?;
-        w.connection()
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .ok()
+        w.data_version().ok()
     }
 
     /// The session of `token` if it was looked up less than [`SESSION_MEMO`] ago and has not

@@ -3,12 +3,11 @@
 //! (so that an undo never overwrites what someone changed since).
 
 use albumen_edit::Edit;
-use albumen_index::rusqlite::OptionalExtension;
 use albumen_index::Index;
 use chrono::{Duration, FixedOffset, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// One edit that restores a field, in a form that can be stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -130,28 +129,12 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     pub(crate) fn read(ix: &Index, file_id: i64) -> Result<Option<Snapshot>> {
-        let row = ix
-            .connection()
-            .prepare_cached(
-                "SELECT capture_local, capture_utc, lat, lon, rating FROM files WHERE id = ?1",
-            )
-            .and_then(|mut st| {
-                st.query_row([file_id], |r| {
-                    Ok(Snapshot {
-                        time: (r.get(0)?, r.get(1)?),
-                        gps: (r.get(2)?, r.get(3)?),
-                        rating: r.get(4)?,
-                        keywords: Vec::new(),
-                    })
-                })
-                .optional()
-            })
-            .map_err(|source| {
-                Error::Index(albumen_index::Error::Db {
-                    path: ix.path().to_path_buf(),
-                    source,
-                })
-            })?;
+        let row = ix.edit_values(file_id)?.map(|v| Snapshot {
+            time: (v.capture_local, v.capture_utc),
+            gps: (v.lat, v.lon),
+            rating: v.rating,
+            keywords: Vec::new(),
+        });
         let Some(mut s) = row else { return Ok(None) };
         s.keywords = ix.keywords(file_id)?;
         Ok(Some(s))

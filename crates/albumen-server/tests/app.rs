@@ -50,8 +50,10 @@ fn start(watch: bool) -> R<Fixture> {
     index.grant("anna", "anna-private")?;
     index.grant("anna", "family")?;
     index.grant("ben", "family")?;
+    // Set-up and assertions on the rows themselves: a connection of the test's own.
+    let raw = rusqlite::Connection::open(index.path())?;
     let id = |name: &str| -> R<i64> {
-        Ok(index.connection().query_row(
+        Ok(raw.query_row(
             "SELECT id FROM files WHERE path_text LIKE '%/' || ?1",
             [name],
             |r| r.get(0),
@@ -64,7 +66,7 @@ fn start(watch: bool) -> R<Fixture> {
         id("f3.png")?,
         id("a0.png")?,
     );
-    index.connection().execute_batch(&format!(
+    raw.execute_batch(&format!(
         "UPDATE files SET lat = 48.8566, lon = 2.3522, time_local = '2022-05-10T12:00:00' WHERE id = {f0};
          UPDATE files SET make = 'albumen', model = 'Check Camera', time_local = '2019-07-14T10:00:00' WHERE id = {f1};
          UPDATE files SET time_local = '2021-07-14T09:00:00' WHERE id = {f2};
@@ -535,12 +537,10 @@ fn watched_folders_reach_the_page_while_another_scan_runs() -> R {
     let (done, _busy) = other.join().map_err(|_| "the other scanner panicked")??;
     assert!(done > 0, "the other scan never ran");
     // Nothing is damaged, and the index agrees with the folder.
-    let index = Index::open(&db)?;
-    let check: String = index
-        .connection()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    let index = rusqlite::Connection::open(&db)?;
+    let check: String = index.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     assert_eq!(check, "ok");
-    let n: i64 = index.connection().query_row(
+    let n: i64 = index.query_row(
         "SELECT count(*) FROM files f JOIN libraries l ON l.id = f.library_id WHERE l.name = 'family'",
         [],
         |r| r.get(0),

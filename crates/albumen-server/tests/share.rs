@@ -102,9 +102,8 @@ fn start(allow_edit: bool) -> R<Fixture> {
 }
 
 fn id_of(db: &Path, name: &str) -> i64 {
-    Index::open(db)
+    rusqlite::Connection::open(db)
         .unwrap()
-        .connection()
         .query_row(
             "SELECT id FROM files WHERE path_text LIKE ?1",
             [format!("%/{name}")],
@@ -314,7 +313,7 @@ fn a_link_shows_its_album_and_nothing_else() -> R {
         get(f.addr, &format!("/api/shared/{short}/items"))?.status,
         200
     );
-    Index::open(&f.db)?.connection().execute(
+    rusqlite::Connection::open(&f.db)?.execute(
         "UPDATE share_links SET expires_at = 1 WHERE hint = ?1",
         [&short[..6]],
     )?;

@@ -12,6 +12,9 @@ use std::time::{Duration, SystemTime};
 use albumen_index::{Index, NoProgress, ScanOptions};
 use albumen_meta::encode::{ExifBuilder, ExifValue, Ifd};
 
+pub mod raw;
+pub use raw::Raw;
+
 /// A JPEG (SOI, APP1 EXIF with DateTimeOriginal and optionally OffsetTimeOriginal, a comment
 /// that makes its bytes unique, SOF0 64x48, SOS, EOI).
 pub fn jpeg(local: &str, offset: Option<&str>, note: &str) -> Vec<u8> {
@@ -221,7 +224,7 @@ pub fn setup(dest: &str) -> Setup {
 /// The id of the indexed file whose name is `name` (the first match).
 pub fn file_id(index: &Index, name: &str) -> i64 {
     index
-        .connection()
+        .raw()
         .query_row(
             "SELECT id FROM files WHERE path_text LIKE '%/' || ?1",
             [name],

@@ -39,20 +39,7 @@ pub(super) async fn similar(
                     "reason": "no embedding for this item (run `albumen scan --vision` with the classifier)",
                 }));
             };
-            let seen: HashSet<i64> = {
-                let c = ix.connection();
-                let mut st = c
-                    .prepare_cached(
-                        "SELECT f.id FROM files f JOIN embeddings e ON e.file_id = f.id \
-                         WHERE f.library_id IN (SELECT library_id FROM user_grants WHERE user_id = ?1)",
-                    )
-                    .map_err(|e| super::db(ix, e))?;
-                let ids = st
-                    .query_map([uid], |r| r.get::<_, i64>(0))
-                    .map_err(|e| super::db(ix, e))?;
-                ids.collect::<std::result::Result<_, _>>()
-                    .map_err(|e| super::db(ix, e))?
-            };
+            let seen: HashSet<i64> = ix.embedded_visible_to(uid).map_err(db)?;
             let hits = ix
                 .similar_where(&query, limit, |f| f != row.id && seen.contains(&f))
                 .map_err(db)?;

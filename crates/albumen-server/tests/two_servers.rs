@@ -1,0 +1,94 @@
+//! Two servers on one index behave as one: a session made on one is good on the other, and
+//! failed logins counted by one are refused by the other (the counts are rows in the index,
+//! not either server's memory). Two real servers on loopback ports, a raw HTTP/1.1 client.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use albumen_index::{Index, NoProgress, ScanOptions};
+
+mod common;
+use common::*;
+
+/// A server over the index `db` (its own preview cache under `cache`), on a free port.
+fn serve(db: &Path, cache: &Path) -> R<SocketAddr> {
+    let config = albumen_server::Config::new(db.to_path_buf(), "127.0.0.1:0".parse()?)
+        .cache(Some(cache.to_path_buf()));
+    let state = Arc::new(albumen_server::State::open(config)?);
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    std_listener.set_nonblocking(true)?;
+    let addr = std_listener.local_addr()?;
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
+                return;
+            };
+            let app = albumen_server::router(state);
+            let _ = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>()).await;
+        });
+    });
+    Ok(addr)
+}
+
+#[test]
+fn two_servers_share_sessions_and_failed_logins() -> R {
+    let dir = tempfile::tempdir()?;
+    let fam = dir.path().join("family");
+    std::fs::create_dir_all(&fam)?;
+    for i in 0..2 {
+        png(&fam.join(format!("f{i}.png")), 100 + i)?;
+    }
+    let db = dir.path().join("index.db");
+    let mut index = Index::open(&db)?;
+    index.scan("family", &[fam], &ScanOptions::new(), &NoProgress)?;
+    index.add_user("anna", &albumen_server::hash_password("anna password")?)?;
+    index.add_user("ben", &albumen_server::hash_password("ben password")?)?;
+    index.grant("anna", "family")?;
+    index.grant("ben", "family")?;
+    drop(index);
+    let a = serve(&db, &dir.path().join("cache-a"))?;
+    let b = serve(&db, &dir.path().join("cache-b"))?;
+
+    // A session made on one server is good on the other.
+    let anna = login(a, "anna", "anna password")?;
+    let (status, seen) = ids(b, &anna, "family")?;
+    assert_eq!((status, seen.len()), (200, 2));
+
+    // Failed logins for ben on server a are counted where server b sees them too.
+    for k in 0..albumen_server::MAX_FAILURES {
+        let r = http(
+            a,
+            "POST",
+            "/api/login",
+            &[],
+            &format!(r#"{{"user":"ben","password":"guess{k}"}}"#),
+        )?;
+        assert_eq!(r.status, 401, "guess {k}");
+    }
+    let r = http(
+        b,
+        "POST",
+        "/api/login",
+        &[],
+        r#"{"user":"ben","password":"ben password"}"#,
+    )?;
+    assert_eq!(r.status, 429, "the other server refuses ben too");
+    // Anna (another name, same address) is refused too: the address is counted as well.
+    let r = http(
+        b,
+        "POST",
+        "/api/login",
+        &[],
+        r#"{"user":"anna","password":"anna password"}"#,
+    )?;
+    assert_eq!(r.status, 429, "the address is limited on the other server");
+    Ok(())
+}
