@@ -116,7 +116,12 @@ impl Embeddings {
         self.norms.push(norm(q));
     }
 
-    /// How many vectors there are.
+    /// Length of each vector.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Number of vectors.
     pub fn len(&self) -> usize {
         self.ids.len()
     }

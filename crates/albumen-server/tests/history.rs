@@ -10,60 +10,6 @@ use albumen_index::{Index, NoProgress, ScanOptions};
 mod common;
 use common::*;
 
-/// A running server; dropping it stops it (gracefully) and waits for it.
-struct Server {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn serve(db: &Path, cache: &Path) -> R<Server> {
-    let config = albumen_server::Config::new(db.to_path_buf(), "127.0.0.1:0".parse()?)
-        .cache(Some(cache.to_path_buf()))
-        .allow_edit(true);
-    let state = Arc::new(albumen_server::State::open(config)?);
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    std_listener.set_nonblocking(true)?;
-    let addr = std_listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
-                return;
-            };
-            let app = albumen_server::router(state);
-            let _ = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
-    });
-    Ok(Server {
-        addr,
-        stop: Some(tx),
-        thread: Some(thread),
-    })
-}
-
 /// anna-private (anna: 3 PNGs), family (2 PNGs, anna and ben).
 fn library() -> R<(tempfile::TempDir, PathBuf)> {
     let dir = tempfile::tempdir()?;
@@ -124,7 +70,7 @@ fn found(addr: SocketAddr, l: &Login, lib: &str, kw: &str) -> R<(u16, Vec<i64>)>
 #[test]
 fn keywords_from_the_page_are_indexed_and_searchable_at_once() -> R {
     let (dir, db) = library()?;
-    let s = serve(&db, &dir.path().join("cache"))?;
+    let s = serve(&db, &dir.path().join("cache"), true)?;
     let anna = login(s.addr, "anna", "anna password")?;
     let ben = login(s.addr, "ben", "ben password")?;
     let (_, private) = ids(s.addr, &anna, "anna-private")?;
@@ -216,7 +162,7 @@ fn undo_survives_a_restart_and_is_per_user() -> R {
     let cache = dir.path().join("cache");
     let (a0, f0);
     {
-        let s = serve(&db, &cache)?;
+        let s = serve(&db, &cache, true)?;
         let anna = login(s.addr, "anna", "anna password")?;
         a0 = ids(s.addr, &anna, "anna-private")?.1[0];
         f0 = ids(s.addr, &anna, "family")?.1[0];
@@ -233,7 +179,7 @@ fn undo_survives_a_restart_and_is_per_user() -> R {
         assert_eq!(rating(s.addr, &anna, a0)?, Some(5));
     }
     // A new server process on the same index: the history is still there.
-    let s = serve(&db, &cache)?;
+    let s = serve(&db, &cache, true)?;
     let anna = login(s.addr, "anna", "anna password")?;
     let ben = login(s.addr, "ben", "ben password")?;
     // Undo needs the CSRF token and the page's origin like every other change.
@@ -290,7 +236,7 @@ fn undo_survives_a_restart_and_is_per_user() -> R {
     assert_eq!(v["undone"].as_i64(), Some(1), "{v}");
     assert_eq!(rating(s.addr, &anna, a0)?, Some(3));
     drop(s);
-    let s = serve(&db, &cache)?;
+    let s = serve(&db, &cache, true)?;
     let anna = login(s.addr, "anna", "anna password")?;
     let (_, v) = call(s.addr, &anna, "POST", "/api/undo", "")?;
     assert_eq!(
@@ -328,7 +274,7 @@ fn it_serves_while_a_scan_writes() -> R {
             png(&sub.join(format!("p{i:03}.png")), (i % 250) as u8)?;
         }
     }
-    let s = serve(&db, &dir.path().join("cache"))?;
+    let s = serve(&db, &dir.path().join("cache"), true)?;
     Index::open(&db)?.grant("ben", "family")?;
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let scanner = {
@@ -373,7 +319,7 @@ fn it_serves_while_a_scan_writes() -> R {
 #[test]
 fn logout_ends_the_session_at_once_despite_the_session_memo() -> R {
     let (dir, db) = library()?;
-    let s = serve(&db, &dir.path().join("cache"))?;
+    let s = serve(&db, &dir.path().join("cache"), true)?;
     let ben = login(s.addr, "ben", "ben password")?;
     assert_eq!(call(s.addr, &ben, "GET", "/api/me", "")?.0, 200);
     assert_eq!(call(s.addr, &ben, "GET", "/api/libraries", "")?.0, 200);

@@ -11,60 +11,6 @@ use albumen_index::{Index, NoProgress, ScanOptions};
 mod common;
 use common::*;
 
-/// A running server; dropping it stops it (gracefully) and waits for it.
-struct Server {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn serve(db: &Path, cache: &Path) -> R<Server> {
-    let config = albumen_server::Config::new(db.to_path_buf(), "127.0.0.1:0".parse()?)
-        .cache(Some(cache.to_path_buf()))
-        .allow_edit(true);
-    let state = Arc::new(albumen_server::State::open(config)?);
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    std_listener.set_nonblocking(true)?;
-    let addr = std_listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
-                return;
-            };
-            let app = albumen_server::router(state);
-            let _ = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
-    });
-    Ok(Server {
-        addr,
-        stop: Some(tx),
-        thread: Some(thread),
-    })
-}
-
 fn corpus() -> Option<PathBuf> {
     let p = std::env::var_os("ALBUMEN_CORPUS")
         .map(PathBuf::from)
@@ -118,7 +64,7 @@ fn a_raw_jpeg_twin_is_one_item_that_can_be_split_and_edited_whole() -> R {
     index.grant("anna", "cam")?;
     drop(index);
 
-    let s = serve(&db, &dir.path().join("cache"))?;
+    let s = serve(&db, &dir.path().join("cache"), true)?;
     let anna = login(s.addr, "anna", "anna password")?;
     let list = items(s.addr, &anna)?;
     assert_eq!(list.len(), 2, "{list:?}");

@@ -11,33 +11,6 @@ use albumen_index::{Index, NoProgress, ScanOptions};
 mod common;
 use common::*;
 
-/// A server over the index `db` (its own preview cache under `cache`), on a free port.
-fn serve(db: &Path, cache: &Path) -> R<SocketAddr> {
-    let config = albumen_server::Config::new(db.to_path_buf(), "127.0.0.1:0".parse()?)
-        .cache(Some(cache.to_path_buf()));
-    let state = Arc::new(albumen_server::State::open(config)?);
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    std_listener.set_nonblocking(true)?;
-    let addr = std_listener.local_addr()?;
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
-                return;
-            };
-            let app = albumen_server::router(state);
-            let _ = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>()).await;
-        });
-    });
-    Ok(addr)
-}
-
 #[test]
 fn two_servers_share_sessions_and_failed_logins() -> R {
     let dir = tempfile::tempdir()?;
@@ -54,8 +27,9 @@ fn two_servers_share_sessions_and_failed_logins() -> R {
     index.grant("anna", "family")?;
     index.grant("ben", "family")?;
     drop(index);
-    let a = serve(&db, &dir.path().join("cache-a"))?;
-    let b = serve(&db, &dir.path().join("cache-b"))?;
+    let server_a = serve(&db, &dir.path().join("cache-a"), false)?;
+    let server_b = serve(&db, &dir.path().join("cache-b"), false)?;
+    let (a, b) = (server_a.addr, server_b.addr);
 
     // A session made on one server is good on the other.
     let anna = login(a, "anna", "anna password")?;

@@ -4,6 +4,7 @@
 //! an empty list and a `reason` when the item has no embedding.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State as AxState};
 use axum::{Extension, Json};
@@ -31,7 +32,7 @@ pub(super) async fn similar(
     let uid = s.user_id;
     let limit = q.limit.unwrap_or(24).clamp(1, MAX_SIMILAR);
     let v = state
-        .with_index(move |_, ix| {
+        .with_index(move |st, ix| {
             let db = Error::from;
             let Some(query) = ix.embedding_of(row.id).map_err(db)? else {
                 return Ok(serde_json::json!({
@@ -40,9 +41,8 @@ pub(super) async fn similar(
                 }));
             };
             let seen: HashSet<i64> = ix.embedded_visible_to(uid).map_err(db)?;
-            let hits = ix
-                .similar_where(&query, limit, |f| f != row.id && seen.contains(&f))
-                .map_err(db)?;
+            let set = embeddings(st, ix, query.len())?;
+            let hits = set.nearest_where(&query, limit, |f| f != row.id && seen.contains(&f));
             let items: Vec<serde_json::Value> = hits
                 .iter()
                 .map(|h| serde_json::json!({ "id": h.file_id, "score": h.score }))
@@ -51,4 +51,26 @@ pub(super) async fn similar(
         })
         .await?;
     Ok(Json(v))
+}
+
+/// The stored embeddings of length `dim`: those read before while the index has not changed
+/// since, else read now and kept.
+fn embeddings(
+    st: &crate::State,
+    ix: &albumen_index::Index,
+    dim: usize,
+) -> crate::error::Result<Arc<albumen_index::Embeddings>> {
+    let version = st.version();
+    if let Ok(kept) = st.embeddings.lock() {
+        if let Some((v, set)) = kept.as_ref() {
+            if version.is_some() && *v == version && set.dim() == dim {
+                return Ok(Arc::clone(set));
+            }
+        }
+    }
+    let set = Arc::new(ix.embeddings(dim)?);
+    if let Ok(mut kept) = st.embeddings.lock() {
+        *kept = Some((version, Arc::clone(&set)));
+    }
+    Ok(set)
 }

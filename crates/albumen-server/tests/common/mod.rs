@@ -139,3 +139,60 @@ pub fn call(
         serde_json::from_slice(&r.body).unwrap_or(serde_json::Value::Null),
     ))
 }
+
+/// A running server on a free loopback port; dropping it stops it (gracefully) and waits for
+/// it.
+pub struct Server {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts the server of the index `db` (its preview cache under `cache`), editing allowed
+/// when `allow_edit`.
+pub fn serve(db: &Path, cache: &Path, allow_edit: bool) -> R<Server> {
+    let config = albumen_server::Config::new(db.to_path_buf(), "127.0.0.1:0".parse()?)
+        .cache(Some(cache.to_path_buf()))
+        .allow_edit(allow_edit);
+    let state = std::sync::Arc::new(albumen_server::State::open(config)?);
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    std_listener.set_nonblocking(true)?;
+    let addr = std_listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
+                return;
+            };
+            let app = albumen_server::router(state);
+            let _ = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+    });
+    Ok(Server {
+        addr,
+        stop: Some(tx),
+        thread: Some(thread),
+    })
+}
