@@ -26,10 +26,15 @@ fn similar_ranks_by_embedding_among_what_the_user_may_see() -> R {
     png(&priv_.join("p0.png"), 200)?;
     let db = dir.path().join("index.db");
     let mut index = Index::open(&db)?;
-    index.scan("family", &[fam.clone()], &ScanOptions::new(), &NoProgress)?;
+    index.scan(
+        "family",
+        std::slice::from_ref(&fam),
+        &ScanOptions::new(),
+        &NoProgress,
+    )?;
     index.scan(
         "private",
-        &[priv_.clone()],
+        std::slice::from_ref(&priv_),
         &ScanOptions::new(),
         &NoProgress,
     )?;

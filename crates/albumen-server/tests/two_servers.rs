@@ -2,10 +2,6 @@
 //! failed logins counted by one are refused by the other (the counts are rows in the index,
 //! not either server's memory). Two real servers on loopback ports, a raw HTTP/1.1 client.
 
-use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::Arc;
-
 use albumen_index::{Index, NoProgress, ScanOptions};
 
 mod common;
