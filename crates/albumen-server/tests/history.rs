@@ -2,7 +2,7 @@
 //! over someone else's later change), and a server that keeps answering while a scan writes.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use albumen_index::{Index, NoProgress, ScanOptions};
