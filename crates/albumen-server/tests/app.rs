@@ -91,25 +91,7 @@ fn start(watch: bool) -> R<Fixture> {
     if watch {
         albumen_server::watch::spawn(Arc::clone(&state), watch_opts(), Arc::clone(&stop))?;
     }
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    std_listener.set_nonblocking(true)?;
-    let addr = std_listener.local_addr()?;
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
-                return;
-            };
-            let app = albumen_server::router(state);
-            let _ = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>()).await;
-        });
-    });
+    let addr = serve_state(state)?;
     Ok(Fixture { dir, addr, stop })
 }
 

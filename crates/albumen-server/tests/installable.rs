@@ -19,25 +19,7 @@ fn start() -> R<(tempfile::TempDir, SocketAddr)> {
     let config = albumen_server::Config::new(db, "127.0.0.1:0".parse()?)
         .cache(Some(dir.path().join("cache")));
     let state = Arc::new(albumen_server::State::open(config)?);
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    std_listener.set_nonblocking(true)?;
-    let addr = std_listener.local_addr()?;
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
-                return;
-            };
-            let app = albumen_server::router(state);
-            let _ = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>()).await;
-        });
-    });
+    let addr = serve_state(state)?;
     Ok((dir, addr))
 }
 

@@ -31,25 +31,7 @@ fn serve(db: &Path, cache: &Path, allow_edit: bool) -> R<SocketAddr> {
         .cache(Some(cache.to_path_buf()))
         .allow_edit(allow_edit);
     let state = Arc::new(albumen_server::State::open(config)?);
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    std_listener.set_nonblocking(true)?;
-    let addr = std_listener.local_addr()?;
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
-                return;
-            };
-            let app = albumen_server::router(state);
-            let _ = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>()).await;
-        });
-    });
+    let addr = serve_state(state)?;
     Ok(addr)
 }
 

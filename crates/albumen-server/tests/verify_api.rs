@@ -2,7 +2,6 @@
 //! it; 401 without a session, 404 for a library not granted (as every other route). A real
 //! server on a loopback port.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use albumen_index::verify::verify;
@@ -51,25 +50,7 @@ fn last_verify_runs_for_granted_users_only() -> R {
     let config = albumen_server::Config::new(db, "127.0.0.1:0".parse()?)
         .cache(Some(dir.path().join("cache")));
     let state = Arc::new(albumen_server::State::open(config)?);
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    std_listener.set_nonblocking(true)?;
-    let addr = std_listener.local_addr()?;
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
-                return;
-            };
-            let app = albumen_server::router(state);
-            let _ = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>()).await;
-        });
-    });
+    let addr = serve_state(state)?;
 
     let r = http(addr, "GET", "/api/verify?library=family", &[], "")?;
     assert_eq!(r.status, 401);

@@ -166,10 +166,29 @@ pub fn serve(db: &Path, cache: &Path, allow_edit: bool) -> R<Server> {
         .cache(Some(cache.to_path_buf()))
         .allow_edit(allow_edit);
     let state = std::sync::Arc::new(albumen_server::State::open(config)?);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let (addr, thread) = spawn(state, Some(rx))?;
+    Ok(Server {
+        addr,
+        stop: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+/// Serves `state` on a free loopback port for the rest of the test process.
+pub fn serve_state(state: std::sync::Arc<albumen_server::State>) -> R<SocketAddr> {
+    Ok(spawn(state, None)?.0)
+}
+
+/// Serves `state` on a free loopback port on a thread of its own, until `stop` (if any) is
+/// sent or dropped.
+fn spawn(
+    state: std::sync::Arc<albumen_server::State>,
+    stop: Option<tokio::sync::oneshot::Receiver<()>>,
+) -> R<(SocketAddr, std::thread::JoinHandle<()>)> {
     let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -182,17 +201,19 @@ pub fn serve(db: &Path, cache: &Path, allow_edit: bool) -> R<Server> {
             let Ok(l) = tokio::net::TcpListener::from_std(std_listener) else {
                 return;
             };
-            let app = albumen_server::router(state);
-            let _ = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
+            let app =
+                albumen_server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+            let _ = match stop {
+                Some(rx) => {
+                    axum::serve(l, app)
+                        .with_graceful_shutdown(async {
+                            let _ = rx.await;
+                        })
+                        .await
+                }
+                None => axum::serve(l, app).await,
+            };
         });
     });
-    Ok(Server {
-        addr,
-        stop: Some(tx),
-        thread: Some(thread),
-    })
+    Ok((addr, thread))
 }
