@@ -27,6 +27,12 @@ SELECT f.library_id, f.dir_id, CAST('g' || i || '.jpg' AS BLOB), CAST('/nonexist
 FROM n, (SELECT * FROM files LIMIT 1) f;
 INSERT OR IGNORE INTO keywords (file_id, keyword) SELECT id, 'birthday' FROM files WHERE id % 50 = 0;
 SQL
+  bench_start
+}
+
+# Adds user "bench" (password "bench password", may see library "bench") to $tmp/index.db and
+# starts the server on it; sets port, srv and base.
+bench_start() {
   echo "bench password" | "$BIN" user add bench --db "$tmp/index.db" >/dev/null
   "$BIN" user grant bench bench --db "$tmp/index.db" >/dev/null
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

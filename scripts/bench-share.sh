@@ -33,12 +33,8 @@ exiftool -q -overwrite_original -DateTimeOriginal="2022:05:11 12:00:00" -GPSLati
   -XMP-exif:GPSLongitude=2.2945 -XMP-photoshop:City=Paris -SerialNumber=123456 "$tmp/photos/big/big.jpg"
 ls -l "$tmp/photos/big/big.jpg" | awk '{print "12 MP JPEG:", $5, "bytes"}'
 "$BIN" scan "$tmp/photos" --db "$tmp/index.db" --library bench -q >/dev/null 2>&1 || true
-echo "bench password" | "$BIN" user add bench --db "$tmp/index.db" >/dev/null
-"$BIN" user grant bench bench --db "$tmp/index.db" >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$BIN" serve --db "$tmp/index.db" --listen "127.0.0.1:$port" --cache "$tmp/cache" 2>/dev/null & srv=$!
-base="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -sf "$base/" >/dev/null && break; sleep 0.1; done
+source scripts/bench-lib.sh
+bench_start
 python3 - "$base" "$tmp" <<'PY'
 import json, sys, urllib.request, http.cookiejar
 base, tmp = sys.argv[1], sys.argv[2]
