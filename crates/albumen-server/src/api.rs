@@ -996,17 +996,26 @@ async fn undo(
     Ok(Json(out))
 }
 
-/// The map points of a library, built on first use.
+/// The map points of a library, built on first use and again when the index changed (at
+/// most every `REBUILD_EVERY`: a stream of logins writes sessions).
 async fn map_of(state: &St, lib: i64) -> ApiResult<Arc<MapPoints>> {
-    if let Some(m) = state.maps.lock().ok().and_then(|m| m.get(&lib).cloned()) {
+    let fresh = |state: &St| -> Option<Arc<MapPoints>> {
+        let m = state.maps.lock().ok()?.get(&lib).cloned()?;
+        (m.version.is_some()
+            && (m.version == state.version() || m.at.elapsed() < search::REBUILD_EVERY))
+            .then_some(m)
+    };
+    if let Some(m) = fresh(state) {
         return Ok(m);
     }
     let _one = state.map_build.lock().await;
-    if let Some(m) = state.maps.lock().ok().and_then(|m| m.get(&lib).cloned()) {
+    if let Some(m) = fresh(state) {
         return Ok(m);
     }
     let m = state
         .with_index(move |st, ix| {
+            // Read before the points: a change while they are read makes them stale.
+            let version = st.version();
             let mut ids = Vec::new();
             let mut pts = Vec::new();
             for (id, lat, lon) in ix.located_items(lib)? {
@@ -1016,7 +1025,12 @@ async fn map_of(state: &St, lib: i64) -> ApiResult<Arc<MapPoints>> {
                 }
             }
             let index = albumen_geo::ClusterIndex::build(&pts)?;
-            let m = Arc::new(MapPoints { index, ids });
+            let m = Arc::new(MapPoints {
+                index,
+                ids,
+                version,
+                at: std::time::Instant::now(),
+            });
             if let Ok(mut all) = st.maps.lock() {
                 all.insert(lib, Arc::clone(&m));
             }
@@ -1213,12 +1227,18 @@ async fn cluster_items(
 
 /// (file id, place) of every located item of a library, reverse-geocoded on first use.
 async fn places_of(state: &St, lib: i64) -> ApiResult<crate::state::Places> {
-    if let Some(p) = state.places.lock().ok().and_then(|m| m.get(&lib).cloned()) {
+    let m = map_of(state, lib).await?;
+    // Places found for these very map points, else found again.
+    let kept = |state: &St| -> Option<crate::state::Places> {
+        let all = state.places.lock().ok()?;
+        let (for_map, p) = all.get(&lib)?;
+        Arc::ptr_eq(for_map, &m).then(|| Arc::clone(p))
+    };
+    if let Some(p) = kept(state) {
         return Ok(p);
     }
-    let m = map_of(state, lib).await?;
     let _one = state.map_build.lock().await;
-    if let Some(p) = state.places.lock().ok().and_then(|m| m.get(&lib).cloned()) {
+    if let Some(p) = kept(state) {
         return Ok(p);
     }
     let st = Arc::clone(state);
@@ -1237,7 +1257,7 @@ async fn places_of(state: &St, lib: i64) -> ApiResult<crate::state::Places> {
             .collect();
         let v = Arc::new(v);
         if let Ok(mut all) = st.places.lock() {
-            all.insert(lib, Arc::clone(&v));
+            all.insert(lib, (Arc::clone(&m), Arc::clone(&v)));
         }
         v
     })

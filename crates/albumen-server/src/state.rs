@@ -29,6 +29,10 @@ const SESSION_MEMO_MAX: usize = 10_000;
 pub(crate) struct MapPoints {
     pub index: ClusterIndex,
     pub ids: Vec<i64>,
+    /// The index version the points were read at, and when: another process's change (a
+    /// scan, another server's edit) makes them stale.
+    pub version: Option<i64>,
+    pub at: std::time::Instant,
 }
 
 /// (file id, place) of every located item of a library.
@@ -43,7 +47,8 @@ pub struct State {
     /// At most this many previews are made at once (they are CPU-bound).
     pub(crate) preview_slots: tokio::sync::Semaphore,
     pub(crate) maps: Mutex<HashMap<i64, Arc<MapPoints>>>,
-    pub(crate) places: Mutex<HashMap<i64, Places>>,
+    /// Each library's places, with the map points they were found for.
+    pub(crate) places: Mutex<HashMap<i64, (Arc<MapPoints>, Places)>>,
     /// Each library's timeline day counts, with the index version they were counted at.
     pub(crate) timelines: Mutex<HashMap<i64, (i64, axum::body::Bytes)>>,
     /// A connection that only watches the index's version ([`Index::data_version`]: it changes
