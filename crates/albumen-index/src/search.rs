@@ -332,7 +332,7 @@ impl SearchDocs {
     }
 
     /// The ids of the items whose text contains every whitespace-separated term of `query`
-    /// (case-insensitive): first those where every term is a whole word (see [`has_word`]:
+    /// (case-insensitive): first those where every term is a whole word (not run on into a letter or digit:
     /// "car" finds a car before a photo credited to "Carol"), then those where some term is
     /// only part of a word (typing "birth" still finds "birthday"), each group in timeline
     /// order; an empty query matches nothing.
