@@ -26,6 +26,18 @@
       stage.append(img);
     }
     $('download').href = `${base}/items/${it.id}/original`;
+    // The other files of a stack (a RAW+JPEG twin's raw, the original of an edit, a burst's
+    // other frames): each its own download, served without location like the item.
+    const members = $('members');
+    members.textContent = '';
+    (it.members || []).forEach((m, k) => {
+      const a = document.createElement('a');
+      a.href = `${base}/items/${m.id}/original`;
+      a.download = '';
+      a.textContent = m.kind === 'raw' ? 'RAW' : `${k + 2}`;
+      a.title = 'Download this version';
+      members.append(a);
+    });
     $('viewer').classList.remove('hidden');
   }
   $('close').addEventListener('click', () => $('viewer').classList.add('hidden'));

@@ -124,6 +124,18 @@ struct SharedItem {
     w: Option<i64>,
     h: Option<i64>,
     video: bool,
+    /// The other files of the stack this item stands for (a RAW+JPEG twin's raw, the
+    /// original beside an edited version, a burst's other frames): each can be downloaded,
+    /// stripped like the item.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    members: Vec<SharedMember>,
+}
+
+/// A stack member as a link shows it: its id and kind (`raw`, `photo`, …), never its name.
+#[derive(Serialize)]
+struct SharedMember {
+    id: i64,
+    kind: Option<String>,
 }
 
 async fn items(
@@ -140,7 +152,22 @@ async fn items(
             for i in ids {
                 // An item gone from the index since the album was read is left out.
                 let Some(it) = ix.item_row(i)? else { continue };
+                let members = match it.stack {
+                    Some(_) => ix
+                        .stack_of(it.id)?
+                        .map(|st| st.members)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|m| !m.face)
+                        .map(|m| SharedMember {
+                            id: m.file_id,
+                            kind: m.kind,
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                };
                 out.push(SharedItem {
+                    members,
                     id: it.id,
                     kind: it.kind,
                     t: it.t,
@@ -156,10 +183,15 @@ async fn items(
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
 
-/// The row of item `id` when the link's album shows it (and, with `video`, its paired video).
+/// The row of file `id` when the link's album shows it, or shows the stack it is a member of
+/// (and, with `video`, its paired video).
 fn shared_row(ix: &albumen_index::Index, album: i64, id: i64) -> crate::error::Result<Option<Row>> {
     if !ix.album_shows(album, id)? {
-        return Ok(None);
+        let face = ix.stack_of(id)?.map(|st| st.face);
+        match face {
+            Some(face) if face != id && ix.album_shows(album, face)? => {}
+            _ => return Ok(None),
+        }
     }
     row_of(ix, id)
 }

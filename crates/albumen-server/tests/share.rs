@@ -548,10 +548,12 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// A stack (an edited version beside its original, a sidecar each) through a link and the
-/// trash: the link serves the face alone (no member as its "video", no member by id); the
-/// trash takes every member and sidecar and the restore brings them all back.
+/// trash: the link lists the face with its members (ids and kinds, no names) and serves every
+/// member, stripped like the face, but no member as the face's "video" and no file outside
+/// the album's stacks; the trash takes every member and sidecar and the restore brings them
+/// all back.
 #[test]
-fn a_stack_is_shared_as_its_face_and_trashed_whole() -> R {
+fn a_stack_is_shared_and_trashed_whole() -> R {
     let dir = tempfile::tempdir()?;
     let lib = dir.path().join("edits");
     std::fs::create_dir_all(&lib)?;
@@ -561,6 +563,10 @@ fn a_stack_is_shared_as_its_face_and_trashed_whole() -> R {
     let xmp = "<x:xmpmeta xmlns:x='adobe:ns:meta/'/>";
     std::fs::write(lib.join("A.jpg.xmp"), xmp)?;
     std::fs::write(lib.join("A-edited.jpg.xmp"), xmp)?;
+    std::fs::write(
+        lib.join("B.jpg"),
+        fixtures::jpeg("2023:08:01 09:00:00", None, "other"),
+    )?;
     let db = dir.path().join("index.db");
     let mut index = Index::open(&db)?;
     index.scan(
@@ -573,10 +579,15 @@ fn a_stack_is_shared_as_its_face_and_trashed_whole() -> R {
     index.grant("anna", "edits")?;
     drop(index);
     let (face, member) = (id_of(&db, "A-edited.jpg"), id_of(&db, "A.jpg"));
+    let outside = id_of(&db, "B.jpg");
     let addr = serve(&db, &dir.path().join("cache"), true)?;
     let anna = login(addr, "anna", "anna password")?;
     let (_, listed) = ids(addr, &anna, "edits")?;
-    assert_eq!(listed, vec![face], "one item, its face");
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(
+        listed.contains(&face) && !listed.contains(&member),
+        "one item for the stack"
+    );
 
     let (st, b) = call(
         addr,
@@ -611,16 +622,34 @@ fn a_stack_is_shared_as_its_face_and_trashed_whole() -> R {
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"].as_i64(), Some(face));
     assert_eq!(items[0]["video"], false, "a stack's face is no Live Photo");
-    // The face's original is the edited file; no member comes out as its video or by id.
+    let members = items[0]["members"].as_array().ok_or("no members")?;
+    assert_eq!(members.len(), 1, "{members:?}");
+    assert_eq!(members[0]["id"].as_i64(), Some(member));
+    assert!(
+        !String::from_utf8_lossy(&r.body).contains("A.jpg"),
+        "a member's name"
+    );
+    // The face's original is the edited file, the member's the original: both served.
     let r = get(addr, &format!("/api/shared/{token}/items/{face}/original"))?;
     assert_eq!(r.status, 200);
     let edited = std::fs::read(&edit)?;
     assert!(r.body.ends_with(&edited[edited.len() - 20..]));
+    let r = get(
+        addr,
+        &format!("/api/shared/{token}/items/{member}/original"),
+    )?;
+    assert_eq!(r.status, 200);
+    let original = std::fs::read(&orig)?;
+    assert!(r.body.ends_with(&original[original.len() - 20..]));
+    let r = get(addr, &format!("/api/shared/{token}/items/{member}/thumb"))?;
+    assert_eq!(r.status, 200, "member thumb");
+    // No member comes out as the face's video; a file of the library outside the album does
+    // not come out at all.
     let r = get(addr, &format!("/api/shared/{token}/items/{face}/video"))?;
     assert_eq!(r.status, 404, "a member served as the face's video");
     for what in ["thumb", "preview", "original", "video"] {
-        let r = get(addr, &format!("/api/shared/{token}/items/{member}/{what}"))?;
-        assert_eq!(r.status, 404, "member {what}");
+        let r = get(addr, &format!("/api/shared/{token}/items/{outside}/{what}"))?;
+        assert_eq!(r.status, 404, "a file outside the album: {what}");
     }
 
     // The trash: every member and sidecar; the restore: all of them, byte for byte.
@@ -638,7 +667,7 @@ fn a_stack_is_shared_as_its_face_and_trashed_whole() -> R {
         assert!(!lib.join(n).exists(), "{n} left behind");
     }
     let (_, listed) = ids(addr, &anna, "edits")?;
-    assert!(listed.is_empty(), "{listed:?}");
+    assert_eq!(listed, vec![outside]);
     let r = get(addr, &format!("/api/shared/{token}/items/{face}/original"))?;
     assert_eq!(r.status, 404, "a trashed face served");
     let (st, _) = call(
@@ -651,7 +680,10 @@ fn a_stack_is_shared_as_its_face_and_trashed_whole() -> R {
     assert_eq!(st, 200);
     let after: Vec<(Vec<u8>, i64)> = names.iter().map(|n| stat(&lib.join(n))).collect();
     assert_eq!(after, before);
-    let (_, listed) = ids(addr, &anna, "edits")?;
-    assert_eq!(listed, vec![face]);
+    let (_, mut listed) = ids(addr, &anna, "edits")?;
+    listed.sort();
+    let mut want = vec![face, outside];
+    want.sort();
+    assert_eq!(listed, want);
     Ok(())
 }
