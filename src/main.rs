@@ -101,7 +101,7 @@ fn open_existing_index(db: Option<std::path::PathBuf>) -> anyhow::Result<albumen
         None => albumen_index::default_db_path()
             .context("no --db given and neither XDG_DATA_HOME nor HOME is set")?,
     };
-    if !db.is_file() {
+    if !albumen_index::is_database_url(&db) && !db.is_file() {
         anyhow::bail!(
             "no index at {} (run `albumen scan` first, or give --db)",
             db.display()

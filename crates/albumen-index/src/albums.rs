@@ -12,7 +12,7 @@
 //! link): a stolen database gives no usable link. Links expire and can be revoked; a revoked or
 //! expired link is as unknown as a wrong one.
 
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -191,7 +191,7 @@ impl Index {
                 })
             })
             .map_err(&e)?;
-        let mut out = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&e)?;
+        let mut out = rows.collect::<crate::db::Result<Vec<_>>>().map_err(&e)?;
         for a in &mut out {
             a.links = self.album_links(a.id, now)?;
         }
@@ -369,7 +369,7 @@ impl Index {
             ))
             .map_err(&e)?;
         let rows = st.query_map([album_id], |r| r.get(0)).map_err(&e)?;
-        rows.collect::<rusqlite::Result<Vec<i64>>>().map_err(&e)
+        rows.collect::<crate::db::Result<Vec<i64>>>().map_err(&e)
     }
 
     /// Stores a new share link for album `album_id` under the hash of `token`, working until
@@ -412,7 +412,7 @@ impl Index {
                 })
             })
             .map_err(&e)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&e)
+        rows.collect::<crate::db::Result<Vec<_>>>().map_err(&e)
     }
 
     /// Revokes the link of album `album_id` (owned by `user_id`) named by its token or, when

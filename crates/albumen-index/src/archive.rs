@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -425,7 +425,7 @@ fn moved_earlier(index: &Index, f: &PlannedFile) -> bool {
 }
 
 /// The archive library's id (created, with `dest` as a root, when needed).
-fn ensure_library(c: &Connection, name: &str, dest: &Path) -> rusqlite::Result<i64> {
+fn ensure_library(c: &Connection, name: &str, dest: &Path) -> crate::db::Result<i64> {
     c.execute(
         "INSERT OR IGNORE INTO libraries (name, created_at) VALUES (?1, ?2)",
         params![
@@ -439,7 +439,7 @@ fn ensure_library(c: &Connection, name: &str, dest: &Path) -> rusqlite::Result<i
     let roots: Vec<Vec<u8>> = {
         let mut st = c.prepare("SELECT path FROM library_roots WHERE library_id = ?1")?;
         let rows = st.query_map([id], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
+        rows.collect::<crate::db::Result<_>>()?
     };
     let covered = roots
         .into_iter()
@@ -457,7 +457,7 @@ fn ensure_library(c: &Connection, name: &str, dest: &Path) -> rusqlite::Result<i
     Ok(id)
 }
 
-fn dir_id(c: &Connection, library_id: i64, dir: &Path) -> rusqlite::Result<i64> {
+fn dir_id(c: &Connection, library_id: i64, dir: &Path) -> crate::db::Result<i64> {
     let bytes = dir.as_os_str().as_encoded_bytes();
     c.prepare_cached(
         "INSERT OR IGNORE INTO dirs (library_id, path, path_text) VALUES (?1, ?2, ?3)",
@@ -475,7 +475,7 @@ fn apply(
     to_name: &str,
     dest_root: &Path,
     moves: &[RowMove],
-) -> rusqlite::Result<(i64, (u64, u64))> {
+) -> crate::db::Result<(i64, (u64, u64))> {
     let to_id = ensure_library(c, to_name, dest_root)?;
     let (mut moved, mut copied) = (0u64, 0u64);
     let mut touched: HashSet<i64> = HashSet::new();

@@ -20,7 +20,7 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use crate::db::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -141,6 +141,11 @@ impl Index {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn backup_to(&self, out: &Path) -> Result<u64> {
+        if self.connection().is_pg() {
+            return Err(Error::PostgresHasItsOwn(
+                "`db backup` copies a SQLite index; back up PostgreSQL with its own pg_dump",
+            ));
+        }
         if fs::symlink_metadata(out).is_ok() {
             return Err(Error::BackupExists(out.to_path_buf()));
         }
@@ -170,6 +175,11 @@ impl Index {
 /// must then be stopped before it writes again: what it writes is lost). The replaced index is
 /// kept as `DB.before-restore` (replacing an earlier one of that name).
 pub fn restore(backup: &Path, db: &Path, force: bool) -> Result<RestoreReport> {
+    if crate::db::is_url(db) {
+        return Err(Error::PostgresHasItsOwn(
+            "`db restore` replaces a SQLite index; restore PostgreSQL with its own pg_restore",
+        ));
+    }
     check_copy(backup)?;
     if let (Ok(a), Ok(b)) = (fs::canonicalize(backup), fs::canonicalize(db)) {
         if a == b {

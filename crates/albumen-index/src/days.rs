@@ -8,7 +8,7 @@
 //! removals, archives, any connection), so the counts cannot drift from the rows: a file added
 //! or removed, a date edited, a pair made or undone each move one count.
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::db::{Connection, OptionalExtension};
 
 /// The `meta` key set once `day_counts` has been filled from the rows (for indexes made before
 /// the table existed).
@@ -25,7 +25,7 @@ pub(crate) fn schema() -> String {
     let add = |lib: &str, d: &str| {
         format!(
             "INSERT INTO day_counts (library_id, day, n) VALUES ({lib}, {d}, 1) \
-             ON CONFLICT (library_id, day) DO UPDATE SET n = n + 1;"
+             ON CONFLICT (library_id, day) DO UPDATE SET n = day_counts.n + 1;"
         )
     };
     let sub = |lib: &str, d: &str| {
@@ -57,7 +57,7 @@ pub(crate) fn schema() -> String {
            WHEN {shown_old_video} BEGIN
              INSERT INTO day_counts (library_id, day, n)
                SELECT f.library_id, {fday}, 1 FROM files f WHERE f.id = OLD.video_file_id
-               ON CONFLICT (library_id, day) DO UPDATE SET n = n + 1;
+               ON CONFLICT (library_id, day) DO UPDATE SET n = day_counts.n + 1;
            END;
          CREATE TRIGGER IF NOT EXISTS day_counts_pair_update
            AFTER UPDATE OF video_file_id ON pairs BEGIN
@@ -74,7 +74,7 @@ pub(crate) fn schema() -> String {
 
 /// Creates the table and triggers, and fills the table from the rows once (an index made before
 /// it existed), in one transaction.
-pub(crate) fn create(c: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn create(c: &Connection) -> crate::db::Result<()> {
     let tx = c.unchecked_transaction()?;
     tx.execute_batch(&schema())?;
     let filled = tx
@@ -92,7 +92,7 @@ pub(crate) fn create(c: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Counts `day_counts` again from the rows, for every library.
-pub(crate) fn recount(c: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn recount(c: &Connection) -> crate::db::Result<()> {
     c.execute("DELETE FROM day_counts", [])?;
     c.execute(
         &format!(
@@ -107,7 +107,7 @@ pub(crate) fn recount(c: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Items per day of a library, newest day first; `None` for items without a date (last).
-pub(crate) fn day_counts(c: &Connection, library_id: i64) -> rusqlite::Result<Vec<DayCount>> {
+pub(crate) fn day_counts(c: &Connection, library_id: i64) -> crate::db::Result<Vec<DayCount>> {
     let mut st = c.prepare_cached(
         "SELECT day, n FROM day_counts WHERE library_id = ?1 AND n > 0 ORDER BY day DESC",
     )?;
@@ -147,7 +147,7 @@ mod tests {
             .unwrap();
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
-            .collect::<rusqlite::Result<_>>()
+            .collect::<crate::db::Result<_>>()
             .unwrap()
     }
 
@@ -157,7 +157,7 @@ mod tests {
             .unwrap();
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
-            .collect::<rusqlite::Result<_>>()
+            .collect::<crate::db::Result<_>>()
             .unwrap()
     }
 
@@ -189,7 +189,7 @@ mod tests {
                 "INSERT INTO files (id, library_id, dir_id, name, path, path_text, size, \
                  mtime_ns, dev, inode, nlink, first_run, read_run, time_local, capture_local) \
                  VALUES (?1, ?2, ?2, ?1, ?1, ?1, 0, 0, 0, 0, 1, 1, 1, ?3, ?4)",
-                rusqlite::params![id, lib, day_of(next(20)), day_of(next(20))],
+                crate::db::params![id, lib, day_of(next(20)), day_of(next(20))],
             )
             .unwrap();
         }
@@ -206,7 +206,7 @@ mod tests {
                         "INSERT INTO files (id, library_id, dir_id, name, path, path_text, size, \
                          mtime_ns, dev, inode, nlink, first_run, read_run, time_local) \
                          VALUES (?1, ?2, ?2, ?1, ?1, ?1, 0, 0, 0, 0, 1, 1, 1, ?3)",
-                        rusqlite::params![next_id, lib, day_of(next(20))],
+                        crate::db::params![next_id, lib, day_of(next(20))],
                     )
                     .unwrap();
                     next_id += 1;
@@ -228,7 +228,7 @@ mod tests {
                     };
                     c.execute(
                         &format!("UPDATE files SET {col} = ?2 WHERE id = ?1"),
-                        rusqlite::params![id, day_of(next(20))],
+                        crate::db::params![id, day_of(next(20))],
                     )
                     .unwrap();
                 }

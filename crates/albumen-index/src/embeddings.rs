@@ -10,7 +10,7 @@
 use std::collections::BinaryHeap;
 use std::path::PathBuf;
 
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::index::db_err;
@@ -297,7 +297,7 @@ impl Index {
         let mut set = Embeddings::new(dim);
         while let Some(r) = rows.next().map_err(&e)? {
             let id: i64 = r.get(0).map_err(&e)?;
-            let blob = r.get_ref(1).map_err(&e)?.as_blob().unwrap_or(&[]);
+            let blob: Vec<u8> = r.get(1).map_err(&e)?;
             if blob.len() == dim {
                 let q: Vec<i8> = blob.iter().map(|&b| b as i8).collect();
                 set.push(id, &q);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// storage boundary; a second engine's errors go in here too). Its message and source chain
 /// are the engine's.
 #[derive(Debug)]
-pub struct DbError(pub(crate) rusqlite::Error);
+pub struct DbError(pub(crate) crate::db::Error);
 
 impl std::fmt::Display for DbError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -20,8 +20,8 @@ impl std::error::Error for DbError {
     }
 }
 
-impl From<rusqlite::Error> for DbError {
-    fn from(e: rusqlite::Error) -> DbError {
+impl From<crate::db::Error> for DbError {
+    fn from(e: crate::db::Error) -> DbError {
         DbError(e)
     }
 }
@@ -35,7 +35,7 @@ impl From<rusqlite::Error> for DbError {
 #[non_exhaustive]
 pub enum Error {
     /// The database failed.
-    #[error("index database {path}: {source}")]
+    #[error("index database {}: {source}", crate::db::shown(path))]
     Db {
         /// The database file.
         path: PathBuf,
@@ -65,7 +65,10 @@ pub enum Error {
         root: PathBuf,
     },
     /// The database was written by a newer, incompatible version of this crate.
-    #[error("index database {path} has schema version {found}, this build knows {expected}")]
+    #[error(
+        "index database {} has schema version {found}, this build knows {expected}",
+        crate::db::shown(path)
+    )]
     SchemaVersion {
         /// The database file.
         path: PathBuf,
@@ -196,6 +199,9 @@ pub enum Error {
     /// A restore would replace an index another process has open.
     #[error("the index {0} is open in another process (albumen serve, scan?); stop it first, or give --force")]
     IndexInUse(PathBuf),
+    /// An operation of SQLite's files asked of a PostgreSQL index (which has its own tools).
+    #[error("{0}")]
+    PostgresHasItsOwn(&'static str),
     /// A file given as an index backup that is not one.
     #[error("{path} is not an albumen index: {reason}")]
     NotAnIndex {

@@ -328,7 +328,7 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
         .map_err(&dberr)?;
     let mut unknown_time = u64_of(unknown_time);
 
-    let source = |r: &rusqlite::Row<'_>, at: usize| -> rusqlite::Result<Source> {
+    let source = |r: &crate::db::Row<'_>, at: usize| -> crate::db::Result<Source> {
         Ok(Source {
             id: r.get(at)?,
             path: path_of(r.get(at + 1)?),
@@ -361,11 +361,11 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
         let from = opts.range.start.format(LOCAL_FORMAT).to_string();
         let to = opts.range.end.format(LOCAL_FORMAT).to_string();
         let mut rows = st
-            .query(rusqlite::params![library.id, from, to])
+            .query(crate::db::params![library.id, from, to])
             .map_err(&dberr)?;
         while let Some(r) = rows.next().map_err(&dberr)? {
             let time: String = r.get(0).map_err(&dberr)?;
-            let main = source(r, 1).map_err(&dberr)?;
+            let main = source(&r, 1).map_err(&dberr)?;
             let Some(t) = parse_local(&time) else {
                 unknown_time += 1;
                 continue;
@@ -383,7 +383,7 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
                     Ok((source(r, 0)?, role))
                 })
                 .map_err(&dberr)?
-                .collect::<rusqlite::Result<Vec<_>>>()
+                .collect::<crate::db::Result<Vec<_>>>()
                 .map_err(&dberr)?;
             selected.push((t, main, vids));
         }
@@ -432,7 +432,7 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
                 let stills = other_stills
                     .query_map([s.id], |r| r.get::<_, i64>(0))
                     .map_err(&dberr)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .collect::<crate::db::Result<Vec<_>>>()
                     .map_err(&dberr)?;
                 if stills.iter().any(|id| !chosen.contains(id)) {
                     keep_source = Some(

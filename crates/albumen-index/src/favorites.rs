@@ -6,7 +6,7 @@
 //! its favourite rows behind harmlessly (every read joins `files`); a removed user's rows go
 //! with the user ([`Index::remove_user`]).
 
-use rusqlite::params;
+use crate::db::params;
 
 use crate::index::db_err;
 use crate::{Error, Index, Result};

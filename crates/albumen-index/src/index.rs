@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -107,6 +107,12 @@ pub struct Summary {
 /// waits when the writer is this far behind, so a scan's memory does not grow with the tree.
 pub const WRITER_QUEUE: usize = 1024;
 
+/// A held scan lock (see `Index::scan_lock`), released when dropped.
+pub(crate) enum ScanLock {
+    File(#[allow(dead_code)] fs::File),
+    Db(#[allow(dead_code)] Connection),
+}
+
 /// The index database.
 #[derive(Debug)]
 pub struct Index {
@@ -114,7 +120,7 @@ pub struct Index {
     path: PathBuf,
 }
 
-pub(crate) fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+pub(crate) fn db_err(path: &Path) -> impl Fn(crate::db::Error) -> Error + '_ {
     move |source| Error::Db {
         path: path.to_path_buf(),
         source: crate::error::DbError(source),
@@ -122,9 +128,9 @@ pub(crate) fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
 }
 
 /// Whether SQLite said the database is busy or locked (another connection is writing).
-fn is_busy(e: &rusqlite::Error) -> bool {
+fn is_busy(e: &crate::db::Error) -> bool {
     matches!(
-        e.sqlite_error_code(),
+        e.sqlite_code(),
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
     )
 }
@@ -162,7 +168,8 @@ impl Index {
 
     fn open_once(path: &Path) -> Result<Index> {
         let path = path.to_path_buf();
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let pg = crate::db::is_url(&path);
+        if let Some(parent) = path.parent().filter(|p| !pg && !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent).map_err(|source| Error::Io {
                 path: parent.to_path_buf(),
                 source,
@@ -180,8 +187,33 @@ impl Index {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db_err(&path))?;
         conn.execute_batch(PRAGMAS).map_err(db_err(&path))?;
-        let version: Option<String> = conn
-            .query_row(
+        if pg {
+            // One transaction, one maker at a time: a PostgreSQL index is made whole or not at
+            // all, and two scans starting together do not make it twice.
+            let tx = conn.unchecked_transaction().map_err(db_err(&path))?;
+            tx.execute_batch("SELECT pg_advisory_xact_lock(7307001)")
+                .map_err(db_err(&path))?;
+            Self::schema(&tx, &path)?;
+            tx.commit().map_err(db_err(&path))?;
+        } else {
+            Self::schema(&conn, &path)?;
+        }
+        Ok(Index { conn, path })
+    }
+
+    /// Makes or completes the schema of the database on `conn`.
+    fn schema(conn: &Connection, path: &Path) -> Result<()> {
+        let path = path.to_path_buf();
+        let no_meta = conn.is_pg()
+            && conn
+                .query_row("SELECT to_regclass('meta') IS NULL", [], |r| {
+                    r.get::<_, bool>(0)
+                })
+                .map_err(db_err(&path))?;
+        let version: Option<String> = if no_meta {
+            Ok(None)
+        } else {
+            conn.query_row(
                 "SELECT value FROM meta WHERE key = 'schema_version'",
                 [],
                 |r| r.get(0),
@@ -189,14 +221,17 @@ impl Index {
             .optional()
             .or_else(|e| match e {
                 // No `meta` table yet: a new database.
-                rusqlite::Error::SqliteFailure(_, _) => Ok(None),
+                crate::db::Error::Lite(rusqlite::Error::SqliteFailure(_, _)) => Ok(None),
                 e => Err(e),
             })
-            .map_err(db_err(&path))?;
+        }
+        .map_err(db_err(&path))?;
         match version.map(|v| v.parse::<i64>().unwrap_or(i64::MAX)) {
+            // PostgreSQL: made whole by this build's schema in one transaction.
+            Some(v) if v == SCHEMA_VERSION && conn.is_pg() => return Ok(()),
             Some(v) if v == SCHEMA_VERSION => {}
             Some(found) if (1..SCHEMA_VERSION).contains(&found) => {
-                migrate(&conn, found).map_err(db_err(&path))?;
+                migrate(conn, found).map_err(db_err(&path))?;
             }
             Some(found) => {
                 return Err(Error::SchemaVersion {
@@ -220,15 +255,31 @@ impl Index {
         // Additive tables (vision text and full-text search), on old databases too.
         conn.execute_batch(crate::search::SEARCH_SCHEMA)
             .map_err(db_err(&path))?;
+        if conn.is_pg() {
+            // Substring search over the search texts on a trigram index, when the server has
+            // `pg_trgm` and the user may add it (else a scan of the texts, still correct).
+            if let Ok(sp) = conn.unchecked_transaction() {
+                if sp
+                    .execute_batch(
+                        "CREATE EXTENSION IF NOT EXISTS pg_trgm;
+                         CREATE INDEX IF NOT EXISTS search_fts_trgm ON search_fts
+                           USING gin (body gin_trgm_ops)",
+                    )
+                    .is_ok()
+                {
+                    let _ = sp.commit();
+                }
+            }
+        }
         // Faces, people and tags (the vision pass), likewise.
         conn.execute_batch(crate::people::PEOPLE_SCHEMA)
             .map_err(db_err(&path))?;
         // Keywords (and search rows keyed by file id), on old databases too.
-        crate::keywords::create(&conn).map_err(db_err(&path))?;
+        crate::keywords::create(conn).map_err(db_err(&path))?;
         // The web page's undo history.
         conn.execute_batch(crate::undo::UNDO_SCHEMA)
             .map_err(db_err(&path))?;
-        crate::keywords::key_search_rows(&conn).map_err(db_err(&path))?;
+        crate::keywords::key_search_rows(conn).map_err(db_err(&path))?;
         // Verify runs (`albumen verify`), on old databases too.
         conn.execute_batch(crate::verify_log::VERIFY_SCHEMA)
             .map_err(db_err(&path))?;
@@ -239,9 +290,9 @@ impl Index {
         conn.execute_batch(crate::embeddings::EMBEDDINGS_SCHEMA)
             .map_err(db_err(&path))?;
         // Items per day, kept by triggers (filled once on an older index).
-        crate::days::create(&conn).map_err(db_err(&path))?;
+        crate::days::create(conn).map_err(db_err(&path))?;
         // Map cells, kept by triggers (columns and table filled once on an older index).
-        crate::maps::create(&conn).map_err(db_err(&path))?;
+        crate::maps::create(conn).map_err(db_err(&path))?;
         // Albums, share links and the trash's journal (the web page), on old databases too.
         conn.execute_batch(crate::albums::ALBUMS_SCHEMA)
             .map_err(db_err(&path))?;
@@ -253,7 +304,7 @@ impl Index {
         // Failed logins and link guesses (schema step 5; new databases too).
         conn.execute_batch(crate::throttle::THROTTLE_SCHEMA)
             .map_err(db_err(&path))?;
-        Ok(Index { conn, path })
+        Ok(())
     }
 
     pub(crate) fn connection_mut(&mut self) -> &mut Connection {
@@ -353,7 +404,7 @@ impl Index {
 
     /// Reads the summary cached in `library_stats` (kept current by every scan that changed
     /// something), so that a rescan of an unchanged tree does not count 100k rows.
-    fn summary_of(&self, library_id: i64) -> rusqlite::Result<Summary> {
+    fn summary_of(&self, library_id: i64) -> crate::db::Result<Summary> {
         let mut s = Summary::default();
         let mut st = self
             .conn
@@ -386,11 +437,41 @@ impl Index {
         Ok(s)
     }
 
+    /// PostgreSQL: a session advisory lock named by `what`, on a connection of its own that
+    /// holds it until dropped (also when the process dies); `None` when `wait` is false and
+    /// another session holds it.
+    pub(crate) fn advisory_lock(&self, what: &str, wait: bool) -> Result<Option<Connection>> {
+        let c = Connection::open(&self.path).map_err(db_err(&self.path))?;
+        let h = blake3::hash(what.as_bytes());
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&h.as_bytes()[..8]);
+        let key = i64::from_le_bytes(b);
+        let got: bool = if wait {
+            c.execute_batch(&format!("SELECT pg_advisory_lock({key})"))
+                .map_err(db_err(&self.path))?;
+            true
+        } else {
+            c.query_row("SELECT pg_try_advisory_lock(?1)", [key], |r| r.get(0))
+                .map_err(db_err(&self.path))?
+        };
+        Ok(got.then_some(c))
+    }
+
     /// Takes the index's scan lock (an exclusive `flock` on `DB.scan-lock`, released when the
     /// returned file is dropped, also when the process dies), or says that another scan holds it.
     /// A separate file, not the database: SQLite's own POSIX locks on the database would be
     /// dropped when any other descriptor of that file is closed.
-    fn scan_lock(&self) -> Result<fs::File> {
+    ///
+    /// On PostgreSQL the lock is per library (scans of different libraries, from any hosts, run
+    /// at once): a session advisory lock on a connection of its own, released when the
+    /// returned value is dropped or the process dies.
+    fn scan_lock(&self, library: &str) -> Result<ScanLock> {
+        if self.conn.is_pg() {
+            return match self.advisory_lock(&format!("scan {library}"), false)? {
+                Some(c) => Ok(ScanLock::Db(c)),
+                None => Err(Error::ScanBusy(self.path.clone())),
+            };
+        }
         let mut name = self.path.clone().into_os_string();
         name.push(".scan-lock");
         let path = PathBuf::from(name);
@@ -412,7 +493,7 @@ impl Index {
                 },
             })?;
         match f.try_lock() {
-            Ok(()) => Ok(f),
+            Ok(()) => Ok(ScanLock::File(f)),
             Err(fs::TryLockError::WouldBlock) => Err(Error::ScanBusy(self.path.clone())),
             Err(fs::TryLockError::Error(source)) => Err(Error::Io { path, source }),
         }
@@ -429,7 +510,7 @@ impl Index {
         progress: &dyn Progress,
     ) -> Result<ScanReport> {
         let started = Instant::now();
-        let _lock = self.scan_lock()?;
+        let _lock = self.scan_lock(library)?;
         // A killed trash or restore first: finished in the direction it was going, so the walk
         // below finds each file where the journal says it is.
         let trash_recovery = self.finish_trash()?;
@@ -613,7 +694,7 @@ impl Index {
                         .prepare_cached("SELECT id FROM files WHERE dir_id = ?1")
                         .map_err(&dberr)?;
                     let rows = st.query_map([id], |r| r.get(0)).map_err(&dberr)?;
-                    rows.collect::<rusqlite::Result<_>>().map_err(&dberr)?
+                    rows.collect::<crate::db::Result<_>>().map_err(&dberr)?
                 };
                 for fid in ids {
                     tx.execute(SAVE_GONE, [fid]).map_err(&dberr)?;
@@ -698,7 +779,7 @@ impl Index {
             // Copy the WAL into the database file now that something changed (the close does
             // not: see `open`), so the `.db` file alone holds the index; an unchanged rescan
             // skips this fsync.
-            let _: rusqlite::Result<(i64, i64, i64)> =
+            let _: crate::db::Result<(i64, i64, i64)> =
                 self.conn
                     .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -762,7 +843,7 @@ impl Index {
 }
 
 /// Brings a database of version `found` up to [`SCHEMA_VERSION`], in one transaction.
-fn migrate(c: &Connection, found: i64) -> rusqlite::Result<()> {
+fn migrate(c: &Connection, found: i64) -> crate::db::Result<()> {
     let tx = c.unchecked_transaction()?;
     for (version, sql) in MIGRATIONS {
         if *version > found {
@@ -785,7 +866,7 @@ fn under(path: &[u8], root: &[u8]) -> bool {
 /// Pairs rows deleted in this run with rows new in this run that have the same content (same
 /// device+inode+size+mtime, or same hash), or are the same asset ([`SAME_ASSET`]: a file
 /// downloaded again under another name, the old one gone): a move or rename. Returns how many.
-fn detect_moves(c: &Connection, library_id: i64, run_id: i64) -> rusqlite::Result<u64> {
+fn detect_moves(c: &Connection, library_id: i64, run_id: i64) -> crate::db::Result<u64> {
     let moves: Vec<(String, String)> = {
         let sql = format!(
             "SELECT g.path_text, (SELECT f.path_text FROM files f WHERE f.library_id = ?1 \
@@ -797,7 +878,7 @@ fn detect_moves(c: &Connection, library_id: i64, run_id: i64) -> rusqlite::Resul
         );
         let mut st = c.prepare(&sql)?;
         let rows = st.query_map(params![library_id, run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
+        rows.collect::<crate::db::Result<_>>()?
     };
     for (old, new) in &moves {
         c.execute(
@@ -832,7 +913,7 @@ fn same_asset(a: &str, b: &str, b_instant: &str) -> String {
 /// (same hash, or [`SAME_ASSET`]): icloudpd downloads an asset again when its metadata or the
 /// folder structure changes. Their `changes` row becomes `redownload` (with the earlier path)
 /// and `files.redownload_of` names the earlier row. Returns how many.
-fn detect_redownloads(c: &Connection, library_id: i64, run_id: i64) -> rusqlite::Result<u64> {
+fn detect_redownloads(c: &Connection, library_id: i64, run_id: i64) -> crate::db::Result<u64> {
     let earlier = |cond: &str| {
         format!(
             "(SELECT o.id FROM files o WHERE o.library_id = ?1 AND o.first_run < ?2 \
@@ -851,7 +932,7 @@ fn detect_redownloads(c: &Connection, library_id: i64, run_id: i64) -> rusqlite:
         let rows = st.query_map(params![library_id, run_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
-        rows.collect::<rusqlite::Result<_>>()?
+        rows.collect::<crate::db::Result<_>>()?
     };
     for (id, path, orig) in &found {
         c.execute(
@@ -873,7 +954,7 @@ pub(crate) fn refresh_stats(
     c: &Connection,
     library_id: i64,
     ps: &crate::pairs::PairStats,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     c.execute(
         "DELETE FROM library_stats WHERE library_id = ?1",
         [library_id],

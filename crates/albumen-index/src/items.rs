@@ -9,8 +9,8 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use crate::db::{params, OptionalExtension};
 use rusqlite::types::ToSql;
-use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::index::db_err;
@@ -24,7 +24,7 @@ const T: &str = "coalesce(f.time_local, f.capture_local, '')";
 const ITEM_COLS: &str = "f.id, coalesce(f.kind, 'unreadable'), \
     coalesce(f.time_local, f.capture_local), f.width, f.height, f.orientation, f.lat, f.lon, \
     EXISTS (SELECT 1 FROM pairs p WHERE p.still_file_id = f.id AND p.method NOT LIKE 'stack-%'), \
-    f.rating, (SELECT substr(p.method, 7) || ':' || (count(*) + 1) FROM pairs p \
+    f.rating, (SELECT min(substr(p.method, 7)) || ':' || (count(*) + 1) FROM pairs p \
     WHERE p.still_file_id = f.id AND p.method LIKE 'stack-%')";
 
 /// Not the video half of a Live Photo.
@@ -68,7 +68,7 @@ pub struct ItemStack {
     pub members: i64,
 }
 
-fn item_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
+fn item_of(r: &crate::db::Row<'_>) -> crate::db::Result<ItemRow> {
     let (w, h): (Option<i64>, Option<i64>) = (r.get(3)?, r.get(4)?);
     let o: Option<i64> = r.get(5)?;
     let (w, h) = if o.is_some_and(|o| o >= 5) {
@@ -275,7 +275,7 @@ impl Index {
         let c = self.connection();
         let mut st = c.prepare(&sql).map_err(&e)?;
         let rows = st
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            .query_map(crate::db::params_from_iter(args.iter()), |r| {
                 let key: String = r.get(11)?;
                 Ok((item_of(r)?, key))
             })
@@ -329,7 +329,7 @@ impl Index {
                 item_of,
             )
             .map_err(&e)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(e)
+        rows.collect::<crate::db::Result<Vec<_>>>().map_err(e)
     }
 
     /// Which of `ids` are favourites of user `user_id`.
@@ -349,7 +349,7 @@ impl Index {
         let rows = st
             .query_map(params![user_id, json], |r| r.get(0))
             .map_err(&e)?;
-        rows.collect::<rusqlite::Result<HashSet<i64>>>().map_err(e)
+        rows.collect::<crate::db::Result<HashSet<i64>>>().map_err(e)
     }
 
     /// The file of item `id` if user `user_id` may see it (its library is granted to them).
@@ -444,7 +444,7 @@ impl Index {
         let rows = q
             .query_map([library_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .map_err(&e)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(e)
+        rows.collect::<crate::db::Result<Vec<_>>>().map_err(e)
     }
 
     /// The ids of the files with an embedding in the libraries granted to user `user_id`.
@@ -458,7 +458,7 @@ impl Index {
             )
             .map_err(&e)?;
         let rows = st.query_map([user_id], |r| r.get(0)).map_err(&e)?;
-        rows.collect::<rusqlite::Result<HashSet<i64>>>().map_err(e)
+        rows.collect::<crate::db::Result<HashSet<i64>>>().map_err(e)
     }
 
     /// The values of file `file_id` that the page's edits change, as the index holds them.
@@ -485,9 +485,22 @@ impl Index {
     /// The database's version: it changes whenever *another* connection (another of this
     /// process's, a scan's, another server's) commits; caches built at one version are good
     /// while it stays.
+    ///
+    /// On PostgreSQL it is the server's snapshot (`pg_current_snapshot()`: the transactions
+    /// under way and the next to begin), which changes whenever a write begins or ends
+    /// anywhere on the server: never missed, sometimes a change that was not one.
     pub fn data_version(&self) -> Result<i64> {
-        self.connection()
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
+        let c = self.connection();
+        if c.is_pg() {
+            let snap: String = c
+                .query_row("SELECT pg_current_snapshot()::text", [], |r| r.get(0))
+                .map_err(db_err(self.path()))?;
+            let h = blake3::hash(snap.as_bytes());
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&h.as_bytes()[..8]);
+            return Ok(i64::from_le_bytes(b) & i64::MAX);
+        }
+        c.query_row("PRAGMA data_version", [], |r| r.get(0))
             .map_err(db_err(self.path()))
     }
 }
@@ -510,7 +523,7 @@ pub struct ItemFile {
     pub video_id: Option<i64>,
 }
 
-fn file_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemFile> {
+fn file_of(r: &crate::db::Row<'_>) -> crate::db::Result<ItemFile> {
     Ok(ItemFile {
         id: r.get(0)?,
         library_id: r.get(1)?,

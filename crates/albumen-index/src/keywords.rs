@@ -12,7 +12,7 @@
 //! with its keywords after a [`KEYWORDS_MARK`] line; what comes before is the vision pass's text
 //! (or, for a file the vision pass has not read, what the index knows: camera, dates, name).
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::index::db_err;
@@ -68,7 +68,7 @@ pub(crate) fn normalize(keywords: &[String]) -> Vec<String> {
 }
 
 /// The stored keywords of `file_id`, in name order.
-pub(crate) fn keywords_of(c: &Connection, file_id: i64) -> rusqlite::Result<Vec<String>> {
+pub(crate) fn keywords_of(c: &Connection, file_id: i64) -> crate::db::Result<Vec<String>> {
     let mut st =
         c.prepare_cached("SELECT keyword FROM keywords WHERE file_id = ?1 ORDER BY keyword")?;
     let rows = st.query_map([file_id], |r| r.get(0))?;
@@ -77,7 +77,7 @@ pub(crate) fn keywords_of(c: &Connection, file_id: i64) -> rusqlite::Result<Vec<
 
 /// Replaces the keywords of `file_id` with `keywords` (normalized). Returns whether they
 /// changed (the search text then needs [`sync_search_text`]).
-pub(crate) fn store(c: &Connection, file_id: i64, keywords: &[String]) -> rusqlite::Result<bool> {
+pub(crate) fn store(c: &Connection, file_id: i64, keywords: &[String]) -> crate::db::Result<bool> {
     let mut new = normalize(keywords);
     new.sort();
     let old = keywords_of(c, file_id)?;
@@ -97,7 +97,7 @@ pub(crate) fn store(c: &Connection, file_id: i64, keywords: &[String]) -> rusqli
 /// What the index knows of a file that search should find, as lines: camera and lens, local
 /// and UTC capture times (`T` replaced by a space, so `2019-05` matches), file name. `None`
 /// when the file is not in the index.
-pub(crate) fn facts_text(c: &Connection, file_id: i64) -> rusqlite::Result<Option<Vec<String>>> {
+pub(crate) fn facts_text(c: &Connection, file_id: i64) -> crate::db::Result<Option<Vec<String>>> {
     let facts = c
         .prepare_cached(
             "SELECT path_text,
@@ -144,7 +144,7 @@ pub(crate) fn with_keywords(base: &str, keywords: &[String]) -> String {
 /// Brings the keyword part of `file_id`'s search text up to date. A file the vision pass has
 /// read keeps its text before the mark; any other file's text is rebuilt from the index's
 /// facts (and has no row at all when it has no keywords: it was never searchable).
-pub(crate) fn sync_search_text(c: &Connection, file_id: i64) -> rusqlite::Result<()> {
+pub(crate) fn sync_search_text(c: &Connection, file_id: i64) -> crate::db::Result<()> {
     let keywords = keywords_of(c, file_id)?;
     let has_vision: bool = c
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM vision WHERE file_id = ?1)")?
@@ -177,7 +177,15 @@ pub(crate) fn sync_search_text(c: &Connection, file_id: i64) -> rusqlite::Result
 
 /// Keys every `search_fts` row by its file id (`rowid = file_id`, one row per file), once per
 /// index (`meta.search_fts_keyed`): rows written by older builds had any rowid.
-pub(crate) fn key_search_rows(c: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn key_search_rows(c: &Connection) -> crate::db::Result<()> {
+    if c.is_pg() {
+        // Made by this build: keyed from the start.
+        c.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('search_fts_keyed', '1')",
+            [],
+        )?;
+        return Ok(());
+    }
     let done: bool = c.query_row(
         "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'search_fts_keyed')",
         [],
@@ -202,7 +210,11 @@ pub(crate) fn key_search_rows(c: &Connection) -> rusqlite::Result<()> {
 
 /// Creates the keywords table; when it is new and the index already has files, notes in
 /// `meta.keywords_since_run` that files last read by that run or earlier have unread keywords.
-pub(crate) fn create(c: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn create(c: &Connection) -> crate::db::Result<()> {
+    if c.is_pg() {
+        // A PostgreSQL index is made whole by this build (no older files to note).
+        return c.execute_batch(KEYWORDS_SCHEMA);
+    }
     let existed: bool = c.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'keywords')",
         [],
@@ -232,7 +244,7 @@ pub(crate) fn create(c: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Drops the keywords and search text of files no longer in the index.
-pub(crate) fn forget_orphans(c: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn forget_orphans(c: &Connection) -> crate::db::Result<()> {
     c.execute_batch(
         "DELETE FROM keywords WHERE file_id NOT IN (SELECT id FROM files);
          DELETE FROM search_fts WHERE rowid NOT IN (SELECT id FROM files);",
@@ -251,7 +263,7 @@ pub(crate) fn backfill(
     library_id: i64,
     run_id: i64,
     cancel: &dyn Fn() -> bool,
-) -> rusqlite::Result<u64> {
+) -> crate::db::Result<u64> {
     use rayon::prelude::*;
     let since: Option<i64> = c
         .query_row(
@@ -278,7 +290,7 @@ pub(crate) fn backfill(
                 params![library_id, since, after, BACKFILL_CHUNK as i64],
                 |r| Ok((r.get(0)?, crate::pairs::path_of(r.get(1)?), r.get(2)?)),
             )?;
-            rows.collect::<rusqlite::Result<_>>()?
+            rows.collect::<crate::db::Result<_>>()?
         };
         let Some(last) = chunk.last() else { break };
         after = last.0;

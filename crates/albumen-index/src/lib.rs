@@ -53,6 +53,7 @@ pub mod albums;
 pub mod archive;
 pub mod backup;
 mod days;
+mod db;
 mod embeddings;
 mod error;
 pub mod export;
@@ -66,6 +67,7 @@ mod options;
 mod pairs;
 mod people;
 mod people_view;
+mod pg;
 mod previews;
 mod progress;
 pub mod rclone;
@@ -123,3 +125,14 @@ pub use undo::{UndoEntry, UNDO_KEEP, UNDO_SCHEMA};
 pub use users::{valid_user_name, Session, User, AUTH_SCHEMA};
 pub use verify::{VerifyOptions, VerifyReport};
 pub use verify_log::{Problems, VerifyRun, PROBLEMS_KEPT, RUNS_KEPT, VERIFY_SCHEMA};
+
+/// Whether `db` names a PostgreSQL database (`postgres://…` or `postgresql://…`) rather than
+/// a SQLite file: every `--db` takes either.
+///
+/// ```
+/// assert!(albumen_index::is_database_url(std::path::Path::new("postgres://anna@nas/albumen")));
+/// assert!(!albumen_index::is_database_url(std::path::Path::new("/srv/photos/index.db")));
+/// ```
+pub fn is_database_url(db: &std::path::Path) -> bool {
+    db::is_url(db)
+}

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::OptionalExtension;
+use crate::db::OptionalExtension;
 use serde::Serialize;
 
 use crate::error::{Error, Result};

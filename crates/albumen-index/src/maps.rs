@@ -10,7 +10,7 @@
 //! ([`albumen_geo::ancestor_masks`]), which SQL can do, so the triggers need no H3 code and
 //! follow every write to `files` and `pairs` from any connection.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::{params, Connection, OptionalExtension};
 
 /// The finest resolution kept in `map_cells` (res 6, ~3.7 km edge: zooms up to about 10).
 pub const MAP_RES_MAX: u8 = 6;
@@ -43,8 +43,8 @@ fn add(lib: &str, f: &str, from: &str, cond: &str) -> String {
         "INSERT INTO map_cells (library_id, res, cell, n, sx, sy, sz) \
          SELECT {lib}, m.column1, ({f}.map_cell & ({and})) | m.column2, 1, {f}.map_x, {f}.map_y, \
          {f}.map_z FROM {from} {values} AS m WHERE {f}.map_cell IS NOT NULL AND {cond} \
-         ON CONFLICT (library_id, res, cell) DO UPDATE SET n = n + 1, sx = sx + excluded.sx, \
-         sy = sy + excluded.sy, sz = sz + excluded.sz;"
+         ON CONFLICT (library_id, res, cell) DO UPDATE SET n = map_cells.n + 1, sx = map_cells.sx + excluded.sx, \
+         sy = map_cells.sy + excluded.sy, sz = map_cells.sz + excluded.sz;"
     )
 }
 
@@ -62,7 +62,7 @@ fn sub(lib: &str, cell: &str, x: &str, y: &str, z: &str) -> String {
 /// [`create`]).
 fn schema() -> String {
     let shown = |id: &str| format!("NOT EXISTS (SELECT 1 FROM pairs WHERE video_file_id = {id})");
-    let add_new = add("NEW.library_id", "NEW", "", "1");
+    let add_new = add("NEW.library_id", "NEW", "", "TRUE");
     let sub_old = sub(
         "OLD.library_id",
         "OLD.map_cell",
@@ -119,11 +119,16 @@ fn schema() -> String {
 
 /// Adds the columns, table and triggers, and on an index made before them fills the columns
 /// from the stored positions and the table from the rows, in one transaction.
-pub(crate) fn create(c: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn create(c: &Connection) -> crate::db::Result<()> {
     let tx = c.unchecked_transaction()?;
     let has_columns = tx
         .query_row(
-            "SELECT 1 FROM pragma_table_info('files') WHERE name = 'map_cell'",
+            if tx.is_pg() {
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() \
+                 AND table_name = 'files' AND column_name = 'map_cell'"
+            } else {
+                "SELECT 1 FROM pragma_table_info('files') WHERE name = 'map_cell'"
+            },
             [],
             |_| Ok(()),
         )
@@ -157,7 +162,7 @@ pub(crate) fn create(c: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Fills the map columns of every row with a position, one chunk of rows at a time.
-fn fill_columns(c: &Connection) -> rusqlite::Result<()> {
+fn fill_columns(c: &Connection) -> crate::db::Result<()> {
     let mut after = i64::MIN;
     loop {
         let rows: Vec<(i64, f64, f64)> = c
@@ -168,7 +173,7 @@ fn fill_columns(c: &Connection) -> rusqlite::Result<()> {
             .query_map(params![after, FILL_CHUNK], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         let Some(last) = rows.last() else {
             return Ok(());
         };
@@ -186,7 +191,7 @@ pub(crate) fn set_key(
     id: i64,
     lat: Option<f64>,
     lon: Option<f64>,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     let key = match (lat, lon) {
         (Some(lat), Some(lon)) => albumen_geo::map_key(lat, lon).ok().flatten(),
         _ => None,
@@ -202,7 +207,7 @@ pub(crate) fn set_key(
 }
 
 /// Counts `map_cells` again from the rows, for every library.
-pub(crate) fn recount(c: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn recount(c: &Connection) -> crate::db::Result<()> {
     let (_, and) = masks();
     c.execute("DELETE FROM map_cells", [])?;
     // One resolution at a time: the sort of a GROUP BY over every resolution at once held
@@ -245,7 +250,7 @@ pub(crate) fn map_cells(
     c: &Connection,
     library_id: i64,
     res: u8,
-) -> rusqlite::Result<Option<Vec<MapCell>>> {
+) -> crate::db::Result<Option<Vec<MapCell>>> {
     if res > MAP_RES_MAX {
         return Ok(None);
     }
@@ -260,7 +265,7 @@ pub(crate) fn map_cells(
             sum: [r.get(2)?, r.get(3)?, r.get(4)?],
         })
     })?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map(Some)
+    rows.collect::<crate::db::Result<Vec<_>>>().map(Some)
 }
 
 /// (id, lat, lon) of the items of a library inside the H3 cells `cells`, in id order.
@@ -268,7 +273,7 @@ pub(crate) fn cell_points(
     c: &Connection,
     library_id: i64,
     cells: &[u64],
-) -> rusqlite::Result<Vec<(i64, f64, f64)>> {
+) -> crate::db::Result<Vec<(i64, f64, f64)>> {
     let mut st = c.prepare_cached(
         "SELECT f.id, f.lat, f.lon FROM files f WHERE f.library_id = ?1 \
          AND f.map_cell BETWEEN ?2 AND ?3 AND f.lat IS NOT NULL AND f.lon IS NOT NULL \
@@ -299,7 +304,7 @@ pub(crate) fn cell_items(
     cell: u64,
     limit: usize,
     count: bool,
-) -> rusqlite::Result<(Vec<i64>, u64)> {
+) -> crate::db::Result<(Vec<i64>, u64)> {
     let Some((lo, hi)) = albumen_geo::fine_range(cell) else {
         return Ok((Vec::new(), 0));
     };
@@ -314,7 +319,7 @@ pub(crate) fn cell_items(
             params![library_id, lo, hi, i64::try_from(limit).unwrap_or(i64::MAX)],
             |r| r.get(0),
         )?
-        .collect::<rusqlite::Result<Vec<i64>>>()?;
+        .collect::<crate::db::Result<Vec<i64>>>()?;
     let total = if count {
         c.prepare_cached(&format!(
             "SELECT count(*) FROM files f WHERE f.library_id = ?1 \
@@ -351,7 +356,7 @@ mod tests {
             ))
         })
         .unwrap()
-        .collect::<rusqlite::Result<_>>()
+        .collect::<crate::db::Result<_>>()
         .unwrap()
     }
 
@@ -377,7 +382,7 @@ mod tests {
         let rows: Vec<(i64, f64, f64)> = st
             .query_map([lib], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
-            .collect::<rusqlite::Result<_>>()
+            .collect::<crate::db::Result<_>>()
             .unwrap();
         let pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.1, r.2)).collect();
         let idx = albumen_geo::ClusterIndex::build(&pts).unwrap();
@@ -477,7 +482,7 @@ mod tests {
                 "INSERT INTO files (id, library_id, dir_id, name, path, path_text, size, \
                  mtime_ns, dev, inode, nlink, first_run, read_run, lat, lon) \
                  VALUES (?1, ?2, ?2, ?1, ?1, ?1, 0, 0, 0, 0, 1, 1, 1, ?3, ?4)",
-                rusqlite::params![id, lib, lat, lon],
+                crate::db::params![id, lib, lat, lon],
             )
             .unwrap();
         }
@@ -497,7 +502,7 @@ mod tests {
                         "INSERT INTO files (id, library_id, dir_id, name, path, path_text, \
                          size, mtime_ns, dev, inode, nlink, first_run, read_run, lat, lon) \
                          VALUES (?1, ?2, ?2, ?1, ?1, ?1, 0, 0, 0, 0, 1, 1, 1, ?3, ?4)",
-                        rusqlite::params![next_id, lib, lat, lon],
+                        crate::db::params![next_id, lib, lat, lon],
                     )
                     .unwrap();
                     set_key(&c, next_id, lat, lon).unwrap();
@@ -516,7 +521,7 @@ mod tests {
                     let (lat, lon) = pos(next(1000), next(1000));
                     c.execute(
                         "UPDATE files SET lat = ?2, lon = ?3 WHERE id = ?1",
-                        rusqlite::params![id, lat, lon],
+                        crate::db::params![id, lat, lon],
                     )
                     .unwrap();
                     set_key(&c, id, lat, lon).unwrap();

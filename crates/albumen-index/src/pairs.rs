@@ -12,9 +12,9 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use crate::db::{params, Connection, OptionalExtension};
 use albumen_meta::{CaptureTime, Format, Metadata, Source, Sourced};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 /// What the pairing found besides the pairs.
 #[derive(Debug, Default, Clone, Copy)]
@@ -131,7 +131,7 @@ const ITEM_COLUMNS: &str = "id, path, format, content_id, duration_s, capture_ki
      capture_local, capture_utc, capture_offset_s, capture_source";
 
 /// One row (selected as [`ITEM_COLUMNS`]) back into what the pairing reads.
-fn item_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, PathBuf, Metadata)> {
+fn item_of(r: &crate::db::Row<'_>) -> crate::db::Result<(i64, PathBuf, Metadata)> {
     let id: i64 = r.get(0)?;
     let path = path_of(r.get(1)?);
     let mut m = Metadata::default();
@@ -170,7 +170,7 @@ fn name_digest(state: &RandomState, path: &Path) -> u64 {
 /// without an identifier together with the stills whose identifier no video carries. The
 /// result is the pairing of all candidates at once; stills are only loaded when a video without
 /// an identifier has their name key.
-pub(crate) fn rebuild_pairs(c: &Connection, library_id: i64) -> rusqlite::Result<PairStats> {
+pub(crate) fn rebuild_pairs(c: &Connection, library_id: i64) -> crate::db::Result<PairStats> {
     let mut stats = rebuild_pairs_in(c, library_id, PAIR_BATCH)?;
     // Stacks (RAW+JPEG, edits, bursts) are rows of `pairs` too; made once the pairs are known.
     stats.stacks = crate::stacks::rebuild_stacks(c, library_id)?;
@@ -178,7 +178,7 @@ pub(crate) fn rebuild_pairs(c: &Connection, library_id: i64) -> rusqlite::Result
 }
 
 /// [`rebuild_pairs`] with parts of about `batch` files.
-fn rebuild_pairs_in(c: &Connection, library_id: i64, batch: usize) -> rusqlite::Result<PairStats> {
+fn rebuild_pairs_in(c: &Connection, library_id: i64, batch: usize) -> crate::db::Result<PairStats> {
     c.execute("DELETE FROM pairs WHERE library_id = ?1", [library_id])?;
     let state = RandomState::new();
     // The name keys of the videos without a content identifier (and of rows without a format,
@@ -225,7 +225,7 @@ fn rebuild_pairs_in(c: &Connection, library_id: i64, batch: usize) -> rusqlite::
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     let mut load = c.prepare(&format!("SELECT {ITEM_COLUMNS} FROM files WHERE id = ?1"))?;
-    let mut pair_part = |keys: &mut [(u64, i64)]| -> rusqlite::Result<Part> {
+    let mut pair_part = |keys: &mut [(u64, i64)]| -> crate::db::Result<Part> {
         // Input order (the order of ids) within the part, as when everything was paired at once.
         keys.sort_unstable_by_key(|&(_, id)| id);
         let mut ids: HashMap<PathBuf, i64> = HashMap::with_capacity(keys.len());
@@ -313,8 +313,8 @@ struct Part {
 fn for_parts(
     keys: &mut [(u64, i64)],
     batch: usize,
-    mut f: impl FnMut(&mut [(u64, i64)]) -> rusqlite::Result<()>,
-) -> rusqlite::Result<()> {
+    mut f: impl FnMut(&mut [(u64, i64)]) -> crate::db::Result<()>,
+) -> crate::db::Result<()> {
     keys.sort_unstable();
     let mut rest = keys;
     while !rest.is_empty() {
@@ -362,7 +362,7 @@ mod tests {
         let items: Vec<(i64, PathBuf, Metadata)> = st
             .query_map([lib], item_of)
             .unwrap()
-            .collect::<rusqlite::Result<_>>()
+            .collect::<crate::db::Result<_>>()
             .unwrap();
         let ids: HashMap<&Path, i64> = items.iter().map(|(i, p, _)| (p.as_path(), *i)).collect();
         let pairing = albumen_live::pair(items.iter().map(|(_, p, m)| (p.as_path(), m)));
@@ -390,7 +390,7 @@ mod tests {
         let mut v: Vec<_> = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .unwrap()
-            .collect::<rusqlite::Result<_>>()
+            .collect::<crate::db::Result<_>>()
             .unwrap();
         v.sort();
         v

@@ -19,7 +19,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::index::db_err;
@@ -154,7 +154,7 @@ fn normalize(v: &mut [f32]) {
 fn refresh_people(
     c: &Connection,
     people: &HashSet<i64>,
-    e: &impl Fn(rusqlite::Error) -> Error,
+    e: &impl Fn(crate::db::Error) -> Error,
 ) -> Result<()> {
     for &p in people {
         let mut st = c
@@ -192,7 +192,7 @@ fn refresh_people(
 pub(crate) fn forget_files(
     c: &Connection,
     file_ids: &[i64],
-    e: &impl Fn(rusqlite::Error) -> Error,
+    e: &impl Fn(crate::db::Error) -> Error,
 ) -> Result<()> {
     let mut touched = HashSet::new();
     for &f in file_ids {
@@ -219,7 +219,7 @@ pub(crate) fn store_faces(
     file_id: i64,
     faces: &[FaceRecord],
     tags: &[TagRecord],
-    e: &impl Fn(rusqlite::Error) -> Error,
+    e: &impl Fn(crate::db::Error) -> Error,
 ) -> Result<Vec<i64>> {
     forget_files(c, &[file_id], e)?;
     for t in tags {
@@ -288,7 +288,7 @@ pub(crate) fn store_faces(
 /// Every person's id, centroid and number of faces.
 type Centroids = Vec<(i64, Vec<f32>, usize)>;
 
-fn load_people(c: &Connection, e: &impl Fn(rusqlite::Error) -> Error) -> Result<Centroids> {
+fn load_people(c: &Connection, e: &impl Fn(crate::db::Error) -> Error) -> Result<Centroids> {
     let mut people = Vec::new();
     let mut st = c
         .prepare_cached(
@@ -325,7 +325,7 @@ fn best_person(people: &Centroids, taken: &HashSet<i64>, embedding: &[f32]) -> O
         .map(|(i, _)| i)
 }
 
-fn person_exists(c: &Connection, id: i64, e: &impl Fn(rusqlite::Error) -> Error) -> Result<()> {
+fn person_exists(c: &Connection, id: i64, e: &impl Fn(crate::db::Error) -> Error) -> Result<()> {
     c.query_row("SELECT 1 FROM people WHERE id = ?1", [id], |_| Ok(()))
         .optional()
         .map_err(e)?

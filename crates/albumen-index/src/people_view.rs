@@ -1,7 +1,7 @@
 //! The web page's people queries: the people seen in one library, who may change a person,
 //! a person's name and hidden flag, the people seen in one item, one face's box.
 
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, OptionalExtension};
 
 use crate::index::db_err;
 use crate::{Index, Result};
@@ -96,7 +96,7 @@ impl Index {
                 })
             })
             .map_err(&e)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(e)
+        rows.collect::<crate::db::Result<Vec<_>>>().map_err(e)
     }
 
     /// How many faces person `id` has, and how many of them are in libraries granted to user
@@ -156,8 +156,9 @@ impl Index {
         let c = self.connection();
         let mut st = c
             .prepare_cached(
-                "SELECT DISTINCT p.id, p.name FROM faces fa JOIN people p ON p.id = fa.person_id \
-                 WHERE fa.file_id = ?1 AND p.id NOT IN (SELECT person_id FROM people_hidden) \
+                "SELECT p.id, p.name FROM people p \
+                 WHERE p.id IN (SELECT fa.person_id FROM faces fa WHERE fa.file_id = ?1) \
+                 AND p.id NOT IN (SELECT person_id FROM people_hidden) \
                  ORDER BY p.name IS NULL, p.name, p.id",
             )
             .map_err(&e)?;
@@ -169,7 +170,7 @@ impl Index {
                 })
             })
             .map_err(&e)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(e)
+        rows.collect::<crate::db::Result<Vec<_>>>().map_err(e)
     }
 
     /// Face `id`'s file and box; `None` when there is no such face.

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use rusqlite::params;
+use crate::db::params;
 
 use crate::index::db_err;
 use crate::pairs::{bytes_of, path_of};

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use rusqlite::params;
+use crate::db::params;
 use serde::Serialize;
 
 use crate::index::db_err;
@@ -189,10 +189,12 @@ impl Index {
             "SELECT f.path, coalesce(f.time_local, f.capture_local), coalesce(v.text, ''),
                s.body
              FROM search_fts s JOIN files f ON f.id = s.file_id
-             LEFT JOIN vision v ON v.file_id = f.id WHERE 1",
+             LEFT JOIN vision v ON v.file_id = f.id WHERE TRUE",
         );
         for t in &terms {
-            let body = if t.chars().count() >= 3 {
+            // PostgreSQL has no FTS5: the search texts are matched as substrings there (on
+            // `pg_trgm`'s trigram index when the server has it).
+            let body = if t.chars().count() >= 3 && !self.connection().is_pg() {
                 args.push(format!("\"{}\"", t.replace('"', "\"\"")));
                 format!(
                     "s.rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?{})",
@@ -441,7 +443,7 @@ impl Index {
         let mut text = String::new();
         while let Some(r) = rows.next().map_err(&e)? {
             text.clear();
-            let get_s = |i: usize| -> rusqlite::Result<String> {
+            let get_s = |i: usize| -> crate::db::Result<String> {
                 Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
             };
             let id: i64 = r.get(0).map_err(&e)?;

@@ -15,9 +15,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
+use crate::db::{params, Connection, OptionalExtension};
 use albumen_live::{StackKind, Stacker};
 use albumen_meta::{Metadata, Source, Sourced};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::index::{db_err, Index};
 use crate::pairs::{capture_of, path_of};
@@ -86,7 +86,7 @@ pub struct StackInfo {
 
 /// Recomputes the stacks of a library (after [`crate::pairs::rebuild_pairs`] removed every
 /// `pairs` row of it and made the Live Photo pairs). Returns how many stacks it stored.
-pub(crate) fn rebuild_stacks(c: &Connection, library_id: i64) -> rusqlite::Result<u64> {
+pub(crate) fn rebuild_stacks(c: &Connection, library_id: i64) -> crate::db::Result<u64> {
     c.execute(
         "DELETE FROM stack_choices WHERE NOT EXISTS \
          (SELECT 1 FROM files f WHERE f.id = stack_choices.file_id)",
@@ -98,7 +98,7 @@ pub(crate) fn rebuild_stacks(c: &Connection, library_id: i64) -> rusqlite::Resul
              WHERE f.library_id = ?1",
         )?;
         let rows = st.query_map([library_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
+        rows.collect::<crate::db::Result<_>>()?
     };
     let mut st = c.prepare(&format!(
         "SELECT f.id, f.path, f.format, f.content_id, f.burst_id, f.make, f.model, \
@@ -118,7 +118,7 @@ pub(crate) fn rebuild_stacks(c: &Connection, library_id: i64) -> rusqlite::Resul
     let mut batch: Vec<Loaded> = Vec::new();
     let mut last_dir = None;
     let mut stored = 0u64;
-    let mut flush = |batch: &mut Vec<Loaded>| -> rusqlite::Result<()> {
+    let mut flush = |batch: &mut Vec<Loaded>| -> crate::db::Result<()> {
         stored += stack_batch(batch, &choices, |face, member, method, evidence| {
             insert
                 .execute(params![library_id, face, member, method, evidence])
@@ -174,8 +174,8 @@ struct Loaded {
 fn stack_batch(
     batch: &[Loaded],
     choices: &HashMap<i64, String>,
-    mut store: impl FnMut(i64, i64, &str, &str) -> rusqlite::Result<()>,
-) -> rusqlite::Result<u64> {
+    mut store: impl FnMut(i64, i64, &str, &str) -> crate::db::Result<()>,
+) -> crate::db::Result<u64> {
     if batch.len() < 2 {
         return Ok(0);
     }
@@ -259,7 +259,7 @@ impl Index {
                 })
             })
             .map_err(&dberr)?
-            .collect::<rusqlite::Result<Vec<_>>>()
+            .collect::<crate::db::Result<Vec<_>>>()
             .map_err(&dberr)?;
         Ok(Some(StackInfo {
             kind: method
@@ -286,7 +286,7 @@ impl Index {
         let ids = st
             .query_map([face_id], |r| r.get(0))
             .map_err(&dberr)?
-            .collect::<rusqlite::Result<Vec<i64>>>()
+            .collect::<crate::db::Result<Vec<i64>>>()
             .map_err(&dberr)?;
         Ok(ids)
     }

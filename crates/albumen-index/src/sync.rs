@@ -52,9 +52,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::db::{Connection, OpenFlags};
 use chrono::NaiveDate;
 use rayon::prelude::*;
-use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -371,7 +371,7 @@ impl State {
         Ok(State { conn, path })
     }
 
-    fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    fn err(&self) -> impl Fn(crate::db::Error) -> Error + '_ {
         move |source| Error::Db {
             path: self.path.clone(),
             source: crate::error::DbError(source),
@@ -421,7 +421,7 @@ impl State {
                 "INSERT OR REPLACE INTO synced (rel, size, mtime_ns, inode, hash, source, \
                  src_size, src_mtime_ns, src_inode, src_ctime_ns) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                rusqlite::params![
+                crate::db::params![
                     rel,
                     i64_of(r.size),
                     r.mtime_ns,

@@ -7,7 +7,7 @@
 //! has passed are deleted as new failures come in, and at most [`THROTTLE_KEYS`] rows are kept
 //! (the oldest go first), so a flood of names cannot grow the file without bound.
 
-use rusqlite::params;
+use crate::db::params;
 
 use crate::index::db_err;
 use crate::{Index, Result};
@@ -106,7 +106,7 @@ impl Index {
             let (scope, key) = k.parts();
             c.prepare_cached(
                 "INSERT INTO auth_failures (scope, key, n, since) VALUES (?1, ?2, 1, ?3) \
-                 ON CONFLICT (scope, key) DO UPDATE SET n = n + 1",
+                 ON CONFLICT (scope, key) DO UPDATE SET n = auth_failures.n + 1",
             )
             .and_then(|mut st| st.execute(params![scope, key, now]))
             .map_err(&e)?;

@@ -32,7 +32,7 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -164,7 +164,7 @@ fn io_err(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
 ///
 /// Foreign keys are not enforced within it: a parked row names no library and no folder on
 /// purpose (its negated ids), so that no query of a library and no scan of a folder finds it.
-fn durable<T>(ix: &Index, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+fn durable<T>(ix: &Index, f: impl FnOnce(&Connection) -> crate::db::Result<T>) -> Result<T> {
     let c = ix.connection();
     let e = db_err(ix.path());
     let fk: i64 = c
@@ -191,7 +191,13 @@ fn durable<T>(ix: &Index, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) ->
 /// Holds `NAME.trash-lock` beside the index, exclusively, until dropped: one trash move at a
 /// time across processes and threads (a scan's recovery never finishes a move that the server
 /// is carrying out at that moment).
-fn trash_lock(ix: &Index) -> Result<File> {
+fn trash_lock(ix: &Index) -> Result<crate::index::ScanLock> {
+    if ix.connection().is_pg() {
+        return match ix.advisory_lock("trash", true)? {
+            Some(c) => Ok(crate::index::ScanLock::Db(c)),
+            None => Err(Error::ScanBusy(ix.path().to_path_buf())),
+        };
+    }
     let mut name = ix.path().to_path_buf().into_os_string();
     name.push(".trash-lock");
     let path = PathBuf::from(name);
@@ -202,7 +208,7 @@ fn trash_lock(ix: &Index) -> Result<File> {
         .open(&path)
         .map_err(io_err(&path))?;
     f.lock().map_err(io_err(&path))?;
-    Ok(f)
+    Ok(crate::index::ScanLock::File(f))
 }
 
 impl Index {
@@ -279,7 +285,7 @@ impl Index {
         let roots = st
             .query_map([], |r| r.get::<_, Vec<u8>>(0))
             .map_err(&e)?
-            .collect::<rusqlite::Result<Vec<_>>>()
+            .collect::<crate::db::Result<Vec<_>>>()
             .map_err(&e)?;
         for root in roots.into_iter().map(path_of) {
             let real = fs::canonicalize(&root).unwrap_or(root.clone());
@@ -495,7 +501,7 @@ impl Index {
         let ids = st
             .query_map([library_id], |r| r.get::<_, i64>(0))
             .map_err(&e)?
-            .collect::<rusqlite::Result<Vec<_>>>()
+            .collect::<crate::db::Result<Vec<_>>>()
             .map_err(&e)?;
         let mut out = Vec::new();
         for id in ids {
@@ -547,7 +553,7 @@ impl Index {
                 })
             })
             .map_err(&e)?
-            .collect::<rusqlite::Result<Vec<_>>>()
+            .collect::<crate::db::Result<Vec<_>>>()
             .map_err(&e)?;
         Ok(Some(TrashedItem {
             item_id,
@@ -572,7 +578,7 @@ impl Index {
         let ids = st
             .query_map([], |r| r.get::<_, i64>(0))
             .map_err(&e)?
-            .collect::<rusqlite::Result<Vec<_>>>()
+            .collect::<crate::db::Result<Vec<_>>>()
             .map_err(&e)?;
         let mut out = TrashRecovery::default();
         for id in ids {
@@ -701,7 +707,7 @@ impl Index {
 
 /// After rows left or came back: the library's pairs and counts again, and no per-day or map
 /// counts kept for parked rows.
-fn relink(c: &Connection, library_id: i64) -> rusqlite::Result<()> {
+fn relink(c: &Connection, library_id: i64) -> crate::db::Result<()> {
     let ps = crate::pairs::rebuild_pairs(c, library_id)?;
     crate::index::refresh_stats(c, library_id, &ps)?;
     c.execute("DELETE FROM day_counts WHERE library_id < 0", [])?;
@@ -711,11 +717,16 @@ fn relink(c: &Connection, library_id: i64) -> rusqlite::Result<()> {
 
 /// Removes the rows of library `library_id` at `path` other than `keep` (a scan's row for a file
 /// that was on its way to the trash, or for one that was at the path before).
-fn drop_others_at(c: &Connection, library_id: i64, path: &Path, keep: i64) -> rusqlite::Result<()> {
+fn drop_others_at(
+    c: &Connection,
+    library_id: i64,
+    path: &Path,
+    keep: i64,
+) -> crate::db::Result<()> {
     let ids: Vec<i64> = c
         .prepare_cached("SELECT id FROM files WHERE library_id = ?1 AND path = ?2 AND id != ?3")?
         .query_map(params![library_id, bytes_of(path), keep], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     for id in ids {
         c.execute(crate::writer::UNPAIR, [id])?;
         c.execute("DELETE FROM files WHERE id = ?1", [id])?;
@@ -724,7 +735,7 @@ fn drop_others_at(c: &Connection, library_id: i64, path: &Path, keep: i64) -> ru
 }
 
 /// The `dirs` row of folder `dir` of a library, made when missing.
-fn dir_row(c: &Connection, library_id: i64, dir: &Path) -> rusqlite::Result<i64> {
+fn dir_row(c: &Connection, library_id: i64, dir: &Path) -> crate::db::Result<i64> {
     let bytes = bytes_of(dir);
     c.prepare_cached(
         "INSERT OR IGNORE INTO dirs (library_id, path, path_text) VALUES (?1, ?2, ?3)",

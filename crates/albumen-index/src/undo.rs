@@ -5,7 +5,7 @@
 //! what it changed, as the server wrote it (JSON text; the index does not read it), newest last.
 //! Only the [`UNDO_KEEP`] newest entries of a user are kept. Removing a user removes theirs.
 
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, OptionalExtension};
 
 use crate::index::db_err;
 use crate::{Index, Result};

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -245,7 +245,7 @@ impl Index {
         let rows = st
             .query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(&e)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&e)
+        rows.collect::<crate::db::Result<Vec<_>>>().map_err(&e)
     }
 
     /// Stores a new session for `user_id` under the hash of `token` (the token itself is not

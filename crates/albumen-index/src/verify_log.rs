@@ -7,7 +7,7 @@
 //! connection-string parameters left out: never a password or a copy of rclone's config. Only the
 //! first [`PROBLEMS_KEPT`] problem paths of a run are kept; [`RUNS_KEPT`] runs per library.
 
-use rusqlite::params;
+use crate::db::params;
 use serde::{Deserialize, Serialize};
 
 use crate::index::{db_err, now_text, u64_of};
@@ -191,7 +191,7 @@ impl Index {
                 })
             })
             .map_err(&e)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&e)
+        rows.collect::<crate::db::Result<Vec<_>>>().map_err(&e)
     }
 }
 

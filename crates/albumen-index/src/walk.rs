@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::db::{Connection, OpenFlags};
 use rayon::prelude::*;
-use rusqlite::{Connection, OpenFlags};
 
 use crate::options::{Filter, ScanOptions};
 use crate::progress::Progress;
@@ -480,9 +480,9 @@ impl<'a> Walker<'a> {
     }
 
     /// What the index holds for a folder, sorted by name.
-    fn known_rows(&self, dir_id: i64) -> Result<Vec<Known>, rusqlite::Error> {
+    fn known_rows(&self, dir_id: i64) -> Result<Vec<Known>, crate::db::Error> {
         let Some(conn) = self.reader() else {
-            return Err(rusqlite::Error::InvalidQuery);
+            return Err(crate::db::Error::Conversion("no reader connection".into()));
         };
         let rows = (|| {
             let mut st = conn.prepare_cached(

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use crate::db::{params, params_from_iter, Connection};
 use rusqlite::types::ToSql;
-use rusqlite::{params, params_from_iter, Connection};
 
 use crate::walk::{to_i64, Change, FileRow, Msg};
 
@@ -69,7 +69,7 @@ pub(crate) const SAVE_GONE: &str = "INSERT INTO temp.gone (path_text, dev, inode
 
 impl Writer {
     /// Runs until the channel closes; returns the connection for the finishing steps.
-    pub(crate) fn run(mut self, rx: Receiver<Msg>) -> rusqlite::Result<(Connection, WriterOut)> {
+    pub(crate) fn run(mut self, rx: Receiver<Msg>) -> crate::db::Result<(Connection, WriterOut)> {
         let mut out = WriterOut::default();
         let mut pending = 0usize;
         let mut since = Instant::now();
@@ -108,7 +108,7 @@ impl Writer {
         Ok((self.conn, out))
     }
 
-    fn dir_id(&mut self, row: &FileRow) -> rusqlite::Result<i64> {
+    fn dir_id(&mut self, row: &FileRow) -> crate::db::Result<i64> {
         if let Some(&id) = self.dirs.get(row.dir.as_slice()) {
             return Ok(id);
         }
@@ -125,7 +125,7 @@ impl Writer {
         Ok(id)
     }
 
-    fn apply(&mut self, msg: Msg, out: &mut WriterOut) -> rusqlite::Result<()> {
+    fn apply(&mut self, msg: Msg, out: &mut WriterOut) -> crate::db::Result<()> {
         match msg {
             Msg::Upsert(row) => self.upsert(&row, out),
             Msg::SetHash { id, hash } => {
@@ -173,7 +173,7 @@ impl Writer {
         path: &std::path::Path,
         reason: &str,
         detail: &str,
-    ) -> rusqlite::Result<()> {
+    ) -> crate::db::Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO errors (run_id, library_id, path, path_text, reason, detail) \
@@ -190,7 +190,7 @@ impl Writer {
         Ok(())
     }
 
-    fn upsert(&mut self, row: &FileRow, out: &mut WriterOut) -> rusqlite::Result<()> {
+    fn upsert(&mut self, row: &FileRow, out: &mut WriterOut) -> crate::db::Result<()> {
         let c = &*row.content;
         if let Some(reason) = c.error_reason {
             *out.read_errors.entry(reason.to_string()).or_default() += 1;

@@ -36,7 +36,7 @@ pub(crate) fn routes() -> Router<St> {
 
 /// Finishes the trash moves a killed run left half done (logged; the server starts anyway).
 pub(crate) fn finish_trash(db: &std::path::Path) {
-    if !db.is_file() {
+    if !albumen_index::is_database_url(db) && !db.is_file() {
         return;
     }
     match albumen_index::Index::open(db).and_then(|ix| ix.finish_trash()) {

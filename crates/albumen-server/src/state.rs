@@ -81,7 +81,7 @@ pub struct State {
 impl State {
     /// Opens the index (which must exist) and the preview cache.
     pub fn open(config: Config) -> Result<State> {
-        if !config.db.is_file() {
+        if !albumen_index::is_database_url(&config.db) && !config.db.is_file() {
             return Err(Error::Io {
                 path: config.db.clone(),
                 source: std::io::Error::new(

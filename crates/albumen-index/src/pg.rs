@@ -1,0 +1,695 @@
+//! PostgreSQL, the second engine: the dialect translation of this crate's SQLite statements,
+//! and the connection thread's work (prepared statements, parameters bound as the types the
+//! server inferred, results read as SQLite values). See [`crate::db`].
+
+use std::collections::HashMap;
+
+use bytes::BytesMut;
+use postgres::types::{FromSql, IsNull, ToSql, Type};
+
+use crate::db::{Error, Result, Value};
+
+/// The primary key of each table written with SQLite's `INSERT OR REPLACE` (PostgreSQL's
+/// upsert names the conflict it replaces on).
+const REPLACE_KEYS: &[(&str, &str)] = &[
+    ("meta", "key"),
+    ("embeddings", "file_id"),
+    ("tags", "file_id, label"),
+    ("previews", "file_id"),
+    ("vision", "file_id"),
+    ("files", "id"),
+    ("synced", "rel"),
+];
+
+/// `'…'`, `"…"` or a run of other characters, so that rewriting never looks inside a literal.
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(String),
+    Quoted(String),
+    Param(Option<u32>),
+    Space,
+    Other(char),
+}
+
+fn tokens(sql: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut it = sql.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '\'' | '"' => {
+                let mut s = String::from(c);
+                while let Some(d) = it.next() {
+                    s.push(d);
+                    if d == c {
+                        if it.peek() == Some(&c) {
+                            s.push(c);
+                            it.next();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+                out.push(Tok::Quoted(s));
+            }
+            '-' if it.peek() == Some(&'-') => {
+                for d in it.by_ref() {
+                    if d == '\n' {
+                        break;
+                    }
+                }
+                out.push(Tok::Space);
+            }
+            '?' => {
+                let mut n = String::new();
+                while let Some(d) = it.peek().filter(|d| d.is_ascii_digit()) {
+                    n.push(*d);
+                    it.next();
+                }
+                out.push(Tok::Param(n.parse().ok()));
+            }
+            c if c.is_whitespace() => {
+                while it.peek().is_some_and(|d| d.is_whitespace()) {
+                    it.next();
+                }
+                out.push(Tok::Space);
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                let mut w = String::from(c);
+                while let Some(d) = it.peek().filter(|d| d.is_alphanumeric() || **d == '_') {
+                    w.push(*d);
+                    it.next();
+                }
+                out.push(Tok::Word(w));
+            }
+            c => out.push(Tok::Other(c)),
+        }
+    }
+    out
+}
+
+/// The words (not spaces) from `i` on, upper-cased, `n` of them.
+fn next_words(t: &[Tok], mut i: usize, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    while i < t.len() && out.len() < n {
+        match &t[i] {
+            Tok::Space => {}
+            Tok::Word(w) => out.push(w.to_ascii_uppercase()),
+            Tok::Other(c) => out.push(c.to_string()),
+            Tok::Quoted(q) => out.push(q.clone()),
+            Tok::Param(_) => out.push("?".into()),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Index after skipping `n` non-space tokens from `i`.
+fn skip(t: &[Tok], mut i: usize, mut n: usize) -> usize {
+    while i < t.len() && n > 0 {
+        if t[i] != Tok::Space {
+            n -= 1;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// One statement (not a trigger) in PostgreSQL's dialect.
+fn statement(sql: &str) -> String {
+    let sql = sql
+        .replace(
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+        )
+        .replace(
+            "SELECT value FROM json_each(",
+            "SELECT value::bigint FROM json_array_elements_text(",
+        );
+    let t = tokens(&sql);
+    let mut out = String::with_capacity(sql.len() + 32);
+    let mut last_param = 0u32;
+    let mut tail = String::new();
+    let mut i = 0;
+    while i < t.len() {
+        let tok = &t[i];
+        match tok {
+            Tok::Param(n) => {
+                let n = n.unwrap_or(last_param + 1);
+                last_param = last_param.max(n);
+                out.push_str(&format!("${n}"));
+            }
+            Tok::Word(w) => {
+                let up = w.to_ascii_uppercase();
+                let ahead = next_words(&t, i + 1, 3);
+                let a = |k: usize| ahead.get(k).map(String::as_str).unwrap_or("");
+                match up.as_str() {
+                    "INSERT" if a(0) == "OR" && a(1) == "IGNORE" => {
+                        out.push_str("INSERT");
+                        i = skip(&t, i + 1, 2);
+                        tail = " ON CONFLICT DO NOTHING".into();
+                        continue;
+                    }
+                    "INSERT" if a(0) == "OR" && a(1) == "REPLACE" => {
+                        out.push_str("INSERT");
+                        i = skip(&t, i + 1, 2);
+                        tail = replace_tail(&t, i);
+                        continue;
+                    }
+                    "INTEGER" if a(0) == "PRIMARY" && a(1) == "KEY" => {
+                        out.push_str("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
+                        i = skip(&t, i + 1, if a(2) == "AUTOINCREMENT" { 3 } else { 2 });
+                        continue;
+                    }
+                    "INTEGER" => out.push_str("BIGINT"),
+                    "TEMP" if a(0) == "." => out.push_str("pg_temp"),
+                    "REAL" => out.push_str("DOUBLE PRECISION"),
+                    "BLOB" => out.push_str("BYTEA"),
+                    "WITHOUT" if a(0) == "ROWID" => {
+                        i = skip(&t, i + 1, 1);
+                        continue;
+                    }
+                    "COLLATE" if a(0) == "NOCASE" => {
+                        i = skip(&t, i + 1, 1);
+                        continue;
+                    }
+                    "VIEW" if a(0) == "IF" && a(1) == "NOT" && a(2) == "EXISTS" => {
+                        // `CREATE VIEW IF NOT EXISTS` → `CREATE OR REPLACE VIEW`
+                        if out.trim_end().to_ascii_uppercase().ends_with("CREATE") {
+                            let keep = out.trim_end().len();
+                            out.truncate(keep);
+                            out.push_str(" OR REPLACE VIEW");
+                            i = skip(&t, i + 1, 3);
+                            continue;
+                        }
+                        out.push_str(w);
+                    }
+                    "LIKE" => out.push_str("ILIKE"),
+                    "IS" if a(0) == "NOT" && a(1) != "NULL" && a(1) != "DISTINCT" => {
+                        out.push_str("IS DISTINCT FROM");
+                        i = skip(&t, i + 1, 1);
+                        continue;
+                    }
+                    "IS" if !matches!(a(0), "NULL" | "NOT" | "TRUE" | "FALSE" | "DISTINCT") => {
+                        out.push_str("IS NOT DISTINCT FROM")
+                    }
+                    "DESC" => out.push_str("DESC NULLS LAST"),
+                    "ASC" => out.push_str("ASC NULLS FIRST"),
+                    "GROUP_CONCAT" => out.push_str("string_agg"),
+                    "INSTR" => out.push_str("strpos"),
+                    "IFNULL" => out.push_str("coalesce"),
+                    "IMMEDIATE" | "DEFERRED" | "EXCLUSIVE"
+                        if out.trim().eq_ignore_ascii_case("BEGIN") => {}
+                    _ => out.push_str(w),
+                }
+            }
+            Tok::Quoted(q) => out.push_str(q),
+            Tok::Space => out.push(' '),
+            Tok::Other(c) => out.push(*c),
+        }
+        i += 1;
+    }
+    if !tail.is_empty() {
+        let trimmed = out.trim_end().trim_end_matches(';').to_string();
+        // before a RETURNING clause, if any
+        match trimmed.to_ascii_uppercase().rfind(" RETURNING ") {
+            Some(at) => {
+                out = format!("{}{} {}", &trimmed[..at], tail, &trimmed[at + 1..]);
+            }
+            None => out = format!("{trimmed}{tail}"),
+        }
+    }
+    out
+}
+
+/// `ON CONFLICT (key) DO UPDATE SET c = excluded.c, …` for `INSERT OR REPLACE INTO t (cols)`,
+/// the tokens from `INTO` at `i`.
+fn replace_tail(t: &[Tok], i: usize) -> String {
+    let w = next_words(t, i, 64);
+    let table = w.get(1).map(|s| s.to_ascii_lowercase()).unwrap_or_default();
+    let key = REPLACE_KEYS
+        .iter()
+        .find(|(n, _)| *n == table)
+        .map(|(_, k)| *k)
+        .unwrap_or("id");
+    let mut cols = Vec::new();
+    if w.get(2).map(String::as_str) == Some("(") {
+        for c in &w[3..] {
+            match c.as_str() {
+                ")" => break,
+                "," => {}
+                c => cols.push(c.to_ascii_lowercase()),
+            }
+        }
+    }
+    let keys: Vec<&str> = key.split(',').map(str::trim).collect();
+    let set: Vec<String> = cols
+        .iter()
+        .filter(|c| !keys.contains(&c.as_str()))
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    if set.is_empty() {
+        format!(" ON CONFLICT ({key}) DO NOTHING")
+    } else {
+        format!(" ON CONFLICT ({key}) DO UPDATE SET {}", set.join(", "))
+    }
+}
+
+/// A SQLite trigger (`CREATE TRIGGER IF NOT EXISTS n AFTER … ON t [WHEN c] BEGIN … END`) as a
+/// PL/pgSQL function and a trigger that runs it for each row.
+fn trigger(sql: &str) -> String {
+    let t = tokens(sql);
+    let words: Vec<(usize, String)> = t
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| match k {
+            Tok::Word(w) => Some((i, w.to_ascii_uppercase())),
+            _ => None,
+        })
+        .collect();
+    let pos = |w: &str| words.iter().find(|(_, x)| x == w).map(|(i, _)| *i);
+    let text = |a: usize, b: usize| -> String {
+        t[a..b]
+            .iter()
+            .map(|k| match k {
+                Tok::Word(w) => w.clone(),
+                Tok::Quoted(q) => q.clone(),
+                Tok::Space => " ".into(),
+                Tok::Other(c) => c.to_string(),
+                Tok::Param(_) => "?".into(),
+            })
+            .collect()
+    };
+    let (Some(exists), Some(begin)) = (pos("EXISTS"), pos("BEGIN")) else {
+        return statement(sql);
+    };
+    let end = words
+        .iter()
+        .rev()
+        .find(|(_, x)| x == "END")
+        .map(|(i, _)| *i)
+        .unwrap_or(t.len());
+    let name_at = skip(&t, exists + 1, 0);
+    let name = next_words(&t, name_at, 1)
+        .pop()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let header_start = skip(&t, name_at, 1);
+    let when = words
+        .iter()
+        .find(|(i, x)| x == "WHEN" && *i < begin)
+        .map(|(i, _)| *i);
+    let event = text(header_start, when.unwrap_or(begin));
+    let cond = when.map(|w| statement(text(w + 1, begin).trim()));
+    let body: Vec<String> = text(begin + 1, end)
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if s.to_ascii_uppercase().starts_with("SELECT RAISE(ABORT,") {
+                let msg = s.split_once(',').map(|x| x.1).unwrap_or("'error')");
+                format!("RAISE EXCEPTION {}", msg.trim().trim_end_matches(')'))
+            } else {
+                statement(s)
+            }
+        })
+        .collect();
+    let body = body.join(";\n");
+    let body = match cond {
+        Some(c) => format!("IF {c} THEN {body}; END IF;"),
+        None => format!("{body};"),
+    };
+    format!(
+        "CREATE OR REPLACE FUNCTION albumen_{name}() RETURNS trigger LANGUAGE plpgsql AS \
+         $albumen$ BEGIN {body} RETURN NULL; END $albumen$;\n\
+         CREATE OR REPLACE TRIGGER {name} {event} FOR EACH ROW EXECUTE FUNCTION albumen_{name}()",
+        event = event.trim(),
+    )
+}
+
+/// Splits a batch at its `;`s (outside literals; a trigger's body stays whole).
+fn split(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth_trigger = false;
+    for tok in tokens_raw(sql) {
+        match tok {
+            Raw::Semi => {
+                let up = cur.trim().to_ascii_uppercase();
+                if up.starts_with("CREATE TRIGGER") && !up.ends_with("END") {
+                    cur.push(';');
+                    depth_trigger = true;
+                    continue;
+                }
+                depth_trigger = false;
+                out.push(std::mem::take(&mut cur));
+            }
+            Raw::Text(s) => cur.push_str(&s),
+        }
+    }
+    let _ = depth_trigger;
+    out.push(cur);
+    out.into_iter().filter(|s| !s.trim().is_empty()).collect()
+}
+
+enum Raw {
+    Semi,
+    Text(String),
+}
+
+fn tokens_raw(sql: &str) -> Vec<Raw> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    for c in sql.chars() {
+        match quote {
+            Some(q) => {
+                cur.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            None if c == ';' => {
+                out.push(Raw::Text(std::mem::take(&mut cur)));
+                out.push(Raw::Semi);
+            }
+            None => cur.push(c),
+        }
+    }
+    out.push(Raw::Text(cur));
+    out
+}
+
+/// `sql` (one statement or a batch, SQLite's dialect) in PostgreSQL's dialect.
+pub(crate) fn translate(sql: &str) -> String {
+    let mut out = Vec::new();
+    for s in split(sql) {
+        let s = s.trim();
+        let up = s.to_ascii_uppercase();
+        if up.starts_with("PRAGMA") {
+            continue;
+        }
+        if up.starts_with("CREATE TRIGGER") {
+            out.push(trigger(s));
+        } else if up.starts_with("CREATE VIRTUAL TABLE") && up.contains("FTS5") {
+            // FTS5's table: a plain table keyed like FTS5's rowid; substring search over it
+            // runs on a trigram index when the server has `pg_trgm` (see `search.rs`).
+            out.push(
+                "CREATE TABLE IF NOT EXISTS search_fts \
+                 (rowid BIGINT PRIMARY KEY, body TEXT, file_id BIGINT)"
+                    .into(),
+            );
+        } else {
+            out.push(statement(s));
+        }
+    }
+    out.join(";\n")
+}
+
+/// A parameter bound as the type the server inferred for its place.
+struct Bind<'a>(&'a Value);
+
+type BoxErr = Box<dyn std::error::Error + Sync + Send>;
+
+impl std::fmt::Debug for Bind<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ToSql for Bind<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> std::result::Result<IsNull, BoxErr> {
+        let v = self.0;
+        let int = || -> std::result::Result<i64, BoxErr> {
+            match v {
+                Value::Int(i) => Ok(*i),
+                Value::Real(f) => Ok(*f as i64),
+                Value::Text(t) => Ok(t.trim().parse()?),
+                _ => Err(format!("{v:?} bound as {ty}").into()),
+            }
+        };
+        let real = || -> std::result::Result<f64, BoxErr> {
+            match v {
+                Value::Int(i) => Ok(*i as f64),
+                Value::Real(f) => Ok(*f),
+                Value::Text(t) => Ok(t.trim().parse()?),
+                _ => Err(format!("{v:?} bound as {ty}").into()),
+            }
+        };
+        let text = || -> String {
+            match v {
+                Value::Int(i) => i.to_string(),
+                Value::Real(f) => f.to_string(),
+                Value::Text(t) => t.clone(),
+                Value::Blob(b) => String::from_utf8_lossy(b).into_owned(),
+                Value::Null => String::new(),
+            }
+        };
+        if *v == Value::Null {
+            return Ok(IsNull::Yes);
+        }
+        match *ty {
+            Type::BOOL => (int()? != 0).to_sql(ty, out),
+            Type::INT2 => i16::try_from(int()?)?.to_sql(ty, out),
+            Type::INT4 => i32::try_from(int()?)?.to_sql(ty, out),
+            Type::INT8 => int()?.to_sql(ty, out),
+            Type::OID => u32::try_from(int()?)?.to_sql(ty, out),
+            Type::FLOAT4 => (real()? as f32).to_sql(ty, out),
+            Type::FLOAT8 => real()?.to_sql(ty, out),
+            Type::BYTEA => match v {
+                Value::Blob(b) => b.as_slice().to_sql(ty, out),
+                _ => text().as_bytes().to_sql(ty, out),
+            },
+            Type::JSON => {
+                out.extend_from_slice(text().as_bytes());
+                Ok(IsNull::No)
+            }
+            Type::JSONB => {
+                out.extend_from_slice(&[1]);
+                out.extend_from_slice(text().as_bytes());
+                Ok(IsNull::No)
+            }
+            Type::NUMERIC => Err(format!("{v:?}: numeric parameters are not bound").into()),
+            _ => {
+                // text, varchar, name, unknown: the text form
+                out.extend_from_slice(text().as_bytes());
+                Ok(IsNull::No)
+            }
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// A column's value read as SQLite's.
+struct Read(Value);
+
+impl<'a> FromSql<'a> for Read {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> std::result::Result<Read, BoxErr> {
+        Ok(Read(match *ty {
+            Type::BOOL => Value::Int(i64::from(bool::from_sql(ty, raw)?)),
+            Type::INT2 => Value::Int(i64::from(i16::from_sql(ty, raw)?)),
+            Type::INT4 => Value::Int(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+            Type::OID => Value::Int(i64::from(u32::from_sql(ty, raw)?)),
+            Type::FLOAT4 => Value::Real(f64::from(f32::from_sql(ty, raw)?)),
+            Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
+            Type::NUMERIC => numeric(raw)?,
+            Type::BYTEA => Value::Blob(raw.to_vec()),
+            Type::JSONB => Value::Text(String::from_utf8(raw.get(1..).unwrap_or(&[]).to_vec())?),
+            _ => Value::Text(String::from_utf8(raw.to_vec())?),
+        }))
+    }
+
+    fn from_sql_null(_: &Type) -> std::result::Result<Read, BoxErr> {
+        Ok(Read(Value::Null))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// PostgreSQL's binary `numeric` (what `sum()` of integers gives): an integer when it has no
+/// fraction digits, else a float.
+fn numeric(raw: &[u8]) -> std::result::Result<Value, BoxErr> {
+    let be = |i: usize| -> std::result::Result<i16, BoxErr> {
+        raw.get(i..i + 2)
+            .map(|b| i16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "short numeric".into())
+    };
+    let n = usize::try_from(be(0)?).map_err(|_| "bad numeric")?;
+    let weight = i32::from(be(2)?);
+    let sign = be(4)? as u16;
+    let dscale = be(6)?;
+    if sign == 0xC000 {
+        return Ok(Value::Real(f64::NAN));
+    }
+    let neg = sign == 0x4000;
+    let mut f = 0f64;
+    let mut int: Option<i128> = Some(0);
+    for k in 0..n {
+        let d = i128::from(be(8 + 2 * k)?);
+        let exp = weight - i32::try_from(k).map_err(|_| "bad numeric")?;
+        f += d as f64 * 10000f64.powi(exp);
+        int = match (int, u32::try_from(exp)) {
+            (Some(acc), Ok(e)) => 10000i128
+                .checked_pow(e)
+                .and_then(|p| p.checked_mul(d))
+                .and_then(|x| acc.checked_add(x)),
+            (Some(acc), Err(_)) if d == 0 => Some(acc),
+            _ => None,
+        };
+    }
+    Ok(match int.and_then(|i| i64::try_from(i).ok()) {
+        Some(i) if dscale == 0 => Value::Int(if neg { -i } else { i }),
+        _ => Value::Real(if neg { -f } else { f }),
+    })
+}
+
+/// The server's own message (e.g. `relation "x" does not exist`) when there is one.
+pub(crate) fn pg_err(e: postgres::Error) -> Error {
+    match e.as_db_error() {
+        Some(d) => Error::Pg(format!("{}: {}", d.severity(), d.message())),
+        None => Error::Pg(e.to_string()),
+    }
+}
+
+/// The server's message and the statement it was about (its text, never its values).
+fn with_sql(e: postgres::Error, sql: &str) -> Error {
+    let short: String = sql.chars().take(300).collect();
+    match pg_err(e) {
+        Error::Pg(m) => Error::Pg(format!("{m} (in: {short})")),
+        e => e,
+    }
+}
+
+/// The connection thread's state: the client and its prepared statements.
+pub(crate) struct Worker<'c> {
+    client: &'c mut postgres::Client,
+    prepared: HashMap<String, postgres::Statement>,
+}
+
+impl<'c> Worker<'c> {
+    pub(crate) fn new(client: &'c mut postgres::Client) -> Worker<'c> {
+        Worker {
+            client,
+            prepared: HashMap::new(),
+        }
+    }
+
+    fn prepared(&mut self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self
+            .client
+            .prepare(sql)
+            .map_err(|e| Error::Pg(format!("{} (in: {sql})", pg_err(e))))?;
+        if self.prepared.len() > 512 {
+            self.prepared.clear();
+        }
+        self.prepared.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+
+    pub(crate) fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
+        let st = self.prepared(sql)?;
+        let binds: Vec<Bind<'_>> = params.iter().map(Bind).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+        let rows = self
+            .client
+            .query(&st, &refs)
+            .map_err(|e| with_sql(e, sql))?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| {
+                        r.try_get::<_, Read>(i)
+                            .map(|v| v.0)
+                            .map_err(|e| Error::Conversion(e.to_string()))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    pub(crate) fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let st = self.prepared(sql)?;
+        let binds: Vec<Bind<'_>> = params.iter().map(Bind).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+        self.client
+            .execute(&st, &refs)
+            .map_err(|e| with_sql(e, sql))
+    }
+
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
+        self.client.batch_execute(sql).map_err(|e| {
+            Error::Pg(format!(
+                "{} (in: {})",
+                pg_err(e),
+                sql.chars().take(200).collect::<String>()
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::translate;
+
+    #[test]
+    fn statements_are_translated() {
+        assert_eq!(
+            translate("SELECT id FROM files WHERE dir_id = ?1 AND name = ?2"),
+            "SELECT id FROM files WHERE dir_id = $1 AND name = $2"
+        );
+        assert_eq!(
+            translate("INSERT OR IGNORE INTO keywords (file_id, keyword) VALUES (?, ?)"),
+            "INSERT INTO keywords (file_id, keyword) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(
+            translate("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, '1')"),
+            "INSERT INTO meta (key, value) VALUES ($1, '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        );
+        assert_eq!(
+            translate("CREATE TABLE t (id INTEGER PRIMARY KEY, p BLOB, x REAL, n INTEGER) WITHOUT ROWID"),
+            "CREATE TABLE t (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, p BYTEA, x DOUBLE PRECISION, n BIGINT) "
+        );
+        assert_eq!(
+            translate("SELECT 'it''s ?' WHERE a IS NOT b"),
+            "SELECT 'it''s ?' WHERE a IS DISTINCT FROM b"
+        );
+        assert_eq!(translate("PRAGMA foo = 1; SELECT 1"), "SELECT 1");
+    }
+
+    #[test]
+    fn triggers_become_functions() {
+        let t = translate(
+            "CREATE TRIGGER IF NOT EXISTS d_ins AFTER INSERT ON files WHEN NEW.x IS NOT NULL \
+             BEGIN UPDATE c SET n = n + 1; INSERT INTO c (a) VALUES (1); END; SELECT 1;",
+        );
+        assert!(
+            t.contains("CREATE OR REPLACE FUNCTION albumen_d_ins() RETURNS trigger"),
+            "{t}"
+        );
+        assert!(
+            t.contains("IF NEW.x IS NOT NULL THEN UPDATE c SET n = n + 1;"),
+            "{t}"
+        );
+        assert!(
+            t.contains("CREATE OR REPLACE TRIGGER d_ins AFTER INSERT ON files FOR EACH ROW"),
+            "{t}"
+        );
+        assert!(t.ends_with("SELECT 1"), "{t}");
+    }
+}
