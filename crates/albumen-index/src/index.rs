@@ -869,11 +869,12 @@ fn under(path: &[u8], root: &[u8]) -> bool {
 fn detect_moves(c: &Connection, library_id: i64, run_id: i64) -> crate::db::Result<u64> {
     let moves: Vec<(String, String)> = {
         let sql = format!(
-            "SELECT g.path_text, (SELECT f.path_text FROM files f WHERE f.library_id = ?1 \
+            "SELECT old_path, new_path FROM (SELECT g.path_text AS old_path, \
+               (SELECT f.path_text FROM files f WHERE f.library_id = ?1 \
                AND f.first_run = ?2 AND ((f.dev = g.dev AND f.inode = g.inode AND f.size = g.size \
                AND f.mtime_ns = g.mtime_ns) OR (g.hash IS NOT NULL AND f.hash = g.hash) \
                OR ({})) LIMIT 1) \
-             AS new_path FROM temp.gone g WHERE new_path IS NOT NULL",
+             AS new_path FROM temp.gone g) AS m WHERE new_path IS NOT NULL",
             same_asset("f", "g", "g.instant")
         );
         let mut st = c.prepare(&sql)?;

@@ -1,0 +1,208 @@
+//! The index on PostgreSQL gives what it gives on SQLite: the same tree scanned into both
+//! engines, then read back through the same typed methods and compared; two connections (two
+//! servers) share users, sessions and favourites; scans of two libraries at once; a rescan reads
+//! nothing; a bad URL, a refused connection and a newer schema are errors, never panics.
+//!
+//! Runs when `ALBUMEN_TEST_PG` holds the URL of a PostgreSQL server where the user may create
+//! databases (`.ci/run` starts a throw-away cluster with Debian's `pg_virtualenv`); each test
+//! makes a database of its own and drops it. Without the variable each test says so and passes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use albumen_index::{Index, ItemFilter, NoProgress, ScanOptions};
+
+/// A fresh database on the test server, dropped when this is dropped.
+struct TempDb {
+    admin: String,
+    name: String,
+    url: PathBuf,
+}
+
+impl TempDb {
+    fn new(tag: &str) -> Option<TempDb> {
+        let Ok(admin) = std::env::var("ALBUMEN_TEST_PG") else {
+            eprintln!("skipped: ALBUMEN_TEST_PG is not set (the URL of a PostgreSQL server)");
+            return None;
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!("albumen_{tag}_{}_{nanos}", std::process::id());
+        let mut c = postgres::Client::connect(&admin, postgres::NoTls).expect("ALBUMEN_TEST_PG");
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let url = PathBuf::from(format!("{base}/{name}"));
+        Some(TempDb { admin, name, url })
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+fn scan(db: &Path, lib: &str, root: &Path) -> albumen_index::ScanReport {
+    Index::open(db)
+        .unwrap()
+        .scan(lib, &[root.to_path_buf()], &ScanOptions::new(), &NoProgress)
+        .unwrap()
+}
+
+/// Everything a page shows of a library, engine-independent.
+fn reading(db: &Path, lib: &str) -> String {
+    let ix = Index::open(db).unwrap();
+    let id = ix
+        .libraries()
+        .unwrap()
+        .into_iter()
+        .find(|l| l.name == lib)
+        .unwrap()
+        .id;
+    let page = ix.item_page(id, &ItemFilter::new(), 1000, 0).unwrap();
+    let items: Vec<String> = page
+        .items
+        .iter()
+        .map(|i| {
+            format!(
+                "{:?}",
+                (&i.kind, &i.t, i.w, i.h, i.lat, i.lon, i.video, i.rating, &i.stack)
+            )
+        })
+        .collect();
+    let days = ix.day_counts(id).unwrap();
+    let summary = ix.summary(lib).unwrap();
+    let hits: Vec<String> = ix
+        .search("IMG", 100)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    format!(
+        "items {items:?}\ndays {days:?}\nfiles {} items {:?} pairing {:?} errors {:?}\nsearch {hits:?}\ncount {}",
+        summary.files,
+        summary.items,
+        summary.pairing,
+        summary.errors,
+        ix.library_item_count(id).unwrap()
+    )
+}
+
+#[test]
+fn the_same_tree_reads_the_same_on_both_engines() {
+    let Some(pg) = TempDb::new("same") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("photos");
+    common::library(&root);
+    let lite = dir.path().join("index.db");
+    let a = scan(&lite, "family", &root);
+    let b = scan(&pg.url, "family", &root);
+    assert_eq!((a.new, a.seen), (b.new, b.seen));
+    assert!(b.new >= 6, "{b:?}");
+    let (l, p) = (reading(&lite, "family"), reading(&pg.url, "family"));
+    assert!(l.contains("live-photo"), "the fixture's Live Photo: {l}");
+    assert_eq!(l, p, "SQLite and PostgreSQL read differently");
+    // nothing was written beside the URL, as if it were a file's path
+    assert!(!Path::new("postgres:").exists());
+    // a rescan reads nothing
+    let again = scan(&pg.url, "family", &root);
+    assert_eq!(
+        (again.read, again.new, again.unchanged),
+        (0, 0, b.new),
+        "{again:?}"
+    );
+    // a removed file leaves both the same way
+    std::fs::remove_file(root.join("2024-03/IMG_0003.JPG")).unwrap();
+    scan(&lite, "family", &root);
+    let gone = scan(&pg.url, "family", &root);
+    assert_eq!(gone.deleted, 1, "{gone:?}");
+    assert_eq!(reading(&lite, "family"), reading(&pg.url, "family"));
+}
+
+#[test]
+fn two_connections_share_users_sessions_and_favourites() {
+    let Some(pg) = TempDb::new("share") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("photos");
+    common::library(&root);
+    scan(&pg.url, "family", &root);
+    let (one, two) = (Index::open(&pg.url).unwrap(), Index::open(&pg.url).unwrap());
+    let anna = one.add_user("anna", "$argon2id$stand-in").unwrap();
+    one.grant("anna", "family").unwrap();
+    one.create_session(anna, "token-1", "csrf-1", 1_000, 2_000)
+        .unwrap();
+    let s = two
+        .session("token-1", 1_500)
+        .unwrap()
+        .expect("session seen by the other");
+    assert_eq!(s.user_id, anna);
+    assert!(two.session("token-1", 2_500).unwrap().is_none(), "expired");
+    assert_eq!(two.user_libraries(anna).unwrap().len(), 1);
+    let lib = two.libraries().unwrap()[0].id;
+    let first = two.item_page(lib, &ItemFilter::new(), 10, 0).unwrap().items[0].id;
+    one.set_favorite(anna, first, true).unwrap();
+    assert!(two.is_favorite(anna, first).unwrap());
+    assert_eq!(two.favorites(anna, lib).unwrap(), vec![first]);
+    let v = two.data_version().unwrap();
+    one.set_favorite(anna, first, false).unwrap();
+    assert_ne!(
+        two.data_version().unwrap(),
+        v,
+        "another connection's write changes the version"
+    );
+    one.end_session("token-1").unwrap();
+    assert!(two.session("token-1", 1_500).unwrap().is_none());
+}
+
+#[test]
+fn two_libraries_scan_at_once() {
+    let Some(pg) = TempDb::new("twice") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    common::library(&a);
+    common::library(&b);
+    // the schema is made by whichever comes first; the other waits for it
+    let url = pg.url.clone();
+    let t = std::thread::spawn(move || scan(&url, "anna", &a));
+    let rb = scan(&pg.url, "ben", &b);
+    let ra = t.join().unwrap();
+    assert_eq!(ra.new, rb.new);
+    assert_eq!(reading(&pg.url, "anna"), reading(&pg.url, "ben"));
+    // the same library twice at once: one of them is refused, never both run
+    let ix = Index::open(&pg.url).unwrap();
+    assert_eq!(ix.libraries().unwrap().len(), 2);
+}
+
+#[test]
+fn bad_urls_and_newer_schemas_are_errors() {
+    let refused = Index::open("postgres://anna:secret@127.0.0.1:1/albumen")
+        .expect_err("nothing listens on port 1");
+    let msg = refused.to_string();
+    assert!(!msg.contains("secret"), "the password is shown: {msg}");
+    assert!(msg.contains("postgres://anna@127.0.0.1:1/albumen"), "{msg}");
+    let Some(pg) = TempDb::new("newer") else {
+        return;
+    };
+    drop(Index::open(&pg.url).unwrap());
+    let mut c = postgres::Client::connect(&pg.url.to_string_lossy(), postgres::NoTls).unwrap();
+    c.batch_execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+        .unwrap();
+    let e = Index::open(&pg.url).expect_err("a newer schema");
+    assert!(e.to_string().contains("schema version 999"), "{e}");
+}
