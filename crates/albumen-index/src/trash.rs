@@ -144,7 +144,32 @@ pub struct TrashRecovery {
 
 /// The default trash folder of the index at `db`: `NAME.trash` beside it (`index.db` →
 /// `index.trash`), outside the library roots as long as the index is.
+///
+/// For a PostgreSQL index (a `postgres://` URL) it is `DBNAME.trash` in this user's data folder
+/// (beside [`crate::default_db_path`]), never a folder named after the URL.
 pub fn default_trash_dir(db: &Path) -> PathBuf {
+    if crate::db::is_url(db) {
+        let s = db.to_string_lossy();
+        let name: String = s
+            .rsplit('/')
+            .next()
+            .unwrap_or("albumen")
+            .split('?')
+            .next()
+            .unwrap_or("albumen")
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        let name = if name.is_empty() {
+            "albumen".to_string()
+        } else {
+            name
+        };
+        let base = crate::default_db_path()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(std::env::temp_dir);
+        return base.join(format!("{name}.trash"));
+    }
     let stem = db
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -167,6 +192,14 @@ fn io_err(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
 fn durable<T>(ix: &Index, f: impl FnOnce(&Connection) -> crate::db::Result<T>) -> Result<T> {
     let c = ix.connection();
     let e = db_err(ix.path());
+    if c.is_pg() {
+        // PostgreSQL commits durably (synchronous_commit is the server's), and this crate's
+        // foreign keys are documentation on both engines (see `pg.rs`).
+        let tx = c.unchecked_transaction().map_err(&e)?;
+        let v = f(&tx).map_err(&e)?;
+        tx.commit().map_err(&e)?;
+        return Ok(v);
+    }
     let fk: i64 = c
         .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
         .map_err(&e)?;
