@@ -922,9 +922,10 @@ fn detect_redownloads(c: &Connection, library_id: i64, run_id: i64) -> crate::db
         )
     };
     let sql = format!(
-        "SELECT n.id, n.path_text, coalesce({}, {}) AS orig FROM changes c \
+        "SELECT id, path_text, orig FROM (SELECT n.id AS id, n.path_text AS path_text, \
+           coalesce({}, {}) AS orig FROM changes c \
          JOIN files n ON n.library_id = ?1 AND n.first_run = ?2 AND n.path_text = c.path_text \
-         WHERE c.run_id = ?2 AND c.kind = 'new' AND orig IS NOT NULL",
+         WHERE c.run_id = ?2 AND c.kind = 'new') AS m WHERE orig IS NOT NULL",
         earlier("n.hash IS NOT NULL AND o.hash = n.hash"),
         earlier(&same_asset("o", "n", "coalesce(n.time_utc, n.capture_utc)")),
     );

@@ -114,6 +114,78 @@ fn skip(t: &[Tok], mut i: usize, mut n: usize) -> usize {
     i
 }
 
+/// `FROM (SELECT …)` without a name gets one (`AS _q1`): SQLite allows a subquery in `FROM`
+/// without an alias, PostgreSQL before 16 does not.
+fn alias_subqueries(t: Vec<Tok>) -> Vec<Tok> {
+    const NOT_ALIAS: &[&str] = &[
+        "WHERE",
+        "ORDER",
+        "GROUP",
+        "LIMIT",
+        "UNION",
+        "JOIN",
+        "LEFT",
+        "INNER",
+        "CROSS",
+        "ON",
+        "HAVING",
+        "EXCEPT",
+        "INTERSECT",
+        "OFFSET",
+        "FULL",
+        "RIGHT",
+        "NATURAL",
+        "WINDOW",
+    ];
+    let word = |k: &Tok| match k {
+        Tok::Word(w) => Some(w.to_ascii_uppercase()),
+        _ => None,
+    };
+    let mut insert_after: Vec<usize> = Vec::new();
+    let mut stack: Vec<bool> = Vec::new();
+    let mut last_word: Option<String> = None;
+    for (i, k) in t.iter().enumerate() {
+        match k {
+            Tok::Other('(') => {
+                let next = t[i + 1..].iter().find(|k| **k != Tok::Space).and_then(word);
+                let from = matches!(last_word.as_deref(), Some("FROM" | "JOIN"));
+                stack.push(from && next.as_deref() == Some("SELECT"));
+                last_word = None;
+            }
+            Tok::Other(')') => {
+                if stack.pop() == Some(true) {
+                    let next = t[i + 1..].iter().find(|k| **k != Tok::Space);
+                    let named = match next {
+                        Some(Tok::Word(w)) => !NOT_ALIAS.contains(&w.to_ascii_uppercase().as_str()),
+                        Some(Tok::Quoted(q)) => q.starts_with('"'),
+                        _ => false,
+                    };
+                    if !named {
+                        insert_after.push(i);
+                    }
+                }
+                last_word = None;
+            }
+            Tok::Space => {}
+            k => last_word = word(k),
+        }
+    }
+    if insert_after.is_empty() {
+        return t;
+    }
+    let mut out = Vec::with_capacity(t.len() + 3 * insert_after.len());
+    for (i, k) in t.into_iter().enumerate() {
+        out.push(k);
+        if let Some(n) = insert_after.iter().position(|&a| a == i) {
+            out.push(Tok::Space);
+            out.push(Tok::Word("AS".into()));
+            out.push(Tok::Space);
+            out.push(Tok::Word(format!("_q{}", n + 1)));
+        }
+    }
+    out
+}
+
 /// One statement (not a trigger) in PostgreSQL's dialect.
 fn statement(sql: &str) -> String {
     let sql = sql
@@ -125,7 +197,7 @@ fn statement(sql: &str) -> String {
             "SELECT value FROM json_each(",
             "SELECT value::bigint FROM json_array_elements_text(",
         );
-    let t = tokens(&sql);
+    let t = alias_subqueries(tokens(&sql));
     let mut out = String::with_capacity(sql.len() + 32);
     let mut last_param = 0u32;
     let mut tail = String::new();
@@ -718,6 +790,14 @@ mod tests {
             "SELECT 'it''s ?' WHERE a IS DISTINCT FROM b"
         );
         assert_eq!(translate("PRAGMA foo = 1; SELECT 1"), "SELECT 1");
+        assert_eq!(
+            translate("SELECT * FROM (SELECT a FROM t ORDER BY a) WHERE x IN (SELECT 1)"),
+            "SELECT * FROM (SELECT a FROM t ORDER BY a) AS _q1 WHERE x IN (SELECT 1)"
+        );
+        assert_eq!(
+            translate("SELECT m.a FROM (SELECT a FROM t) AS m, (SELECT 2) n"),
+            "SELECT m.a FROM (SELECT a FROM t) AS m, (SELECT 2) n"
+        );
     }
 
     #[test]

@@ -113,7 +113,8 @@ impl Index {
         }
         c.execute(
             "DELETE FROM auth_failures WHERE (scope, key) IN (SELECT scope, key FROM auth_failures \
-             ORDER BY since LIMIT max(0, (SELECT count(*) FROM auth_failures) - ?1))",
+             ORDER BY since LIMIT (SELECT CASE WHEN count(*) > ?1 THEN count(*) - ?1 ELSE 0 END \
+             FROM auth_failures))",
             [THROTTLE_KEYS as i64],
         )
         .map_err(&e)?;

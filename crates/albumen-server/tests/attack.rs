@@ -27,7 +27,7 @@ fn start(allow_edit: bool) -> R<Fixture> {
     for i in 0..2 {
         png(&f.join(format!("f{i}.png")), 100 + i)?;
     }
-    let db = dir.path().join("index.db");
+    let db = common::new_db(dir.path());
     let mut index = Index::open(&db)?;
     index.scan("anna-private", &[a], &ScanOptions::new(), &NoProgress)?;
     index.scan("family", &[f], &ScanOptions::new(), &NoProgress)?;

@@ -14,7 +14,7 @@ use common::*;
 
 fn start() -> R<(tempfile::TempDir, SocketAddr)> {
     let dir = tempfile::tempdir()?;
-    let db = dir.path().join("index.db");
+    let db = common::new_db(dir.path());
     drop(Index::open(&db)?);
     let config = albumen_server::Config::new(db, "127.0.0.1:0".parse()?)
         .cache(Some(dir.path().join("cache")));

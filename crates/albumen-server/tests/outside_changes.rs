@@ -43,7 +43,7 @@ fn places_follow_a_scan_made_by_another_process() -> R {
     let fam = dir.path().join("family");
     std::fs::create_dir_all(&fam)?;
     located(&fam.join("paris.jpg"), 48.8584, 2.2945)?;
-    let db = dir.path().join("index.db");
+    let db = common::new_db(dir.path());
     let mut index = Index::open(&db)?;
     index.scan(
         "family",

@@ -69,7 +69,7 @@ fn start(allow_edit: bool) -> R<Fixture> {
         a.join("a0.jpg"),
         fixtures::jpeg("2021:01:01 10:00:00", None, "private"),
     )?;
-    let db = dir.path().join("index.db");
+    let db = common::new_db(dir.path());
     let mut index = Index::open(&db)?;
     index.scan("anna-private", &[a], &ScanOptions::new(), &NoProgress)?;
     index.scan("family", &[f], &ScanOptions::new(), &NoProgress)?;
@@ -84,14 +84,12 @@ fn start(allow_edit: bool) -> R<Fixture> {
 }
 
 fn id_of(db: &Path, name: &str) -> i64 {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(
-            "SELECT id FROM files WHERE path_text LIKE ?1",
-            [format!("%/{name}")],
-            |r| r.get(0),
-        )
-        .unwrap()
+    raw_i64(
+        db,
+        "SELECT id FROM files WHERE path_text LIKE ?1",
+        &format!("%/{name}"),
+    )
+    .unwrap()
 }
 
 fn get(addr: SocketAddr, path: &str) -> R<Reply> {
@@ -295,9 +293,10 @@ fn a_link_shows_its_album_and_nothing_else() -> R {
         get(f.addr, &format!("/api/shared/{short}/items"))?.status,
         200
     );
-    rusqlite::Connection::open(&f.db)?.execute(
+    raw_exec(
+        &f.db,
         "UPDATE share_links SET expires_at = 1 WHERE hint = ?1",
-        [&short[..6]],
+        &short[..6],
     )?;
     assert_eq!(
         get(f.addr, &format!("/api/shared/{short}/items"))?.status,
@@ -433,7 +432,7 @@ fn trash_and_restore_give_files_back() -> R {
         "the photo and its sidecar"
     );
     assert!(!jpg.exists() && !xmp.exists());
-    let trash = f.dir.path().join("index.trash");
+    let trash = albumen_index::default_trash_dir(&f.db);
     let kept: Vec<PathBuf> = walk(&trash);
     assert_eq!(kept.len(), 2, "{kept:?}");
     let (_, listed) = ids(f.addr, &anna, "family")?;
@@ -567,7 +566,7 @@ fn a_stack_is_shared_and_trashed_whole() -> R {
         lib.join("B.jpg"),
         fixtures::jpeg("2023:08:01 09:00:00", None, "other"),
     )?;
-    let db = dir.path().join("index.db");
+    let db = common::new_db(dir.path());
     let mut index = Index::open(&db)?;
     index.scan(
         "edits",

@@ -24,7 +24,7 @@ fn similar_ranks_by_embedding_among_what_the_user_may_see() -> R {
         png(&fam.join(format!("f{i}.png")), 40 * i + 10)?;
     }
     png(&priv_.join("p0.png"), 200)?;
-    let db = dir.path().join("index.db");
+    let db = common::new_db(dir.path());
     let mut index = Index::open(&db)?;
     index.scan(
         "family",

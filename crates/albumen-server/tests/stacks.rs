@@ -50,7 +50,7 @@ fn a_raw_jpeg_twin_is_one_item_that_can_be_split_and_edited_whole() -> R {
     }
     png(&cam.join("other.png"), 7)?;
     let raw_before = std::fs::read(&nef)?;
-    let db = dir.path().join("index.db");
+    let db = common::new_db(dir.path());
     let mut index = Index::open(&db)?;
     index.scan(
         "cam",

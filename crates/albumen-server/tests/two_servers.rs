@@ -15,7 +15,7 @@ fn two_servers_share_sessions_and_failed_logins() -> R {
     for i in 0..2 {
         png(&fam.join(format!("f{i}.png")), 100 + i)?;
     }
-    let db = dir.path().join("index.db");
+    let db = common::new_db(dir.path());
     let mut index = Index::open(&db)?;
     index.scan("family", &[fam], &ScanOptions::new(), &NoProgress)?;
     index.add_user("anna", &albumen_server::hash_password("anna password")?)?;

@@ -19,7 +19,7 @@ fn last_verify_runs_for_granted_users_only() -> R {
     png(&a.join("a0.png"), 10)?;
     png(&f.join("f0.png"), 100)?;
     png(&f.join("f1.png"), 101)?;
-    let db = dir.path().join("index.db");
+    let db = common::new_db(dir.path());
     let mut index = Index::open(&db)?;
     index.scan("anna-private", &[a], &ScanOptions::new(), &NoProgress)?;
     index.scan(

@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -216,4 +216,78 @@ fn spawn(
         });
     });
     Ok((addr, thread))
+}
+
+/// The index database of a test: `dir/index.db` (SQLite), or, when `ALBUMEN_TEST_PG` holds the
+/// URL of a PostgreSQL server, a new database there (the whole server suite then runs on
+/// PostgreSQL: `.ci/run` does that in a throw-away `pg_virtualenv` cluster).
+pub fn new_db(dir: &Path) -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let Ok(admin) = std::env::var("ALBUMEN_TEST_PG") else {
+        return dir.join("index.db");
+    };
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let name = format!("albumen_srv_{}_{n}_{nanos}", std::process::id());
+    let mut c = postgres::Client::connect(&admin, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("ALBUMEN_TEST_PG: {e}"));
+    c.batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap_or_else(|e| panic!("CREATE DATABASE: {e}"));
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    PathBuf::from(format!("{base}/{name}"))
+}
+
+/// Whether `db` is a PostgreSQL URL.
+pub fn is_pg(db: &Path) -> bool {
+    db.to_string_lossy().starts_with("postgres")
+}
+
+fn pg(db: &Path) -> R<postgres::Client> {
+    Ok(postgres::Client::connect(
+        &db.to_string_lossy(),
+        postgres::NoTls,
+    )?)
+}
+
+/// SQL written for SQLite, for the test's own set-up on PostgreSQL: `?1` parameters and
+/// `x''` blobs.
+fn pg_text(sql: &str) -> String {
+    sql.replace("?1", "$1").replace("x''", "'\\x'::bytea")
+}
+
+/// One integer from `sql` (one text parameter `?1`), on the test's own connection.
+pub fn raw_i64(db: &Path, sql: &str, arg: &str) -> R<i64> {
+    if is_pg(db) {
+        let row = pg(db)?.query_one(&pg_text(sql), &[&arg])?;
+        return Ok(row.get::<_, i64>(0));
+    }
+    Ok(rusqlite::Connection::open(db)?.query_row(sql, [arg], |r| r.get(0))?)
+}
+
+/// Runs `sql` (one text parameter `?1`) on the test's own connection.
+pub fn raw_exec(db: &Path, sql: &str, arg: &str) -> R {
+    if is_pg(db) {
+        pg(db)?.execute(&pg_text(sql), &[&arg])?;
+        return Ok(());
+    }
+    rusqlite::Connection::open(db)?.execute(sql, [arg])?;
+    Ok(())
+}
+
+/// Runs the statements of `sql` on the test's own connection; on PostgreSQL the identity
+/// counters then follow ids the statements gave explicitly (as SQLite's rowids do).
+pub fn raw_batch(db: &Path, sql: &str) -> R {
+    if is_pg(db) {
+        let mut c = pg(db)?;
+        c.batch_execute(&pg_text(sql))?;
+        c.batch_execute(
+            "SELECT setval(pg_get_serial_sequence('people', 'id'), (SELECT max(id) FROM people)) \
+             WHERE EXISTS (SELECT 1 FROM people)",
+        )?;
+        return Ok(());
+    }
+    rusqlite::Connection::open(db)?.execute_batch(sql)?;
+    Ok(())
 }
