@@ -656,7 +656,17 @@ fn numeric(raw: &[u8]) -> std::result::Result<Value, BoxErr> {
 pub(crate) fn pg_err(e: postgres::Error) -> Error {
     match e.as_db_error() {
         Some(d) => Error::Pg(format!("{}: {}", d.severity(), d.message())),
-        None => Error::Pg(e.to_string()),
+        None => {
+            // "error connecting to server" says little without its cause ("Connection refused")
+            let mut m = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                m.push_str(": ");
+                m.push_str(&s.to_string());
+                src = s.source();
+            }
+            Error::Pg(m)
+        }
     }
 }
 
