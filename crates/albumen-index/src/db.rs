@@ -617,7 +617,7 @@ impl PgConn {
         std::thread::Builder::new()
             .name("albumen-pg".into())
             .spawn(move || {
-                let mut client = match postgres::Client::connect(&url, postgres::NoTls) {
+                let client = match postgres::Client::connect(&url, postgres::NoTls) {
                     Ok(c) => c,
                     Err(e) => {
                         let _ = ready_tx.send(Err(crate::pg::pg_err(e)));
@@ -625,8 +625,11 @@ impl PgConn {
                     }
                 };
                 let _ = ready_tx.send(Ok(()));
-                let mut worker = crate::pg::Worker::new(&mut client);
+                let mut worker = crate::pg::Worker::new(client, url);
                 for job in rx {
+                    // A server restarted or a network cut: connect again (what was prepared
+                    // and any transaction under way are gone; the call in flight failed).
+                    worker.reconnect_if_closed();
                     match job {
                         Job::Query(sql, params, reply) => {
                             let _ = reply.send(worker.query(&sql, &params));

@@ -680,17 +680,49 @@ fn with_sql(e: postgres::Error, sql: &str) -> Error {
 }
 
 /// The connection thread's state: the client and its prepared statements.
-pub(crate) struct Worker<'c> {
-    client: &'c mut postgres::Client,
+pub(crate) struct Worker {
+    client: postgres::Client,
+    url: String,
     prepared: HashMap<String, postgres::Statement>,
+    /// The last call found the connection gone.
+    broken: bool,
 }
 
-impl<'c> Worker<'c> {
-    pub(crate) fn new(client: &'c mut postgres::Client) -> Worker<'c> {
+impl Worker {
+    pub(crate) fn new(client: postgres::Client, url: String) -> Worker {
         Worker {
             client,
+            url,
             prepared: HashMap::new(),
+            broken: false,
         }
+    }
+
+    /// Connects again when the connection was closed (an error then is the next call's).
+    pub(crate) fn reconnect_if_closed(&mut self) {
+        if self.broken || self.client.is_closed() {
+            if let Ok(c) = postgres::Client::connect(&self.url, postgres::NoTls) {
+                self.client = c;
+                self.prepared.clear();
+                self.broken = false;
+            }
+        }
+    }
+
+    /// Notes an error that means the connection is gone (closed, reset, or ended by the
+    /// server), and passes it on.
+    fn noted(&mut self, e: postgres::Error) -> postgres::Error {
+        let fatal = e
+            .as_db_error()
+            .is_some_and(|d| matches!(d.severity(), "FATAL" | "PANIC"));
+        if fatal
+            || e.is_closed()
+            || e.to_string()
+                .contains("error communicating with the server")
+        {
+            self.broken = true;
+        }
+        e
     }
 
     fn prepared(&mut self, sql: &str, params: &[Value]) -> Result<postgres::Statement> {
@@ -721,7 +753,7 @@ impl<'c> Worker<'c> {
                 // typed by these values: not kept for others
                 return Ok(s);
             }
-            Err(e) => return Err(with_sql(e, sql)),
+            Err(e) => return Err(with_sql(self.noted(e), sql)),
         };
         if self.prepared.len() > 512 {
             self.prepared.clear();
@@ -735,10 +767,10 @@ impl<'c> Worker<'c> {
         let binds: Vec<Bind<'_>> = params.iter().map(Bind).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        let rows = self
-            .client
-            .query(&st, &refs)
-            .map_err(|e| with_sql(e, sql))?;
+        let rows = match self.client.query(&st, &refs) {
+            Ok(r) => r,
+            Err(e) => return Err(with_sql(self.noted(e), sql)),
+        };
         rows.iter()
             .map(|r| {
                 (0..r.len())
@@ -757,19 +789,21 @@ impl<'c> Worker<'c> {
         let binds: Vec<Bind<'_>> = params.iter().map(Bind).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        self.client
-            .execute(&st, &refs)
-            .map_err(|e| with_sql(e, sql))
+        match self.client.execute(&st, &refs) {
+            Ok(n) => Ok(n),
+            Err(e) => Err(with_sql(self.noted(e), sql)),
+        }
     }
 
     pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
-        self.client.batch_execute(sql).map_err(|e| {
-            Error::Pg(format!(
+        match self.client.batch_execute(sql) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(Error::Pg(format!(
                 "{} (in: {})",
-                pg_err(e),
+                pg_err(self.noted(e)),
                 sql.chars().take(200).collect::<String>()
-            ))
-        })
+            ))),
+        }
     }
 }
 

@@ -206,3 +206,24 @@ fn bad_urls_and_newer_schemas_are_errors() {
     let e = Index::open(&pg.url).expect_err("a newer schema");
     assert!(e.to_string().contains("schema version 999"), "{e}");
 }
+
+#[test]
+fn a_lost_connection_is_made_again() {
+    let Some(pg) = TempDb::new("lost") else {
+        return;
+    };
+    let ix = Index::open(&pg.url).unwrap();
+    assert!(ix.libraries().unwrap().is_empty());
+    // the server ends every session of the database (a restart, a network cut)
+    let mut admin = postgres::Client::connect(&pg.admin, postgres::NoTls).unwrap();
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            &[&pg.name],
+        )
+        .unwrap();
+    // the call in flight may fail; the connection is made again for the next
+    let first = ix.libraries();
+    let again = ix.libraries();
+    assert!(again.is_ok(), "first {first:?}, then {again:?}");
+}
