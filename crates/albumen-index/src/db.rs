@@ -597,6 +597,8 @@ pub(crate) struct PgConn {
     texts: RefCell<HashMap<String, std::sync::Arc<str>>>,
     /// Transactions open (the outer one and its savepoints).
     depth: std::cell::Cell<u32>,
+    /// The id the last `INSERT` into a table of made ids returned.
+    last_id: std::cell::Cell<Option<i64>>,
 }
 
 impl std::fmt::Debug for PgConn {
@@ -649,6 +651,7 @@ impl PgConn {
             jobs,
             texts: RefCell::new(HashMap::new()),
             depth: std::cell::Cell::new(0),
+            last_id: std::cell::Cell::new(None),
         })
     }
 
@@ -673,8 +676,20 @@ impl PgConn {
     }
 
     fn execute(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<usize> {
+        let text = self.text(sql);
+        if text.ends_with(" RETURNING id") {
+            // an INSERT that made ids: the last is `last_insert_rowid`'s, as on SQLite
+            let (tx, rx) = mpsc::sync_channel(1);
+            let job = Job::Query(text.to_string(), Self::values(params)?, tx);
+            self.jobs.send(job).map_err(|_| hung_up())?;
+            let rows = rx.recv().map_err(|_| hung_up())??;
+            if let Some(Value::Int(id)) = rows.last().and_then(|r| r.first()) {
+                self.last_id.set(Some(*id));
+            }
+            return Ok(rows.len());
+        }
         let (tx, rx) = mpsc::sync_channel(1);
-        let job = Job::Execute(self.text(sql).to_string(), Self::values(params)?, tx);
+        let job = Job::Execute(text.to_string(), Self::values(params)?, tx);
         self.jobs.send(job).map_err(|_| hung_up())?;
         let n = rx.recv().map_err(|_| hung_up())??;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
@@ -688,6 +703,9 @@ impl PgConn {
     }
 
     fn last_insert_rowid(&self) -> Result<i64> {
+        if let Some(id) = self.last_id.get() {
+            return Ok(id);
+        }
         let rows = self.query("SELECT lastval()", &[])?;
         match rows.first().and_then(|r| r.first()) {
             Some(Value::Int(i)) => Ok(*i),

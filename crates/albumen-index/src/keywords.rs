@@ -76,11 +76,22 @@ pub(crate) fn keywords_of(c: &Connection, file_id: i64) -> crate::db::Result<Vec
 }
 
 /// Replaces the keywords of `file_id` with `keywords` (normalized). Returns whether they
-/// changed (the search text then needs [`sync_search_text`]).
-pub(crate) fn store(c: &Connection, file_id: i64, keywords: &[String]) -> crate::db::Result<bool> {
+/// changed (the search text then needs [`sync_search_text`]). `fresh`: the file's row was
+/// just made with an id never used before (PostgreSQL's ids; SQLite may use an id again), so
+/// it has no keywords yet and none are read.
+pub(crate) fn store(
+    c: &Connection,
+    file_id: i64,
+    keywords: &[String],
+    fresh: bool,
+) -> crate::db::Result<bool> {
     let mut new = normalize(keywords);
     new.sort();
-    let old = keywords_of(c, file_id)?;
+    let old = if fresh {
+        Vec::new()
+    } else {
+        keywords_of(c, file_id)?
+    };
     if old == new {
         return Ok(false);
     }
@@ -310,7 +321,7 @@ pub(crate) fn backfill(
         c.execute_batch("BEGIN IMMEDIATE")?;
         let wrote = (|| {
             for (id, kws) in &read {
-                if store(c, *id, kws)? {
+                if store(c, *id, kws, false)? {
                     sync_search_text(c, *id)?;
                 }
                 c.prepare_cached("UPDATE files SET read_run = ?2 WHERE id = ?1")?

@@ -21,6 +21,26 @@ const REPLACE_KEYS: &[(&str, &str)] = &[
     ("synced", "rel"),
 ];
 
+/// The tables whose key is an `id` SQLite makes (`INTEGER PRIMARY KEY`): an `INSERT` into one
+/// returns the ids it made on PostgreSQL, so that `last_insert_rowid` costs no second round
+/// trip (see `db.rs`). A test below checks the list against the schema.
+const ID_TABLES: &[&str] = &[
+    "albums",
+    "changes",
+    "dirs",
+    "edit_undo",
+    "errors",
+    "faces",
+    "files",
+    "libraries",
+    "pairs",
+    "people",
+    "scan_runs",
+    "share_links",
+    "users",
+    "verify_runs",
+];
+
 /// `'…'`, `"…"` or a run of other characters, so that rewriting never looks inside a literal.
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -305,6 +325,18 @@ fn statement(sql: &str) -> String {
             Tok::Other(c) => out.push(*c),
         }
         i += 1;
+    }
+    // `INSERT [OR …] INTO t …` with `t` in ID_TABLES: `RETURNING id` (after any conflict clause)
+    let w = next_words(&t, 0, 5);
+    let into_at = w.iter().position(|x| x == "INTO");
+    let returns_id = w.first().map(String::as_str) == Some("INSERT")
+        && into_at.is_some_and(|k| {
+            w.get(k + 1)
+                .is_some_and(|n| ID_TABLES.contains(&n.to_ascii_lowercase().as_str()))
+        })
+        && !out.to_ascii_uppercase().contains(" RETURNING ");
+    if returns_id {
+        tail.push_str(" RETURNING id");
     }
     if !tail.is_empty() {
         let trimmed = out.trim_end().trim_end_matches(';').to_string();
@@ -842,6 +874,49 @@ mod tests {
             translate("SELECT m.a FROM (SELECT a FROM t) AS m, (SELECT 2) n"),
             "SELECT m.a FROM (SELECT a FROM t) AS m, (SELECT 2) n"
         );
+    }
+
+    #[test]
+    fn inserts_into_id_tables_return_the_ids() {
+        assert_eq!(
+            translate("INSERT OR IGNORE INTO dirs (library_id, path) VALUES (?1, ?2)"),
+            "INSERT INTO dirs (library_id, path) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id"
+        );
+        assert_eq!(
+            translate("INSERT INTO keywords (file_id, keyword) VALUES (?1, ?2)"),
+            "INSERT INTO keywords (file_id, keyword) VALUES ($1, $2)"
+        );
+        // every table whose key SQLite makes is in the list, and only those
+        let mut found = Vec::new();
+        for schema in [
+            crate::schema::SCHEMA,
+            crate::users::AUTH_SCHEMA,
+            crate::albums::ALBUMS_SCHEMA,
+            crate::people::PEOPLE_SCHEMA,
+            crate::undo::UNDO_SCHEMA,
+            crate::verify_log::VERIFY_SCHEMA,
+        ] {
+            let t = super::tokens(schema);
+            for (i, k) in t.iter().enumerate() {
+                if *k == super::Tok::Word("TABLE".into()) {
+                    let w = super::next_words(&t, i + 1, 8);
+                    let name = if w.first().map(String::as_str) == Some("IF") {
+                        &w[3..]
+                    } else {
+                        &w[..]
+                    };
+                    if name.get(1).map(String::as_str) == Some("(")
+                        && name.get(2).map(String::as_str) == Some("ID")
+                        && name.get(3).map(String::as_str) == Some("INTEGER")
+                        && name.get(4).map(String::as_str) == Some("PRIMARY")
+                    {
+                        found.push(name[0].to_ascii_lowercase());
+                    }
+                }
+            }
+        }
+        found.sort();
+        assert_eq!(found, super::ID_TABLES);
     }
 
     #[test]

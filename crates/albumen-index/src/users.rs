@@ -373,7 +373,7 @@ impl Index {
         .map_err(&e)?;
         crate::maps::set_key(&tx, file_id, k.lat, k.lon).map_err(&e)?;
         // Keywords, and the search text (its dates and keywords) at once.
-        crate::keywords::store(&tx, file_id, &k.keywords).map_err(&e)?;
+        crate::keywords::store(&tx, file_id, &k.keywords, false).map_err(&e)?;
         crate::keywords::sync_search_text(&tx, file_id).map_err(&e)?;
         tx.commit().map_err(&e)?;
         Ok(path)

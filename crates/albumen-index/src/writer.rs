@@ -268,7 +268,8 @@ impl Writer {
         };
         if let Some(id) = file_id {
             crate::maps::set_key(&self.conn, id, c.lat, c.lon)?;
-            if crate::keywords::store(&self.conn, id, &c.keywords)? {
+            let fresh = row.id.is_none() && self.conn.is_pg();
+            if crate::keywords::store(&self.conn, id, &c.keywords, fresh)? {
                 out.keywords_changed.push(id);
             }
         }
