@@ -8,7 +8,7 @@ TREE=$(cd "$1" && pwd); BIN=$(realpath "${2:-target/release/albumen}")
 command -v pg_virtualenv >/dev/null || { echo "pg_virtualenv is not installed (apt: postgresql)"; exit 2; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 export TREE BIN work
-pg_virtualenv bash -c '
+pg_virtualenv -t bash -c '
   url="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE"
   run() { /usr/bin/time -f "%e %M" -o "$work/t" "$BIN" scan "$TREE" --db "$1" --library bench >/dev/null 2>&1 || true; cat "$work/t"; }
   read ls lk < <(run "$work/index.db"); read lr lrk < <(run "$work/index.db")

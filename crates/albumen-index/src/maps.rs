@@ -186,18 +186,24 @@ fn fill_columns(c: &Connection) -> crate::db::Result<()> {
 
 /// Stores the map key of a file's position (NULL when it has none, it is (0, 0), or it is out
 /// of range, as the map leaves such positions out); only a changed key is written.
+/// The map columns of a position (`map_cell`, `map_x`, `map_y`, `map_z`), all `None` without
+/// one.
+pub(crate) fn columns(lat: Option<f64>, lon: Option<f64>) -> (Option<i64>, [Option<i64>; 3]) {
+    let key = match (lat, lon) {
+        (Some(lat), Some(lon)) => albumen_geo::map_key(lat, lon).ok().flatten(),
+        _ => None,
+    };
+    let cell = key.map(|k| k.cell as i64);
+    (cell, key.map_or([None; 3], |k| k.vector.map(Some)))
+}
+
 pub(crate) fn set_key(
     c: &Connection,
     id: i64,
     lat: Option<f64>,
     lon: Option<f64>,
 ) -> crate::db::Result<()> {
-    let key = match (lat, lon) {
-        (Some(lat), Some(lon)) => albumen_geo::map_key(lat, lon).ok().flatten(),
-        _ => None,
-    };
-    let cell = key.map(|k| k.cell as i64);
-    let [x, y, z] = key.map_or([None; 3], |k| k.vector.map(Some));
+    let (cell, [x, y, z]) = columns(lat, lon);
     c.prepare_cached(
         "UPDATE files SET map_cell = ?2, map_x = ?3, map_y = ?4, map_z = ?5 WHERE id = ?1 \
          AND (map_cell IS NOT ?2 OR map_x IS NOT ?3 OR map_y IS NOT ?4 OR map_z IS NOT ?5)",

@@ -44,9 +44,10 @@ const INSERT: &str =
     capture_offset_s, capture_source, lat, lon, alt, make, model, lens, content_id, burst_id, \
     width, height, orientation, duration_s, motion_photo, rating, bytes_read, hash, \
     error_reason, error, time_utc, time_local, time_offset_s, time_zone, time_source, \
-    time_confidence, first_run, read_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-    ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, \
-    ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?42)";
+    time_confidence, first_run, read_run, map_cell, map_x, map_y, map_z) VALUES (?1, ?2, ?3, \
+    ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
+    ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, \
+    ?41, ?42, ?42, ?43, ?44, ?45, ?46)";
 
 const UPDATE: &str = "UPDATE files SET size = ?2, mtime_ns = ?3, dev = ?4, inode = ?5, \
     nlink = ?6, format = ?7, kind = ?8, capture_kind = ?9, capture_local = ?10, \
@@ -55,7 +56,8 @@ const UPDATE: &str = "UPDATE files SET size = ?2, mtime_ns = ?3, dev = ?4, inode
     width = ?22, height = ?23, orientation = ?24, duration_s = ?25, motion_photo = ?26, \
     rating = ?27, bytes_read = ?28, hash = ?29, error_reason = ?30, error = ?31, \
     time_utc = ?32, time_local = ?33, time_offset_s = ?34, time_zone = ?35, time_source = ?36, \
-    time_confidence = ?37, read_run = ?38 WHERE id = ?1";
+    time_confidence = ?37, read_run = ?38, map_cell = ?39, map_x = ?40, map_y = ?41, \
+    map_z = ?42 WHERE id = ?1";
 
 /// Drops the Live Photo pair a row about to be deleted belongs to: `pairs` references `files`
 /// (and SQLite enforces it), and a scan that deletes rows rebuilds the pairs at the end anyway.
@@ -206,6 +208,9 @@ impl Writer {
         );
         let bytes_read = c.bytes_read.map(to_i64);
         let run_id = self.run_id;
+        // The map columns in the same statement (the map's triggers count the row once).
+        let (cell, [mx, my, mz]) = crate::maps::columns(c.lat, c.lon);
+        let map: [&dyn ToSql; 4] = [&cell, &mx, &my, &mz];
         // The columns INSERT and UPDATE share, in the same order: ?6..?42 of INSERT (the last
         // one, run_id, fills both first_run and read_run), ?2..?38 of UPDATE.
         let shared: [&dyn ToSql; 37] = [
@@ -253,21 +258,21 @@ impl Writer {
                 let library_id = self.library_id;
                 let path = row.path.as_os_str().as_encoded_bytes();
                 let head: [&dyn ToSql; 5] = [&library_id, &dir_id, &row.name, &path, &path_text];
-                let n = self
-                    .conn
-                    .prepare_cached(INSERT)?
-                    .execute(params_from_iter(head.iter().chain(shared.iter())))?;
+                let n = self.conn.prepare_cached(INSERT)?.execute(params_from_iter(
+                    head.iter().chain(shared.iter()).chain(map.iter()),
+                ))?;
                 (n > 0).then(|| self.conn.last_insert_rowid())
             }
             Some(id) => {
                 self.conn.prepare_cached(UPDATE)?.execute(params_from_iter(
-                    std::iter::once(&id as &dyn ToSql).chain(shared.iter().copied()),
+                    std::iter::once(&id as &dyn ToSql)
+                        .chain(shared.iter().copied())
+                        .chain(map.iter().copied()),
                 ))?;
                 Some(id)
             }
         };
         if let Some(id) = file_id {
-            crate::maps::set_key(&self.conn, id, c.lat, c.lon)?;
             let fresh = row.id.is_none() && self.conn.is_pg();
             if crate::keywords::store(&self.conn, id, &c.keywords, fresh)? {
                 out.keywords_changed.push(id);
