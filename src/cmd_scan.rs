@@ -1,4 +1,4 @@
-//! `albumen scan`: scan folders in place into the SQLite index (read-only on the folders).
+//! `albumen scan`: scan folders in place into the index, SQLite or PostgreSQL (read-only on the folders).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -16,9 +16,10 @@ pub struct Args {
     /// Folders to scan (read-only).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Index database (default: $XDG_DATA_HOME/albumen/index.db or
-    /// ~/.local/share/albumen/index.db; never inside the scanned folders).
-    #[arg(long, value_name = "PATH")]
+    /// Index database: a SQLite file (default: $XDG_DATA_HOME/albumen/index.db or
+    /// ~/.local/share/albumen/index.db; never inside the scanned folders) or a PostgreSQL URL
+    /// (postgres://user:password@host/database).
+    #[arg(long, value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
     /// Library the folders belong to (default: each folder is its own library, named after
     /// its absolute path).

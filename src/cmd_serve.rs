@@ -11,7 +11,8 @@ use anyhow::Context;
 /// Arguments of `albumen serve`.
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
-    /// The index database (default: the one `albumen scan` uses).
+    /// The index database, a SQLite file or a postgres:// URL (default: the one `albumen scan`
+    /// uses).
     #[arg(long, value_name = "DB")]
     pub db: Option<PathBuf>,
     /// Address to listen on.

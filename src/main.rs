@@ -57,7 +57,7 @@ enum Command {
     Map(cmd_map::MapArgs),
     /// Places (city / region / country) of the photos under the given roots.
     Places(cmd_map::PlacesArgs),
-    /// Scan folders in place into the SQLite index (read-only on the folders).
+    /// Scan folders in place into the index, SQLite or PostgreSQL (read-only on the folders).
     Scan(cmd_scan::Args),
     /// Copy (or archive with --remove-originals) the indexed items of a time range to a folder.
     Export(cmd_export::Args),
