@@ -221,6 +221,7 @@ fn spawn(
 /// The index database of a test: `dir/index.db` (SQLite), or, when `ALBUMEN_TEST_PG` holds the
 /// URL of a PostgreSQL server, a new database there (the whole server suite then runs on
 /// PostgreSQL: `.ci/run` does that in a throw-away `pg_virtualenv` cluster).
+#[allow(clippy::panic)] // a test's set-up: no server to test without its database
 pub fn new_db(dir: &Path) -> PathBuf {
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let Ok(admin) = std::env::var("ALBUMEN_TEST_PG") else {
