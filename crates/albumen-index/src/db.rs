@@ -558,9 +558,14 @@ pub(crate) struct Transaction<'c> {
 
 impl Transaction<'_> {
     /// Commits.
+    ///
+    /// A commit that fails (SQLite: busy) leaves the transaction open; it is then rolled back
+    /// when this is dropped, as rusqlite's transaction does, so that the connection holds no
+    /// lock afterwards.
     pub(crate) fn commit(mut self) -> Result<()> {
-        self.done = true;
-        self.conn.end(self.depth, true)
+        let r = self.conn.end(self.depth, true);
+        self.done = r.is_ok();
+        r
     }
 }
 
