@@ -506,7 +506,7 @@ impl Connection {
         }
     }
 
-    /// Begins a transaction (deferred on SQLite), rolled back when dropped uncommitted.
+    /// Begins a transaction (`IMMEDIATE` on SQLite), rolled back when dropped uncommitted.
     pub(crate) fn transaction(&mut self) -> Result<Transaction<'_>> {
         self.unchecked_transaction()
     }
@@ -520,7 +520,11 @@ impl Connection {
             Connection::Lite(_) => 0,
         };
         if depth == 0 {
-            self.execute_batch("BEGIN")?;
+            // Every transaction of this crate writes: on SQLite it takes the write lock at its
+            // start (waiting out the busy timeout) rather than at its first write, where a
+            // commit by another connection since its first read makes SQLite refuse at once
+            // (SQLITE_BUSY_SNAPSHOT, "database is locked", no busy timeout).
+            self.execute_batch(if self.is_pg() { "BEGIN" } else { "BEGIN IMMEDIATE" })?;
         } else {
             self.execute_batch(&format!("SAVEPOINT albumen_{depth}"))?;
         }
