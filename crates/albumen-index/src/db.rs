@@ -524,7 +524,11 @@ impl Connection {
             // start (waiting out the busy timeout) rather than at its first write, where a
             // commit by another connection since its first read makes SQLite refuse at once
             // (SQLITE_BUSY_SNAPSHOT, "database is locked", no busy timeout).
-            self.execute_batch(if self.is_pg() { "BEGIN" } else { "BEGIN IMMEDIATE" })?;
+            self.execute_batch(if self.is_pg() {
+                "BEGIN"
+            } else {
+                "BEGIN IMMEDIATE"
+            })?;
         } else {
             self.execute_batch(&format!("SAVEPOINT albumen_{depth}"))?;
         }
