@@ -395,6 +395,15 @@ pub(crate) fn is_url(path: &Path) -> bool {
         .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
 }
 
+/// A 64-bit number for `text` (the first bytes of its BLAKE3 hash): PostgreSQL's advisory lock
+/// keys and the snapshot's version.
+pub(crate) fn key_of(text: &str) -> i64 {
+    let h = blake3::hash(text.as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h.as_bytes()[..8]);
+    i64::from_le_bytes(b)
+}
+
 /// `url` without its password, for messages.
 pub(crate) fn shown(path: &Path) -> String {
     let s = path.to_string_lossy();
@@ -595,11 +604,15 @@ impl Drop for Transaction<'_> {
 /// What the connection's thread is asked to do.
 enum Job {
     Query(
-        String,
+        std::sync::Arc<str>,
         Vec<Value>,
         mpsc::SyncSender<Result<Vec<Vec<Value>>>>,
     ),
-    Execute(String, Vec<Value>, mpsc::SyncSender<Result<u64>>),
+    Execute(
+        std::sync::Arc<str>,
+        Vec<Value>,
+        mpsc::SyncSender<Result<u64>>,
+    ),
     Batch(String, mpsc::SyncSender<Result<()>>),
 }
 
@@ -681,38 +694,35 @@ impl PgConn {
         params.iter().map(|p| Value::of(*p)).collect()
     }
 
-    fn query(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<Vec<Value>>> {
+    /// Sends one job to the connection's thread and waits for its answer.
+    fn ask<T>(&self, job: impl FnOnce(mpsc::SyncSender<Result<T>>) -> Job) -> Result<T> {
         let (tx, rx) = mpsc::sync_channel(1);
-        let job = Job::Query(self.text(sql).to_string(), Self::values(params)?, tx);
-        self.jobs.send(job).map_err(|_| hung_up())?;
+        self.jobs.send(job(tx)).map_err(|_| hung_up())?;
         rx.recv().map_err(|_| hung_up())?
     }
 
+    fn query(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<Vec<Value>>> {
+        let (text, values) = (self.text(sql), Self::values(params)?);
+        self.ask(|tx| Job::Query(text, values, tx))
+    }
+
     fn execute(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<usize> {
-        let text = self.text(sql);
+        let (text, values) = (self.text(sql), Self::values(params)?);
         if text.ends_with(" RETURNING id") {
             // an INSERT that made ids: the last is `last_insert_rowid`'s, as on SQLite
-            let (tx, rx) = mpsc::sync_channel(1);
-            let job = Job::Query(text.to_string(), Self::values(params)?, tx);
-            self.jobs.send(job).map_err(|_| hung_up())?;
-            let rows = rx.recv().map_err(|_| hung_up())??;
+            let rows = self.ask(|tx| Job::Query(text, values, tx))?;
             if let Some(Value::Int(id)) = rows.last().and_then(|r| r.first()) {
                 self.last_id.set(Some(*id));
             }
             return Ok(rows.len());
         }
-        let (tx, rx) = mpsc::sync_channel(1);
-        let job = Job::Execute(text.to_string(), Self::values(params)?, tx);
-        self.jobs.send(job).map_err(|_| hung_up())?;
-        let n = rx.recv().map_err(|_| hung_up())??;
+        let n = self.ask(|tx| Job::Execute(text, values, tx))?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     fn batch(&self, sql: &str) -> Result<()> {
-        let (tx, rx) = mpsc::sync_channel(1);
-        let job = Job::Batch(crate::pg::translate(sql), tx);
-        self.jobs.send(job).map_err(|_| hung_up())?;
-        rx.recv().map_err(|_| hung_up())?
+        let text = crate::pg::translate(sql);
+        self.ask(|tx| Job::Batch(text, tx))
     }
 
     fn last_insert_rowid(&self) -> Result<i64> {

@@ -107,8 +107,8 @@ pub struct Summary {
 /// waits when the writer is this far behind, so a scan's memory does not grow with the tree.
 pub const WRITER_QUEUE: usize = 1024;
 
-/// A held scan lock (see `Index::scan_lock`), released when dropped.
-pub(crate) enum ScanLock {
+/// A held scan or trash lock (see `Index::scan_lock`), released when dropped.
+pub(crate) enum Held {
     File(#[allow(dead_code)] fs::File),
     Db(#[allow(dead_code)] Connection),
 }
@@ -442,10 +442,7 @@ impl Index {
     /// another session holds it.
     pub(crate) fn advisory_lock(&self, what: &str, wait: bool) -> Result<Option<Connection>> {
         let c = Connection::open(&self.path).map_err(db_err(&self.path))?;
-        let h = blake3::hash(what.as_bytes());
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&h.as_bytes()[..8]);
-        let key = i64::from_le_bytes(b);
+        let key = crate::db::key_of(what);
         let got: bool = if wait {
             c.execute_batch(&format!("SELECT pg_advisory_lock({key})"))
                 .map_err(db_err(&self.path))?;
@@ -465,10 +462,10 @@ impl Index {
     /// On PostgreSQL the lock is per library (scans of different libraries, from any hosts, run
     /// at once): a session advisory lock on a connection of its own, released when the
     /// returned value is dropped or the process dies.
-    fn scan_lock(&self, library: &str) -> Result<ScanLock> {
+    fn scan_lock(&self, library: &str) -> Result<Held> {
         if self.conn.is_pg() {
             return match self.advisory_lock(&format!("scan {library}"), false)? {
-                Some(c) => Ok(ScanLock::Db(c)),
+                Some(c) => Ok(Held::Db(c)),
                 None => Err(Error::ScanBusy(self.path.clone())),
             };
         }
@@ -493,7 +490,7 @@ impl Index {
                 },
             })?;
         match f.try_lock() {
-            Ok(()) => Ok(ScanLock::File(f)),
+            Ok(()) => Ok(Held::File(f)),
             Err(fs::TryLockError::WouldBlock) => Err(Error::ScanBusy(self.path.clone())),
             Err(fs::TryLockError::Error(source)) => Err(Error::Io { path, source }),
         }

@@ -495,10 +495,7 @@ impl Index {
             let snap: String = c
                 .query_row("SELECT pg_current_snapshot()::text", [], |r| r.get(0))
                 .map_err(db_err(self.path()))?;
-            let h = blake3::hash(snap.as_bytes());
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&h.as_bytes()[..8]);
-            return Ok(i64::from_le_bytes(b) & i64::MAX);
+            return Ok(crate::db::key_of(&snap) & i64::MAX);
         }
         c.query_row("PRAGMA data_version", [], |r| r.get(0))
             .map_err(db_err(self.path()))

@@ -539,20 +539,12 @@ pub(crate) fn translate(sql: &str) -> String {
     out.join(";\n")
 }
 
-/// A parameter bound as the type the server inferred for its place.
-struct Bind<'a>(&'a Value);
-
 type BoxErr = Box<dyn std::error::Error + Sync + Send>;
 
-impl std::fmt::Debug for Bind<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl ToSql for Bind<'_> {
+/// A parameter is bound as the type the server inferred for its place.
+impl ToSql for Value {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> std::result::Result<IsNull, BoxErr> {
-        let v = self.0;
+        let v = self;
         let int = || -> std::result::Result<i64, BoxErr> {
             match v {
                 Value::Int(i) => Ok(*i),
@@ -796,9 +788,7 @@ impl Worker {
 
     pub(crate) fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
         let st = self.prepared(sql, params)?;
-        let binds: Vec<Bind<'_>> = params.iter().map(Bind).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
         let rows = match self.client.query(&st, &refs) {
             Ok(r) => r,
             Err(e) => return Err(with_sql(self.noted(e), sql)),
@@ -818,9 +808,7 @@ impl Worker {
 
     pub(crate) fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let st = self.prepared(sql, params)?;
-        let binds: Vec<Bind<'_>> = params.iter().map(Bind).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
         match self.client.execute(&st, &refs) {
             Ok(n) => Ok(n),
             Err(e) => Err(with_sql(self.noted(e), sql)),

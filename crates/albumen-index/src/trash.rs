@@ -224,10 +224,10 @@ fn durable<T>(ix: &Index, f: impl FnOnce(&Connection) -> crate::db::Result<T>) -
 /// Holds `NAME.trash-lock` beside the index, exclusively, until dropped: one trash move at a
 /// time across processes and threads (a scan's recovery never finishes a move that the server
 /// is carrying out at that moment).
-fn trash_lock(ix: &Index) -> Result<crate::index::ScanLock> {
+fn trash_lock(ix: &Index) -> Result<crate::index::Held> {
     if ix.connection().is_pg() {
         return match ix.advisory_lock("trash", true)? {
-            Some(c) => Ok(crate::index::ScanLock::Db(c)),
+            Some(c) => Ok(crate::index::Held::Db(c)),
             None => Err(Error::ScanBusy(ix.path().to_path_buf())),
         };
     }
@@ -241,7 +241,7 @@ fn trash_lock(ix: &Index) -> Result<crate::index::ScanLock> {
         .open(&path)
         .map_err(io_err(&path))?;
     f.lock().map_err(io_err(&path))?;
-    Ok(crate::index::ScanLock::File(f))
+    Ok(crate::index::Held::File(f))
 }
 
 impl Index {

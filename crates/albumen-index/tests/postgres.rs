@@ -52,6 +52,14 @@ impl Drop for TempDb {
     }
 }
 
+/// A folder holding the common fixture library (`DIR/photos`).
+fn photos() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("photos");
+    common::library(&root);
+    (dir, root)
+}
+
 fn scan(db: &Path, lib: &str, root: &Path) -> albumen_index::ScanReport {
     Index::open(db)
         .unwrap()
@@ -103,9 +111,7 @@ fn the_same_tree_reads_the_same_on_both_engines() {
     let Some(pg) = TempDb::new("same") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("photos");
-    common::library(&root);
+    let (dir, root) = photos();
     let lite = dir.path().join("index.db");
     let a = scan(&lite, "family", &root);
     let b = scan(&pg.url, "family", &root);
@@ -136,9 +142,7 @@ fn two_connections_share_users_sessions_and_favourites() {
     let Some(pg) = TempDb::new("share") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("photos");
-    common::library(&root);
+    let (_dir, root) = photos();
     scan(&pg.url, "family", &root);
     let (one, two) = (Index::open(&pg.url).unwrap(), Index::open(&pg.url).unwrap());
     let anna = one.add_user("anna", "$argon2id$stand-in").unwrap();
