@@ -5,9 +5,10 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use albumen_index::archive::{self, ArchiveOptions, ArchiveReport};
-use albumen_index::export::{Action, Removal};
-use albumen_index::{Layout, NoProgress, TimeRange};
+use albumen_backup::archive::{self, ArchiveOptions, ArchiveReport};
+use albumen_backup::export::{Action, Removal};
+use albumen_backup::{Layout, TimeRange};
+use albumen_index::NoProgress;
 
 use crate::cmd_export::{human_bytes, LayoutArg};
 

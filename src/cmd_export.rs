@@ -4,8 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use albumen_index::export::{self, Action, Removal};
-use albumen_index::{ExportOptions, ExportReport, Layout, NoProgress, TimeRange};
+use albumen_backup::export::{self, Action, Removal};
+use albumen_backup::{ExportOptions, ExportReport, Layout, TimeRange};
+use albumen_index::NoProgress;
 
 /// Arguments of `albumen export`.
 #[derive(clap::Args, Debug)]

@@ -4,8 +4,9 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use albumen_index::sync::{self, SyncAction};
-use albumen_index::{Layout, NoProgress, SyncOptions, SyncReport, TimeRange};
+use albumen_backup::sync::{self, SyncAction};
+use albumen_backup::{Layout, SyncOptions, SyncReport, TimeRange};
+use albumen_index::NoProgress;
 
 use crate::cmd_export::LayoutArg;
 

@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use albumen_index::verify::{self, DiffReason};
-use albumen_index::{rclone, NoProgress, RcloneOptions, VerifyOptions, VerifyReport};
+use albumen_backup::verify::{self, DiffReason};
+use albumen_backup::{rclone, RcloneOptions, VerifyOptions, VerifyReport};
+use albumen_index::NoProgress;
 
 use crate::cmd_export::human_bytes;
 
@@ -91,7 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let report = report?;
     if !args.no_record {
-        if let Err(e) = index.record_verify(&report) {
+        if let Err(e) = index.record_verify(&report.outcome()) {
             eprintln!("albumen: this run is not recorded in the index: {e}");
         }
     }

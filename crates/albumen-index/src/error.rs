@@ -86,51 +86,6 @@ pub enum Error {
     /// The index holds no library yet.
     #[error("the index holds no library yet (scan a folder first)")]
     NoLibrary,
-    /// A time bound is neither `YYYY-MM-DD` nor `YYYY-MM-DDTHH:MM` (nor with `:SS`).
-    #[error("{0:?}: not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM)")]
-    BadTime(String),
-    /// The time range ends before it starts.
-    #[error("the time range {from} .. {to} ends before it starts")]
-    EmptyRange {
-        /// The start as given.
-        from: String,
-        /// The end as given.
-        to: String,
-    },
-    /// An export destination that is a root of the library itself: the copies would be the
-    /// originals.
-    #[error("the destination {dest} is the library root {root}; export to another folder")]
-    DestIsRoot {
-        /// The destination.
-        dest: PathBuf,
-        /// The library root it is.
-        root: PathBuf,
-    },
-    /// An archive whose source and destination libraries are the same.
-    #[error("cannot archive library {0:?} into itself; name another --to-library")]
-    SameLibrary(String),
-    /// An archive folder inside a root of the library being archived, or holding one: the
-    /// archived files would still be in the live tree.
-    #[error("the archive folder {dest} overlaps the library root {root}; archive to a folder outside it")]
-    ArchiveOverlaps {
-        /// The archive folder.
-        dest: PathBuf,
-        /// The root of the library being archived.
-        root: PathBuf,
-    },
-    /// A backup to verify that is a root of the library itself.
-    #[error("{backup} is the library root itself, not a copy of it")]
-    BackupIsRoot {
-        /// The folder given as the backup.
-        backup: PathBuf,
-    },
-    /// An export that would remove the originals after copies that are not byte-identical
-    /// (stripped of their location or serial numbers): what was removed would be lost.
-    #[error("--remove-originals cannot be combined with stripping the copies: the originals are the only complete files")]
-    StripWithRemoval,
-    /// Another `albumen sync` holds the destination.
-    #[error("another albumen sync is running into {0}")]
-    SyncBusy(PathBuf),
     /// Another `albumen scan` is updating the same index (it holds `DB.scan-lock`): two scans
     /// of one index at once would each mark the other's files as gone or changed.
     #[error("another albumen scan is updating the index {0}; run this one when it has finished")]
@@ -176,23 +131,6 @@ pub enum Error {
     /// A person merged into itself.
     #[error("cannot merge person {0} into itself")]
     MergeSelf(i64),
-    /// The rclone program could not be started.
-    #[error("rclone is not installed (no {program} on PATH; Debian: apt install rclone)")]
-    RcloneMissing {
-        /// The program that was run.
-        program: PathBuf,
-    },
-    /// rclone's config has no remote of that name.
-    #[error("rclone knows no remote named {0:?} (see `rclone listremotes`; RCLONE_CONFIG names the config file)")]
-    RcloneUnknownRemote(String),
-    /// rclone could not list or check the remote (unreachable, no such folder, bad config).
-    #[error("rclone could not check {remote}: {message}")]
-    RcloneFailed {
-        /// The remote (`REMOTE:PATH`, secrets left out).
-        remote: String,
-        /// rclone's last message.
-        message: String,
-    },
     /// A database backup would overwrite an existing file.
     #[error("{0} exists already; give another name (or remove it first)")]
     BackupExists(PathBuf),

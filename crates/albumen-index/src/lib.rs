@@ -1,4 +1,5 @@
-//! Scan photo folders **in place** (read-only) into an incremental SQLite index.
+//! Scan photo folders **in place** (read-only) into an incremental index, and keep it: the
+//! store of albumen, on embedded SQLite or PostgreSQL.
 //!
 //! # Brief overview
 //! - [`Index`] is the database (SQLite, WAL; the schema is documented in `SCHEMA.md` and
@@ -14,14 +15,14 @@
 //!   [`Progress`] is the seam through which a scan reports progress (the library never prints);
 //!   [`ScanReport`] and [`Summary`] say what happened and what the library holds.
 //! - [`Error`] is the crate's one error type; per-file problems are data, not errors.
-//! - [`export`] copies (or archives, removing the originals after verification) the items of a
-//!   time range to another folder; [`verify`] checks a backup folder against the index. Both
-//!   work from the index and a [`Library`] (its roots); both return typed reports.
-//! - [`rclone`] checks an rclone remote (crypt too) against the index, with the same report;
-//!   [`backup`] copies the index itself while in use and restores such a copy.
-//! - [`archive`] moves the items of a time range from one library's tree into another's
-//!   (export's verified copy, then removal) and moves their rows with them in the same step:
-//!   same item ids, new library and paths, nothing left for a rescan to do.
+//! - [`backup`] copies the index itself while in use and restores such a copy.
+//! - This crate is the store: the schema and every query are its own, as typed methods on
+//!   [`Index`] (timeline days, item pages, map cells, search, people, albums, users and
+//!   sessions, undo, the trash), on SQLite or PostgreSQL. Copies of a library (export, sync,
+//!   archive, verify) are the `albumen-backup` crate, which reaches the index through
+//!   [`Index::items_in_local_range`], [`Index::library_files`], [`Index::move_rows`],
+//!   [`SyncState`] and the like; [`files`] is what the crates above share of files as the index
+//!   sees them.
 //!
 //! # Example
 //! ```
@@ -50,14 +51,14 @@
 #![forbid(unsafe_code)]
 
 pub mod albums;
-pub mod archive;
 pub mod backup;
+mod copies;
 mod days;
 mod db;
 mod embeddings;
 mod error;
-pub mod export;
 mod favorites;
+pub mod files;
 mod index;
 mod items;
 mod keywords;
@@ -70,30 +71,28 @@ mod people_view;
 mod pg;
 mod previews;
 mod progress;
-pub mod rclone;
 mod record;
 mod schema;
 mod search;
 mod stacks;
-pub mod sync;
 mod throttle;
 pub mod trash;
 mod undo;
 mod users;
-pub mod verify;
 mod verify_log;
 mod walk;
 mod writer;
 
 pub use albums::{Album, ShareLink, SharedAlbum, ALBUMS_SCHEMA};
-pub use archive::{ArchiveOptions, ArchiveReport};
 pub use backup::RestoreReport;
+pub use copies::{
+    IndexedFile, LibraryFile, RangeItem, RowMove, RowsMoved, SourceStamp, SyncRecord, SyncState,
+};
 pub use days::DayCount;
 pub use embeddings::{
     quantise, Embeddings, Neighbour, SimilarHit, EMBEDDINGS_SCHEMA, MAX_EMBEDDING_LEN,
 };
 pub use error::{DbError, Error, Result};
-pub use export::{ExportOptions, ExportPlan, ExportReport, Layout, TimeRange};
 pub use favorites::FAVORITES_SCHEMA;
 pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET, WRITER_QUEUE};
 pub use items::{
@@ -110,21 +109,18 @@ pub use people::{
 pub use people_view::{FaceBox, LibraryPerson, PersonAccess, PersonName, PersonState};
 pub use previews::{PreviewPending, PreviewRecord, PREVIEW_SCHEMA};
 pub use progress::{NoProgress, Progress};
-pub use rclone::RcloneOptions;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
 pub use search::{
     SearchDocs, SearchHit, VisionPending, VisionRecord, MAX_QUERY_TERMS, SEARCH_SCHEMA,
 };
 pub use stacks::{stack_kind, StackInfo, StackMember, LIVE_PAIR, STACK_METHOD_PREFIX};
-pub use sync::{SyncOptions, SyncReport};
 pub use throttle::{Throttle, THROTTLE_KEYS, THROTTLE_SCHEMA};
 pub use trash::{
     default_trash_dir, TrashRecovery, TrashState, TrashedFile, TrashedItem, TRASH_SCHEMA,
 };
 pub use undo::{UndoEntry, UNDO_KEEP, UNDO_SCHEMA};
 pub use users::{valid_user_name, Session, User, AUTH_SCHEMA};
-pub use verify::{VerifyOptions, VerifyReport};
-pub use verify_log::{Problems, VerifyRun, PROBLEMS_KEPT, RUNS_KEPT, VERIFY_SCHEMA};
+pub use verify_log::{Problems, VerifyOutcome, VerifyRun, PROBLEMS_KEPT, RUNS_KEPT, VERIFY_SCHEMA};
 
 /// Whether `db` names a PostgreSQL database (`postgres://…` or `postgresql://…`) rather than
 /// a SQLite file: every `--db` takes either.

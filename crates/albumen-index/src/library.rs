@@ -118,11 +118,11 @@ impl Index {
 
 /// Serializes a path as (lossy) UTF-8 text: reports are for people and JSON tools, and the
 /// raw bytes of a non-UTF-8 name are in the index.
-pub(crate) fn lossy_path<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+pub fn lossy_path<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&p.to_string_lossy())
 }
 
 /// [`lossy_path`] for a list.
-pub(crate) fn lossy_paths<S: serde::Serializer>(v: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+pub fn lossy_paths<S: serde::Serializer>(v: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(v.iter().map(|p| p.to_string_lossy()))
 }

@@ -105,7 +105,7 @@ impl ScanOptions {
 
 /// The compiled form of the options the walker consults for every entry.
 #[derive(Debug)]
-pub(crate) struct Filter {
+pub struct Filter {
     skip: Vec<String>,
     include_hidden: bool,
     extensions: Vec<Vec<u8>>,
@@ -113,7 +113,8 @@ pub(crate) struct Filter {
 }
 
 impl Filter {
-    pub(crate) fn new(opts: &ScanOptions) -> Self {
+    /// Compiles the skip list and extensions of `opts`.
+    pub fn new(opts: &ScanOptions) -> Self {
         let extensions: Vec<Vec<u8>> = opts
             .extensions
             .iter()
@@ -129,14 +130,14 @@ impl Filter {
     }
 
     /// Whether an entry with this name is skipped (file or folder).
-    pub(crate) fn skipped(&self, name: &OsStr) -> bool {
+    pub fn skipped(&self, name: &OsStr) -> bool {
         let b = name.as_encoded_bytes();
         (!self.include_hidden && b.first() == Some(&b'.'))
             || albumen_meta::walk::matches_skip(name, &self.skip)
     }
 
     /// Whether a file with this name is a media file by its extension (case-insensitive).
-    pub(crate) fn is_media(&self, name: &OsStr) -> bool {
+    pub fn is_media(&self, name: &OsStr) -> bool {
         let b = name.as_encoded_bytes();
         let Some(dot) = b.iter().rposition(|&c| c == b'.') else {
             return false;

@@ -99,19 +99,21 @@ pub(crate) fn capture_of(
     }
 }
 
+/// A path from the bytes the index stores (on Unix exactly those bytes).
 #[cfg(unix)]
-pub(crate) fn path_of(bytes: Vec<u8>) -> PathBuf {
+pub fn path_of(bytes: Vec<u8>) -> PathBuf {
     use std::os::unix::ffi::OsStringExt;
     PathBuf::from(std::ffi::OsString::from_vec(bytes))
 }
 
+/// A path from the bytes the index stores (lossy outside Unix).
 #[cfg(not(unix))]
-pub(crate) fn path_of(bytes: Vec<u8>) -> PathBuf {
+pub fn path_of(bytes: Vec<u8>) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// A path as the index stores it (the inverse of [`path_of`]).
-pub(crate) fn bytes_of(p: &std::path::Path) -> Vec<u8> {
+pub fn bytes_of(p: &std::path::Path) -> Vec<u8> {
     p.as_os_str().as_encoded_bytes().to_vec()
 }
 

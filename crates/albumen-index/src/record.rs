@@ -173,12 +173,12 @@ pub(crate) fn meta_error_is_vanished(e: &albumen_meta::Error) -> bool {
 }
 
 /// Streams a file through BLAKE3 (fixed 64 KiB buffer; memory does not grow with the size).
-pub(crate) fn hash_file(path: &Path) -> io::Result<[u8; 32]> {
+pub fn hash_file(path: &Path) -> io::Result<[u8; 32]> {
     hash_file_len(path).map(|(h, _)| h)
 }
 
 /// [`hash_file`], and the number of bytes hashed.
-pub(crate) fn hash_file_len(path: &Path) -> io::Result<([u8; 32], u64)> {
+pub fn hash_file_len(path: &Path) -> io::Result<([u8; 32], u64)> {
     let mut f = albumen_meta::open_noatime(path)?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 64 * 1024];

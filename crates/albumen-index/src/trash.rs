@@ -405,15 +405,15 @@ impl Index {
         let Some(name) = path.file_name() else {
             return Ok(Vec::new());
         };
-        let claimed = crate::export::claimed_bases(name.as_encoded_bytes());
+        let claimed = crate::files::claimed_bases(name.as_encoded_bytes());
         let mut mine = Vec::new();
-        let mut all: Vec<(Vec<u8>, crate::export::SidecarKind, PathBuf)> = Vec::new();
+        let mut all: Vec<(Vec<u8>, crate::files::SidecarKind, PathBuf)> = Vec::new();
         for ent in fs::read_dir(dir).into_iter().flatten().flatten() {
             if !ent.file_type().is_ok_and(|t| t.is_file()) {
                 continue;
             }
             let n = ent.file_name();
-            if let Some((base, kind)) = crate::export::sidecar_base(n.as_encoded_bytes()) {
+            if let Some((base, kind)) = crate::files::sidecar_base(n.as_encoded_bytes()) {
                 all.push((base.to_vec(), kind, ent.path()));
             }
         }
@@ -444,10 +444,10 @@ impl Index {
             if ids.contains(&id) {
                 continue;
             }
-            let theirs = crate::export::claimed_bases(&other);
+            let theirs = crate::files::claimed_bases(&other);
             mine.retain(|p| {
                 let n = p.file_name().map(|n| n.as_encoded_bytes().to_vec());
-                let key = n.as_deref().and_then(crate::export::sidecar_base);
+                let key = n.as_deref().and_then(crate::files::sidecar_base);
                 !key.is_some_and(|(b, k)| theirs.iter().any(|(tb, tk)| tb == b && *tk == k))
             });
         }

@@ -11,7 +11,6 @@ use crate::db::params;
 use serde::{Deserialize, Serialize};
 
 use crate::index::{db_err, now_text, u64_of};
-use crate::verify::VerifyReport;
 use crate::{Index, Result};
 
 /// The verify-runs table. Every statement is idempotent.
@@ -88,39 +87,74 @@ pub struct VerifyRun {
     pub problems: Problems,
 }
 
+/// A finished verify run as it is recorded: what `albumen-backup`'s verify reports, in short
+/// (its `VerifyReport::outcome`). The problem paths are relative to the library's root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyOutcome {
+    /// The library checked.
+    pub library: String,
+    /// The backup folder, or `REMOTE:PATH` (never a connection string's parameters).
+    pub target: String,
+    /// `folder`, `rclone` or `rclone-crypt`.
+    pub via: String,
+    /// Whether contents were compared.
+    pub hashed: bool,
+    /// Files checked.
+    pub checked: u64,
+    /// Files intact.
+    pub ok: u64,
+    /// Missing files.
+    pub missing: Vec<String>,
+    /// Different files.
+    pub different: Vec<String>,
+    /// Files found at another path.
+    pub found_elsewhere: u64,
+    /// Media files only in the backup.
+    pub extra: u64,
+    /// Files that could not be read.
+    pub unreadable: Vec<String>,
+    /// Nothing missing, different or unreadable.
+    pub passed: bool,
+}
+
 impl Index {
-    /// Records `report` as a verify run of its library; returns the run's id.
+    /// Records a verify run of its library; returns the run's id.
     ///
     /// ```
-    /// # use albumen_index::{Index, NoProgress, ScanOptions, VerifyOptions, verify};
+    /// # use albumen_index::{Index, NoProgress, ScanOptions, VerifyOutcome};
     /// let dir = tempfile::tempdir()?;
-    /// let (photos, copy) = (dir.path().join("photos"), dir.path().join("copy"));
+    /// let photos = dir.path().join("photos");
     /// std::fs::create_dir_all(&photos)?;
-    /// std::fs::create_dir_all(&copy)?;
     /// std::fs::write(photos.join("a.jpg"), b"\xff\xd8\xff\xd9")?;
     /// let mut index = Index::open(dir.path().join("i.db"))?;
     /// index.scan("family", &[photos.clone()], &ScanOptions::new(), &NoProgress)?;
-    /// let report = verify::verify(&index, &VerifyOptions::new(&copy), &NoProgress)?;
-    /// index.record_verify(&report)?;
+    /// index.record_verify(&VerifyOutcome {
+    ///     library: "family".into(),
+    ///     target: "/mnt/copy".into(),
+    ///     via: "folder".into(),
+    ///     checked: 1,
+    ///     missing: vec!["a.jpg".into()],
+    ///     ..VerifyOutcome::default()
+    /// })?;
     /// let runs = index.verify_runs(index.library(Some("family"))?.id, 10)?;
     /// assert_eq!(runs.len(), 1);
     /// assert_eq!((runs[0].missing, runs[0].passed), (1, false));
     /// assert_eq!(runs[0].problems.missing, ["a.jpg"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn record_verify(&self, report: &VerifyReport) -> Result<i64> {
+    pub fn record_verify(&self, report: &VerifyOutcome) -> Result<i64> {
         let library = self.library(Some(&report.library))?;
         let e = db_err(self.path());
         let mut left = PROBLEMS_KEPT;
-        let mut take = |paths: &mut dyn Iterator<Item = String>| -> Vec<String> {
-            let v: Vec<String> = paths.take(left).collect();
+        let mut take = |paths: &[String]| -> Vec<String> {
+            let v: Vec<String> = paths.iter().take(left).cloned().collect();
             left -= v.len();
             v
         };
         let problems = Problems {
-            missing: take(&mut report.missing.iter().map(|m| lossy(&m.path))),
-            different: take(&mut report.different.iter().map(|d| lossy(&d.path))),
-            unreadable: take(&mut report.unreadable.iter().map(|u| lossy(&u.path))),
+            missing: take(&report.missing),
+            different: take(&report.different),
+            unreadable: take(&report.unreadable),
         };
         let problems = serde_json::to_string(&problems).unwrap_or_else(|_| "{}".to_string());
         let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
@@ -133,17 +167,17 @@ impl Index {
             params![
                 library.id,
                 now_text(),
-                report.backup.to_string_lossy().into_owned(),
-                report.via.as_str(),
+                report.target,
+                report.via,
                 report.hashed,
                 u(report.checked),
                 u(report.ok),
                 n(report.missing.len()),
                 n(report.different.len()),
-                n(report.found_elsewhere.len()),
-                n(report.extra.len()),
+                u(report.found_elsewhere),
+                u(report.extra),
                 n(report.unreadable.len()),
-                report.passed(),
+                report.passed,
                 problems,
             ],
         )
@@ -193,8 +227,4 @@ impl Index {
             .map_err(&e)?;
         rows.collect::<crate::db::Result<Vec<_>>>().map_err(&e)
     }
-}
-
-fn lossy(p: &std::path::Path) -> String {
-    p.to_string_lossy().into_owned()
 }

@@ -24,16 +24,22 @@ use crate::record::{self, Content};
 
 /// What `stat` says about a file: the fingerprint a rescan compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Stat {
+pub struct Stat {
+    /// Size in bytes.
     pub size: u64,
+    /// Modification time, ns since the epoch.
     pub mtime_ns: i64,
+    /// Device number (0 where the platform has none).
     pub dev: u64,
+    /// Inode number (0 where the platform has none).
     pub inode: u64,
+    /// Number of hard links (1 where the platform has none).
     pub nlink: u64,
 }
 
 impl Stat {
-    pub(crate) fn of(m: &fs::Metadata) -> Self {
+    /// The fingerprint of `m` (from `symlink_metadata` or `metadata`).
+    pub fn of(m: &fs::Metadata) -> Self {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;

@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 
-use albumen_index::verify::verify;
-use albumen_index::{Index, NoProgress, ScanOptions, VerifyOptions};
+use albumen_backup::verify::verify;
+use albumen_backup::VerifyOptions;
+use albumen_index::{Index, NoProgress, ScanOptions};
 
 mod common;
 use common::*;
@@ -39,12 +40,13 @@ fn last_verify_runs_for_granted_users_only() -> R {
     std::fs::create_dir_all(&copy)?;
     std::fs::copy(f.join("f0.png"), copy.join("f0.png"))?;
     let opts = VerifyOptions::new(&copy).library("family");
-    index.record_verify(&verify(&index, &opts, &NoProgress)?)?;
-    let newest = index.record_verify(&verify(&index, &opts.clone().hash(true), &NoProgress)?)?;
+    index.record_verify(&verify(&index, &opts, &NoProgress)?.outcome())?;
+    let newest =
+        index.record_verify(&verify(&index, &opts.clone().hash(true), &NoProgress)?.outcome())?;
     let empty = dir.path().join("empty");
     std::fs::create_dir_all(&empty)?;
     let opts = VerifyOptions::new(&empty).library("anna-private");
-    index.record_verify(&verify(&index, &opts, &NoProgress)?)?;
+    index.record_verify(&verify(&index, &opts, &NoProgress)?.outcome())?;
     drop(index);
 
     let config = albumen_server::Config::new(db, "127.0.0.1:0".parse()?)

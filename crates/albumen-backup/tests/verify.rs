@@ -4,14 +4,16 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../albumen-index/tests/common/mod.rs"]
 mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use albumen_index::verify::{self, DiffReason};
-use albumen_index::{Index, NoProgress, VerifyOptions, VerifyReport};
+use albumen_backup::verify::{self, DiffReason};
+use albumen_backup::{VerifyOptions, VerifyReport};
+use albumen_index::{Index, NoProgress};
 use common::{copy_tree, files, library, scan};
 
 struct Setup {
@@ -174,7 +176,7 @@ fn the_library_root_is_not_a_backup_of_itself() {
     let index = Index::open(&s.db).unwrap();
     let e = verify::verify(&index, &VerifyOptions::new(&s.root), &NoProgress).unwrap_err();
     assert!(
-        matches!(e, albumen_index::Error::BackupIsRoot { .. }),
+        matches!(e, albumen_backup::Error::BackupIsRoot { .. }),
         "{e}"
     );
 }

@@ -36,12 +36,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::index::{db_err, u64_of, Index};
-use crate::library::{lossy_path, Library};
-use crate::pairs::path_of;
-use crate::progress::Progress;
-use crate::record::hash_file_len;
-use crate::walk::Stat;
+use albumen_index::files::hash_file_len;
+use albumen_index::files::lossy_path;
+use albumen_index::files::Stat;
+use albumen_index::files::{claimed_bases, sidecar_base, SidecarKind};
+use albumen_index::Library;
+use albumen_index::Progress;
+use albumen_index::{Index, IndexedFile};
 
 /// The format of `files.time_local` (a prefix of it: fractions of a second may follow).
 const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
@@ -293,6 +294,7 @@ pub struct ExportPlan {
 }
 
 /// One selected indexed file.
+#[derive(Debug)]
 struct Source {
     id: i64,
     path: PathBuf,
@@ -300,6 +302,19 @@ struct Source {
     dir_id: i64,
     size: u64,
     mtime_ns: i64,
+}
+
+impl From<IndexedFile> for Source {
+    fn from(f: IndexedFile) -> Self {
+        Source {
+            id: f.id,
+            path: f.path,
+            name: f.name,
+            dir_id: f.dir_id,
+            size: f.size,
+            mtime_ns: f.mtime_ns,
+        }
+    }
 }
 
 /// Selects what to export. Reads the index and lists the source folders (for sidecars);
@@ -317,76 +332,33 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
             });
         }
     }
-    let c = index.connection();
-    let dberr = db_err(index.path());
-    let unknown_time: i64 = c
-        .query_row(
-            "SELECT count(*) FROM items WHERE library_id = ?1 AND time_local IS NULL",
-            [library.id],
-            |r| r.get(0),
-        )
-        .map_err(&dberr)?;
-    let mut unknown_time = u64_of(unknown_time);
-
-    let source = |r: &crate::db::Row<'_>, at: usize| -> crate::db::Result<Source> {
-        Ok(Source {
-            id: r.get(at)?,
-            path: path_of(r.get(at + 1)?),
-            name: r.get(at + 2)?,
-            dir_id: r.get(at + 3)?,
-            size: u64_of(r.get(at + 4)?),
-            mtime_ns: r.get(at + 5)?,
-        })
-    };
-    // The stored local times are `YYYY-MM-DDTHH:MM:SS[.f]`, which sort as text: SQLite narrows
-    // the rows, the parse below decides.
+    let mut unknown_time = index.untimed_items(library.id)?;
+    // The stored local times are `YYYY-MM-DDTHH:MM:SS[.f]`, which sort as text: the index
+    // narrows the rows, the parse below decides.
+    let from = opts.range.start.format(LOCAL_FORMAT).to_string();
+    let to = opts.range.end.format(LOCAL_FORMAT).to_string();
     let mut selected: Vec<Selected> = Vec::new();
-    {
-        let mut st = c
-            .prepare(
-                "SELECT i.time_local, f.id, f.path, f.name, f.dir_id, f.size, f.mtime_ns \
-                 FROM items i JOIN files f ON f.id = i.file_id \
-                 WHERE i.library_id = ?1 AND i.time_local >= ?2 AND i.time_local < ?3 \
-                 ORDER BY i.time_local, f.path",
-            )
-            .map_err(&dberr)?;
-        let mut videos = c
-            .prepare(
-                "SELECT v.id, v.path, v.name, v.dir_id, v.size, v.mtime_ns, \
-                 p.method LIKE 'stack-%' FROM pairs p \
-                 JOIN files v ON v.id = p.video_file_id WHERE p.still_file_id = ?1 \
-                 ORDER BY v.path",
-            )
-            .map_err(&dberr)?;
-        let from = opts.range.start.format(LOCAL_FORMAT).to_string();
-        let to = opts.range.end.format(LOCAL_FORMAT).to_string();
-        let mut rows = st
-            .query(crate::db::params![library.id, from, to])
-            .map_err(&dberr)?;
-        while let Some(r) = rows.next().map_err(&dberr)? {
-            let time: String = r.get(0).map_err(&dberr)?;
-            let main = source(&r, 1).map_err(&dberr)?;
-            let Some(t) = parse_local(&time) else {
-                unknown_time += 1;
-                continue;
-            };
-            if !opts.range.contains(&t) {
-                continue;
-            }
-            let vids = videos
-                .query_map([main.id], |r| {
-                    let role = if r.get::<_, bool>(6)? {
-                        Role::StackMember
-                    } else {
-                        Role::LiveVideo
-                    };
-                    Ok((source(r, 0)?, role))
-                })
-                .map_err(&dberr)?
-                .collect::<crate::db::Result<Vec<_>>>()
-                .map_err(&dberr)?;
-            selected.push((t, main, vids));
+    for item in index.items_in_local_range(library.id, &from, &to)? {
+        let Some(t) = parse_local(&item.time_local) else {
+            unknown_time += 1;
+            continue;
+        };
+        if !opts.range.contains(&t) {
+            continue;
         }
+        let vids = item
+            .members
+            .into_iter()
+            .map(|(f, stack)| {
+                let role = if stack {
+                    Role::StackMember
+                } else {
+                    Role::LiveVideo
+                };
+                (Source::from(f), role)
+            })
+            .collect();
+        selected.push((t, Source::from(item.file), vids));
     }
     let items = selected.len() as u64;
 
@@ -412,9 +384,6 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
     let mut units: Vec<ExportUnit> = Vec::new();
     let mut owner: HashMap<PathBuf, usize> = HashMap::new();
     let mut parent: Vec<usize> = Vec::new();
-    let mut other_stills = c
-        .prepare("SELECT still_file_id FROM pairs WHERE video_file_id = ?1")
-        .map_err(&dberr)?;
     for (t, main, vids) in &selected {
         let u = units.len();
         parent.push(u);
@@ -429,11 +398,7 @@ pub fn plan(index: &Index, opts: &ExportOptions) -> Result<ExportPlan> {
             owner.insert(s.path.clone(), u);
             let mut keep_source = None;
             if role == Role::LiveVideo {
-                let stills = other_stills
-                    .query_map([s.id], |r| r.get::<_, i64>(0))
-                    .map_err(&dberr)?
-                    .collect::<crate::db::Result<Vec<_>>>()
-                    .map_err(&dberr)?;
+                let stills = index.stills_of_video(s.id)?;
                 if stills.iter().any(|id| !chosen.contains(id)) {
                     keep_source = Some(
                         "a Live Photo video also paired with a still that is not exported"
@@ -553,50 +518,6 @@ fn dest_of(library: &Library, opts: &ExportOptions, path: &Path, time: &NaiveDat
     }
 }
 
-/// The kinds of sidecar files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum SidecarKind {
-    Xmp,
-    Aae,
-}
-
-/// A sidecar name split into its base and kind: `IMG_1.JPG.xmp` → (`IMG_1.JPG`, Xmp).
-pub(crate) fn sidecar_base(name: &[u8]) -> Option<(&[u8], SidecarKind)> {
-    let dot = name.iter().rposition(|&b| b == b'.')?;
-    let (base, ext) = (&name[..dot], &name[dot + 1..]);
-    if base.is_empty() {
-        return None;
-    }
-    if ext.eq_ignore_ascii_case(b"xmp") {
-        Some((base, SidecarKind::Xmp))
-    } else if ext.eq_ignore_ascii_case(b"aae") {
-        Some((base, SidecarKind::Aae))
-    } else {
-        None
-    }
-}
-
-/// The sidecar bases a media file claims, as albumen-meta's `sidecar_paths` names XMP
-/// sidecars (`NAME.xmp`, `NAME.EXT.xmp`), plus Apple's edit files: `NAME.AAE`, and
-/// `IMG_O1234.AAE` for `IMG_1234.*` (the name iOS 16 and later give an original's edits).
-pub(crate) fn claimed_bases(name: &[u8]) -> Vec<(Vec<u8>, SidecarKind)> {
-    let stem = match name.iter().rposition(|&b| b == b'.') {
-        Some(dot) if dot > 0 => &name[..dot],
-        _ => name,
-    };
-    let mut out = vec![
-        (name.to_vec(), SidecarKind::Xmp),
-        (stem.to_vec(), SidecarKind::Xmp),
-        (stem.to_vec(), SidecarKind::Aae),
-    ];
-    if let Some(digits) = stem.strip_prefix(b"IMG_") {
-        if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
-            out.push(([b"IMG_O", digits].concat(), SidecarKind::Aae));
-        }
-    }
-    out
-}
-
 /// One source folder: its sidecars by base, and those an unexported indexed file claims.
 struct Folder {
     sidecars: HashMap<(Vec<u8>, SidecarKind), Vec<OsString>>,
@@ -627,18 +548,7 @@ impl Folder {
         }
         let mut shared = HashSet::new();
         if !sidecars.is_empty() {
-            let dberr = db_err(index.path());
-            let mut st = index
-                .connection()
-                .prepare_cached("SELECT id, name FROM files WHERE dir_id = ?1")
-                .map_err(&dberr)?;
-            let rows = st
-                .query_map([s.dir_id], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-                })
-                .map_err(&dberr)?;
-            for row in rows {
-                let (id, name) = row.map_err(&dberr)?;
+            for (id, name) in index.files_in_dir(s.dir_id)? {
                 if chosen.contains(&id) {
                     continue;
                 }

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../albumen-index/tests/common/mod.rs"]
 mod common;
 use common::Raw;
 
@@ -12,8 +13,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use albumen_index::archive::{self, ArchiveOptions};
-use albumen_index::{Error, Index, NoProgress, ScanOptions, ScanReport, TimeRange};
+use albumen_backup::archive::{self, ArchiveOptions};
+use albumen_backup::{Error, TimeRange};
+use albumen_index::{Index, NoProgress, ScanOptions, ScanReport};
 use common::{files, library, scan, setup, Setup, IN_RANGE};
 
 fn opts(s: &Setup) -> ArchiveOptions {
@@ -206,7 +208,7 @@ fn bad_destinations_are_refused() {
     o.from_library = "nope".into();
     assert!(matches!(
         archive::archive(&index, &o, &NoProgress),
-        Err(Error::NoSuchLibrary(_))
+        Err(Error::Index(albumen_index::Error::NoSuchLibrary(_)))
     ));
 }
 

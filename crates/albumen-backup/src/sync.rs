@@ -28,7 +28,8 @@
 //! destination. The photo tree is only read.
 //!
 //! ```
-//! use albumen_index::{sync, Index, NoProgress, ScanOptions, SyncOptions, TimeRange};
+//! use albumen_backup::{sync, SyncOptions, TimeRange};
+//! use albumen_index::{Index, NoProgress, ScanOptions};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let dir = tempfile::tempdir()?;
 //! let photos = dir.path().join("photos");
@@ -52,7 +53,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::db::{Connection, OpenFlags};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -62,12 +62,12 @@ use crate::export::{
     self, copy_verified, remove_stale_temps, sync_dir, CopyError, Layout, Place, PlannedFile,
     TimeRange,
 };
-use crate::index::Index;
-use crate::library::lossy_path;
-use crate::pairs::{bytes_of, path_of};
-use crate::progress::Progress;
-use crate::record::hash_file_len;
-use crate::walk::Stat;
+use albumen_index::files::hash_file_len;
+use albumen_index::files::lossy_path;
+use albumen_index::files::Stat;
+use albumen_index::files::{bytes_of, path_of};
+use albumen_index::Progress;
+use albumen_index::{Index, SourceStamp, SyncRecord, SyncState};
 
 /// The state file in the destination.
 pub const STATE_FILE: &str = ".albumen-sync.db";
@@ -251,39 +251,17 @@ impl SyncReport {
     }
 }
 
-/// What the sync remembers of a file it wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Rec {
-    /// The copy: size, mtime, inode.
-    size: u64,
-    mtime_ns: i64,
-    inode: u64,
-    /// BLAKE3 of the copy.
-    hash: [u8; 32],
-    /// The source and its stat when it was copied (size, mtime, inode, ctime).
-    source: Vec<u8>,
-    src: SrcStamp,
-}
+/// What the sync remembers of a file it wrote (kept in the destination's state file).
+type Rec = SyncRecord;
 
-/// A source's `stat` as far as changes go: size, mtime, inode and ctime (an in-place edit that
-/// keeps size and mtime still moves the ctime).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct SrcStamp {
-    size: u64,
-    mtime_ns: i64,
-    inode: u64,
-    ctime_ns: i64,
-}
-
-impl SrcStamp {
-    fn of(m: &fs::Metadata) -> Self {
-        let s = Stat::of(m);
-        SrcStamp {
-            size: s.size,
-            mtime_ns: s.mtime_ns,
-            inode: s.inode,
-            ctime_ns: ctime_ns(m),
-        }
+/// The `stat` of a source as a sync record keeps it.
+fn stamp_of(m: &fs::Metadata) -> SourceStamp {
+    let s = Stat::of(m);
+    SourceStamp {
+        size: s.size,
+        mtime_ns: s.mtime_ns,
+        inode: s.inode,
+        ctime_ns: ctime_ns(m),
     }
 }
 
@@ -298,152 +276,6 @@ fn ctime_ns(m: &fs::Metadata) -> i64 {
 #[cfg(not(unix))]
 fn ctime_ns(_: &fs::Metadata) -> i64 {
     0
-}
-
-fn i64_of(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-/// The state file: what the sync wrote.
-struct State {
-    conn: Connection,
-    path: PathBuf,
-}
-
-const STATE_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS synced (
-  rel          BLOB PRIMARY KEY,
-  size         INTEGER NOT NULL,
-  mtime_ns     INTEGER NOT NULL,
-  inode        INTEGER NOT NULL,
-  hash         BLOB NOT NULL,
-  source       BLOB NOT NULL,
-  src_size     INTEGER NOT NULL,
-  src_mtime_ns INTEGER NOT NULL,
-  src_inode    INTEGER NOT NULL,
-  src_ctime_ns INTEGER NOT NULL
-);";
-
-impl State {
-    /// Opens the state of `dest` (created unless `read_only`; a dry run on a destination
-    /// without one gets an empty state in memory).
-    fn open(dest: &Path, read_only: bool) -> Result<State> {
-        let path = dest.join(STATE_FILE);
-        let dberr = |source| Error::Db {
-            path: path.clone(),
-            source: crate::error::DbError(source),
-        };
-        let conn = if read_only {
-            if path.is_file() {
-                // `immutable`: a read-only open of a WAL database would otherwise leave its
-                // `-wal` and `-shm` files behind, and a dry run writes nothing. (A WAL left by
-                // a killed sync is then not read: those files are compared by bytes instead.)
-                match path.to_str() {
-                    Some(p) => {
-                        let uri = format!(
-                            "file:{}?immutable=1",
-                            p.replace('%', "%25")
-                                .replace('?', "%3f")
-                                .replace('#', "%23")
-                        );
-                        Connection::open_with_flags(
-                            uri,
-                            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
-                        )
-                    }
-                    None => Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY),
-                }
-                .map_err(dberr)?
-            } else {
-                let c = Connection::open_in_memory().map_err(dberr)?;
-                c.execute_batch(STATE_SCHEMA).map_err(dberr)?;
-                c
-            }
-        } else {
-            let c = Connection::open(&path).map_err(dberr)?;
-            // WAL with NORMAL sync: a record lost to a power cut is recovered by comparing
-            // bytes (the copy is adopted), so each record need not be fsynced on its own.
-            c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-                .map_err(dberr)?;
-            c.execute_batch(STATE_SCHEMA).map_err(dberr)?;
-            c
-        };
-        Ok(State { conn, path })
-    }
-
-    fn err(&self) -> impl Fn(crate::db::Error) -> Error + '_ {
-        move |source| Error::Db {
-            path: self.path.clone(),
-            source: crate::error::DbError(source),
-        }
-    }
-
-    fn load(&self) -> Result<HashMap<Vec<u8>, Rec>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT rel, size, mtime_ns, inode, hash, source, src_size, src_mtime_ns, \
-                 src_inode, src_ctime_ns FROM synced",
-            )
-            .map_err(self.err())?;
-        let rows = st
-            .query_map([], |r| {
-                let hash: Vec<u8> = r.get(4)?;
-                Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    Rec {
-                        size: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                        mtime_ns: r.get(2)?,
-                        inode: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
-                        hash: hash.try_into().unwrap_or([0; 32]),
-                        source: r.get(5)?,
-                        src: SrcStamp {
-                            size: u64::try_from(r.get::<_, i64>(6)?).unwrap_or(0),
-                            mtime_ns: r.get(7)?,
-                            inode: u64::try_from(r.get::<_, i64>(8)?).unwrap_or(0),
-                            ctime_ns: r.get(9)?,
-                        },
-                    },
-                ))
-            })
-            .map_err(self.err())?;
-        let mut out = HashMap::new();
-        for row in rows {
-            let (rel, rec) = row.map_err(self.err())?;
-            out.insert(rel, rec);
-        }
-        Ok(out)
-    }
-
-    fn put(&self, rel: &[u8], r: &Rec) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT OR REPLACE INTO synced (rel, size, mtime_ns, inode, hash, source, \
-                 src_size, src_mtime_ns, src_inode, src_ctime_ns) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                crate::db::params![
-                    rel,
-                    i64_of(r.size),
-                    r.mtime_ns,
-                    i64_of(r.inode),
-                    &r.hash[..],
-                    r.source,
-                    i64_of(r.src.size),
-                    r.src.mtime_ns,
-                    i64_of(r.src.inode),
-                    r.src.ctime_ns
-                ],
-            )
-            .map_err(self.err())?;
-        Ok(())
-    }
-
-    fn del(&self, rel: &[u8]) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM synced WHERE rel = ?1", [rel])
-            .map_err(self.err())?;
-        Ok(())
-    }
 }
 
 /// Whether the copy at the destination is still the one the record describes, by `stat`.
@@ -500,7 +332,7 @@ pub fn sync(index: &Index, opts: &SyncOptions, progress: &dyn Progress) -> Resul
     } else {
         remove_stale_temps(dest)
     };
-    let state = State::open(dest, opts.dry_run || !dest.is_dir())?;
+    let state = SyncState::open(&dest.join(STATE_FILE), opts.dry_run || !dest.is_dir())?;
     let records = state.load()?;
     let today = opts
         .today
@@ -537,7 +369,7 @@ pub fn sync(index: &Index, opts: &SyncOptions, progress: &dyn Progress) -> Resul
             continue;
         }
         let src = match fs::metadata(&f.source) {
-            Ok(m) if m.is_file() => SrcStamp::of(&m),
+            Ok(m) if m.is_file() => stamp_of(&m),
             Ok(_) => {
                 files.push(problem(
                     f,
@@ -626,7 +458,7 @@ pub fn sync(index: &Index, opts: &SyncOptions, progress: &dyn Progress) -> Resul
             Ok(placed) => {
                 consumed.insert(old_rel.clone());
                 if let (Some(stat), Ok(m)) = (placed, fs::metadata(&f.source)) {
-                    state.del(old_rel)?;
+                    state.remove(old_rel)?;
                     state.put(
                         &rel_of(&f.dest),
                         &Rec {
@@ -635,7 +467,7 @@ pub fn sync(index: &Index, opts: &SyncOptions, progress: &dyn Progress) -> Resul
                             inode: stat.inode,
                             hash: r.hash,
                             source: bytes_of(&f.source),
-                            src: SrcStamp::of(&m),
+                            src: stamp_of(&m),
                         },
                     )?;
                 }
@@ -723,7 +555,7 @@ pub fn sync(index: &Index, opts: &SyncOptions, progress: &dyn Progress) -> Resul
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     // Gone from the destination already: forget it.
                     if !opts.dry_run {
-                        state.del(rel)?;
+                        state.remove(rel)?;
                     }
                     continue;
                 }
@@ -761,7 +593,7 @@ pub fn sync(index: &Index, opts: &SyncOptions, progress: &dyn Progress) -> Resul
                     files.push(trash_problem(&at, SyncAction::Failed, e.to_string()));
                     continue;
                 }
-                state.del(rel)?;
+                state.remove(rel)?;
                 remove_empty_parents(&at, dest);
             }
             trashed += 1;
@@ -868,7 +700,7 @@ fn sync_one(
     };
     let record_of = |c: &export::Copied| -> Option<Rec> {
         let m = fs::metadata(&f.source).ok()?;
-        let src = SrcStamp::of(&m);
+        let src = stamp_of(&m);
         // The stamp must be the one of the bytes copied.
         (src.size == c.source.size && src.mtime_ns == c.source.mtime_ns).then(|| Rec {
             size: c.dest.size,
@@ -895,7 +727,7 @@ fn sync_one(
         }
         Todo::Check(now) => {
             let src_stamp = match fs::metadata(&f.source) {
-                Ok(m) => SrcStamp::of(&m),
+                Ok(m) => stamp_of(&m),
                 Err(e) => return fail(SyncAction::Failed, format!("source: {e}")),
             };
             let (dest_hash, dest_len) = match hash_file_len(&f.dest) {
@@ -909,7 +741,7 @@ fn sync_one(
             if dest_hash == src_hash && dest_len == src_len {
                 // In step (the record was stale or missing: a sync killed after the copy was
                 // in place, or a copy made by `albumen export`): adopt it.
-                let still = fs::metadata(&f.source).map(|m| SrcStamp::of(&m));
+                let still = fs::metadata(&f.source).map(|m| stamp_of(&m));
                 let record = still.ok().filter(|s| *s == src_stamp).map(|src| Rec {
                     size: now.size,
                     mtime_ns: now.mtime_ns,

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../albumen-index/tests/common/mod.rs"]
 mod common;
 use common::Raw;
 
@@ -11,8 +12,9 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use albumen_index::export::{self, Action, Removal};
-use albumen_index::{ExportOptions, ExportReport, Index, Layout, NoProgress, TimeRange};
+use albumen_backup::export::{self, Action, Removal};
+use albumen_backup::{ExportOptions, ExportReport, Layout, TimeRange};
+use albumen_index::{Index, NoProgress};
 use common::{files, scan, setup, Setup, IN_RANGE};
 
 fn run(
@@ -358,7 +360,7 @@ fn the_library_root_is_refused_as_destination() {
     )
     .remove_originals(true);
     let e = export::plan(&index, &opts).unwrap_err();
-    assert!(matches!(e, albumen_index::Error::DestIsRoot { .. }), "{e}");
+    assert!(matches!(e, albumen_backup::Error::DestIsRoot { .. }), "{e}");
 }
 
 #[test]

@@ -32,16 +32,15 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use crate::db::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::export::{self, Action, ExportOptions, ExportReport, Layout, Removal};
 use crate::export::{FileOutcome, PlannedFile, TimeRange};
-use crate::index::{db_err, Index};
-use crate::library::lossy_path;
-use crate::progress::Progress;
-use crate::walk::{to_i64, Stat};
+use albumen_index::files::lossy_path;
+use albumen_index::files::Stat;
+use albumen_index::Progress;
+use albumen_index::{Index, RowMove};
 
 /// What to archive, from where, to where.
 #[derive(Debug, Clone)]
@@ -141,7 +140,7 @@ impl ArchiveReport {
 }
 
 /// One indexed file whose row goes to the archive library.
-struct RowMove {
+struct Moved {
     file_id: i64,
     dest: PathBuf,
     /// The source is kept: add a row instead of moving this one.
@@ -154,7 +153,7 @@ struct RowMove {
 /// index); see the module documentation. Problems with single files are in the report.
 ///
 /// ```
-/// use albumen_index::archive::{archive, year_range, ArchiveOptions};
+/// use albumen_backup::archive::{archive, year_range, ArchiveOptions};
 /// use albumen_index::{Index, NoProgress, ScanOptions};
 /// use albumen_meta::encode::{ExifBuilder, ExifValue, Ifd};
 ///
@@ -233,7 +232,7 @@ pub fn archive(
         remove_stale_temps(plan.units.iter().flat_map(|u| u.files.iter()))
     };
     // Files an earlier run moved before it was stopped: out of the plan, their rows move now.
-    let mut moves: Vec<RowMove> = Vec::new();
+    let mut moves: Vec<Moved> = Vec::new();
     let mut already_moved = 0u64;
     for unit in &mut plan.units {
         let mut kept = Vec::with_capacity(unit.files.len());
@@ -241,7 +240,7 @@ pub fn archive(
             if moved_earlier(index, &f) {
                 if let Some(id) = f.file_id {
                     already_moved += 1;
-                    moves.push(RowMove {
+                    moves.push(Moved {
                         file_id: id,
                         dest: f.dest.clone(),
                         keep: false,
@@ -282,7 +281,7 @@ pub fn archive(
                 Removal::Kept | Removal::Failed => true,
                 _ => continue,
             };
-            moves.push(RowMove {
+            moves.push(Moved {
                 file_id: id,
                 dest: f.dest.clone(),
                 keep,
@@ -306,15 +305,21 @@ pub fn archive(
     if opts.dry_run {
         return Ok(r);
     }
-    let dberr = db_err(index.path());
-    let tx = index.connection().unchecked_transaction().map_err(&dberr)?;
-    let (to_id, stats) = apply(&tx, live.id, &opts.to_library, &dest, &moves).map_err(&dberr)?;
-    tx.commit().map_err(&dberr)?;
-    r.rows_moved = stats.0;
-    r.rows_copied = stats.1;
+    let row_moves: Vec<RowMove> = moves
+        .iter()
+        .map(|m| RowMove {
+            file_id: m.file_id,
+            dest: m.dest.clone(),
+            keep: m.keep,
+        })
+        .collect();
+    let done = index.move_rows(live.id, &opts.to_library, &dest, &row_moves)?;
+    r.rows_moved = done.moved;
+    r.rows_copied = done.copied;
     log::debug!(
-        "archive: library {} -> {to_id}: {} rows moved, {} copied",
+        "archive: library {} -> {}: {} rows moved, {} copied",
         live.id,
+        done.library_id,
         r.rows_moved,
         r.rows_copied
     );
@@ -409,171 +414,11 @@ fn moved_earlier(index: &Index, f: &PlannedFile) -> bool {
     if s.size != size || s.mtime_ns != mtime_ns {
         return false;
     }
-    let stored: Option<Vec<u8>> = f.file_id.and_then(|id| {
-        index
-            .connection()
-            .query_row("SELECT hash FROM files WHERE id = ?1", [id], |r| r.get(0))
-            .optional()
-            .ok()
-            .flatten()
-            .flatten()
-    });
+    let stored = f.file_id.and_then(|id| index.file_hash(id).ok().flatten());
     match stored {
-        Some(h) => crate::record::hash_file(&f.dest).is_ok_and(|d| d[..] == h[..]),
+        Some(h) => albumen_index::files::hash_file(&f.dest).is_ok_and(|d| d[..] == h[..]),
         None => true,
     }
-}
-
-/// The archive library's id (created, with `dest` as a root, when needed).
-fn ensure_library(c: &Connection, name: &str, dest: &Path) -> crate::db::Result<i64> {
-    c.execute(
-        "INSERT OR IGNORE INTO libraries (name, created_at) VALUES (?1, ?2)",
-        params![
-            name,
-            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        ],
-    )?;
-    let id: i64 = c.query_row("SELECT id FROM libraries WHERE name = ?1", [name], |r| {
-        r.get(0)
-    })?;
-    let roots: Vec<Vec<u8>> = {
-        let mut st = c.prepare("SELECT path FROM library_roots WHERE library_id = ?1")?;
-        let rows = st.query_map([id], |r| r.get(0))?;
-        rows.collect::<crate::db::Result<_>>()?
-    };
-    let covered = roots
-        .into_iter()
-        .any(|r| dest.starts_with(crate::pairs::path_of(r)));
-    if !covered {
-        c.execute(
-            "INSERT OR IGNORE INTO library_roots (library_id, path, path_text) VALUES (?1, ?2, ?3)",
-            params![
-                id,
-                dest.as_os_str().as_encoded_bytes(),
-                dest.to_string_lossy()
-            ],
-        )?;
-    }
-    Ok(id)
-}
-
-fn dir_id(c: &Connection, library_id: i64, dir: &Path) -> crate::db::Result<i64> {
-    let bytes = dir.as_os_str().as_encoded_bytes();
-    c.prepare_cached(
-        "INSERT OR IGNORE INTO dirs (library_id, path, path_text) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![library_id, bytes, dir.to_string_lossy()])?;
-    c.prepare_cached("SELECT id FROM dirs WHERE library_id = ?1 AND path = ?2")?
-        .query_row(params![library_id, bytes], |r| r.get(0))
-}
-
-/// Moves (or copies) the rows into the archive library, then rebuilds both libraries' pairs and
-/// counts. Returns the archive library's id and (rows moved, rows copied).
-fn apply(
-    c: &Connection,
-    from_id: i64,
-    to_name: &str,
-    dest_root: &Path,
-    moves: &[RowMove],
-) -> crate::db::Result<(i64, (u64, u64))> {
-    let to_id = ensure_library(c, to_name, dest_root)?;
-    let (mut moved, mut copied) = (0u64, 0u64);
-    let mut touched: HashSet<i64> = HashSet::new();
-    for m in moves {
-        // What the archive tree holds now: the rescan compares the row with this.
-        let Ok(meta) = fs::symlink_metadata(&m.dest) else {
-            continue;
-        };
-        let s = Stat::of(&meta);
-        let (Some(dir), Some(name)) = (m.dest.parent(), m.dest.file_name()) else {
-            continue;
-        };
-        let old_dir: Option<i64> = c
-            .prepare_cached("SELECT dir_id FROM files WHERE id = ?1 AND library_id = ?2")?
-            .query_row(params![m.file_id, from_id], |r| r.get(0))
-            .optional()?;
-        let Some(old_dir) = old_dir else {
-            // Not in the live library any more (moved by a run that committed): nothing to do.
-            continue;
-        };
-        let new_dir = dir_id(c, to_id, dir)?;
-        let name = name.as_encoded_bytes();
-        // A row the archive library already has at that path (a copy indexed by a scan of the
-        // archive, or by an earlier run) gives way to the item's own row.
-        let existing: Option<i64> = c
-            .prepare_cached("SELECT id FROM files WHERE dir_id = ?1 AND name = ?2")?
-            .query_row(params![new_dir, name], |r| r.get(0))
-            .optional()?;
-        let target = if m.keep {
-            match existing {
-                Some(id) => id,
-                None => {
-                    c.execute_batch(
-                        "DROP TABLE IF EXISTS temp.archive_row; \
-                         CREATE TEMP TABLE archive_row AS SELECT * FROM files WHERE 0",
-                    )?;
-                    c.execute(
-                        "INSERT INTO temp.archive_row SELECT * FROM files WHERE id = ?1",
-                        [m.file_id],
-                    )?;
-                    // The copy's own folder and name before it goes in: (dir_id, name) is
-                    // unique, and the original keeps its own.
-                    c.execute(
-                        "UPDATE temp.archive_row SET id = NULL, library_id = ?1, dir_id = ?2, \
-                         name = ?3",
-                        params![to_id, new_dir, name],
-                    )?;
-                    c.execute_batch(
-                        "INSERT INTO files SELECT * FROM temp.archive_row; \
-                         DROP TABLE temp.archive_row;",
-                    )?;
-                    copied += 1;
-                    c.last_insert_rowid()
-                }
-            }
-        } else {
-            if let Some(id) = existing.filter(|&id| id != m.file_id) {
-                c.execute(crate::writer::UNPAIR, [id])?;
-                c.execute("DELETE FROM files WHERE id = ?1", [id])?;
-            }
-            touched.insert(old_dir);
-            moved += 1;
-            m.file_id
-        };
-        c.prepare_cached(
-            "UPDATE files SET library_id = ?2, dir_id = ?3, name = ?4, path = ?5, \
-             path_text = ?6, size = ?7, mtime_ns = ?8, dev = ?9, inode = ?10, nlink = ?11 \
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            target,
-            to_id,
-            new_dir,
-            name,
-            m.dest.as_os_str().as_encoded_bytes(),
-            m.dest.to_string_lossy(),
-            to_i64(s.size),
-            s.mtime_ns,
-            to_i64(s.dev),
-            to_i64(s.inode),
-            to_i64(s.nlink),
-        ])?;
-        touched.insert(new_dir);
-    }
-    // The folders' rows changed: their fingerprints no longer hold (the next scan compares
-    // their rows one by one and records new ones). Live folders left without a row go.
-    for d in touched {
-        c.execute("UPDATE dirs SET fingerprint = NULL WHERE id = ?1", [d])?;
-        c.execute(
-            "DELETE FROM dirs WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM files WHERE dir_id = ?1)",
-            [d],
-        )?;
-    }
-    for lib in [from_id, to_id] {
-        let ps = crate::pairs::rebuild_pairs(c, lib)?;
-        crate::index::refresh_stats(c, lib, &ps)?;
-    }
-    Ok((to_id, (moved, copied)))
 }
 
 #[cfg(test)]

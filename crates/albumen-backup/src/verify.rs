@@ -26,13 +26,14 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::export::{claimed_bases, sidecar_base, SidecarKind};
-use crate::index::{db_err, u64_of, Index};
-use crate::library::{lossy_path, Library};
-use crate::options::{Filter, ScanOptions};
-use crate::pairs::path_of;
-use crate::progress::Progress;
-use crate::record::hash_file_len;
+use albumen_index::files::hash_file_len;
+use albumen_index::files::lossy_path;
+use albumen_index::files::Filter;
+use albumen_index::files::{claimed_bases, sidecar_base, SidecarKind};
+use albumen_index::Library;
+use albumen_index::Progress;
+use albumen_index::ScanOptions;
+use albumen_index::{Index, VerifyOutcome};
 
 /// What to verify.
 #[derive(Debug, Clone)]
@@ -117,7 +118,7 @@ pub struct FoundElsewhere {
     /// Its size.
     pub size: u64,
     /// The backup paths holding the same bytes.
-    #[serde(serialize_with = "crate::library::lossy_paths")]
+    #[serde(serialize_with = "albumen_index::files::lossy_paths")]
     pub at: Vec<PathBuf>,
 }
 
@@ -212,6 +213,26 @@ impl VerifyReport {
     /// Whether the backup holds every indexed file: nothing missing, different or unreadable.
     pub fn passed(&self) -> bool {
         self.missing.is_empty() && self.different.is_empty() && self.unreadable.is_empty()
+    }
+
+    /// The run as the index records it ([`Index::record_verify`]): counts, and the problem
+    /// paths relative to the root.
+    pub fn outcome(&self) -> VerifyOutcome {
+        let lossy = |p: &Path| p.to_string_lossy().into_owned();
+        VerifyOutcome {
+            library: self.library.clone(),
+            target: lossy(&self.backup),
+            via: self.via.as_str().to_string(),
+            hashed: self.hashed,
+            checked: self.checked,
+            ok: self.ok,
+            missing: self.missing.iter().map(|m| lossy(&m.path)).collect(),
+            different: self.different.iter().map(|d| lossy(&d.path)).collect(),
+            found_elsewhere: self.found_elsewhere.len() as u64,
+            extra: self.extra.len() as u64,
+            unreadable: self.unreadable.iter().map(|u| lossy(&u.path)).collect(),
+            passed: self.passed(),
+        }
     }
 }
 
@@ -463,25 +484,10 @@ pub fn verify(
 /// The library's files with their path relative to their root, and the sidecars beside them;
 /// and how many indexed files are under no root.
 pub(crate) fn load(index: &Index, library: &Library) -> Result<(Vec<Indexed>, u64)> {
-    let dberr = db_err(index.path());
-    let mut st = index
-        .connection()
-        .prepare("SELECT path, size, hash FROM files WHERE library_id = ?1 ORDER BY path")
-        .map_err(&dberr)?;
-    let rows = st
-        .query_map([library.id], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<Vec<u8>>>(2)?,
-            ))
-        })
-        .map_err(&dberr)?;
     let mut out = Vec::new();
     let mut outside = 0u64;
-    for row in rows {
-        let (path, size, hash) = row.map_err(&dberr)?;
-        let original = path_of(path);
+    for f in index.library_files(library.id)? {
+        let (original, size, hash) = (f.path, f.size, f.hash);
         let Some((root, rel)) = root_of(library, &original) else {
             outside += 1;
             continue;
@@ -490,8 +496,8 @@ pub(crate) fn load(index: &Index, library: &Library) -> Result<(Vec<Indexed>, u6
             rel,
             original,
             root,
-            size: u64_of(size),
-            hash: hash.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok()),
+            size,
+            hash,
             sidecar: false,
         });
     }

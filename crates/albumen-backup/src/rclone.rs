@@ -37,10 +37,11 @@ use std::time::Instant;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::index::Index;
-use crate::options::{Filter, ScanOptions};
-use crate::progress::Progress;
 use crate::verify::{load, DiffReason, Difference, Indexed, Unreadable, VerifyReport, Via};
+use albumen_index::files::Filter;
+use albumen_index::Index;
+use albumen_index::Progress;
+use albumen_index::ScanOptions;
 
 /// Lines of rclone's error output kept to explain a failure.
 const STDERR_KEEP: usize = 40;

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../albumen-index/tests/common/mod.rs"]
 mod common;
 
 use std::fs;
@@ -12,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use albumen_index::sync::{self, SyncAction, STATE_FILE, TRASH_DIR};
-use albumen_index::{Index, NoProgress, SyncOptions, SyncReport, TimeRange};
+use albumen_backup::sync::{self, SyncAction, STATE_FILE, TRASH_DIR};
+use albumen_backup::{SyncOptions, SyncReport, TimeRange};
+use albumen_index::{Index, NoProgress};
 use chrono::NaiveDate;
 use common::{files, jpeg, scan, setup, write, Setup, IN_RANGE};
 
