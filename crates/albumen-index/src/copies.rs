@@ -78,6 +78,15 @@ pub struct RowsMoved {
 
 const FILE_COLUMNS: &str = "f.id, f.path, f.name, f.dir_id, f.size, f.mtime_ns";
 
+/// Every column of `files` but `id`, `library_id`, `dir_id` and `name`, in table order: what
+/// an archive's copy of a row takes over (a test holds it to the schema, migrations included).
+const FILE_REST: &str = "path, path_text, size, mtime_ns, dev, inode, nlink, format, kind, \
+     capture_kind, capture_local, capture_utc, capture_offset_s, capture_source, lat, lon, alt, \
+     make, model, lens, content_id, burst_id, width, height, orientation, duration_s, \
+     motion_photo, rating, bytes_read, time_utc, time_local, time_offset_s, time_zone, \
+     time_source, time_confidence, hash, error_reason, error, first_run, read_run, \
+     redownload_of, map_cell, map_x, map_y, map_z";
+
 fn file_at(r: &crate::db::Row<'_>, at: usize) -> crate::db::Result<IndexedFile> {
     Ok(IndexedFile {
         id: r.get(at)?,
@@ -309,25 +318,14 @@ fn apply(
             match existing {
                 Some(id) => id,
                 None => {
-                    c.execute_batch(
-                        "DROP TABLE IF EXISTS temp.archive_row; \
-                         CREATE TEMP TABLE archive_row AS SELECT * FROM files WHERE 0",
-                    )?;
-                    c.execute(
-                        "INSERT INTO temp.archive_row SELECT * FROM files WHERE id = ?1",
-                        [m.file_id],
-                    )?;
-                    // The copy's own folder and name before it goes in: (dir_id, name) is
-                    // unique, and the original keeps its own.
-                    c.execute(
-                        "UPDATE temp.archive_row SET id = NULL, library_id = ?1, dir_id = ?2, \
-                         name = ?3",
-                        params![to_id, new_dir, name],
-                    )?;
-                    c.execute_batch(
-                        "INSERT INTO files SELECT * FROM temp.archive_row; \
-                         DROP TABLE temp.archive_row;",
-                    )?;
+                    // The copy's own library, folder and name: (dir_id, name) is unique, and
+                    // the original keeps its own. The other columns as they are (the file's
+                    // `stat` is set below).
+                    c.prepare_cached(&format!(
+                        "INSERT INTO files (library_id, dir_id, name, {FILE_REST}) \
+                         SELECT ?2, ?3, ?4, {FILE_REST} FROM files WHERE id = ?1"
+                    ))?
+                    .execute(params![m.file_id, to_id, new_dir, name])?;
                     copied += 1;
                     c.last_insert_rowid()
                 }
@@ -561,5 +559,28 @@ impl SyncState {
             .execute("DELETE FROM synced WHERE rel = ?1", [rel])
             .map_err(self.err())?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_copied_columns_are_every_column_of_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::open(dir.path().join("i.db")).unwrap();
+        let mut st = index
+            .connection()
+            .prepare("SELECT name FROM pragma_table_info('files') ORDER BY cid")
+            .unwrap();
+        let names: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<crate::db::Result<_>>()
+            .unwrap();
+        let mut want = vec!["id", "library_id", "dir_id", "name"];
+        want.extend(FILE_REST.split(',').map(str::trim));
+        assert_eq!(names, want);
     }
 }

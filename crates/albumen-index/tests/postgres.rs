@@ -231,3 +231,85 @@ fn a_lost_connection_is_made_again() {
     let again = ix.libraries();
     assert!(again.is_ok(), "first {first:?}, then {again:?}");
 }
+
+/// An archive's row moves (`Index::move_rows`, which albumen-backup's archive calls): one file
+/// moved, one copied with its source kept, on both engines alike, and both trees rescan clean.
+#[test]
+fn archived_rows_move_and_copy_alike_on_both_engines() {
+    let Some(pg) = TempDb::new("moves") else {
+        return;
+    };
+    let lite = tempfile::tempdir().unwrap();
+    let mut seen = Vec::new();
+    for db in [lite.path().join("index.db"), pg.url.clone()] {
+        let (dir, root) = photos();
+        scan(&db, "family", &root);
+        let ix = Index::open(&db).unwrap();
+        let live = ix.library(Some("family")).unwrap();
+        let mut files = ix.library_files(live.id).unwrap();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let ids: Vec<(i64, PathBuf)> = ix
+            .items_in_local_range(live.id, "0000", "9999")
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.file.id, i.file.path))
+            .collect();
+        assert!(ids.len() >= 2, "{ids:?}");
+        let arch = dir.path().join("archive");
+        let (moved, kept) = (&ids[0], &ids[1]);
+        let dest = |p: &Path| arch.join(p.strip_prefix(&root).unwrap());
+        for (p, keep) in [(&moved.1, false), (&kept.1, true)] {
+            std::fs::create_dir_all(dest(p).parent().unwrap()).unwrap();
+            if keep {
+                std::fs::copy(p, dest(p)).unwrap();
+            } else {
+                std::fs::rename(p, dest(p)).unwrap();
+            }
+        }
+        let moves = [
+            albumen_index::RowMove {
+                file_id: moved.0,
+                dest: dest(&moved.1),
+                keep: false,
+            },
+            albumen_index::RowMove {
+                file_id: kept.0,
+                dest: dest(&kept.1),
+                keep: true,
+            },
+        ];
+        let done = ix.move_rows(live.id, "archive", &arch, &moves).unwrap();
+        assert_eq!((done.moved, done.copied), (1, 1), "{db:?}");
+        // Each library's files, relative to its tree.
+        let rel = |lib: i64, base: &Path| -> Vec<String> {
+            let mut v: Vec<String> = ix
+                .library_files(lib)
+                .unwrap()
+                .into_iter()
+                .map(|f| {
+                    f.path
+                        .strip_prefix(base)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let now = (rel(live.id, &root), rel(done.library_id, &arch));
+        assert_eq!(now.0.len() + 1, files.len(), "{db:?}");
+        assert_eq!(now.1.len(), 2, "{db:?}");
+        drop(ix);
+        for (lib, tree) in [("family", &root), ("archive", &arch)] {
+            let r = scan(&db, lib, tree);
+            assert_eq!(
+                (r.new, r.deleted, r.read),
+                (0, 0, 0),
+                "{lib} on {db:?}: {r:?}"
+            );
+        }
+        seen.push(now);
+    }
+    assert_eq!(seen[0], seen[1]);
+}
