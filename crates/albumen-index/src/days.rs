@@ -19,6 +19,27 @@ fn day(r: &str) -> String {
     format!("substr(coalesce({r}.time_local, {r}.capture_local, ''), 1, 10)")
 }
 
+/// On PostgreSQL, `day_counts_file_insert` (the SQLite trigger above, row by row) as one
+/// trigger per statement over its new rows: a scan's multi-row `INSERT` then moves each day's
+/// count once instead of once per file. Same rule as the row trigger (the engine test compares
+/// the timelines of one tree on both engines).
+pub(crate) fn pg_insert_trigger() -> String {
+    format!(
+        "CREATE OR REPLACE FUNCTION albumen_day_counts_file_insert() RETURNS trigger \
+         LANGUAGE plpgsql AS $albumen$ BEGIN \
+         INSERT INTO day_counts (library_id, day, n) \
+         SELECT r.library_id, {day}, count(*) FROM albumen_new_files r \
+         WHERE NOT EXISTS (SELECT 1 FROM pairs WHERE video_file_id = r.id) GROUP BY 1, 2 \
+         ON CONFLICT (library_id, day) DO UPDATE SET n = day_counts.n + excluded.n; \
+         RETURN NULL; END $albumen$;\n\
+         DROP TRIGGER IF EXISTS day_counts_file_insert ON files;\n\
+         CREATE TRIGGER day_counts_file_insert AFTER INSERT ON files \
+         REFERENCING NEW TABLE AS albumen_new_files FOR EACH STATEMENT \
+         EXECUTE FUNCTION albumen_day_counts_file_insert()",
+        day = day("r"),
+    )
+}
+
 /// The table and its triggers. Every statement is idempotent.
 pub(crate) fn schema() -> String {
     let (new, old) = (day("NEW"), day("OLD"));

@@ -600,6 +600,7 @@ impl Index {
             dirs,
             batch: opts.batch.max(1),
             log_new: !first_scan,
+            new_rows: Vec::new(),
         };
         let writer_thread = std::thread::Builder::new()
             .name("albumen-index-writer".to_string())

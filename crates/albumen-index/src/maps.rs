@@ -48,6 +48,31 @@ fn add(lib: &str, f: &str, from: &str, cond: &str) -> String {
     )
 }
 
+/// On PostgreSQL, `map_cells_file_insert` (the SQLite trigger below, row by row) as one trigger
+/// per statement over its new rows: a scan's multi-row `INSERT` adds each cell's files at once
+/// instead of one file at a time. Same rule as the row trigger (the engine test compares the map
+/// of one tree on both engines).
+pub(crate) fn pg_insert_trigger() -> String {
+    let (values, and) = masks();
+    format!(
+        "CREATE OR REPLACE FUNCTION albumen_map_cells_file_insert() RETURNS trigger \
+         LANGUAGE plpgsql AS $albumen$ BEGIN \
+         INSERT INTO map_cells (library_id, res, cell, n, sx, sy, sz) \
+         SELECT r.library_id, m.column1, (r.map_cell & ({and})) | m.column2, count(*), \
+         sum(r.map_x), sum(r.map_y), sum(r.map_z) FROM albumen_new_files r, {values} AS m \
+         WHERE r.map_cell IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM pairs WHERE video_file_id = r.id) GROUP BY 1, 2, 3 \
+         ON CONFLICT (library_id, res, cell) DO UPDATE SET n = map_cells.n + excluded.n, \
+         sx = map_cells.sx + excluded.sx, sy = map_cells.sy + excluded.sy, \
+         sz = map_cells.sz + excluded.sz; \
+         RETURN NULL; END $albumen$;\n\
+         DROP TRIGGER IF EXISTS map_cells_file_insert ON files;\n\
+         CREATE TRIGGER map_cells_file_insert AFTER INSERT ON files \
+         REFERENCING NEW TABLE AS albumen_new_files FOR EACH STATEMENT \
+         EXECUTE FUNCTION albumen_map_cells_file_insert()"
+    )
+}
+
 /// SQL taking one file out of `map_cells`; `cell`, `x`, `y`, `z` and `lib` are expressions.
 fn sub(lib: &str, cell: &str, x: &str, y: &str, z: &str) -> String {
     let (values, and) = masks();

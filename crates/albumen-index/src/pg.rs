@@ -423,6 +423,12 @@ fn trigger(sql: &str) -> String {
         .pop()
         .unwrap_or_default()
         .to_ascii_lowercase();
+    // Triggers that PostgreSQL runs once per statement over its new rows (written for it).
+    match name.as_str() {
+        "day_counts_file_insert" => return crate::days::pg_insert_trigger(),
+        "map_cells_file_insert" => return crate::maps::pg_insert_trigger(),
+        _ => {}
+    }
     let header_start = skip(&t, name_at, 1);
     let when = words
         .iter()

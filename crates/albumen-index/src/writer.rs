@@ -34,6 +34,130 @@ pub(crate) struct Writer {
     pub batch: usize,
     /// Record `new` rows in `changes` (not on a library's first scan, where everything is new).
     pub log_new: bool,
+    /// New files' rows waiting to go in as one multi-row `INSERT` (PostgreSQL only: there each
+    /// statement is a round trip; SQLite takes them one by one), with their folder's id.
+    pub new_rows: Vec<(FileRow, i64)>,
+}
+
+/// New rows sent to PostgreSQL in one `INSERT` (46 parameters each, well under its 65,535).
+pub(crate) const PG_INSERT_ROWS: usize = 128;
+
+/// The columns of [`INSERT`], for the multi-row form.
+const INSERT_COLUMNS: &str = "library_id, dir_id, name, path, path_text, size, \
+    mtime_ns, dev, inode, nlink, format, kind, capture_kind, capture_local, capture_utc, \
+    capture_offset_s, capture_source, lat, lon, alt, make, model, lens, content_id, burst_id, \
+    width, height, orientation, duration_s, motion_photo, rating, bytes_read, hash, \
+    error_reason, error, time_utc, time_local, time_offset_s, time_zone, time_source, \
+    time_confidence, first_run, read_run, map_cell, map_x, map_y, map_z";
+
+/// Parameters per row of [`INSERT`] (`first_run` and `read_run` share one).
+const INSERT_PARAMS: usize = 46;
+
+/// `INSERT OR IGNORE … VALUES (…), (…) RETURNING id, dir_id, name` for `n` rows: the ids of the
+/// rows made (a row another scan made first is left out), matched back by folder and name.
+fn insert_many(n: usize) -> String {
+    let mut sql = format!("INSERT OR IGNORE INTO files ({INSERT_COLUMNS}) VALUES ");
+    for k in 0..n {
+        let b = k * INSERT_PARAMS;
+        if k > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for i in 1..=INSERT_PARAMS {
+            if i > 1 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("?{}", b + i));
+            if i == 42 {
+                sql.push_str(&format!(", ?{}", b + i));
+            }
+        }
+        sql.push(')');
+    }
+    sql.push_str(" RETURNING id, dir_id, name");
+    sql
+}
+
+/// The values of a file's row that are computed, not borrowed from it.
+struct Computed {
+    size: i64,
+    dev: i64,
+    inode: i64,
+    nlink: i64,
+    bytes_read: Option<i64>,
+    path_text: String,
+    cell: Option<i64>,
+    map: [Option<i64>; 3],
+}
+
+impl Computed {
+    fn of(row: &FileRow) -> Self {
+        let s = row.stat;
+        let (cell, map) = crate::maps::columns(row.content.lat, row.content.lon);
+        Computed {
+            size: to_i64(s.size),
+            dev: to_i64(s.dev),
+            inode: to_i64(s.inode),
+            nlink: to_i64(s.nlink),
+            bytes_read: row.content.bytes_read.map(to_i64),
+            path_text: row.path.to_string_lossy().into_owned(),
+            cell,
+            map,
+        }
+    }
+}
+
+/// The parameters INSERT and UPDATE share, in the same order: ?6..?42 of INSERT (the last one,
+/// `run_id`, fills both `first_run` and `read_run`), ?2..?38 of UPDATE; then the map columns.
+fn shared_params<'a>(
+    row: &'a FileRow,
+    v: &'a Computed,
+    run_id: &'a i64,
+    hash: &'a Option<&'a [u8]>,
+    out: &mut Vec<&'a dyn ToSql>,
+) {
+    let c = &*row.content;
+    out.extend([
+        &v.size as &dyn ToSql,
+        &row.stat.mtime_ns,
+        &v.dev,
+        &v.inode,
+        &v.nlink,
+        &c.format,
+        &c.kind,
+        &c.capture_kind,
+        &c.capture_local,
+        &c.capture_utc,
+        &c.capture_offset_s,
+        &c.capture_source,
+        &c.lat,
+        &c.lon,
+        &c.alt,
+        &c.make,
+        &c.model,
+        &c.lens,
+        &c.content_id,
+        &c.burst_id,
+        &c.width,
+        &c.height,
+        &c.orientation,
+        &c.duration_s,
+        &c.motion_photo,
+        &c.rating,
+        &v.bytes_read,
+        hash,
+        &c.error_reason,
+        &c.error,
+        &c.time_utc,
+        &c.time_local,
+        &c.time_offset_s,
+        &c.time_zone,
+        &c.time_source,
+        &c.time_confidence,
+        run_id,
+    ]);
+    // The map columns in the same statement (the map's triggers count the row once).
+    out.extend([&v.cell as &dyn ToSql, &v.map[0], &v.map[1], &v.map[2]]);
 }
 
 // `OR IGNORE`: a row already there can only come from another scan of the same library running
@@ -92,12 +216,14 @@ impl Writer {
                 if pending > 0
                     && (pending >= self.batch || since.elapsed() >= Duration::from_millis(500))
                 {
+                    self.flush_new(&mut out)?;
                     self.conn.execute_batch("COMMIT")?;
                     pending = 0;
                     since = Instant::now();
                 }
             }
             if pending > 0 {
+                self.flush_new(&mut out)?;
                 self.conn.execute_batch("COMMIT")?;
             }
             Ok(())
@@ -129,7 +255,7 @@ impl Writer {
 
     fn apply(&mut self, msg: Msg, out: &mut WriterOut) -> crate::db::Result<()> {
         match msg {
-            Msg::Upsert(row) => self.upsert(&row, out),
+            Msg::Upsert(row) => self.upsert(*row, out),
             Msg::SetHash { id, hash } => {
                 self.conn
                     .prepare_cached("UPDATE files SET hash = ?2 WHERE id = ?1")?
@@ -192,92 +318,11 @@ impl Writer {
         Ok(())
     }
 
-    fn upsert(&mut self, row: &FileRow, out: &mut WriterOut) -> crate::db::Result<()> {
-        let c = &*row.content;
-        if let Some(reason) = c.error_reason {
+    fn upsert(&mut self, row: FileRow, out: &mut WriterOut) -> crate::db::Result<()> {
+        if let Some(reason) = row.content.error_reason {
             *out.read_errors.entry(reason.to_string()).or_default() += 1;
         }
-        let path_text = row.path.to_string_lossy();
-        let s = row.stat;
-        let hash = c.hash.as_ref().map(|h| &h[..]);
-        let (size, dev, inode, nlink) = (
-            to_i64(s.size),
-            to_i64(s.dev),
-            to_i64(s.inode),
-            to_i64(s.nlink),
-        );
-        let bytes_read = c.bytes_read.map(to_i64);
-        let run_id = self.run_id;
-        // The map columns in the same statement (the map's triggers count the row once).
-        let (cell, [mx, my, mz]) = crate::maps::columns(c.lat, c.lon);
-        let map: [&dyn ToSql; 4] = [&cell, &mx, &my, &mz];
-        // The columns INSERT and UPDATE share, in the same order: ?6..?42 of INSERT (the last
-        // one, run_id, fills both first_run and read_run), ?2..?38 of UPDATE.
-        let shared: [&dyn ToSql; 37] = [
-            &size,
-            &s.mtime_ns,
-            &dev,
-            &inode,
-            &nlink,
-            &c.format,
-            &c.kind,
-            &c.capture_kind,
-            &c.capture_local,
-            &c.capture_utc,
-            &c.capture_offset_s,
-            &c.capture_source,
-            &c.lat,
-            &c.lon,
-            &c.alt,
-            &c.make,
-            &c.model,
-            &c.lens,
-            &c.content_id,
-            &c.burst_id,
-            &c.width,
-            &c.height,
-            &c.orientation,
-            &c.duration_s,
-            &c.motion_photo,
-            &c.rating,
-            &bytes_read,
-            &hash,
-            &c.error_reason,
-            &c.error,
-            &c.time_utc,
-            &c.time_local,
-            &c.time_offset_s,
-            &c.time_zone,
-            &c.time_source,
-            &c.time_confidence,
-            &run_id,
-        ];
-        let file_id = match row.id {
-            None => {
-                let dir_id = self.dir_id(row)?;
-                let library_id = self.library_id;
-                let path = row.path.as_os_str().as_encoded_bytes();
-                let head: [&dyn ToSql; 5] = [&library_id, &dir_id, &row.name, &path, &path_text];
-                let n = self.conn.prepare_cached(INSERT)?.execute(params_from_iter(
-                    head.iter().chain(shared.iter()).chain(map.iter()),
-                ))?;
-                (n > 0).then(|| self.conn.last_insert_rowid())
-            }
-            Some(id) => {
-                self.conn.prepare_cached(UPDATE)?.execute(params_from_iter(
-                    std::iter::once(&id as &dyn ToSql)
-                        .chain(shared.iter().copied())
-                        .chain(map.iter().copied()),
-                ))?;
-                Some(id)
-            }
-        };
-        if let Some(id) = file_id {
-            let fresh = row.id.is_none() && self.conn.is_pg();
-            if crate::keywords::store(&self.conn, id, &c.keywords, fresh)? {
-                out.keywords_changed.push(id);
-            }
-        }
+        let v = Computed::of(&row);
         let log = match row.change {
             Change::New => self.log_new.then_some("new"),
             Change::Changed => Some("changed"),
@@ -287,7 +332,100 @@ impl Writer {
                 .prepare_cached(
                     "INSERT INTO changes (run_id, kind, path_text) VALUES (?1, ?2, ?3)",
                 )?
-                .execute(params![self.run_id, kind, path_text])?;
+                .execute(params![self.run_id, kind, v.path_text])?;
+        }
+        let run_id = self.run_id;
+        let hash = row.content.hash.as_ref().map(|h| &h[..]);
+        let file_id = match row.id {
+            None if self.conn.is_pg() => {
+                let dir_id = self.dir_id(&row)?;
+                self.new_rows.push((row, dir_id));
+                if self.new_rows.len() >= PG_INSERT_ROWS {
+                    self.flush_new(out)?;
+                }
+                return Ok(());
+            }
+            None => {
+                let dir_id = self.dir_id(&row)?;
+                let library_id = self.library_id;
+                let path = row.path.as_os_str().as_encoded_bytes();
+                let mut p: Vec<&dyn ToSql> =
+                    vec![&library_id, &dir_id, &row.name, &path, &v.path_text];
+                shared_params(&row, &v, &run_id, &hash, &mut p);
+                let n = self
+                    .conn
+                    .prepare_cached(INSERT)?
+                    .execute(params_from_iter(p))?;
+                (n > 0).then(|| self.conn.last_insert_rowid())
+            }
+            Some(id) => {
+                let mut p: Vec<&dyn ToSql> = vec![&id];
+                shared_params(&row, &v, &run_id, &hash, &mut p);
+                self.conn
+                    .prepare_cached(UPDATE)?
+                    .execute(params_from_iter(p))?;
+                Some(id)
+            }
+        };
+        if let Some(id) = file_id {
+            if crate::keywords::store(&self.conn, id, &row.content.keywords, false)? {
+                out.keywords_changed.push(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the new rows waiting in [`Writer::new_rows`] with one statement per
+    /// [`PG_INSERT_ROWS`], then their keywords.
+    fn flush_new(&mut self, out: &mut WriterOut) -> crate::db::Result<()> {
+        if self.new_rows.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.new_rows);
+        let computed: Vec<Computed> = rows.iter().map(|(r, _)| Computed::of(r)).collect();
+        let hashes: Vec<Option<&[u8]>> = rows
+            .iter()
+            .map(|(r, _)| r.content.hash.as_ref().map(|h| &h[..]))
+            .collect();
+        let paths: Vec<&[u8]> = rows
+            .iter()
+            .map(|(r, _)| r.path.as_os_str().as_encoded_bytes())
+            .collect();
+        let (library_id, run_id) = (self.library_id, self.run_id);
+        let mut made: HashMap<(i64, Vec<u8>), i64> = HashMap::with_capacity(rows.len());
+        for (at, chunk) in rows.chunks(PG_INSERT_ROWS).enumerate() {
+            let base = at * PG_INSERT_ROWS;
+            let mut p: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * INSERT_PARAMS);
+            for (k, (row, dir_id)) in chunk.iter().enumerate() {
+                let i = base + k;
+                p.extend([
+                    &library_id as &dyn ToSql,
+                    dir_id,
+                    &row.name,
+                    &paths[i],
+                    &computed[i].path_text,
+                ]);
+                shared_params(row, &computed[i], &run_id, &hashes[i], &mut p);
+            }
+            let sql = insert_many(chunk.len());
+            let mut st = if chunk.len() == PG_INSERT_ROWS {
+                self.conn.prepare_cached(&sql)?
+            } else {
+                self.conn.prepare(&sql)?
+            };
+            let mut got = st.query(params_from_iter(p))?;
+            while let Some(r) = got.next()? {
+                made.insert((r.get(1)?, r.get(2)?), r.get(0)?);
+            }
+        }
+        for (row, dir_id) in &rows {
+            let Some(&id) = made.get(&(*dir_id, row.name.clone())) else {
+                continue;
+            };
+            // A new id (PostgreSQL never gives one twice): no keywords to read back.
+            if crate::keywords::store(&self.conn, id, &row.content.keywords, true)? {
+                out.keywords_changed.push(id);
+            }
         }
         Ok(())
     }

@@ -52,12 +52,65 @@ impl Drop for TempDb {
     }
 }
 
-/// A folder holding the common fixture library (`DIR/photos`).
+/// A folder holding the common fixture library (`DIR/photos`), and photos with positions (three
+/// in one map cell, two in another, one south of the equator) in `DIR/photos/places`.
 fn photos() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("photos");
     common::library(&root);
+    let places = [
+        ("paris_1", 48.8584, 2.2945),
+        ("paris_2", 48.8606, 2.3376),
+        ("paris_3", 48.8530, 2.3499),
+        ("beijing_1", 39.9163, 116.3972),
+        ("beijing_2", 39.9087, 116.3975),
+        ("sydney", -33.8568, 151.2153),
+    ];
+    for (i, (name, lat, lon)) in places.into_iter().enumerate() {
+        common::write(
+            &root.join("places").join(format!("{name}.jpg")),
+            &located_jpeg(&format!("2023:06:{:02} 12:00:00", i + 1), lat, lon, name),
+        );
+    }
     (dir, root)
+}
+
+/// [`common::jpeg`] with a GPS position.
+fn located_jpeg(local: &str, lat: f64, lon: f64, note: &str) -> Vec<u8> {
+    use albumen_meta::encode::{ExifBuilder, ExifValue, Ifd};
+    let dms = |v: f64| {
+        let v = v.abs();
+        let (d, m) = (v.trunc(), (v.fract() * 60.0).trunc());
+        let s = ((v * 3600.0) - d * 3600.0 - m * 60.0) * 1000.0;
+        ExifValue::Rational(vec![(d as u32, 1), (m as u32, 1), (s.round() as u32, 1000)])
+    };
+    let tiff = ExifBuilder::new(true)
+        .set(Ifd::Exif, 0x9003, ExifValue::Ascii(local.into()))
+        .set(
+            Ifd::Gps,
+            0x0001,
+            ExifValue::Ascii(if lat < 0.0 { "S" } else { "N" }.into()),
+        )
+        .set(Ifd::Gps, 0x0002, dms(lat))
+        .set(
+            Ifd::Gps,
+            0x0003,
+            ExifValue::Ascii(if lon < 0.0 { "W" } else { "E" }.into()),
+        )
+        .set(Ifd::Gps, 0x0004, dms(lon))
+        .build()
+        .unwrap();
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend(u16::try_from(2 + 6 + tiff.len()).unwrap().to_be_bytes());
+    out.extend(b"Exif\0\0");
+    out.extend(tiff);
+    out.extend([0xFF, 0xFE]);
+    out.extend(u16::try_from(2 + note.len()).unwrap().to_be_bytes());
+    out.extend(note.as_bytes());
+    out.extend([
+        0xFF, 0xC0, 0, 11, 8, 0, 48, 0, 64, 1, 1, 0x11, 0, 0xFF, 0xDA, 0, 2, 0xFF, 0xD9,
+    ]);
+    out
 }
 
 fn scan(db: &Path, lib: &str, root: &Path) -> albumen_index::ScanReport {
@@ -89,6 +142,10 @@ fn reading(db: &Path, lib: &str) -> String {
         })
         .collect();
     let days = ix.day_counts(id).unwrap();
+    // The map's counts at every resolution kept (PostgreSQL adds a statement's rows at once).
+    let cells: Vec<String> = (0..=albumen_index::MAP_RES_MAX)
+        .map(|r| format!("{:?}", ix.map_cells(id, r).unwrap()))
+        .collect();
     let summary = ix.summary(lib).unwrap();
     let hits: Vec<String> = ix
         .search("IMG", 100)
@@ -97,7 +154,7 @@ fn reading(db: &Path, lib: &str) -> String {
         .map(|h| h.path.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     format!(
-        "items {items:?}\ndays {days:?}\nfiles {} items {:?} pairing {:?} errors {:?}\nsearch {hits:?}\ncount {}",
+        "items {items:?}\ndays {days:?}\ncells {cells:?}\nfiles {} items {:?} pairing {:?} errors {:?}\nsearch {hits:?}\ncount {}",
         summary.files,
         summary.items,
         summary.pairing,
@@ -119,6 +176,7 @@ fn the_same_tree_reads_the_same_on_both_engines() {
     assert!(b.new >= 6, "{b:?}");
     let (l, p) = (reading(&lite, "family"), reading(&pg.url, "family"));
     assert!(l.contains("live-photo"), "the fixture's Live Photo: {l}");
+    assert!(l.matches("MapCell").count() >= 7 * 2, "the map: {l}");
     assert_eq!(l, p, "SQLite and PostgreSQL read differently");
     // nothing was written beside the URL, as if it were a file's path
     assert!(!Path::new("postgres:").exists());
@@ -131,9 +189,17 @@ fn the_same_tree_reads_the_same_on_both_engines() {
     );
     // a removed file leaves both the same way
     std::fs::remove_file(root.join("2024-03/IMG_0003.JPG")).unwrap();
+    std::fs::remove_file(root.join("places/paris_2.jpg")).unwrap();
+    // and files added by a later scan join the cells and days the first one made
+    let sydney = std::fs::read(root.join("places/sydney.jpg")).unwrap();
+    std::fs::write(
+        root.join("places/sydney_copy.jpg"),
+        [&sydney[..], b"2"].concat(),
+    )
+    .unwrap();
     scan(&lite, "family", &root);
     let gone = scan(&pg.url, "family", &root);
-    assert_eq!(gone.deleted, 1, "{gone:?}");
+    assert_eq!((gone.deleted, gone.new), (2, 1), "{gone:?}");
     assert_eq!(reading(&lite, "family"), reading(&pg.url, "family"));
 }
 
