@@ -20,7 +20,7 @@
 #             segfaults on a file of the corpus, which kills a whole `{} +` batch and made it look
 #             10x faster than it is)
 #   floor     target/release/examples/floor TREE   (Rust, rayon: walk + read the first 64 KiB of
-#             every path, hard links included; crates/albumen-index/examples/floor.rs)
+#             every path, hard links included; crates/albumen-scan/examples/floor.rs)
 #   statwalk  find TREE -type f -printf '%s %T@ %i\n'
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -39,7 +39,7 @@ if [ ! -d "$TREE" ]; then
 fi
 
 cargo build --release -q --bin albumen 2>&1 | tail -3
-cargo build --release -q -p albumen-index --example floor 2>&1 | tail -3
+cargo build --release -q -p albumen-scan --example floor 2>&1 | tail -3
 BIN=target/release/albumen
 FLOOR=target/release/examples/floor
 [ -x $BIN ] && [ -x $FLOOR ] || { echo "build failed"; exit 1; }

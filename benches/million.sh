@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A million files (issue 17): generates N distinct small media files with real headers
-# (crates/albumen-index/examples/million.rs: JPEG/PNG with EXIF, QuickTime MOV Live Photo
+# (crates/albumen-scan/examples/million.rs: JPEG/PNG with EXIF, QuickTime MOV Live Photo
 # videos; 16 years, 40 cities, ~6,000 day folders) once, then measures on the warm page cache:
 # first scan, rescan (unchanged tree), peak RSS of each, index size, and the web server's
 # timeline and map answered from the index (`albumen serve`: /api/timeline, /api/clusters,
@@ -17,7 +17,7 @@ N=${2:-1000000}
 BIN=${ALBUMEN_BIN:-target/release/albumen}
 GEN=target/release/examples/million
 [ -x "$BIN" ] || cargo build --release --quiet
-[ -x "$GEN" ] || cargo build --release --quiet -p albumen-index --example million
+[ -x "$GEN" ] || cargo build --release --quiet -p albumen-scan --example million
 load() { cut -d' ' -f1 /proc/loadavg; }
 base=$(dirname "$TREE")
 mkdir -p "$base"

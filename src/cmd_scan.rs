@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use albumen_index::{Index, Progress, ScanOptions, ScanReport};
+use albumen_index::{Index, Progress, ScanReport};
+use albumen_scan::{Scan, ScanOptions};
 use anyhow::Context;
 
 /// Arguments of `albumen scan`.

@@ -16,7 +16,8 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
-use albumen_index::{Index, NoProgress, ScanOptions};
+use albumen_index::{Index, NoProgress};
+use albumen_scan::{Scan, ScanOptions};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;

@@ -154,7 +154,8 @@ struct Moved {
 ///
 /// ```
 /// use albumen_backup::archive::{archive, year_range, ArchiveOptions};
-/// use albumen_index::{Index, NoProgress, ScanOptions};
+/// use albumen_index::{Index, NoProgress};
+/// use albumen_scan::{Scan, ScanOptions};
 /// use albumen_meta::encode::{ExifBuilder, ExifValue, Ifd};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -20,7 +20,8 @@
 //! # Example
 //! ```
 //! use albumen_backup::{export, ExportOptions, TimeRange};
-//! use albumen_index::{Index, NoProgress, ScanOptions};
+//! use albumen_index::{Index, NoProgress};
+//! use albumen_scan::{Scan, ScanOptions};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let dir = tempfile::tempdir()?;

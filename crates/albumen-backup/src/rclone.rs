@@ -38,10 +38,10 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::verify::{load, DiffReason, Difference, Indexed, Unreadable, VerifyReport, Via};
-use albumen_index::files::Filter;
 use albumen_index::Index;
 use albumen_index::Progress;
-use albumen_index::ScanOptions;
+use albumen_scan::Filter;
+use albumen_scan::ScanOptions;
 
 /// Lines of rclone's error output kept to explain a failure.
 const STDERR_KEEP: usize = 40;

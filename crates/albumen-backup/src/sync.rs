@@ -29,7 +29,8 @@
 //!
 //! ```
 //! use albumen_backup::{sync, SyncOptions, TimeRange};
-//! use albumen_index::{Index, NoProgress, ScanOptions};
+//! use albumen_index::{Index, NoProgress};
+//! use albumen_scan::{Scan, ScanOptions};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let dir = tempfile::tempdir()?;
 //! let photos = dir.path().join("photos");

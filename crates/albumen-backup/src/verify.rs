@@ -28,12 +28,12 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use albumen_index::files::hash_file_len;
 use albumen_index::files::lossy_path;
-use albumen_index::files::Filter;
 use albumen_index::files::{claimed_bases, sidecar_base, SidecarKind};
 use albumen_index::Library;
 use albumen_index::Progress;
-use albumen_index::ScanOptions;
 use albumen_index::{Index, VerifyOutcome};
+use albumen_scan::Filter;
+use albumen_scan::ScanOptions;
 
 /// What to verify.
 #[derive(Debug, Clone)]

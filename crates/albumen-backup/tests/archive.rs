@@ -15,7 +15,8 @@ use std::path::Path;
 
 use albumen_backup::archive::{self, ArchiveOptions};
 use albumen_backup::{Error, TimeRange};
-use albumen_index::{Index, NoProgress, ScanOptions, ScanReport};
+use albumen_index::{Index, NoProgress, ScanReport};
+use albumen_scan::{Scan, ScanOptions};
 use common::{files, library, scan, setup, Setup, IN_RANGE};
 
 fn opts(s: &Setup) -> ArchiveOptions {

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use albumen_backup::export::{self, Action, Removal};
 use albumen_backup::{ExportOptions, ExportReport, Layout, TimeRange};
 use albumen_index::{Index, NoProgress};
+use albumen_scan::Scan;
 use common::{files, scan, setup, Setup, IN_RANGE};
 
 fn run(
@@ -416,7 +417,7 @@ fn export_does_not_touch_the_sources_access_times() {
 /// `pairs` row still pointed at the deleted `files` rows.
 #[test]
 fn a_rescan_after_archiving_a_live_photo_drops_it_from_the_index() {
-    use albumen_index::ScanOptions;
+    use albumen_scan::ScanOptions;
     let s = setup("out");
     let pair = files(&s.root);
     let r = run(&s, "2024-03-11", "2024-03-11", |o| o.remove_originals(true));

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crate::db::{params, Connection, OpenFlags, OptionalExtension};
 use crate::error::{DbError, Error, Result};
+use crate::files::{to_i64, Stat};
 use crate::index::{db_err, u64_of, Index};
 use crate::pairs::path_of;
-use crate::walk::{to_i64, Stat};
 
 /// One indexed file, as a copy of it is planned.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -52,18 +52,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A root to scan is not a folder.
-    #[error("{0}: not a folder")]
-    NotADirectory(PathBuf),
-    /// The database would be written inside a folder being scanned (the scanner never writes
-    /// there).
-    #[error("the index database {db} is inside the scanned folder {root}; put it elsewhere")]
-    DbInsideRoot {
-        /// The database path.
-        db: PathBuf,
-        /// The root that contains it.
-        root: PathBuf,
-    },
     /// The database was written by a newer, incompatible version of this crate.
     #[error(
         "index database {} has schema version {found}, this build knows {expected}",

@@ -10,10 +10,10 @@
 //! ```
 
 pub use crate::library::{lossy_path, lossy_paths};
-pub use crate::options::Filter;
 pub use crate::pairs::{bytes_of, path_of};
-pub use crate::record::{hash_file, hash_file_len};
-pub use crate::walk::Stat;
+pub use crate::record::{hash_file, hash_file_len, io_reason, meta_error_is_vanished};
+
+use std::fs;
 
 /// The kinds of sidecar files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,4 +59,61 @@ pub fn claimed_bases(name: &[u8]) -> Vec<(Vec<u8>, SidecarKind)> {
         }
     }
     out
+}
+
+/// What `stat` says about a file: the fingerprint a rescan compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, ns since the epoch.
+    pub mtime_ns: i64,
+    /// Device number (0 where the platform has none).
+    pub dev: u64,
+    /// Inode number (0 where the platform has none).
+    pub inode: u64,
+    /// Number of hard links (1 where the platform has none).
+    pub nlink: u64,
+}
+
+impl Stat {
+    /// The fingerprint of `m` (from `symlink_metadata` or `metadata`).
+    pub fn of(m: &fs::Metadata) -> Self {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let mtime_ns = m
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(m.mtime_nsec());
+            Stat {
+                size: m.size(),
+                mtime_ns,
+                dev: m.dev(),
+                inode: m.ino(),
+                nlink: m.nlink(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let mtime_ns = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+            Stat {
+                size: m.len(),
+                mtime_ns,
+                dev: 0,
+                inode: 0,
+                nlink: 1,
+            }
+        }
+    }
+}
+
+/// A `u64` as the index stores it: SQLite stores signed 64-bit integers, so device and inode
+/// numbers are stored bit-for-bit.
+pub fn to_i64(v: u64) -> i64 {
+    i64::from_ne_bytes(v.to_ne_bytes())
 }

@@ -11,10 +11,9 @@ use crate::db::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::options::{Filter, ScanOptions};
+use crate::ingest::{load, DirReader, IngestOptions, KnownDir, WalkInput, WalkOutput};
 use crate::progress::Progress;
 use crate::schema::{MIGRATIONS, PRAGMAS, SCHEMA, SCHEMA_VERSION};
-use crate::walk::{KnownDir, Walker};
 use crate::writer::{Writer, SAVE_GONE, UNPAIR};
 
 /// The default database path: `$XDG_DATA_HOME/albumen/index.db`, else
@@ -496,22 +495,26 @@ impl Index {
         }
     }
 
-    /// Scans `roots` into the library `library` (created on first use). Read-only on the
-    /// roots. Returns what changed; per-file problems are in the report and the database, not
-    /// errors. Stops early (with `complete == false`) when [`ScanOptions::cancel`] is set.
-    pub fn scan(
+    /// The database's part of a scan of `roots` (absolute, as the walk will see them) into
+    /// the library `library` (created on first use): takes the scan lock, finishes a killed
+    /// trash, records the run, hands `walk` the known folders, a channel to a writer thread and
+    /// a [`DirReader`](crate::DirReader), and once it returns finishes the run (folders gone,
+    /// moves, re-downloads, pairs, counts). `albumen-scan` provides the walk; see
+    /// [`crate::ingest`].
+    pub fn ingest(
         &mut self,
         library: &str,
         roots: &[PathBuf],
-        opts: &ScanOptions,
+        opts: &IngestOptions,
         progress: &dyn Progress,
+        walk: impl FnOnce(WalkInput) -> WalkOutput,
     ) -> Result<ScanReport> {
         let started = Instant::now();
         let _lock = self.scan_lock(library)?;
         // A killed trash or restore first: finished in the direction it was going, so the walk
         // below finds each file where the journal says it is.
         let trash_recovery = self.finish_trash()?;
-        let roots = self.resolve_roots(roots, &Filter::new(opts))?;
+        let roots = roots.to_vec();
         let path = self.path.clone();
         let dberr = db_err(&path);
 
@@ -609,18 +612,17 @@ impl Index {
 
         let t_walk = Instant::now();
         log::debug!("setup: {:?}", started.elapsed());
-        let walker = Walker::new(opts, path.clone(), known, tx, progress);
-        walker.walk(&roots);
-        let cancelled = walker.cancelled();
-        log::debug!("walk: {:?}", t_walk.elapsed());
-        let Walker {
-            tx,
-            counters,
+        let WalkOutput {
             known,
+            counts: counters,
+            cancelled,
             incomplete,
-            ..
-        } = walker;
-        drop(tx);
+        } = walk(WalkInput {
+            known,
+            updates: tx,
+            rows: DirReader::new(path.clone()),
+        });
+        log::debug!("walk: {:?}", t_walk.elapsed());
         let joined = writer_thread.join();
         let (conn, out) = match joined {
             Ok(Ok(v)) => v,
@@ -641,7 +643,6 @@ impl Index {
         log::debug!("writer joined: {:?}", t_walk.elapsed());
         progress.finishing();
 
-        let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
         let mut report = ScanReport {
             run_id,
             library: library.to_string(),
@@ -672,7 +673,6 @@ impl Index {
 
         // Finishing: folders gone, moves, items. Only after a complete walk: a cancelled walk
         // has not seen everything, so it must not delete anything.
-        let incomplete = incomplete.into_inner().unwrap_or_default();
         let tx = self.conn.transaction().map_err(&dberr)?;
         if !cancelled {
             let gone_dirs: Vec<i64> = known
@@ -801,42 +801,6 @@ impl Index {
         log::debug!("summary: {:?}", t_walk.elapsed());
         report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         Ok(report)
-    }
-
-    /// Absolute, symlink-resolved roots; refuses a database inside one of them, unless it is
-    /// below a folder the walk skips (`~/.local/share/albumen` when scanning `~`).
-    fn resolve_roots(&self, roots: &[PathBuf], filter: &Filter) -> Result<Vec<PathBuf>> {
-        let db_dir = self
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let db_dir = fs::canonicalize(db_dir).unwrap_or_else(|_| db_dir.to_path_buf());
-        let mut out: Vec<PathBuf> = Vec::new();
-        for r in roots {
-            let abs = fs::canonicalize(r).map_err(|source| Error::Io {
-                path: r.clone(),
-                source,
-            })?;
-            if !abs.is_dir() {
-                return Err(Error::NotADirectory(r.clone()));
-            }
-            let walked_into = db_dir
-                .strip_prefix(&abs)
-                .is_ok_and(|rel| !rel.components().any(|c| filter.skipped(c.as_os_str())));
-            if walked_into {
-                return Err(Error::DbInsideRoot {
-                    db: self.path.clone(),
-                    root: abs,
-                });
-            }
-            out.push(abs);
-        }
-        // A root inside another root would be walked twice.
-        let all = out.clone();
-        out.retain(|r| !all.iter().any(|o| o != r && r.starts_with(o)));
-        out.dedup();
-        Ok(out)
     }
 }
 

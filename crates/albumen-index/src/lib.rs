@@ -1,49 +1,45 @@
-//! Scan photo folders **in place** (read-only) into an incremental index, and keep it: the
-//! store of albumen, on embedded SQLite or PostgreSQL.
+//! The index of albumen: the store of what was found in photo folders scanned **in place**,
+//! on embedded SQLite (the default) or PostgreSQL, with every query as a typed method.
 //!
 //! # Brief overview
 //! - [`Index`] is the database (SQLite, WAL; the schema is documented in `SCHEMA.md` and
 //!   queryable by any tool): libraries, their roots, scan runs, folders, one `files` row per
-//!   media file path, `items`, `pairs`, `errors` and `changes`.
-//! - [`Index::scan`] walks one library's roots in parallel (rayon), skips a documented list of
-//!   system entries ([`DEFAULT_SKIP`]), `stat`s every media file ([`DEFAULT_EXTENSIONS`]) and
-//!   compares it with the index folder by folder: unchanged files (same size, mtime and inode)
-//!   are not opened; new and changed ones are read with [`albumen_meta::read_path`], once per
-//!   hard-linked inode. Deleted, moved and renamed files are detected. It never opens anything
-//!   under the roots for writing.
-//! - [`ScanOptions`] configures the walk (skip list, symlinks, BLAKE3 hashing, cancellation);
-//!   [`Progress`] is the seam through which a scan reports progress (the library never prints);
-//!   [`ScanReport`] and [`Summary`] say what happened and what the library holds.
-//! - [`Error`] is the crate's one error type; per-file problems are data, not errors.
+//!   media file path, `items`, `pairs`, `errors` and `changes`; users and sessions, albums,
+//!   people, search, undo, the trash. It is the only crate that speaks SQL: everything above
+//!   it calls typed methods (timeline days, item pages, map cells, search, people, …) and gets
+//!   typed rows back, whichever engine is underneath.
+//! - [`Index::ingest`] is the database's part of a scan ([`ingest`]): the run's rows, a writer
+//!   thread that takes the walk's [`IndexUpdate`]s in large transactions, and the finishing
+//!   steps (files gone, moves and renames, re-downloads, Live Photo pairs and stacks, counts),
+//!   reported in a [`ScanReport`]. The walk itself (listing, comparing, reading files) is the
+//!   `albumen-scan` crate; [`Summary`] says what a library holds.
+//! - [`Progress`] is the seam through which scans and copies report progress (the library
+//!   never prints). [`Error`] is the crate's one error type; per-file problems are data.
 //! - [`backup`] copies the index itself while in use and restores such a copy.
-//! - This crate is the store: the schema and every query are its own, as typed methods on
-//!   [`Index`] (timeline days, item pages, map cells, search, people, albums, users and
-//!   sessions, undo, the trash), on SQLite or PostgreSQL. Copies of a library (export, sync,
-//!   archive, verify) are the `albumen-backup` crate, which reaches the index through
-//!   [`Index::items_in_local_range`], [`Index::library_files`], [`Index::move_rows`],
-//!   [`SyncState`] and the like; [`files`] is what the crates above share of files as the index
-//!   sees them.
+//! - Copies of a library (export, sync, archive, verify) are the `albumen-backup` crate, which
+//!   reaches the index through [`Index::items_in_local_range`], [`Index::library_files`],
+//!   [`Index::move_rows`], [`SyncState`] and the like; [`files`] is what the crates above share
+//!   of files as the index sees them.
 //!
 //! # Example
 //! ```
-//! use albumen_index::{Index, NoProgress, ScanOptions};
+//! use albumen_index::{Index, ItemFilter, NoProgress};
+//! use albumen_scan::{Scan, ScanOptions};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let photos = tempfile::tempdir()?;
 //! std::fs::write(photos.path().join("IMG_0001.JPG"), b"\xff\xd8\xff\xe0 not really a jpeg")?;
-//! std::fs::write(photos.path().join("notes.txt"), b"not media")?;
 //! let db = tempfile::tempdir()?;
 //!
+//! // `albumen-scan` fills the index (a path: SQLite; a postgres:// URL: PostgreSQL) ...
 //! let mut index = Index::open(db.path().join("index.db"))?;
-//! let opts = ScanOptions::new();
-//! let first = index.scan("family", &[photos.path().to_path_buf()], &opts, &NoProgress)?;
-//! assert_eq!((first.seen, first.new), (1, 1));
+//! index.scan("family", &[photos.path().to_path_buf()], &ScanOptions::new(), &NoProgress)?;
 //!
-//! // Nothing changed: the rescan only stats the file.
-//! let again = index.scan("family", &[photos.path().to_path_buf()], &opts, &NoProgress)?;
-//! assert_eq!((again.unchanged, again.read), (1, 0));
-//!
+//! // ... and everything else reads it through typed methods.
+//! let family = index.library(Some("family"))?;
 //! assert_eq!(index.summary("family")?.files, 1);
+//! let page = index.item_page(family.id, &ItemFilter::new(), 100, 0)?;
+//! assert_eq!(page.items.len(), 1);
 //! # Ok(())
 //! # }
 //! ```
@@ -60,11 +56,11 @@ mod error;
 mod favorites;
 pub mod files;
 mod index;
+pub mod ingest;
 mod items;
 mod keywords;
 mod library;
 mod maps;
-mod options;
 mod pairs;
 mod people;
 mod people_view;
@@ -80,7 +76,6 @@ pub mod trash;
 mod undo;
 mod users;
 mod verify_log;
-mod walk;
 mod writer;
 
 pub use albums::{Album, ShareLink, SharedAlbum, ALBUMS_SCHEMA};
@@ -95,13 +90,16 @@ pub use embeddings::{
 pub use error::{DbError, Error, Result};
 pub use favorites::FAVORITES_SCHEMA;
 pub use index::{default_db_path, Index, ScanReport, Summary, SAME_ASSET, WRITER_QUEUE};
+pub use ingest::{
+    Change, DirReader, FileRow, IndexUpdate, IngestOptions, KnownDir, KnownFile, WalkCounts,
+    WalkInput, WalkOutput,
+};
 pub use items::{
     EditValues, ItemCursor, ItemDetail, ItemFile, ItemFilter, ItemPage, ItemRow, ItemStack,
 };
 pub use keywords::{KeywordCount, KEYWORDS_SCHEMA, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use library::Library;
 pub use maps::{MapCell, MAP_RES_MAX};
-pub use options::{ScanOptions, DEFAULT_EXTENSIONS, DEFAULT_SKIP};
 pub use pairs::PAIR_BATCH;
 pub use people::{
     FaceRecord, KnownPerson, Person, PersonFace, TagRecord, PEOPLE_SCHEMA, PERSON_THRESHOLD,
@@ -109,6 +107,7 @@ pub use people::{
 pub use people_view::{FaceBox, LibraryPerson, PersonAccess, PersonName, PersonState};
 pub use previews::{PreviewPending, PreviewRecord, PREVIEW_SCHEMA};
 pub use progress::{NoProgress, Progress};
+pub use record::Content;
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
 pub use search::{
     SearchDocs, SearchHit, VisionPending, VisionRecord, MAX_QUERY_TERMS, SEARCH_SCHEMA,

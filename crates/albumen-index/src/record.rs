@@ -12,39 +12,68 @@ use chrono::SecondsFormat;
 
 /// Columns of `files` that come from reading the file (not from `stat`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Content {
+pub struct Content {
+    /// Format detected from the bytes (`jpeg`, `heic`, …).
     pub format: Option<&'static str>,
+    /// `photo`, `raw`, `video` or `motion-photo`.
     pub kind: Option<&'static str>,
+    /// How the file states its capture time (`zoned`, `floating`, `utc`).
     pub capture_kind: Option<&'static str>,
+    /// The capture time as the file states it, local wall time.
     pub capture_local: Option<String>,
+    /// The capture instant the file states, when it states one.
     pub capture_utc: Option<String>,
+    /// The offset the file states, in seconds east of UTC.
     pub capture_offset_s: Option<i32>,
+    /// Where the capture time was read (tag or box).
     pub capture_source: Option<String>,
+    /// Latitude, degrees north.
     pub lat: Option<f64>,
+    /// Longitude, degrees east.
     pub lon: Option<f64>,
+    /// Altitude, metres.
     pub alt: Option<f64>,
+    /// Camera maker.
     pub make: Option<String>,
+    /// Camera model.
     pub model: Option<String>,
+    /// Lens model.
     pub lens: Option<String>,
+    /// Apple's content identifier (pairs Live Photos).
     pub content_id: Option<String>,
+    /// Burst identifier.
     pub burst_id: Option<String>,
+    /// Width in pixels, as displayed.
     pub width: Option<u32>,
+    /// Height in pixels, as displayed.
     pub height: Option<u32>,
+    /// EXIF orientation (1–8).
     pub orientation: Option<u8>,
+    /// Duration of a video, seconds.
     pub duration_s: Option<f64>,
+    /// A motion photo (a still with an embedded video).
     pub motion_photo: bool,
+    /// Rating (−1 rejected, 0–5).
     pub rating: Option<i8>,
     /// Keywords (`albumen-meta`'s reconciled IPTC/XMP keywords), for the `keywords` table.
     pub keywords: Vec<String>,
+    /// Bytes the reader read of the file.
     pub bytes_read: Option<u64>,
     /// The capture time resolved by `albumen-timeline` (UTC instant, local time, offset, zone,
     /// rule, confidence).
+    /// Resolved UTC instant.
     pub time_utc: Option<String>,
+    /// Resolved local wall time.
     pub time_local: Option<String>,
+    /// Resolved offset, seconds east of UTC.
     pub time_offset_s: Option<i32>,
+    /// Resolved IANA zone, when known.
     pub time_zone: Option<&'static str>,
+    /// The rule that resolved the time.
     pub time_source: Option<&'static str>,
+    /// How sure the resolution is.
     pub time_confidence: Option<&'static str>,
+    /// BLAKE3 of the bytes, when hashed.
     pub hash: Option<[u8; 32]>,
     /// Short machine-readable reason when the metadata could not be read.
     pub error_reason: Option<&'static str>,
@@ -68,7 +97,7 @@ pub(crate) fn kind_of(format: Format, meta: &Metadata) -> &'static str {
 impl Content {
     /// The columns of a successfully read file; `mtime` is the file's modification time (the
     /// timeline's last resort).
-    pub(crate) fn from_metadata(
+    pub fn from_metadata(
         meta: &Metadata,
         mtime: Option<SystemTime>,
         time_opts: &ResolveOptions,
@@ -135,7 +164,7 @@ impl Content {
     }
 
     /// The columns of a file whose metadata could not be read.
-    pub(crate) fn from_error(e: &albumen_meta::Error) -> Self {
+    pub fn from_error(e: &albumen_meta::Error) -> Self {
         Content {
             error_reason: Some(meta_error_reason(e)),
             error: Some(e.to_string()),
@@ -159,7 +188,7 @@ pub(crate) fn meta_error_reason(e: &albumen_meta::Error) -> &'static str {
 }
 
 /// A short, stable reason for an I/O error (`errors.reason`).
-pub(crate) fn io_reason(e: &io::Error) -> &'static str {
+pub fn io_reason(e: &io::Error) -> &'static str {
     match e.kind() {
         io::ErrorKind::NotFound => "vanished",
         io::ErrorKind::PermissionDenied => "permission-denied",
@@ -168,7 +197,7 @@ pub(crate) fn io_reason(e: &io::Error) -> &'static str {
 }
 
 /// Whether an `albumen-meta` error means the file is no longer there.
-pub(crate) fn meta_error_is_vanished(e: &albumen_meta::Error) -> bool {
+pub fn meta_error_is_vanished(e: &albumen_meta::Error) -> bool {
     matches!(e, albumen_meta::Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
 }
 

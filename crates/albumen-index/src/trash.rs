@@ -21,7 +21,7 @@
 //! origin, in the trash, or (between the link and the unlink) at both with the same content.
 //! [`Index::finish_trash`] reads the journal and finishes every interrupted move, in the
 //! direction it was going; the server and `albumen trash` call it when they start, and every
-//! [`Index::scan`] (`albumen scan`, the server's watch rescans) calls it before it walks, so a
+//! [`Index::ingest`](crate::Index::ingest) (`albumen scan`, the server's watch rescans) calls it before it walks, so a
 //! scan never takes a half-moved file for a new one. Moves hold `NAME.trash-lock` beside the
 //! index, so that recovery never races a move another process or thread is carrying out.
 //!
@@ -36,9 +36,9 @@ use crate::db::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::files::{to_i64, Stat};
 use crate::index::{db_err, Index};
 use crate::pairs::{bytes_of, path_of};
-use crate::walk::{to_i64, Stat};
 
 /// The trash tables (the journal). Every statement is idempotent.
 pub const TRASH_SCHEMA: &str = "

@@ -13,9 +13,9 @@ use crate::db::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::files::{to_i64, Stat};
 use crate::index::{db_err, Index};
 use crate::pairs::path_of;
-use crate::walk::{to_i64, Stat};
 
 /// The tables of users, grants and sessions, and the timeline's index (a library's files by
 /// local time, newest first, as the web page pages through them). Every statement is idempotent.

@@ -121,7 +121,8 @@ impl Index {
     /// Records a verify run of its library; returns the run's id.
     ///
     /// ```
-    /// # use albumen_index::{Index, NoProgress, ScanOptions, VerifyOutcome};
+    /// # use albumen_index::{Index, NoProgress, VerifyOutcome};
+    /// # use albumen_scan::{Scan, ScanOptions};
     /// let dir = tempfile::tempdir()?;
     /// let photos = dir.path().join("photos");
     /// std::fs::create_dir_all(&photos)?;

@@ -1,7 +1,7 @@
 //! The writer thread: the only code that writes to the database during a walk.
 //!
 //! It receives rows over a bounded channel and writes them in large transactions (a commit every
-//! [`crate::ScanOptions::batch`] rows or every half second), with prepared statements. A
+//! [`crate::IngestOptions::batch`] rows or every half second), with prepared statements. A
 //! transaction only ever holds whole rows, so an interrupted scan leaves a consistent index:
 //! what was committed is there, and the next scan sees it as unchanged and goes on from there.
 
@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use crate::db::{params, params_from_iter, Connection};
 use rusqlite::types::ToSql;
 
-use crate::walk::{to_i64, Change, FileRow, Msg};
+use crate::files::to_i64;
+use crate::ingest::{Change, FileRow, IndexUpdate as Msg};
 
 /// What the writer did.
 #[derive(Debug, Default)]

@@ -8,8 +8,9 @@ use common::Raw;
 
 use std::path::Path;
 
-use albumen_index::{Index, NoProgress, ScanOptions, VisionRecord};
+use albumen_index::{Index, NoProgress, VisionRecord};
 use albumen_meta::encode::{XmpPacket, XmpValue};
+use albumen_scan::{Scan, ScanOptions};
 
 /// The common JPEG with an XMP packet (APP1) carrying `keywords` after its EXIF.
 fn jpeg_with_keywords(local: &str, note: &str, keywords: &[&str]) -> Vec<u8> {

@@ -13,7 +13,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use albumen_index::{Index, ItemFilter, NoProgress, ScanOptions};
+use albumen_index::{Index, ItemFilter, NoProgress};
+use albumen_scan::{Scan, ScanOptions};
 
 /// A fresh database on the test server, dropped when this is dropped.
 struct TempDb {

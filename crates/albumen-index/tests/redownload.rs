@@ -10,7 +10,8 @@ use common::Raw;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use albumen_index::{Index, NoProgress, ScanOptions, ScanReport, SCHEMA_VERSION};
+use albumen_index::{Index, NoProgress, ScanReport, SCHEMA_VERSION};
+use albumen_scan::{Scan, ScanOptions};
 use common::{jpeg, write};
 
 fn corpus() -> Option<PathBuf> {

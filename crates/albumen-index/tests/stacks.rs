@@ -17,7 +17,8 @@ use std::process::Command;
 mod raw;
 use raw::Raw;
 
-use albumen_index::{Index, NoProgress, ScanOptions};
+use albumen_index::{Index, NoProgress};
+use albumen_scan::{Scan, ScanOptions};
 
 fn corpus() -> Option<PathBuf> {
     let p = std::env::var_os("ALBUMEN_CORPUS")

@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use albumen_index::{Index, NoProgress, ScanOptions, TrashState};
+use albumen_index::{Index, NoProgress, TrashState};
+use albumen_scan::{Scan, ScanOptions};
 use common::{file_id, jpeg, write};
 
 const XMP: &[u8] = b"<x:xmpmeta xmlns:x='adobe:ns:meta/'/>";

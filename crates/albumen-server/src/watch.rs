@@ -16,7 +16,8 @@ use std::sync::mpsc::{channel, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use albumen_index::{Index, NoProgress, ScanOptions};
+use albumen_index::{Index, NoProgress};
+use albumen_scan::{Scan, ScanOptions};
 use axum::extract::State as AxState;
 use axum::{Extension, Json};
 use notify::{EventKind, RecursiveMode, Watcher};
@@ -357,7 +358,9 @@ fn scan(
                     }
                 }
             }
-            Err(albumen_index::Error::ScanBusy(_)) => return Err(Retry),
+            Err(albumen_scan::Error::Index(albumen_index::Error::ScanBusy(_))) => {
+                return Err(Retry)
+            }
             Err(e) => {
                 log::warn!("watch: scan of {}: {e}", lib.name);
                 error = Some(e.to_string());

@@ -9,7 +9,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use albumen_index::{Index, NoProgress, ScanOptions};
+use albumen_index::{Index, NoProgress};
+use albumen_scan::{Scan, ScanOptions};
 
 mod common;
 use common::*;
@@ -483,7 +484,7 @@ fn other_scanner(
                 &NoProgress,
             ) {
                 Ok(_) => done += 1,
-                Err(albumen_index::Error::ScanBusy(_)) => busy += 1,
+                Err(albumen_scan::Error::Index(albumen_index::Error::ScanBusy(_))) => busy += 1,
                 Err(e) => return Err(e.to_string()),
             }
             std::thread::sleep(Duration::from_millis(50));

@@ -5,7 +5,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use albumen_index::{Index, NoProgress, ScanOptions};
+use albumen_index::{Index, NoProgress};
+use albumen_scan::{Scan, ScanOptions};
 
 mod common;
 use common::*;

@@ -2,7 +2,8 @@
 //! command line, another server on the same index): here the places list, built from the
 //! map points, after a photo taken somewhere new was scanned by another connection.
 
-use albumen_index::{Index, NoProgress, ScanOptions};
+use albumen_index::{Index, NoProgress};
+use albumen_scan::{Scan, ScanOptions};
 
 mod common;
 use common::*;

@@ -2,7 +2,8 @@
 //! may see, and a vector stored after a first answer is in the next one (the server keeps the
 //! vectors it read only while the index has not changed). Synthetic vectors on real files.
 
-use albumen_index::{Index, NoProgress, ScanOptions};
+use albumen_index::{Index, NoProgress};
+use albumen_scan::{Scan, ScanOptions};
 
 mod common;
 use common::*;

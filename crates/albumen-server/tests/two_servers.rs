@@ -2,7 +2,8 @@
 //! failed logins counted by one are refused by the other (the counts are rows in the index,
 //! not either server's memory). Two real servers on loopback ports, a raw HTTP/1.1 client.
 
-use albumen_index::{Index, NoProgress, ScanOptions};
+use albumen_index::{Index, NoProgress};
+use albumen_scan::{Scan, ScanOptions};
 
 mod common;
 use common::*;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use albumen_backup::verify::verify;
 use albumen_backup::VerifyOptions;
-use albumen_index::{Index, NoProgress, ScanOptions};
+use albumen_index::{Index, NoProgress};
+use albumen_scan::{Scan, ScanOptions};
 
 mod common;
 use common::*;

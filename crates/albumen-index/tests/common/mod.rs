@@ -9,8 +9,9 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use albumen_index::{Index, NoProgress, ScanOptions};
+use albumen_index::{Index, NoProgress};
 use albumen_meta::encode::{ExifBuilder, ExifValue, Ifd};
+use albumen_scan::{Scan, ScanOptions};
 
 pub mod raw;
 pub use raw::Raw;

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use albumen_index::{Index, NoProgress, ScanOptions};
+use albumen_index::{Index, NoProgress};
+use albumen_scan::{Scan, ScanOptions};
 
 /// Prints the library's `log` records (phase timings at debug level) when `ALBUMEN_LOG` is set.
 struct StderrLog;

@@ -15,124 +15,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::db::{Connection, OpenFlags};
+use albumen_index::files::{hash_file, io_reason, meta_error_is_vanished, to_i64, Stat};
+use albumen_index::{
+    Change, Content, DirReader, FileRow, IndexUpdate as Msg, KnownDir, Progress,
+    WalkCounts as Counters,
+};
 use rayon::prelude::*;
 
 use crate::options::{Filter, ScanOptions};
-use crate::progress::Progress;
-use crate::record::{self, Content};
-
-/// What `stat` says about a file: the fingerprint a rescan compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stat {
-    /// Size in bytes.
-    pub size: u64,
-    /// Modification time, ns since the epoch.
-    pub mtime_ns: i64,
-    /// Device number (0 where the platform has none).
-    pub dev: u64,
-    /// Inode number (0 where the platform has none).
-    pub inode: u64,
-    /// Number of hard links (1 where the platform has none).
-    pub nlink: u64,
-}
-
-impl Stat {
-    /// The fingerprint of `m` (from `symlink_metadata` or `metadata`).
-    pub fn of(m: &fs::Metadata) -> Self {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            let mtime_ns = m
-                .mtime()
-                .saturating_mul(1_000_000_000)
-                .saturating_add(m.mtime_nsec());
-            Stat {
-                size: m.size(),
-                mtime_ns,
-                dev: m.dev(),
-                inode: m.ino(),
-                nlink: m.nlink(),
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let mtime_ns = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-            Stat {
-                size: m.len(),
-                mtime_ns,
-                dev: 0,
-                inode: 0,
-                nlink: 1,
-            }
-        }
-    }
-}
-
-/// SQLite stores signed 64-bit integers; device and inode numbers are stored bit-for-bit.
-pub(crate) fn to_i64(v: u64) -> i64 {
-    i64::from_ne_bytes(v.to_ne_bytes())
-}
-
-/// Whether a new or changed file is recorded as such.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Change {
-    New,
-    Changed,
-}
-
-/// A row to insert (new file) or update (changed file).
-#[derive(Debug)]
-pub(crate) struct FileRow {
-    /// Existing row id for a changed file.
-    pub id: Option<i64>,
-    pub dir: Arc<Vec<u8>>,
-    pub dir_text: Arc<str>,
-    pub name: Vec<u8>,
-    pub path: PathBuf,
-    pub stat: Stat,
-    pub content: Arc<Content>,
-    pub change: Change,
-}
-
-/// Messages to the writer thread.
-#[derive(Debug)]
-pub(crate) enum Msg {
-    Upsert(Box<FileRow>),
-    /// A file indexed earlier without a hash, hashed now.
-    SetHash {
-        id: i64,
-        hash: [u8; 32],
-    },
-    /// A file that is gone (its folder was listed completely and it was not there).
-    Delete {
-        id: i64,
-    },
-    /// The fingerprint of a folder's rows after this scan (`None`: unknown, clear it).
-    DirFingerprint {
-        dir: Arc<Vec<u8>>,
-        fingerprint: Option<[u8; 16]>,
-    },
-    /// A problem with a path that did not stop the scan.
-    Error {
-        path: PathBuf,
-        reason: &'static str,
-        detail: String,
-    },
-}
-
-/// A known folder of the library (from `dirs`), with whether this walk listed it.
-#[derive(Debug)]
-pub(crate) struct KnownDir {
-    pub id: i64,
-    pub visited: AtomicBool,
-    /// [`fingerprint`] of the folder's rows as the last scan left them.
-    pub fingerprint: Option<[u8; 16]>,
-}
 
 /// A digest of a folder's media files: (name, size, mtime, inode) of each, in name order. The
 /// index keeps the digest of each folder's rows (`dirs.fingerprint`); when a rescan computes the
@@ -154,22 +44,6 @@ pub(crate) fn fingerprint<'f>(files: impl Iterator<Item = (&'f [u8], Stat)>) -> 
     out
 }
 
-/// Counters of one scan, shared by the workers.
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    pub seen: AtomicU64,
-    pub unchanged: AtomicU64,
-    pub new: AtomicU64,
-    pub changed: AtomicU64,
-    pub deleted: AtomicU64,
-    pub read: AtomicU64,
-    pub hard_link_reuse: AtomicU64,
-    pub hashed: AtomicU64,
-    pub vanished: AtomicU64,
-    pub dirs: AtomicU64,
-    pub skipped: AtomicU64,
-}
-
 fn bump(c: &AtomicU64) {
     c.fetch_add(1, Ordering::Relaxed);
 }
@@ -182,7 +56,8 @@ type LinkCell = Arc<OnceLock<Option<Arc<Content>>>>;
 pub(crate) struct Walker<'a> {
     pub opts: &'a ScanOptions,
     pub filter: Filter,
-    pub db_path: PathBuf,
+    /// A folder's rows in the index.
+    pub rows: DirReader,
     pub known: HashMap<Vec<u8>, KnownDir>,
     pub tx: SyncSender<Msg>,
     pub counters: Counters,
@@ -194,7 +69,6 @@ pub(crate) struct Walker<'a> {
     visited_inodes: Mutex<std::collections::HashSet<(u64, u64)>>,
     /// Content read once per (device, inode, size, mtime) for files with several hard links.
     links: Mutex<HashMap<LinkKey, LinkCell>>,
-    readers: Mutex<Vec<Connection>>,
     /// Set when the writer has gone (it failed): stop sending.
     pub stopped: AtomicBool,
     time_opts: albumen_timeline::ResolveOptions,
@@ -241,20 +115,10 @@ struct Found {
     stat: Stat,
 }
 
-/// One row of `files` for a folder, as the rescan needs it.
-struct Known {
-    id: i64,
-    name: Vec<u8>,
-    size: i64,
-    mtime_ns: i64,
-    inode: i64,
-    has_hash: bool,
-}
-
 impl<'a> Walker<'a> {
     pub(crate) fn new(
         opts: &'a ScanOptions,
-        db_path: PathBuf,
+        rows: DirReader,
         known: HashMap<Vec<u8>, KnownDir>,
         tx: SyncSender<Msg>,
         progress: &'a dyn Progress,
@@ -262,7 +126,7 @@ impl<'a> Walker<'a> {
         Walker {
             opts,
             filter: Filter::new(opts),
-            db_path,
+            rows,
             known,
             tx,
             counters: Counters::default(),
@@ -270,7 +134,6 @@ impl<'a> Walker<'a> {
             incomplete: Mutex::new(Vec::new()),
             visited_inodes: Mutex::new(Default::default()),
             links: Mutex::new(HashMap::new()),
-            readers: Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),
             time_opts: {
                 let mut t = albumen_timeline::ResolveOptions::default();
@@ -350,7 +213,7 @@ impl<'a> Walker<'a> {
                     }
                 }
                 Err(e) => {
-                    self.error(&dir, record::io_reason(&e), &e);
+                    self.error(&dir, io_reason(&e), &e);
                     self.mark_incomplete(&dir);
                     return;
                 }
@@ -377,7 +240,7 @@ impl<'a> Walker<'a> {
         let rd = match fs::read_dir(dir) {
             Ok(rd) => rd,
             Err(e) => {
-                self.error(dir, record::io_reason(&e), &e);
+                self.error(dir, io_reason(&e), &e);
                 sidecars.probe = true;
                 return (files, subdirs, false, sidecars);
             }
@@ -387,7 +250,7 @@ impl<'a> Walker<'a> {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    self.error(dir, record::io_reason(&e), &e);
+                    self.error(dir, io_reason(&e), &e);
                     complete = false;
                     sidecars.probe = true;
                     break;
@@ -412,7 +275,7 @@ impl<'a> Walker<'a> {
                 Err(e) => {
                     // Vanished between the listing and now: nothing to index.
                     if e.kind() != io::ErrorKind::NotFound {
-                        self.error(&entry.path(), record::io_reason(&e), &e);
+                        self.error(&entry.path(), io_reason(&e), &e);
                     }
                     continue;
                 }
@@ -432,7 +295,7 @@ impl<'a> Walker<'a> {
                         bump(&self.counters.vanished);
                     }
                     Err(e) => {
-                        self.error(&entry.path(), record::io_reason(&e), &e);
+                        self.error(&entry.path(), io_reason(&e), &e);
                         complete = false;
                     }
                 }
@@ -448,7 +311,7 @@ impl<'a> Walker<'a> {
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {
                         self.error(&path, "broken-symlink", &e)
                     }
-                    Err(e) => self.error(&path, record::io_reason(&e), &e),
+                    Err(e) => self.error(&path, io_reason(&e), &e),
                 }
             } else if ft.is_symlink() {
                 bump(&self.counters.skipped);
@@ -456,59 +319,6 @@ impl<'a> Walker<'a> {
         }
         files.sort_unstable_by(|a, b| a.name.as_encoded_bytes().cmp(b.name.as_encoded_bytes()));
         (files, subdirs, complete, sidecars)
-    }
-
-    fn reader(&self) -> Option<Connection> {
-        if let Some(c) = self.readers.lock().ok().and_then(|mut v| v.pop()) {
-            return Some(c);
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let c = Connection::open_with_flags(&self.db_path, flags).ok()?;
-        c.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-            true,
-        )
-        .ok()?;
-        c.busy_timeout(std::time::Duration::from_secs(10)).ok()?;
-        // One read transaction per connection for the whole walk instead of one per folder:
-        // saves a lock/unlock and a WAL-index check per query. The snapshot is safe: rows of a
-        // folder are only written after that folder's own query. Memory-mapped reads save a
-        // `pread` per page.
-        c.execute_batch("PRAGMA mmap_size = 268435456; BEGIN;")
-            .ok()?;
-        Some(c)
-    }
-
-    fn give_back(&self, c: Connection) {
-        if let Ok(mut v) = self.readers.lock() {
-            v.push(c);
-        }
-    }
-
-    /// What the index holds for a folder, sorted by name.
-    fn known_rows(&self, dir_id: i64) -> Result<Vec<Known>, crate::db::Error> {
-        let Some(conn) = self.reader() else {
-            return Err(crate::db::Error::Conversion("no reader connection".into()));
-        };
-        let rows = (|| {
-            let mut st = conn.prepare_cached(
-                "SELECT id, name, size, mtime_ns, inode, hash IS NOT NULL FROM files \
-                 WHERE dir_id = ?1 ORDER BY name",
-            )?;
-            let rows = st.query_map([dir_id], |r| {
-                Ok(Known {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    size: r.get(2)?,
-                    mtime_ns: r.get(3)?,
-                    inode: r.get(4)?,
-                    has_hash: r.get(5)?,
-                })
-            })?;
-            rows.collect::<Result<Vec<_>, _>>()
-        })();
-        self.give_back(conn);
-        rows
     }
 
     /// Compares a folder's listing with the index and sends what changed to the writer.
@@ -535,7 +345,7 @@ impl<'a> Walker<'a> {
             }
         }
         let known = match known_dir {
-            Some(k) => match self.known_rows(k.id) {
+            Some(k) => match self.rows.known_rows(k.id) {
                 Ok(rows) => rows,
                 Err(e) => {
                     // Cannot compare with the index: leave this folder's rows as they are.
@@ -598,12 +408,12 @@ impl<'a> Walker<'a> {
                 return;
             }
             let path = dir.join(&f.name);
-            match record::hash_file(&path) {
+            match hash_file(&path) {
                 Ok(hash) => {
                     bump(&self.counters.hashed);
                     self.send(Msg::SetHash { id: *id, hash });
                 }
-                Err(e) => self.error(&path, record::io_reason(&e), &e),
+                Err(e) => self.error(&path, io_reason(&e), &e),
             }
             bump(&self.counters.unchanged);
             self.progress.done(1);
@@ -696,17 +506,17 @@ impl<'a> Walker<'a> {
                     .map(|ns| std::time::UNIX_EPOCH + std::time::Duration::from_nanos(ns));
                 Content::from_metadata(&meta, mtime, &self.time_opts)
             }
-            Err(e) if record::meta_error_is_vanished(&e) => return None,
+            Err(e) if meta_error_is_vanished(&e) => return None,
             Err(e) => Content::from_error(&e),
         };
         if self.opts.hash {
-            match record::hash_file(path) {
+            match hash_file(path) {
                 Ok(h) => {
                     bump(&self.counters.hashed);
                     content.hash = Some(h);
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
-                Err(e) => self.error(path, record::io_reason(&e), &e),
+                Err(e) => self.error(path, io_reason(&e), &e),
             }
         }
         match fs::metadata(path) {
@@ -727,7 +537,7 @@ impl<'a> Walker<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::NoProgress;
+    use albumen_index::NoProgress;
     use std::sync::mpsc::sync_channel;
 
     #[test]
@@ -739,7 +549,7 @@ mod tests {
         let (tx, rx) = sync_channel(16);
         let w = Walker::new(
             &opts,
-            PathBuf::from("unused.db"),
+            DirReader::new(PathBuf::from("unused.db")),
             HashMap::new(),
             tx,
             &NoProgress,
@@ -796,7 +606,7 @@ mod tests {
         let (tx, _rx) = sync_channel(16);
         let w = Walker::new(
             &opts,
-            PathBuf::from("unused.db"),
+            DirReader::new(PathBuf::from("unused.db")),
             HashMap::new(),
             tx,
             &NoProgress,
@@ -830,7 +640,7 @@ mod tests {
         let (tx, rx) = sync_channel(16);
         let w = Walker::new(
             &opts,
-            PathBuf::from("unused.db"),
+            DirReader::new(PathBuf::from("unused.db")),
             HashMap::new(),
             tx,
             &NoProgress,

@@ -15,7 +15,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use albumen_index::{Index, NoProgress, ScanOptions, DEFAULT_EXTENSIONS};
+use albumen_index::{Index, NoProgress};
+use albumen_scan::{Scan, ScanOptions, DEFAULT_EXTENSIONS};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 fn corpus() -> Option<PathBuf> {

@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-#[path = "common/raw.rs"]
+#[path = "../../albumen-index/tests/common/raw.rs"]
 mod raw;
 use raw::Raw;
 
-use albumen_index::{Index, NoProgress, Progress, ScanOptions, ScanReport};
+use albumen_index::{Index, NoProgress, Progress, ScanReport};
+use albumen_scan::{Scan, ScanOptions};
 
 /// A tiny but well-formed JPEG (SOI, APP0/JFIF, EOI).
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9";
@@ -533,10 +534,7 @@ fn a_database_inside_the_scanned_folder_is_refused() {
             &NoProgress,
         )
         .unwrap_err();
-    assert!(
-        matches!(e, albumen_index::Error::DbInsideRoot { .. }),
-        "{e}"
-    );
+    assert!(matches!(e, albumen_scan::Error::DbInsideRoot { .. }), "{e}");
     // Below a folder the walk skips (like ~/.local/share/albumen when scanning ~), it is fine.
     let db = photos.path().join(".local/share/albumen/index.db");
     let mut index = Index::open(&db).unwrap();
