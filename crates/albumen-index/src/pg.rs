@@ -519,6 +519,47 @@ fn tokens_raw(sql: &str) -> Vec<Raw> {
     out
 }
 
+/// An index's columns with `NULLS FIRST`, as SQLite orders them: a scan of the index backwards
+/// then gives `DESC NULLS LAST`, which is how `DESC` is translated (so `ORDER BY t DESC, id DESC
+/// LIMIT n` reads the index instead of sorting every row).
+fn nulls_first(sql: &str) -> String {
+    let up = sql.to_ascii_uppercase();
+    let Some(on) = up.find(" ON ") else {
+        return sql.to_string();
+    };
+    let Some(open) = sql[on..].find('(').map(|k| on + k) else {
+        return sql.to_string();
+    };
+    let (mut depth, mut quoted) = (0usize, false);
+    let mut cols: Vec<(usize, usize)> = Vec::new();
+    let mut start = open + 1;
+    for (k, ch) in sql.char_indices().skip_while(|(k, _)| *k <= open) {
+        match ch {
+            '\'' => quoted = !quoted,
+            _ if quoted => {}
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            ')' => {
+                cols.push((start, k));
+                break;
+            }
+            ',' if depth == 0 => {
+                cols.push((start, k));
+                start = k + 1;
+            }
+            _ => {}
+        }
+    }
+    let mut out = sql.to_string();
+    for &(a, b) in cols.iter().rev() {
+        let col = &sql[a..b];
+        if !col.to_ascii_uppercase().contains("NULLS") {
+            out.insert_str(a + col.trim_end().len(), " NULLS FIRST");
+        }
+    }
+    out
+}
+
 /// `sql` (one statement or a batch, SQLite's dialect) in PostgreSQL's dialect.
 pub(crate) fn translate(sql: &str) -> String {
     let mut out = Vec::new();
@@ -538,6 +579,8 @@ pub(crate) fn translate(sql: &str) -> String {
                  (rowid BIGINT PRIMARY KEY, body TEXT, file_id BIGINT)"
                     .into(),
             );
+        } else if up.starts_with("CREATE INDEX") || up.starts_with("CREATE UNIQUE INDEX") {
+            out.push(nulls_first(&statement(s)));
         } else {
             out.push(statement(s));
         }
@@ -867,6 +910,22 @@ mod tests {
         assert_eq!(
             translate("SELECT m.a FROM (SELECT a FROM t) AS m, (SELECT 2) n"),
             "SELECT m.a FROM (SELECT a FROM t) AS m, (SELECT 2) n"
+        );
+    }
+
+    #[test]
+    fn index_columns_sort_nulls_first_as_sqlite_does() {
+        assert_eq!(
+            translate(
+                "CREATE INDEX IF NOT EXISTS files_timeline \
+                 ON files (library_id, coalesce(time_local, capture_local, ''), id)"
+            ),
+            "CREATE INDEX IF NOT EXISTS files_timeline ON files (library_id NULLS FIRST, \
+             coalesce(time_local, capture_local, '') NULLS FIRST, id NULLS FIRST)"
+        );
+        assert_eq!(
+            translate("CREATE UNIQUE INDEX i ON t (a, b) WHERE a IS NOT NULL"),
+            "CREATE UNIQUE INDEX i ON t (a NULLS FIRST, b NULLS FIRST) WHERE a IS NOT NULL"
         );
     }
 

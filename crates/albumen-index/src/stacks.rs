@@ -32,6 +32,9 @@ pub const LIVE_PAIR: &str = "p.method NOT LIKE 'stack-%'";
 /// Rows loaded and stacked at once (whole folders; more only when one folder is larger).
 const STACK_BATCH: usize = 4096;
 
+/// Candidate folders whose files are read by one query.
+const STACK_DIRS: usize = 64;
+
 /// Folders that may hold a stack: a raw file (by kind or by extension: a raw the reader takes
 /// for a TIFF is still a raw), an Apple burst identifier, or a name that marks an edited version
 /// or a burst (`LIKE` is case-insensitive for ASCII).
@@ -100,6 +103,14 @@ pub(crate) fn rebuild_stacks(c: &Connection, library_id: i64) -> crate::db::Resu
         let rows = st.query_map([library_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<crate::db::Result<_>>()?
     };
+    // The candidate folders first, then their files a few folders at a time: PostgreSQL hands
+    // back a statement's rows all at once, and a whole library's would grow with it.
+    let dirs: Vec<i64> = {
+        let mut st = c.prepare(&format!("{} ORDER BY 1", candidate_dirs()))?;
+        let rows = st.query_map([library_id], |r| r.get(0))?;
+        rows.collect::<crate::db::Result<_>>()?
+    };
+    let slots: Vec<String> = (0..STACK_DIRS).map(|i| format!("?{}", i + 2)).collect();
     let mut st = c.prepare(&format!(
         "SELECT f.id, f.path, f.format, f.content_id, f.burst_id, f.make, f.model, \
          f.capture_kind, f.capture_local, f.capture_utc, f.capture_offset_s, f.dir_id, \
@@ -108,13 +119,12 @@ pub(crate) fn rebuild_stacks(c: &Connection, library_id: i64) -> crate::db::Resu
          FROM files f WHERE f.library_id = ?1 AND f.error_reason IS NULL \
          AND f.kind IN ('photo', 'raw') AND f.dir_id IN ({}) \
          ORDER BY f.dir_id, f.id",
-        candidate_dirs()
+        slots.join(", ")
     ))?;
     let mut insert = c.prepare(
         "INSERT INTO pairs (library_id, still_file_id, video_file_id, method, confidence, evidence) \
          VALUES (?1, ?2, ?3, ?4, NULL, ?5)",
     )?;
-    let mut rows = st.query([library_id])?;
     let mut batch: Vec<Loaded> = Vec::new();
     let mut last_dir = None;
     let mut stored = 0u64;
@@ -127,36 +137,43 @@ pub(crate) fn rebuild_stacks(c: &Connection, library_id: i64) -> crate::db::Resu
         batch.clear();
         Ok(())
     };
-    while let Some(r) = rows.next()? {
-        let dir: i64 = r.get(11)?;
-        if last_dir != Some(dir) && batch.len() >= STACK_BATCH {
-            flush(&mut batch)?;
+    for chunk in dirs.chunks(STACK_DIRS) {
+        // A short last chunk repeats its last folder in the free places.
+        let args: Vec<i64> = std::iter::once(library_id)
+            .chain((0..STACK_DIRS).map(|i| chunk.get(i).or(chunk.last()).copied().unwrap_or(0)))
+            .collect();
+        let mut rows = st.query(crate::db::params_from_iter(args.iter()))?;
+        while let Some(r) = rows.next()? {
+            let dir: i64 = r.get(11)?;
+            if last_dir != Some(dir) && batch.len() >= STACK_BATCH {
+                flush(&mut batch)?;
+            }
+            last_dir = Some(dir);
+            let mut m = Metadata::default();
+            m.format = r
+                .get::<_, Option<String>>(2)?
+                .map(|f| crate::pairs::format_of(&f));
+            m.content_id = r.get(3)?;
+            m.burst_id = r.get(4)?;
+            m.make = r.get(5)?;
+            m.model = r.get(6)?;
+            let kind: Option<String> = r.get(7)?;
+            let local: Option<String> = r.get(8)?;
+            let utc: Option<String> = r.get(9)?;
+            m.capture = capture_of(
+                kind.as_deref(),
+                local.as_deref(),
+                utc.as_deref(),
+                r.get(10)?,
+            )
+            .map(|t| Sourced::new(t, Source::Container));
+            batch.push(Loaded {
+                id: r.get(0)?,
+                path: path_of(r.get(1)?),
+                meta: m,
+                in_pair: r.get(12)?,
+            });
         }
-        last_dir = Some(dir);
-        let mut m = Metadata::default();
-        m.format = r
-            .get::<_, Option<String>>(2)?
-            .map(|f| crate::pairs::format_of(&f));
-        m.content_id = r.get(3)?;
-        m.burst_id = r.get(4)?;
-        m.make = r.get(5)?;
-        m.model = r.get(6)?;
-        let kind: Option<String> = r.get(7)?;
-        let local: Option<String> = r.get(8)?;
-        let utc: Option<String> = r.get(9)?;
-        m.capture = capture_of(
-            kind.as_deref(),
-            local.as_deref(),
-            utc.as_deref(),
-            r.get(10)?,
-        )
-        .map(|t| Sourced::new(t, Source::Container));
-        batch.push(Loaded {
-            id: r.get(0)?,
-            path: path_of(r.get(1)?),
-            meta: m,
-            in_pair: r.get(12)?,
-        });
     }
     flush(&mut batch)?;
     Ok(stored)

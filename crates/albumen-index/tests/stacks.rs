@@ -13,6 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
 #[path = "common/raw.rs"]
 mod raw;
 use raw::Raw;
@@ -283,4 +284,40 @@ fn raw_jpeg_twins_and_edits_are_one_item_and_export_whole() {
     index.clear_stack_choices(raw_id).unwrap();
     let info = index.stack_of(raw_id).unwrap().unwrap();
     assert_ne!(info.face, raw_id, "the default face is the JPEG");
+}
+
+/// More candidate folders than one query reads (the stacking reads their files a few folders
+/// at a time): every folder's edited copy still stacks with its original.
+#[test]
+fn edited_copies_stack_in_many_folders() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("photos");
+    let n = 150;
+    for k in 0..n {
+        let dir = root.join(format!("day-{k:03}"));
+        let t = format!("2023:07:{:02} 10:{:02}:00", k % 28 + 1, k % 60);
+        common::write(
+            &dir.join("PXL_20230704_101500123.jpg"),
+            &common::jpeg(&t, Some("+02:00"), &format!("original {k}")),
+        );
+        common::write(
+            &dir.join("PXL_20230704_101500123-edited.jpg"),
+            &common::jpeg(&t, Some("+02:00"), &format!("edited {k}")),
+        );
+    }
+    let mut index = Index::open(d.path().join("index.db")).unwrap();
+    let r = index
+        .scan(
+            "many",
+            std::slice::from_ref(&root),
+            &ScanOptions::new(),
+            &NoProgress,
+        )
+        .unwrap();
+    assert_eq!(r.new, 2 * n as u64);
+    assert_eq!(
+        r.summary.pairing.get("stacks").copied(),
+        Some(n as u64),
+        "{r:?}"
+    );
 }
