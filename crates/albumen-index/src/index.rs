@@ -226,8 +226,11 @@ impl Index {
         }
         .map_err(db_err(&path))?;
         match version.map(|v| v.parse::<i64>().unwrap_or(i64::MAX)) {
-            // PostgreSQL: made whole by this build's schema in one transaction.
-            Some(v) if v == SCHEMA_VERSION && conn.is_pg() => return Ok(()),
+            // PostgreSQL: made whole by this build's schema in one transaction (and brought to
+            // this build's way of making it there).
+            Some(v) if v == SCHEMA_VERSION && conn.is_pg() => {
+                return pg_layout(conn).map_err(db_err(&path));
+            }
             Some(v) if v == SCHEMA_VERSION => {}
             Some(found) if (1..SCHEMA_VERSION).contains(&found) => {
                 migrate(conn, found).map_err(db_err(&path))?;
@@ -246,6 +249,13 @@ impl Index {
                     [SCHEMA_VERSION.to_string()],
                 )
                 .map_err(db_err(&path))?;
+                if conn.is_pg() {
+                    conn.execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('pg_layout', ?1)",
+                        [PG_LAYOUT],
+                    )
+                    .map_err(db_err(&path))?;
+                }
             }
         }
         // Users, grants and sessions (the web page): added to any index that lacks them.
@@ -802,6 +812,32 @@ impl Index {
         report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         Ok(report)
     }
+}
+
+/// How PostgreSQL's side of the schema is made, within one schema version: 2 = the day-count and
+/// map-cell insert triggers run once per statement, and index columns sort `NULLS FIRST` (the
+/// timeline index then serves `DESC NULLS LAST`). A database made by an earlier build is
+/// brought to it on open (in the schema's transaction, under its lock).
+const PG_LAYOUT: &str = "2";
+
+fn pg_layout(c: &Connection) -> crate::db::Result<()> {
+    let have: Option<String> = c
+        .query_row("SELECT value FROM meta WHERE key = 'pg_layout'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if have.as_deref() == Some(PG_LAYOUT) {
+        return Ok(());
+    }
+    c.execute_batch("DROP INDEX IF EXISTS files_timeline")?;
+    c.execute_batch(crate::users::AUTH_SCHEMA)?;
+    crate::days::create(c)?;
+    crate::maps::create(c)?;
+    c.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('pg_layout', ?1)",
+        [PG_LAYOUT],
+    )?;
+    Ok(())
 }
 
 /// Brings a database of version `found` up to [`SCHEMA_VERSION`], in one transaction.

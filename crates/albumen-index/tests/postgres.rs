@@ -380,3 +380,51 @@ fn archived_rows_move_and_copy_alike_on_both_engines() {
     }
     assert_eq!(seen[0], seen[1]);
 }
+
+/// A database made by an earlier build (row triggers, the timeline index without `NULLS
+/// FIRST`) is brought to this build's layout when it is opened.
+#[test]
+fn an_earlier_layout_is_brought_up_to_date_on_open() {
+    let Some(pg) = TempDb::new("layout") else {
+        return;
+    };
+    let (_dir, root) = photos();
+    scan(&pg.url, "family", &root);
+    let mut c = postgres::Client::connect(&pg.url.to_string_lossy(), postgres::NoTls).unwrap();
+    let layout = |c: &mut postgres::Client| -> (String, String) {
+        let def: String = c
+            .query_one(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'files_timeline'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        let orientation: String = c
+            .query_one(
+                "SELECT action_orientation FROM information_schema.triggers \
+                 WHERE trigger_name = 'map_cells_file_insert'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        (def, orientation)
+    };
+    let (def, orientation) = layout(&mut c);
+    assert!(def.contains("NULLS FIRST"), "{def}");
+    assert_eq!(orientation, "STATEMENT");
+    // As the first PostgreSQL build left it.
+    c.batch_execute(
+        "DELETE FROM meta WHERE key = 'pg_layout';
+         DROP INDEX files_timeline;
+         CREATE INDEX files_timeline ON files (library_id, coalesce(time_local, capture_local, ''), id);
+         DROP TRIGGER map_cells_file_insert ON files;
+         CREATE TRIGGER map_cells_file_insert AFTER INSERT ON files FOR EACH ROW
+           EXECUTE FUNCTION albumen_day_counts_file_insert();",
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let before = reading(&pg.url, "family");
+    let (def, orientation) = layout(&mut c);
+    assert!(def.contains("NULLS FIRST"), "reopened: {def}");
+    assert_eq!(orientation, "STATEMENT");
+    assert_eq!(reading(&pg.url, "family"), before);
+}

@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-#[path = "common/raw.rs"]
-mod raw;
-use raw::Raw;
+use common::Raw;
 
 use albumen_index::{Index, NoProgress};
 use albumen_scan::{Scan, ScanOptions};
