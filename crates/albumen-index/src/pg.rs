@@ -522,8 +522,14 @@ fn tokens_raw(sql: &str) -> Vec<Raw> {
 /// An index's columns with `NULLS FIRST`, as SQLite orders them: a scan of the index backwards
 /// then gives `DESC NULLS LAST`, which is how `DESC` is translated (so `ORDER BY t DESC, id DESC
 /// LIMIT n` reads the index instead of sorting every row).
+///
+/// Only B-tree indexes (no `USING`) are ordered: a GIN or GiST index has no order and refuses
+/// the option (the search texts' trigram index is one).
 fn nulls_first(sql: &str) -> String {
     let up = sql.to_ascii_uppercase();
+    if up.contains(" USING ") && !up.contains(" USING BTREE") {
+        return sql.to_string();
+    }
     let Some(on) = up.find(" ON ") else {
         return sql.to_string();
     };
@@ -926,6 +932,10 @@ mod tests {
         assert_eq!(
             translate("CREATE UNIQUE INDEX i ON t (a, b) WHERE a IS NOT NULL"),
             "CREATE UNIQUE INDEX i ON t (a NULLS FIRST, b NULLS FIRST) WHERE a IS NOT NULL"
+        );
+        assert_eq!(
+            translate("CREATE INDEX IF NOT EXISTS s ON search_fts USING gin (body gin_trgm_ops)"),
+            "CREATE INDEX IF NOT EXISTS s ON search_fts USING gin (body gin_trgm_ops)"
         );
     }
 

@@ -101,17 +101,7 @@ fn located_jpeg(local: &str, lat: f64, lon: f64, note: &str) -> Vec<u8> {
         .set(Ifd::Gps, 0x0004, dms(lon))
         .build()
         .unwrap();
-    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
-    out.extend(u16::try_from(2 + 6 + tiff.len()).unwrap().to_be_bytes());
-    out.extend(b"Exif\0\0");
-    out.extend(tiff);
-    out.extend([0xFF, 0xFE]);
-    out.extend(u16::try_from(2 + note.len()).unwrap().to_be_bytes());
-    out.extend(note.as_bytes());
-    out.extend([
-        0xFF, 0xC0, 0, 11, 8, 0, 48, 0, 64, 1, 1, 0x11, 0, 0xFF, 0xDA, 0, 2, 0xFF, 0xD9,
-    ]);
-    out
+    common::jpeg_with_exif(tiff, note)
 }
 
 fn scan(db: &Path, lib: &str, root: &Path) -> albumen_index::ScanReport {
@@ -412,6 +402,15 @@ fn an_earlier_layout_is_brought_up_to_date_on_open() {
     let (def, orientation) = layout(&mut c);
     assert!(def.contains("NULLS FIRST"), "{def}");
     assert_eq!(orientation, "STATEMENT");
+    // The search texts' trigram index (GIN: no order) is made too.
+    let trgm: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'search_fts_trgm'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(trgm, 1);
     // As the first PostgreSQL build left it.
     c.batch_execute(
         "DELETE FROM meta WHERE key = 'pg_layout';
