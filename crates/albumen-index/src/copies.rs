@@ -269,16 +269,6 @@ fn ensure_library(c: &Connection, name: &str, dest: &Path) -> crate::db::Result<
     Ok(id)
 }
 
-fn dir_id(c: &Connection, library_id: i64, dir: &Path) -> crate::db::Result<i64> {
-    let bytes = dir.as_os_str().as_encoded_bytes();
-    c.prepare_cached(
-        "INSERT OR IGNORE INTO dirs (library_id, path, path_text) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![library_id, bytes, dir.to_string_lossy()])?;
-    c.prepare_cached("SELECT id FROM dirs WHERE library_id = ?1 AND path = ?2")?
-        .query_row(params![library_id, bytes], |r| r.get(0))
-}
-
 fn apply(
     c: &Connection,
     from_id: i64,
@@ -306,7 +296,7 @@ fn apply(
             // Not in the live library any more (moved by a run that committed): nothing to do.
             continue;
         };
-        let new_dir = dir_id(c, to_id, dir)?;
+        let new_dir = crate::trash::dir_row(c, to_id, dir)?;
         let name = name.as_encoded_bytes();
         // A row the archive library already has at that path (a copy indexed by a scan of the
         // archive, or by an earlier run) gives way to the item's own row.

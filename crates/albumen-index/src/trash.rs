@@ -768,7 +768,8 @@ fn drop_others_at(
 }
 
 /// The `dirs` row of folder `dir` of a library, made when missing.
-fn dir_row(c: &Connection, library_id: i64, dir: &Path) -> crate::db::Result<i64> {
+/// The `dirs` row of folder `dir` of a library, made when missing.
+pub(crate) fn dir_row(c: &Connection, library_id: i64, dir: &Path) -> crate::db::Result<i64> {
     let bytes = bytes_of(dir);
     c.prepare_cached(
         "INSERT OR IGNORE INTO dirs (library_id, path, path_text) VALUES (?1, ?2, ?3)",

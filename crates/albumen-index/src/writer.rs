@@ -43,7 +43,7 @@ pub(crate) struct Writer {
 /// New rows sent to PostgreSQL in one `INSERT` (46 parameters each, well under its 65,535).
 pub(crate) const PG_INSERT_ROWS: usize = 128;
 
-/// The columns of [`INSERT`], for the multi-row form.
+/// The columns a new file's row is inserted with.
 const INSERT_COLUMNS: &str = "library_id, dir_id, name, path, path_text, size, \
     mtime_ns, dev, inode, nlink, format, kind, capture_kind, capture_local, capture_utc, \
     capture_offset_s, capture_source, lat, lon, alt, make, model, lens, content_id, burst_id, \
@@ -54,9 +54,10 @@ const INSERT_COLUMNS: &str = "library_id, dir_id, name, path, path_text, size, \
 /// Parameters per row of [`INSERT`] (`first_run` and `read_run` share one).
 const INSERT_PARAMS: usize = 46;
 
-/// `INSERT OR IGNORE … VALUES (…), (…) RETURNING id, dir_id, name` for `n` rows: the ids of the
-/// rows made (a row another scan made first is left out), matched back by folder and name.
-fn insert_many(n: usize) -> String {
+/// `INSERT OR IGNORE … VALUES (…), (…)` for `n` rows; with `returning`, `RETURNING id, dir_id,
+/// name`: the ids of the rows made (a row another scan made first is left out), matched back by
+/// folder and name.
+fn insert_rows(n: usize, returning: bool) -> String {
     let mut sql = format!("INSERT OR IGNORE INTO files ({INSERT_COLUMNS}) VALUES ");
     for k in 0..n {
         let b = k * INSERT_PARAMS;
@@ -75,7 +76,9 @@ fn insert_many(n: usize) -> String {
         }
         sql.push(')');
     }
-    sql.push_str(" RETURNING id, dir_id, name");
+    if returning {
+        sql.push_str(" RETURNING id, dir_id, name");
+    }
     sql
 }
 
@@ -162,17 +165,8 @@ fn shared_params<'a>(
 }
 
 // `OR IGNORE`: a row already there can only come from another scan of the same library running
-// at the same time; its row is as good as ours.
-const INSERT: &str =
-    "INSERT OR IGNORE INTO files (library_id, dir_id, name, path, path_text, size, \
-    mtime_ns, dev, inode, nlink, format, kind, capture_kind, capture_local, capture_utc, \
-    capture_offset_s, capture_source, lat, lon, alt, make, model, lens, content_id, burst_id, \
-    width, height, orientation, duration_s, motion_photo, rating, bytes_read, hash, \
-    error_reason, error, time_utc, time_local, time_offset_s, time_zone, time_source, \
-    time_confidence, first_run, read_run, map_cell, map_x, map_y, map_z) VALUES (?1, ?2, ?3, \
-    ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
-    ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, \
-    ?41, ?42, ?42, ?43, ?44, ?45, ?46)";
+// at the same time; its row is as good as ours. One row (SQLite takes rows one by one).
+static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| insert_rows(1, false));
 
 const UPDATE: &str = "UPDATE files SET size = ?2, mtime_ns = ?3, dev = ?4, inode = ?5, \
     nlink = ?6, format = ?7, kind = ?8, capture_kind = ?9, capture_local = ?10, \
@@ -355,7 +349,7 @@ impl Writer {
                 shared_params(&row, &v, &run_id, &hash, &mut p);
                 let n = self
                     .conn
-                    .prepare_cached(INSERT)?
+                    .prepare_cached(&INSERT)?
                     .execute(params_from_iter(p))?;
                 (n > 0).then(|| self.conn.last_insert_rowid())
             }
@@ -408,7 +402,7 @@ impl Writer {
                 ]);
                 shared_params(row, &computed[i], &run_id, &hashes[i], &mut p);
             }
-            let sql = insert_many(chunk.len());
+            let sql = insert_rows(chunk.len(), true);
             let mut st = if chunk.len() == PG_INSERT_ROWS {
                 self.conn.prepare_cached(&sql)?
             } else {

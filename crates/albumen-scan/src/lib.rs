@@ -72,7 +72,6 @@ pub fn scan(
         batch: opts.batch,
         cancel: opts.cancel.clone(),
     };
-    let walk_roots = roots.clone();
     let report = index.ingest(library, &roots, &ingest, progress, |input: WalkInput| {
         let WalkInput {
             known,
@@ -80,7 +79,7 @@ pub fn scan(
             rows,
         } = input;
         let walker = walk::Walker::new(opts, rows, known, updates, progress);
-        walker.walk(&walk_roots);
+        walker.walk(&roots);
         let cancelled = walker.cancelled();
         let walk::Walker {
             tx,

@@ -23,7 +23,12 @@ pub fn jpeg(local: &str, offset: Option<&str>, note: &str) -> Vec<u8> {
     if let Some(o) = offset {
         b = b.set(Ifd::Exif, 0x9011, ExifValue::Ascii(o.into()));
     }
-    let tiff = b.build().unwrap();
+    jpeg_with_exif(b.build().unwrap(), note)
+}
+
+/// A JPEG holding the TIFF block `tiff` as its EXIF (APP1), a comment that makes its bytes
+/// unique (`note`), SOF0 64x48, SOS and EOI.
+pub fn jpeg_with_exif(tiff: Vec<u8>, note: &str) -> Vec<u8> {
     let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
     out.extend(u16::try_from(2 + 6 + tiff.len()).unwrap().to_be_bytes());
     out.extend(b"Exif\0\0");
